@@ -1,0 +1,65 @@
+"""Registration, login, token refresh and logout."""
+
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from gateway.api import errors, json_body, reply
+from gateway.context import oms
+from gateway.errors import problem
+from plumbing.errors import Unauthorized
+from users.schemas import LoginSchema, RegisterSchema, TokenPairSchema, UserSchema
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Accounts and tokens")
+
+
+class RefreshTokenSchema(Schema):
+    refresh_token = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+@blp.route("/register", methods=["POST"])
+@blp.arguments(RegisterSchema)
+@blp.response(201, UserSchema)
+@errors(blp, 400, 409, 422, 429, 503)
+def register(_):
+    """Create a customer account."""
+    return reply(oms().call("users", "register", json_body()), 201)
+
+
+@blp.route("/login", methods=["POST"])
+@blp.arguments(LoginSchema)
+@blp.response(200, TokenPairSchema)
+@errors(blp, 400, 401, 422, 429, 503)
+def login(credentials):
+    """Exchange email and password for an access token and a refresh token.
+
+    Failed logins are limited per account (OMS_LOGIN_RATE_LIMIT): past the limit the
+    answer is 429 with Retry-After, whatever the password."""
+    limiter = oms().limiter
+    wait = limiter.login_blocked(credentials["email"])
+    if wait:
+        return problem(429, "Too many failed logins for this account.", headers={"Retry-After": str(wait)})
+    try:
+        tokens = oms().call("users", "login", json_body())
+    except Unauthorized:
+        limiter.login_failed(credentials["email"])
+        raise
+    return reply(tokens)
+
+
+@blp.route("/refresh", methods=["POST"])
+@blp.arguments(RefreshTokenSchema)
+@blp.response(200, TokenPairSchema)
+@errors(blp, 400, 401, 422, 429, 503)
+def refresh(body):
+    """Rotate a refresh token: returns a new pair; the old refresh token stops working."""
+    return reply(oms().call("users", "refresh", body["refresh_token"]))
+
+
+@blp.route("/logout", methods=["POST"])
+@blp.arguments(RefreshTokenSchema)
+@blp.response(204)
+@errors(blp, 400, 422, 429, 503)
+def logout(body):
+    """Revoke the refresh token and the access tokens of its session."""
+    oms().call("users", "logout", body["refresh_token"])
+    return reply(None, 204)

@@ -1,0 +1,89 @@
+"""The catalog: public reads, admin writes."""
+
+from flask_smorest import Blueprint
+
+from gateway.api import errors, json_body, page_of, query_args, reply
+from gateway.auth import BEARER_AUTH, admin_required, current_actor
+from gateway.context import oms
+from plumbing.pagination import PageQuerySchema
+from products.schemas import (
+    PriceChangeSchema,
+    ProductCreateSchema,
+    ProductQuerySchema,
+    ProductSchema,
+    ProductUpdateSchema,
+    StockSchema,
+)
+
+blp = Blueprint("products", __name__, url_prefix="/api/v1/products", description="The catalog")
+
+
+@blp.route("", methods=["GET"])
+@blp.arguments(ProductQuerySchema, location="query")
+@blp.response(200, page_of(ProductSchema))
+@errors(blp, 422, 429, 503)
+def list_products(_):
+    """Products, newest first; `q` searches name and description (best match first);
+    filter by `min_price`, `max_price`, `currency`, `in_stock`."""
+    return reply(oms().call("products", "list_products", query_args()))
+
+
+@blp.route("/<product_id>", methods=["GET"])
+@blp.response(200, ProductSchema)
+@errors(blp, 404, 429, 503)
+def get_product(product_id):
+    """One product."""
+    return reply(oms().call("products", "get_product", product_id))
+
+
+@blp.route("", methods=["POST"])
+@blp.arguments(ProductCreateSchema)
+@blp.response(201, ProductSchema)
+@blp.doc(security=BEARER_AUTH)
+@errors(blp, 400, 401, 403, 409, 422, 429, 503)
+@admin_required
+def create_product(_):
+    """Create a product (admin). `price` is a decimal string, `currency` ISO 4217."""
+    return reply(oms().call("products", "create_product", json_body(), current_actor()), 201)
+
+
+@blp.route("/<product_id>", methods=["PATCH"])
+@blp.arguments(ProductUpdateSchema)
+@blp.response(200, ProductSchema)
+@blp.doc(security=BEARER_AUTH)
+@errors(blp, 400, 401, 403, 404, 409, 422, 429, 503)
+@admin_required
+def update_product(_, product_id):
+    """Change a product (admin); a new price is served from the moment this returns."""
+    return reply(oms().call("products", "update_product", product_id, json_body(), current_actor()))
+
+
+@blp.route("/<product_id>", methods=["DELETE"])
+@blp.response(204)
+@blp.doc(security=BEARER_AUTH)
+@errors(blp, 401, 403, 404, 409, 429, 503)
+@admin_required
+def delete_product(product_id):
+    """Delete a product (admin)."""
+    oms().call("products", "delete_product", product_id, current_actor())
+    return reply(None, 204)
+
+
+@blp.route("/<product_id>/stock", methods=["PUT"])
+@blp.arguments(StockSchema)
+@blp.response(200, ProductSchema)
+@blp.doc(security=BEARER_AUTH)
+@errors(blp, 400, 401, 403, 404, 422, 429, 503)
+@admin_required
+def set_stock(_, product_id):
+    """Set the units available for sale (admin)."""
+    return reply(oms().call("products", "set_stock", product_id, json_body(), current_actor()))
+
+
+@blp.route("/<product_id>/price-history", methods=["GET"])
+@blp.arguments(PageQuerySchema, location="query")
+@blp.response(200, page_of(PriceChangeSchema))
+@errors(blp, 404, 422, 429, 503)
+def price_history(page, product_id):
+    """The product's prices, newest first, each with the time it took effect."""
+    return reply(oms().call("products", "get_price_history", product_id, page["page"], page["page_size"]))

@@ -1,0 +1,85 @@
+"""The gateway's app factory: `gunicorn -k gthread 'gateway.app:create_app()'`."""
+
+import logging.config
+import re
+import uuid
+
+from flask import Flask, g, request
+from flask_smorest import Api
+
+from gateway.api import auth, health, products, users
+from gateway.auth import TokenVerifier
+from gateway.context import GatewayContext
+from gateway.errors import ProblemSchema, http_exception_problem, problem, register_error_handlers
+from gateway.ratelimit import RateLimiter, parse_limit
+from gateway.rpc import RpcPool
+from plumbing.config import load_config
+from plumbing.logs import set_request_id
+from plumbing.redis_store import connect
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+UNLIMITED_PATHS = ("/healthz", "/readyz")
+
+
+class ProblemApi(Api):
+    ERROR_SCHEMA = ProblemSchema
+    DEFAULT_ERROR_RESPONSE_CONTENT_TYPE = "application/problem+json"
+
+    def handle_http_exception(self, error):
+        return http_exception_problem(error)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    config = config or load_config()
+    logging.config.dictConfig(config["LOGGING"])
+    settings = config["GATEWAY"]
+
+    app = Flask(__name__)
+    app.config.update(
+        MAX_CONTENT_LENGTH=int(settings["MAX_CONTENT_LENGTH"]),
+        API_TITLE="Order Management System",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="/docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+    )
+    redis_client = connect(config["REDIS_URI"])
+    app.extensions["oms"] = GatewayContext(
+        rpc=RpcPool(config, int(settings["RPC_POOL_SIZE"]), float(config["RPC_TIMEOUT"])),
+        redis=redis_client,
+        tokens=TokenVerifier(config["AUTH"], redis_client),
+        limiter=RateLimiter(
+            redis_client, parse_limit(settings["RATE_LIMIT"]), parse_limit(settings["LOGIN_RATE_LIMIT"])
+        ),
+    )
+
+    api = ProblemApi(app)
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    )
+    for blueprint in (health.blp, auth.blp, users.blp, products.blp):
+        api.register_blueprint(blueprint)
+    register_error_handlers(app)
+
+    @app.before_request
+    def start_request():
+        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        g.request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        set_request_id(g.request_id)
+        if request.path in UNLIMITED_PATHS:
+            return None
+        wait = app.extensions["oms"].limiter.hit(request.remote_addr or "unknown")
+        if wait:
+            return problem(429, "Too many requests.", headers={"Retry-After": str(wait)})
+        return None
+
+    @app.after_request
+    def finish_request(response):
+        response.headers[REQUEST_ID_HEADER] = g.get("request_id", "")
+        set_request_id(None)
+        return response
+
+    return app

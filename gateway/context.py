@@ -1,0 +1,30 @@
+"""What a gateway app holds for its requests: the RPC pool, Redis, token verifier, limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from flask import current_app, g
+
+if TYPE_CHECKING:
+    import redis
+
+    from gateway.auth import TokenVerifier
+    from gateway.ratelimit import RateLimiter
+    from gateway.rpc import RpcPool
+
+
+@dataclass
+class GatewayContext:
+    rpc: RpcPool
+    redis: redis.Redis
+    tokens: TokenVerifier
+    limiter: RateLimiter
+
+    def call(self, service: str, method: str, *args, **kwargs):
+        return self.rpc.call(service, method, *args, request_id=g.get("request_id"), **kwargs)
+
+
+def oms() -> GatewayContext:
+    return current_app.extensions["oms"]

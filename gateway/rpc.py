@@ -1,0 +1,99 @@
+"""RPC from the gateway: a thread-safe pool of started standalone proxies.
+
+Starting a ClusterRpcProxy costs ~25 ms and a reply queue, and one proxy shared by
+threads corrupts AMQP frames, so each request borrows a started proxy for its call.
+A proxy that timed out or lost its connection is discarded (a late reply would sit on
+its queue); one that carried a business error is fine and goes back to the pool.
+The pool is created lazily, so each gunicorn worker builds its own after the fork."""
+
+import logging
+import queue
+import threading
+from contextlib import contextmanager
+
+from nameko.exceptions import RpcTimeout, UnknownService
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from plumbing.errors import Unavailable
+from plumbing.logs import REQUEST_ID_KEY
+
+log = logging.getLogger(__name__)
+
+# Broker trouble surfaces as any of these from kombu/amqp/socket.
+CONNECTION_ERRORS = (OSError, ConnectionError, EOFError, RpcTimeout, UnknownService)
+
+
+class RpcPool:
+    def __init__(self, config: dict, size: int, timeout: float):
+        self.config = config
+        self.timeout = timeout
+        self._idle: queue.LifoQueue = queue.LifoQueue()
+        self._slots = threading.BoundedSemaphore(size)
+
+    def call(self, service: str, method: str, *args, request_id: str | None = None, timeout=None, **kwargs):
+        """Call service.method(*args, **kwargs); Unavailable (503) if it can't answer in time."""
+        if not self._slots.acquire(timeout=self.timeout):
+            raise Unavailable("The gateway is at capacity; try again shortly.")
+        try:
+            with self._borrowed() as standalone:
+                # None would be dropped from the headers with a warning on every call.
+                standalone._worker_ctx.data[REQUEST_ID_KEY] = request_id or ""
+                proxy = standalone._proxy
+                if timeout is not None:
+                    standalone._reply_listener.queue_consumer.timeout = timeout
+                return getattr(proxy[service], method)(*args, **kwargs)
+        finally:
+            self._slots.release()
+
+    @contextmanager
+    def _borrowed(self):
+        try:
+            standalone = self._idle.get_nowait()
+        except queue.Empty:
+            standalone = self._start()
+        try:
+            yield standalone
+        except CONNECTION_ERRORS as exc:
+            log.warning("RPC failed, discarding its proxy: %r", exc)
+            _stop_quietly(standalone)
+            raise Unavailable(_unavailable_detail(exc)) from exc
+        except BaseException:
+            # An answer came back (a typed or remote error): the proxy itself is fine.
+            self._release(standalone)
+            raise
+        self._release(standalone)
+
+    def _release(self, standalone: ClusterRpcProxy) -> None:
+        standalone._reply_listener.queue_consumer.timeout = self.timeout
+        self._idle.put(standalone)
+
+    def _start(self) -> ClusterRpcProxy:
+        standalone = ClusterRpcProxy(self.config, context_data={}, timeout=self.timeout)
+        try:
+            standalone.start()
+        except CONNECTION_ERRORS as exc:
+            log.warning("cannot reach the broker: %r", exc)
+            raise Unavailable("The message broker is unreachable.") from exc
+        return standalone
+
+    def close(self) -> None:
+        while True:
+            try:
+                _stop_quietly(self._idle.get_nowait())
+            except queue.Empty:
+                return
+
+
+def _unavailable_detail(exc: Exception) -> str:
+    if isinstance(exc, RpcTimeout):
+        return "A service did not answer in time."
+    if isinstance(exc, UnknownService):
+        return "A service is not running."
+    return "The message broker is unreachable."
+
+
+def _stop_quietly(standalone: ClusterRpcProxy) -> None:
+    try:
+        standalone.stop()
+    except Exception as exc:  # a dead connection may fail to close; it is gone either way
+        log.debug("closing a discarded proxy failed: %r", exc)

@@ -1,0 +1,58 @@
+"""Typed errors that cross the RPC boundary by name.
+
+Registered with nameko so a caller that imports this module gets the original class
+back (with its field errors), and the gateway maps each to an HTTP status once."""
+
+from nameko.exceptions import deserialize_to_instance
+
+
+class ServiceError(Exception):
+    status = 500
+    title = "Internal Server Error"
+
+    def __init__(self, detail: str = "", errors: dict | None = None):
+        super().__init__(detail, errors or {})
+        self.detail = detail
+        self.errors = errors or {}
+
+    def __str__(self) -> str:
+        return self.detail
+
+
+@deserialize_to_instance
+class NotFound(ServiceError):
+    status = 404
+    title = "Not Found"
+
+
+@deserialize_to_instance
+class Conflict(ServiceError):
+    status = 409
+    title = "Conflict"
+
+
+@deserialize_to_instance
+class Invalid(ServiceError):
+    status = 422
+    title = "Unprocessable Entity"
+
+
+@deserialize_to_instance
+class Forbidden(ServiceError):
+    status = 403
+    title = "Forbidden"
+
+
+@deserialize_to_instance
+class Unauthorized(ServiceError):
+    status = 401
+    title = "Unauthorized"
+
+
+@deserialize_to_instance
+class Unavailable(ServiceError):
+    status = 503
+    title = "Service Unavailable"
+
+
+EXPECTED_ERRORS = (NotFound, Conflict, Invalid, Forbidden, Unauthorized, Unavailable)

@@ -1,0 +1,48 @@
+"""Money: Decimal amounts with two decimal places, ISO 4217 currency codes."""
+
+from decimal import Decimal
+
+from marshmallow import ValidationError, fields, validate
+
+# Active ISO 4217 codes.
+CURRENCIES = frozenset(
+    """AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD
+    BTN BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR
+    FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD
+    JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT
+    MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG
+    QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS
+    TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR
+    ZMW ZWL""".split()
+)
+
+CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal("9999999999.99")  # fits NUMERIC(12, 2)
+
+
+def _two_places(value: Decimal) -> None:
+    if value.as_tuple().exponent < -2:
+        raise ValidationError("At most two decimal places.")
+
+
+class Price(fields.Decimal):
+    """A positive amount with at most two decimal places, carried as a string."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            places=None,
+            as_string=True,
+            allow_nan=False,
+            validate=[validate.Range(min=CENT, max=MAX_AMOUNT), _two_places],
+            **kwargs,
+        )
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return str(Decimal(value).quantize(CENT))
+
+
+class Currency(fields.String):
+    def __init__(self, **kwargs):
+        super().__init__(validate=validate.OneOf(sorted(CURRENCIES)), **kwargs)

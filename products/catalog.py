@@ -1,0 +1,107 @@
+"""The catalog: products, their prices over time, and stock. Pure database work."""
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from plumbing.errors import Conflict, Invalid, NotFound
+from plumbing.pagination import PageRequest
+from products.models import SEARCH_CONFIG, PriceChange, Product
+
+
+def get_product(session: Session, product_id, lock: bool = False) -> Product:
+    if not isinstance(product_id, str) or len(product_id) > 36:
+        raise NotFound("No such product.")
+    product = session.get(Product, product_id, with_for_update=lock)
+    if product is None:
+        raise NotFound("No such product.")
+    return product
+
+
+def create_product(session: Session, data: dict) -> Product:
+    product = Product(**data)
+    session.add(product)
+    _flush_unique_sku(session)
+    session.add(PriceChange(product_id=product.id, price=product.price, currency=product.currency))
+    session.flush()
+    return product
+
+
+def update_product(session: Session, product: Product, changes: dict) -> Product:
+    price_changed = any(
+        field in changes and changes[field] != getattr(product, field) for field in ("price", "currency")
+    )
+    for field, value in changes.items():
+        setattr(product, field, value)
+    _flush_unique_sku(session)
+    if price_changed:
+        session.add(PriceChange(product_id=product.id, price=product.price, currency=product.currency))
+        session.flush()
+    return product
+
+
+def set_stock(session: Session, product: Product, stock: int) -> Product:
+    product.stock = stock
+    session.flush()
+    return product
+
+
+def adjust_stock(session: Session, product: Product, delta: int) -> Product:
+    if product.stock + delta < 0:
+        raise Invalid(
+            f"Stock would go negative ({product.stock} available, adjustment {delta}).",
+            {"delta": ["Would make stock negative."]},
+        )
+    product.stock += delta
+    session.flush()
+    return product
+
+
+def search_products(session: Session, query: dict, page: PageRequest) -> tuple[list[Product], int]:
+    """Filter by price range, stock and currency; `q` is a full-text search over name and
+    description (best match first); otherwise newest first."""
+    conditions = []
+    if "min_price" in query:
+        conditions.append(Product.price >= query["min_price"])
+    if "max_price" in query:
+        conditions.append(Product.price <= query["max_price"])
+    if "currency" in query:
+        conditions.append(Product.currency == query["currency"])
+    if query.get("in_stock") is True:
+        conditions.append(Product.stock > 0)
+    elif query.get("in_stock") is False:
+        conditions.append(Product.stock == 0)
+    order = [Product.created_at.desc(), Product.id]
+    if "q" in query:
+        tsquery = func.websearch_to_tsquery(SEARCH_CONFIG, query["q"])
+        conditions.append(Product.search_vector.op("@@")(tsquery))
+        order.insert(0, func.ts_rank(Product.search_vector, tsquery).desc())
+    total = session.scalar(select(func.count()).select_from(Product).where(*conditions))
+    products = session.scalars(
+        select(Product).where(*conditions).order_by(*order).offset(page.offset).limit(page.page_size)
+    ).all()
+    return list(products), total
+
+
+def price_history(session: Session, product_id: str, page: PageRequest) -> tuple[list[PriceChange], int]:
+    """Newest first."""
+    where = PriceChange.product_id == product_id
+    total = session.scalar(select(func.count()).select_from(PriceChange).where(where))
+    changes = session.scalars(
+        select(PriceChange)
+        .where(where)
+        .order_by(PriceChange.effective_at.desc(), PriceChange.id.desc())
+        .offset(page.offset)
+        .limit(page.page_size)
+    ).all()
+    return list(changes), total
+
+
+def _flush_unique_sku(session: Session) -> None:
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        if "sku" in str(exc.orig):
+            raise Conflict("A product with this SKU already exists.", {"sku": ["Already in use."]}) from exc
+        raise

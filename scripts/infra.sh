@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Start PostgreSQL, Redis and RabbitMQ where one is installed but stopped; install them
+# from Debian's packages on a machine that has none.
+set -euo pipefail
+
+if ! command -v rabbitmq-server >/dev/null || ! command -v redis-server >/dev/null \
+   || ! ls /etc/postgresql >/dev/null 2>&1; then
+  apt-get update -qq && apt-get install -y -qq rabbitmq-server postgresql redis-server >/dev/null
+fi
+
+if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start
+  for _ in $(seq 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
+fi
+
+if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+  mkdir -p /var/lib/redis /var/log/redis
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+    --dir /var/lib/redis --logfile /var/log/redis/ci.log
+fi
+
+if ! rabbitmqctl -q status >/dev/null 2>&1; then
+  rabbitmq-server -detached
+  rabbitmqctl -q await_startup
+elif ! rabbitmqctl -q list_vhosts >/dev/null 2>&1; then
+  rabbitmqctl -q start_app   # the node runs but its app was stopped
+fi

@@ -1,0 +1,54 @@
+"""A small demo catalog and the admin account (OMS_ADMIN_EMAIL / OMS_ADMIN_PASSWORD).
+
+Idempotent: what exists already is left alone."""
+
+import os
+from decimal import Decimal
+
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from plumbing.actors import ADMIN
+from plumbing.migrations import database_urls
+from products import catalog
+from products.models import Product
+from users import accounts
+
+DEFAULT_ADMIN_EMAIL = "admin@example.com"
+DEFAULT_ADMIN_PASSWORD = "change-me-now-please"
+
+DEMO_PRODUCTS = [
+    ("DEMO-MUG-01", "Enamel camping mug", "A light enamel mug for coffee outdoors.", "12.50", 120),
+    ("DEMO-TEE-01", "Organic cotton t-shirt", "Soft organic cotton, classic fit.", "19.99", 300),
+    ("DEMO-BAG-01", "Canvas tote bag", "A sturdy canvas bag for groceries and books.", "15.00", 80),
+    ("DEMO-LAMP-01", "Desk lamp", "An adjustable LED desk lamp with warm light.", "39.90", 25),
+    ("DEMO-PEN-01", "Fountain pen", "A steel-nib fountain pen that writes smoothly.", "24.00", 60),
+]
+
+
+def seed(config: dict) -> None:
+    urls = database_urls(config)
+    rounds = int(config["PASSWORD_HASH_ROUNDS"])
+    with Session(create_engine(urls["users"])) as session:
+        email = os.environ.get("OMS_ADMIN_EMAIL", DEFAULT_ADMIN_EMAIL)
+        if accounts.find_by_email(session, email) is None:
+            password = os.environ.get("OMS_ADMIN_PASSWORD", DEFAULT_ADMIN_PASSWORD)
+            accounts.create_user(session, email, password, "Administrator", rounds, role=ADMIN)
+            session.commit()
+            print(f"seeded admin account {email}")
+    with Session(create_engine(urls["products"])) as session:
+        existing = set(session.scalars(select(Product.sku)))
+        for sku, name, description, price, stock in DEMO_PRODUCTS:
+            if sku not in existing:
+                catalog.create_product(
+                    session,
+                    dict(
+                        sku=sku,
+                        name=name,
+                        description=description,
+                        price=Decimal(price),
+                        currency="EUR",
+                        stock=stock,
+                    ),
+                )
+        session.commit()

@@ -1,0 +1,87 @@
+"""Test set-up shared by every layer.
+
+The suite has its own RabbitMQ vhost, PostgreSQL databases, Redis db and key pair, so it
+never touches a running dev system, and removes them all when it ends."""
+
+import eventlet
+
+eventlet.monkey_patch()  # first: nameko's plugin no longer does it
+
+import os  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+TEST_VHOST = "oms_test"
+TEST_REDIS_DB = 15
+KEY_DIR = Path(tempfile.mkdtemp(prefix="oms-test-keys-"))
+TEST_DATABASES = {service: f"oms_test_{service}" for service in ("users", "products")}
+
+os.environ.update(
+    {
+        "AMQP_URI": f"pyamqp://guest:guest@127.0.0.1:5672/{TEST_VHOST}",
+        "REDIS_URI": f"redis://127.0.0.1:6379/{TEST_REDIS_DB}",
+        "JWT_PRIVATE_KEY_PATH": str(KEY_DIR / "private.pem"),
+        "JWT_PUBLIC_KEY_PATH": str(KEY_DIR / "public.pem"),
+        "BCRYPT_ROUNDS": "4",
+        "OMS_RATE_LIMIT": "off",
+        "RPC_TIMEOUT": "5",
+        "LOG_LEVEL": "WARNING",
+        **{
+            f"{service.upper()}_DB_URI": f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}"
+            for service, name in TEST_DATABASES.items()
+        },
+    }
+)
+
+from plumbing.config import load_config  # noqa: E402
+from plumbing.migrations import database_urls, drop_database, upgrade_all  # noqa: E402
+from plumbing.redis_store import connect  # noqa: E402
+from users.tokens import generate_key_pair  # noqa: E402
+
+
+def rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def config() -> dict:
+    return load_config()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def test_infrastructure(config):
+    """A fresh vhost, databases at the latest migration, an empty Redis db, a key pair."""
+    rabbitmqctl("delete_vhost", TEST_VHOST) if _vhost_exists() else None
+    rabbitmqctl("add_vhost", TEST_VHOST)
+    rabbitmqctl("set_permissions", "-p", TEST_VHOST, "guest", ".*", ".*", ".*")
+    for url in database_urls(config).values():
+        drop_database(url)
+    upgrade_all(config)
+    redis = connect(config["REDIS_URI"])
+    redis.flushdb()
+    generate_key_pair(config["AUTH"]["PRIVATE_KEY_PATH"], config["AUTH"]["PUBLIC_KEY_PATH"])
+    yield
+    rabbitmqctl("delete_vhost", TEST_VHOST)
+    for url in database_urls(config).values():
+        drop_database(url)
+    redis.flushdb()
+    redis.close()
+    shutil.rmtree(KEY_DIR, ignore_errors=True)
+
+
+def _vhost_exists() -> bool:
+    listed = subprocess.run(
+        ["rabbitmqctl", "-q", "list_vhosts", "name"], check=True, capture_output=True, text=True
+    )
+    return TEST_VHOST in listed.stdout.split()
+
+
+@pytest.fixture
+def redis_client(config):
+    client = connect(config["REDIS_URI"])
+    yield client
+    client.close()

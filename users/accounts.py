@@ -1,0 +1,77 @@
+"""User accounts: registration, credentials, profile changes. Pure database work."""
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from plumbing.actors import CUSTOMER, is_admin
+from plumbing.errors import Conflict, Forbidden, NotFound
+from plumbing.pagination import PageRequest
+from users.models import User
+from users.passwords import dummy_hash, hash_password, verify_password
+
+
+def find_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+
+
+def create_user(session: Session, email: str, password: str, name: str, rounds: int, role=CUSTOMER):
+    if find_by_email(session, email):
+        raise Conflict("A user with this email already exists.", {"email": ["Already registered."]})
+    user = User(email=email, name=name, role=role, password_hash=hash_password(password, rounds))
+    session.add(user)
+    _flush_unique(session)
+    return user
+
+
+def authenticate(session: Session, email: str, password: str, rounds: int) -> User | None:
+    user = find_by_email(session, email)
+    if user is None:
+        verify_password(password, dummy_hash(rounds))
+        return None
+    return user if verify_password(password, user.password_hash) else None
+
+
+def get_visible_user(session: Session, user_id: str, actor: dict) -> User:
+    """The user, if the actor may see it: itself, or anyone for an admin."""
+    user = session.get(User, user_id) if isinstance(user_id, str) else None
+    if user is None or (user.id != actor["id"] and not is_admin(actor)):
+        raise NotFound("No such user.")
+    return user
+
+
+def list_users(session: Session, page: PageRequest) -> tuple[list[User], int]:
+    total = session.scalar(select(func.count()).select_from(User))
+    users = session.scalars(
+        select(User).order_by(User.created_at, User.id).offset(page.offset).limit(page.page_size)
+    ).all()
+    return list(users), total
+
+
+def update_user(session: Session, user: User, changes: dict, actor: dict, rounds: int) -> bool:
+    """Apply the changes; True when tokens already issued to the user must be revoked."""
+    if "role" in changes and changes["role"] != user.role and not is_admin(actor):
+        raise Forbidden("Only an admin can change a role.")
+    if "email" in changes:
+        other = find_by_email(session, changes["email"])
+        if other is not None and other.id != user.id:
+            raise Conflict("A user with this email already exists.", {"email": ["Already registered."]})
+        user.email = changes["email"]
+    if "name" in changes:
+        user.name = changes["name"]
+    if "password" in changes:
+        user.password_hash = hash_password(changes["password"], rounds)
+    revoke = "role" in changes and changes["role"] != user.role
+    if "role" in changes:
+        user.role = changes["role"]
+    _flush_unique(session)
+    return revoke or "password" in changes
+
+
+def _flush_unique(session: Session) -> None:
+    # Two racing requests for one email both pass the lookup; the unique index decides.
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict("A user with this email already exists.", {"email": ["Already registered."]}) from exc

@@ -1,0 +1,44 @@
+"""RPC payloads of the users service."""
+
+from marshmallow import Schema, fields, validate
+
+from plumbing.actors import ROLES
+
+EMAIL = dict(validate=[validate.Email(), validate.Length(max=254)])
+PASSWORD = dict(validate=validate.Length(min=10, max=128), load_only=True)
+NAME = dict(validate=validate.Length(min=1, max=200))
+
+
+class RegisterSchema(Schema):
+    email = fields.Email(required=True, **EMAIL)
+    password = fields.String(required=True, **PASSWORD)
+    name = fields.String(required=True, **NAME)
+
+
+class LoginSchema(Schema):
+    email = fields.String(required=True, validate=validate.Length(min=1, max=254))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=128))
+
+
+class UserUpdateSchema(Schema):
+    """What a user may change of itself; `role` is for admins only (checked in the service)."""
+
+    email = fields.Email(**EMAIL)
+    password = fields.String(**PASSWORD)
+    name = fields.String(**NAME)
+    role = fields.String(validate=validate.OneOf(ROLES))
+
+
+class UserSchema(Schema):
+    id = fields.String()
+    email = fields.String()
+    name = fields.String()
+    role = fields.String()
+    created_at = fields.DateTime()
+
+
+class TokenPairSchema(Schema):
+    access_token = fields.String()
+    refresh_token = fields.String()
+    token_type = fields.String()
+    expires_in = fields.Integer()

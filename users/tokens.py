@@ -1,0 +1,126 @@
+"""Minting access JWTs and keeping opaque refresh tokens in Redis.
+
+A refresh token is stored only as its SHA-256; using it deletes it (GETDEL), so a
+rotated or revoked token can never be used again, even by two racing requests."""
+
+import hashlib
+import json
+import secrets
+import time
+import uuid
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from nameko.extensions import DependencyProvider
+
+from plumbing.config import project_path
+from plumbing.redis_store import connect
+from plumbing.tokens import ALGORITHM, TOKEN_TYPE, revoked_session_key, user_cutoff_key
+
+
+def _refresh_key(token: str) -> str:
+    return "oms:auth:refresh:" + hashlib.sha256(token.encode()).hexdigest()
+
+
+class TokenIssuer:
+    def __init__(self, auth_config: dict, redis):
+        with open(project_path(auth_config["PRIVATE_KEY_PATH"]), "rb") as pem:
+            self.private_key = serialization.load_pem_private_key(pem.read(), password=None)
+        self.issuer = auth_config["ISSUER"]
+        self.audience = auth_config["AUDIENCE"]
+        self.access_ttl = int(auth_config["ACCESS_TTL_SECONDS"])
+        self.refresh_ttl = int(auth_config["REFRESH_TTL_SECONDS"])
+        self.redis = redis
+
+    def issue(self, user_id: str, role: str, sid: str | None = None) -> dict:
+        """A new token pair; `sid` names the login session that refreshes keep."""
+        sid = sid or str(uuid.uuid4())
+        now = time.time()
+        access = jwt.encode(
+            {
+                "iss": self.issuer,
+                "aud": self.audience,
+                "sub": user_id,
+                "role": role,
+                "sid": sid,
+                "iat": now,
+                "exp": int(now) + self.access_ttl,
+                "jti": secrets.token_hex(8),
+            },
+            self.private_key,
+            algorithm=ALGORITHM,
+        )
+        refresh = secrets.token_urlsafe(32)
+        self.redis.set(
+            _refresh_key(refresh),
+            json.dumps({"user_id": user_id, "sid": sid, "iat": now}),
+            ex=self.refresh_ttl,
+        )
+        return {
+            "access_token": access,
+            "refresh_token": refresh,
+            "token_type": TOKEN_TYPE,
+            "expires_in": self.access_ttl,
+        }
+
+    def consume_refresh(self, refresh_token: str) -> dict | None:
+        """{user_id, sid} of a live refresh token, which stops working here; else None."""
+        stored = self.redis.getdel(_refresh_key(refresh_token))
+        if not stored:
+            return None
+        session = json.loads(stored)
+        cutoff = self.redis.get(user_cutoff_key(session["user_id"]))
+        if cutoff is not None and session["iat"] < float(cutoff):
+            return None
+        return session
+
+    def revoke_session(self, sid: str) -> None:
+        # Access tokens of the session die with it; the key outlives the longest of them.
+        self.redis.set(revoked_session_key(sid), 1, ex=self.access_ttl + 60)
+
+    def revoke_user(self, user_id: str) -> None:
+        """Void every token issued to the user until now (role or password change, deletion)."""
+        ttl = max(self.access_ttl, self.refresh_ttl) + 60
+        self.redis.set(user_cutoff_key(user_id), repr(time.time()), ex=ttl)
+
+
+class Tokens(DependencyProvider):
+    """Gives workers the service's TokenIssuer."""
+
+    def setup(self):
+        config = self.container.config
+        self.issuer = TokenIssuer(config["AUTH"], connect(config["REDIS_URI"]))
+
+    def get_dependency(self, worker_ctx):
+        return self.issuer
+
+
+def generate_key_pair(private_path, public_path) -> None:
+    """Write a new Ed25519 key pair as PEM files unless the private key already exists."""
+    private_path, public_path = project_path(private_path), project_path(public_path)
+    if private_path.exists():
+        return
+    key = Ed25519PrivateKey.generate()
+    private_path.parent.mkdir(parents=True, exist_ok=True)
+    private_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    private_path.chmod(0o600)
+    public_path.parent.mkdir(parents=True, exist_ok=True)
+    public_path.write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+
+
+if __name__ == "__main__":
+    from plumbing.config import load_config
+
+    auth = load_config()["AUTH"]
+    generate_key_pair(auth["PRIVATE_KEY_PATH"], auth["PUBLIC_KEY_PATH"])
