@@ -7,7 +7,7 @@ import uuid
 from flask import Flask, g, request
 from flask_smorest import Api
 
-from gateway.api import auth, health, products, users
+from gateway.api import auth, health, orders, products, users
 from gateway.auth import TokenVerifier
 from gateway.context import GatewayContext
 from gateway.errors import ProblemSchema, http_exception_problem, problem, register_error_handlers
@@ -60,7 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
-    for blueprint in (health.blp, auth.blp, users.blp, products.blp):
+    for blueprint in (health.blp, auth.blp, users.blp, products.blp, orders.blp):
         api.register_blueprint(blueprint)
     register_error_handlers(app)
 
@@ -69,6 +69,8 @@ def create_app(config: dict | None = None) -> Flask:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
         g.request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         set_request_id(g.request_id)
+        if "\x00" in request.path or any("\x00" in k + "".join(vs) for k, vs in request.args.lists()):
+            return problem(400, "The URL may not contain NUL characters.")
         if request.path in UNLIMITED_PATHS:
             return None
         wait = app.extensions["oms"].limiter.hit(request.remote_addr or "unknown")

@@ -23,9 +23,9 @@ class Limit:
     seconds: int
 
 
-def parse_limit(text: str) -> Limit | None:
-    """'50/second' -> Limit(50, 1); 'off' -> None (no limit)."""
-    if str(text).strip().lower() in ("off", "none", "0", ""):
+def parse_limit(text: str | bool) -> Limit | None:
+    """'50/second' -> Limit(50, 1); 'off' -> None (no limit). YAML reads a bare off as False."""
+    if text is False or str(text).strip().lower() in ("off", "none", "0", ""):
         return None
     match = _LIMIT.match(str(text))
     if not match:

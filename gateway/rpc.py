@@ -55,7 +55,8 @@ class RpcPool:
             yield standalone
         except CONNECTION_ERRORS as exc:
             log.warning("RPC failed, discarding its proxy: %r", exc)
-            _stop_quietly(standalone)
+            # Closing a broken connection can block for a socket timeout: not on the request's time.
+            threading.Thread(target=_stop_quietly, args=(standalone,), daemon=True).start()
             raise Unavailable(_unavailable_detail(exc)) from exc
         except BaseException:
             # An answer came back (a typed or remote error): the proxy itself is fine.

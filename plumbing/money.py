@@ -37,6 +37,12 @@ class Price(fields.Decimal):
             **kwargs,
         )
 
+    def _deserialize(self, value, attr, data, **kwargs):
+        # A JSON number may already have lost digits as a float: money travels as a string.
+        if not isinstance(value, str):
+            raise ValidationError("Must be a decimal string such as \"19.99\".")
+        return super()._deserialize(value, attr, data, **kwargs)
+
     def _serialize(self, value, attr, obj, **kwargs):
         if value is None:
             return None

@@ -10,7 +10,8 @@ from products.models import SEARCH_CONFIG, PriceChange, Product
 
 
 def get_product(session: Session, product_id, lock: bool = False) -> Product:
-    if not isinstance(product_id, str) or len(product_id) > 36:
+    # A NUL cannot be in a PostgreSQL string (psycopg2 raises ValueError): no such product either.
+    if not isinstance(product_id, str) or len(product_id) > 36 or "\x00" in product_id:
         raise NotFound("No such product.")
     product = session.get(Product, product_id, with_for_update=lock)
     if product is None:

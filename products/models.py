@@ -13,12 +13,15 @@ from sqlalchemy import (
     Index,
     Integer,
     Numeric,
+    SmallInteger,
     String,
     Text,
+    UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 SEARCH_CONFIG = "english"
 
@@ -36,7 +39,11 @@ class Product(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     currency: Mapped[str] = mapped_column(String(3))
+    # Units that can still be sold. Reserving moves units to `reserved`, committing a reservation
+    # moves them on to `sold`, releasing one puts them back into `stock` (products/reservations.py).
     stock: Mapped[int] = mapped_column(Integer)
+    reserved: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    sold: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Bumped on every UPDATE; the cache never replaces a newer version with an older one.
     version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -54,6 +61,8 @@ class Product(Base):
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         CheckConstraint("stock >= 0", name="ck_products_stock_not_negative"),
+        CheckConstraint("reserved >= 0", name="ck_products_reserved_not_negative"),
+        CheckConstraint("sold >= 0", name="ck_products_sold_not_negative"),
         CheckConstraint("price > 0", name="ck_products_price_positive"),
         Index("ix_products_search_vector", "search_vector", postgresql_using="gin"),
         Index("ix_products_created_at", "created_at", "id"),
@@ -72,3 +81,58 @@ class PriceChange(Base):
     effective_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     __table_args__ = (Index("ix_price_history_product", "product_id", "effective_at"),)
+
+
+RESERVATION_STATUSES = ("held", "committed", "released")
+
+
+class Reservation(Base):
+    """Stock held for one order (all its items or none), with the price and name snapshot."""
+
+    __tablename__ = "reservations"
+
+    # The order's id: one reservation per order, which makes reserving idempotent.
+    order_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    currency: Mapped[str] = mapped_column(String(3))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Why it was released: "released" (an RPC, e.g. the order was cancelled) or "expired" (the sweep).
+    release_reason: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+    items: Mapped[list["ReservationItem"]] = relationship(
+        order_by="ReservationItem.position", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('held', 'committed', 'released')", name="ck_reservations_status"
+        ),
+        # The expiry sweep looks only at held reservations, oldest expiry first.
+        Index("ix_reservations_held_expires_at", "expires_at", postgresql_where=text("status = 'held'")),
+    )
+
+
+class ReservationItem(Base):
+    """One product of a reservation. No foreign key to products: a reservation is a record of what
+    was held and at what price, and outlives the product row."""
+
+    __tablename__ = "reservation_items"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("reservations.order_id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(SmallInteger)
+    product_id: Mapped[str] = mapped_column(String(36))
+    sku: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    quantity: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        UniqueConstraint("order_id", "product_id", name="uq_reservation_items_order_product"),
+        CheckConstraint("quantity > 0", name="ck_reservation_items_quantity_positive"),
+        Index("ix_reservation_items_product", "product_id"),
+    )

@@ -1,17 +1,22 @@
-"""The products service: the catalog, prices with their history, and stock."""
+"""The products service: the catalog, prices with their history, stock and stock reservations."""
+
+import logging
+from contextlib import contextmanager
 
 from nameko.dependency_providers import Config
-from nameko.rpc import rpc
+from nameko.rpc import RpcProxy, rpc
+from nameko.timer import Timer
 from nameko_sqlalchemy import Database
 
 from plumbing.actors import require_admin
-from plumbing.errors import EXPECTED_ERRORS, Invalid, NotFound
+from plumbing.errors import EXPECTED_ERRORS, Conflict, Invalid, NotFound, ServiceError
 from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging
 from plumbing.pagination import PageQuerySchema, PageRequest, paged
 from plumbing.redis_store import Redis
+from plumbing.rpc import call_with_timeout
 from plumbing.validation import load
-from products import catalog
+from products import catalog, reservations
 from products.cache import DELETED, MISS, ProductCache
 from products.models import Base, Product
 from products.schemas import (
@@ -20,12 +25,28 @@ from products.schemas import (
     ProductQuerySchema,
     ProductSchema,
     ProductUpdateSchema,
+    ReservationSchema,
+    ReserveSchema,
     StockAdjustmentSchema,
     StockSchema,
 )
 
+log = logging.getLogger(__name__)
+
 product_schema = ProductSchema()
 price_change_schema = PriceChangeSchema()
+reservation_schema = ReservationSchema()
+reserved_schema = ReservationSchema(exclude=("status",))
+
+SWEEP_BATCH_SIZE = 100
+
+
+class ReservationSweepTimer(Timer):
+    """A timer whose interval comes from config RESERVATION_SWEEP_INTERVAL_SECONDS."""
+
+    def setup(self):
+        self.interval = float(self.container.config.get("RESERVATION_SWEEP_INTERVAL_SECONDS", self.interval))
+        super().setup()
 
 
 class ProductsService(Pingable):
@@ -34,6 +55,7 @@ class ProductsService(Pingable):
     config = Config()
     db = Database(Base)
     redis = Redis()
+    orders = RpcProxy("orders")
     request_logging = RequestIdLogging()
 
     @property
@@ -98,9 +120,15 @@ class ProductsService(Pingable):
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def delete_product(self, product_id: str, actor: dict) -> None:
-        """Delete a product and its price history (admin)."""
+        """Delete a product and its price history (admin). Conflict while units of it are
+        reserved or it is in an order not yet delivered or cancelled (orders is asked)."""
         require_admin(actor)
+        # The row lock keeps new reservations out until the product is gone.
         product = catalog.get_product(self.db.session, product_id, lock=True)
+        if product.reserved > 0 or call_with_timeout(
+            self.orders, "has_open_orders", product.id, timeout=float(self.config["RPC_TIMEOUT"])
+        ):
+            raise Conflict("The product is in open orders and cannot be deleted.")
         tombstone_version = product.version + 1
         self.db.session.delete(product)
         self.db.session.commit()
@@ -113,6 +141,116 @@ class ProductsService(Pingable):
         product = catalog.get_product(self.db.session, product_id)
         changes, total = catalog.price_history(self.db.session, product.id, page)
         return paged(price_change_schema.dump(changes, many=True), page, total)
+
+    # --- stock reservations (the order saga) -----------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def reserve_stock(self, order_id: str, items: list, ttl_seconds: int) -> dict:
+        """Hold stock for an order: every item or none, in one transaction.
+
+        `items` is [{product_id, quantity}]: 1 to 50 items, quantity an integer 1..1000. Items
+        naming the same product twice are merged (quantities added, first position kept; the sum
+        must still be at most 1000). `ttl_seconds` (1..86400): the reservation expires at
+        now + ttl; an expired, still held one is released by the sweep after a grace period.
+        Reserved units leave the product's `stock` (what can still be sold).
+
+        Returns {order_id, expires_at (ISO 8601, UTC), currency, items: [{product_id, sku, name,
+        unit_price (decimal string, 2 places), quantity}]}: the price and name snapshot, items in
+        request order.
+
+        Idempotent per order_id: calling again with the same items returns the same reservation
+        (same expires_at) and reserves nothing more, even for two calls racing. Conflict if the
+        order already has a reservation with other items, or one that has been released.
+
+        Errors: Invalid for a bad payload, unknown products (errors {"items": {"unknown": [ids]}})
+        or items in more than one currency; Conflict when stock is short, detail and errors
+        {"items": {"short": [{product_id, sku, requested, available}]}} naming every short item."""
+        request = load(ReserveSchema(), {"order_id": order_id, "items": items, "ttl_seconds": ttl_seconds})
+        with self._rollback_on_error():
+            outcome = reservations.reserve(self.db.session, **request)
+        data = reserved_schema.dump(outcome.reservation)
+        self._commit_and_cache_all(outcome.products)
+        return data
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def commit_reservation(self, order_id: str) -> dict:
+        """The order was paid: held → committed, its units move from reserved to sold.
+
+        Returns the reservation as get_reservation does. Idempotent: committing a committed
+        reservation changes nothing and returns it again. A held reservation past expires_at is
+        still committed if the sweep has not released it yet. Conflict if the reservation was
+        released (cancelled, or expired and swept); NotFound if the order has none."""
+        with self._rollback_on_error():
+            outcome = reservations.commit(self.db.session, order_id)
+        data = reservation_schema.dump(outcome.reservation)
+        self._commit_and_cache_all(outcome.products)
+        return data
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def release_reservation(self, order_id: str) -> dict:
+        """Compensation (the order was cancelled or failed): the units go back into stock.
+
+        held → released: from reserved; committed → released: from sold (a paid order cancelled
+        and refunded). Returns the reservation as get_reservation does. Idempotent: releasing a
+        released reservation returns it and puts nothing back a second time.
+
+        An order_id with no reservation is NOT an error: this returns {order_id, status:
+        "unknown"} and changes nothing, because a compensating action may run for an order whose
+        reserve_stock never happened (or failed). A later reserve_stock for that order_id still
+        reserves."""
+        with self._rollback_on_error():
+            outcome = reservations.release(self.db.session, order_id)
+        if outcome is None:
+            return {"order_id": order_id, "status": "unknown"}
+        data = reservation_schema.dump(outcome.reservation)
+        self._commit_and_cache_all(outcome.products)
+        return data
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_reservation(self, order_id: str) -> dict:
+        """An order's reservation: {order_id, status (held | committed | released), expires_at
+        (ISO 8601, UTC), currency, items: [{product_id, sku, name, unit_price, quantity}]}.
+        NotFound if the order has none."""
+        reservation = reservations.get_reservation(self.db.session, order_id)
+        if reservation is None:
+            raise NotFound("No reservation for this order.")
+        return reservation_schema.dump(reservation)
+
+    @ReservationSweepTimer.decorator(interval=5)
+    def release_expired_reservations(self) -> int:
+        """The safety net for reservations whose order was never created (orders crashed after
+        reserving): held reservations that expired more than RESERVATION_RELEASE_GRACE_SECONDS
+        ago are released and their units go back into stock. orders itself cancels its expired
+        orders and calls release_reservation; the grace period leaves it that chance first.
+        Safe with several instances: rows another instance is releasing are skipped (SKIP
+        LOCKED). Returns how many were released."""
+        grace = float(self.config.get("RESERVATION_RELEASE_GRACE_SECONDS", 30))
+        released = 0
+        while True:
+            with self._rollback_on_error():
+                batch, products = reservations.release_expired(self.db.session, grace, SWEEP_BATCH_SIZE)
+            order_ids = [reservation.order_id for reservation in batch]
+            self._commit_and_cache_all(products)
+            released += len(order_ids)
+            if order_ids:
+                log.info("released %d expired reservations: %s", len(order_ids), ", ".join(order_ids))
+            if len(order_ids) < SWEEP_BATCH_SIZE:
+                return released
+
+    def _commit_and_cache_all(self, products: list[Product]) -> None:
+        """Commit, then cache every product whose stock changed (see `_commit_and_cache`)."""
+        self.db.session.commit()
+        cache = self.cache
+        for product in products:
+            cache.store(product.id, product.version, product_schema.dump(product))
+
+    @contextmanager
+    def _rollback_on_error(self):
+        try:
+            yield
+        except ServiceError:
+            self.db.session.rollback()
+            raise
 
     def _commit_and_cache(self, product: Product) -> dict:
         self.db.session.commit()

@@ -52,3 +52,9 @@ def seed(config: dict) -> None:
                     ),
                 )
         session.commit()
+
+
+if __name__ == "__main__":
+    from plumbing.config import load_config
+
+    seed(load_config())

@@ -15,7 +15,13 @@ import requests
 from plumbing.config import PROJECT_ROOT
 
 # package -> service class, named so that `nameko run` doesn't take mixins for services.
-SERVICES = {"users": "UsersService", "products": "ProductsService"}
+SERVICES = {
+    "users": "UsersService",
+    "products": "ProductsService",
+    "orders": "OrdersService",
+    "payments": "PaymentsService",
+    "notifications": "NotificationsService",
+}
 VENV_BIN = Path(sys.executable).parent
 
 
@@ -54,12 +60,12 @@ class System:
         while time.monotonic() < deadline:
             for name, process in self.processes.items():
                 if process.poll() is not None:
-                    raise RuntimeError(f"{name} exited with {process.returncode}")
+                    raise RuntimeError(f"{name} exited with {process.returncode}:\n{self.log_tail(name)}")
             try:
                 if requests.get(f"{self.url}/readyz", timeout=3).status_code == 200:
                     return
-            except requests.ConnectionError:
-                pass
+            except requests.RequestException:
+                pass  # not listening yet, or a readiness check still waiting on a service
             time.sleep(0.3)
         raise TimeoutError(f"the system was not ready within {timeout} s")
 
@@ -75,6 +81,11 @@ class System:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+    def log_tail(self, name: str, lines: int = 30) -> str:
+        if self.log_dir is None:
+            return "(output went to the terminal)"
+        return "\n".join((self.log_dir / f"{name}.log").read_text(errors="replace").splitlines()[-lines:])
 
     def _spawn(self, name: str, command: list[str]) -> subprocess.Popen:
         output = None

@@ -14,11 +14,17 @@ import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
+import yaml  # noqa: E402
 
-TEST_VHOST = "oms_test"
-TEST_REDIS_DB = 15
+# Several checkouts or sessions may test on one machine at once: each can pick its own namespace.
+TEST_NAMESPACE = os.environ.get("OMS_TEST_NAMESPACE", "oms_test")
+TEST_VHOST = TEST_NAMESPACE
+TEST_REDIS_DB = int(os.environ.get("OMS_TEST_REDIS_DB", "15"))
 KEY_DIR = Path(tempfile.mkdtemp(prefix="oms-test-keys-"))
-TEST_DATABASES = {service: f"oms_test_{service}" for service in ("users", "products")}
+# One database per service named in config.yaml's DB_URIS ("service:Base" keys), so a new
+# service can never fall through to its dev database.
+_CONFIG_KEYS = yaml.safe_load((Path(__file__).parent.parent / "config.yaml").read_text())["DB_URIS"]
+TEST_DATABASES = {key.split(":")[0]: f"{TEST_NAMESPACE}_{key.split(':')[0]}" for key in _CONFIG_KEYS}
 
 os.environ.update(
     {
@@ -58,7 +64,9 @@ def test_infrastructure(config):
     rabbitmqctl("delete_vhost", TEST_VHOST) if _vhost_exists() else None
     rabbitmqctl("add_vhost", TEST_VHOST)
     rabbitmqctl("set_permissions", "-p", TEST_VHOST, "guest", ".*", ".*", ".*")
-    for url in database_urls(config).values():
+    urls = database_urls(config)
+    assert all(url.rsplit("/", 1)[1] == TEST_DATABASES[service] for service, url in urls.items()), urls
+    for url in urls.values():
         drop_database(url)
     upgrade_all(config)
     redis = connect(config["REDIS_URI"])

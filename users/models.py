@@ -6,6 +6,8 @@ from datetime import datetime
 from sqlalchemy import DateTime, Index, String, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from plumbing.outbox import outbox_model
+
 
 class Base(DeclarativeBase):
     pass
@@ -30,3 +32,6 @@ class User(Base):
 
     # Emails are unique case-insensitively; lookups go through lower(email) too.
     __table_args__ = (Index("uq_users_email_lower", func.lower(email), unique=True),)
+
+
+OutboxEvent = outbox_model(Base)

@@ -6,12 +6,14 @@ from nameko_sqlalchemy import Database
 
 from plumbing.actors import load_actor, require_admin
 from plumbing.errors import EXPECTED_ERRORS, Invalid, NotFound, Unauthorized
+from plumbing.events import USER_REGISTERED
 from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging
+from plumbing.outbox import Outbox, OutboxRelay
 from plumbing.pagination import PageQuerySchema, PageRequest, paged
 from plumbing.validation import load
 from users import accounts
-from users.models import Base, User
+from users.models import Base, OutboxEvent, User
 from users.schemas import (
     LoginSchema,
     RegisterSchema,
@@ -25,11 +27,12 @@ user_schema = UserSchema()
 tokens_schema = TokenPairSchema()
 
 
-class UsersService(Pingable):
+class UsersService(Pingable, OutboxRelay):
     name = "users"
 
     config = Config()
     db = Database(Base)
+    outbox = Outbox(OutboxEvent)
     tokens = Tokens()
     request_logging = RequestIdLogging()
 
@@ -39,10 +42,13 @@ class UsersService(Pingable):
 
     @rpc(expected_exceptions=EXPECTED_ERRORS, sensitive_arguments=("payload.password",))
     def register(self, payload: dict) -> dict:
-        """Create a customer account from {email, password, name}; Conflict if the email is taken."""
+        """Create a customer account from {email, password, name}; Conflict if the email is taken.
+        Dispatches user_registered {user_id, email, name} (through the outbox, same transaction)."""
         data = load(RegisterSchema(), payload)
         user = accounts.create_user(self.db.session, rounds=self.hash_rounds, **data)
+        self.outbox.add(self.db.session, USER_REGISTERED, user_id=user.id, email=user.email, name=user.name)
         self.db.session.commit()
+        self.outbox.relay_soon()
         return user_schema.dump(user)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS, sensitive_arguments=("payload.password",))

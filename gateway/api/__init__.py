@@ -1,8 +1,24 @@
 """HTTP routes under /api/v1, one module per resource."""
 
+import marshmallow
 from flask import Response, jsonify, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
+from webargs.flaskparser import FlaskParser
+
+
+class StrictParser(FlaskParser):
+    """Unknown query parameters are an error too, not silently dropped."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION = {
+        **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+        "query": marshmallow.RAISE,
+        "querystring": marshmallow.RAISE,
+    }
+
+
+class ApiBlueprint(Blueprint):
+    ARGUMENTS_PARSER = StrictParser()
 
 ERROR_RESPONSES = {
     400: "BAD_REQUEST",

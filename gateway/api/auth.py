@@ -1,15 +1,14 @@
 """Registration, login, token refresh and logout."""
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from gateway.api import errors, json_body, reply
+from gateway.api import ApiBlueprint, errors, json_body, reply
 from gateway.context import oms
 from gateway.errors import problem
 from plumbing.errors import Unauthorized
 from users.schemas import LoginSchema, RegisterSchema, TokenPairSchema, UserSchema
 
-blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Accounts and tokens")
+blp = ApiBlueprint("auth", __name__, url_prefix="/api/v1/auth", description="Accounts and tokens")
 
 
 class RefreshTokenSchema(Schema):

@@ -2,16 +2,14 @@
 
 from concurrent.futures import ThreadPoolExecutor
 
-from flask_smorest import Blueprint
-
-from gateway.api import reply
+from gateway.api import ApiBlueprint, reply
 from gateway.context import oms
 from gateway.errors import problem
 from plumbing.errors import ServiceError
 
-blp = Blueprint("health", __name__, description="Probes")
+blp = ApiBlueprint("health", __name__, description="Probes")
 
-SERVICES = ("users", "products")
+SERVICES = ("users", "products", "orders", "payments", "notifications")
 READY_TIMEOUT_SECONDS = 2
 
 

@@ -1,8 +1,7 @@
 """The catalog: public reads, admin writes."""
 
-from flask_smorest import Blueprint
 
-from gateway.api import errors, json_body, page_of, query_args, reply
+from gateway.api import ApiBlueprint, errors, json_body, page_of, query_args, reply
 from gateway.auth import BEARER_AUTH, admin_required, current_actor
 from gateway.context import oms
 from plumbing.pagination import PageQuerySchema
@@ -15,7 +14,7 @@ from products.schemas import (
     StockSchema,
 )
 
-blp = Blueprint("products", __name__, url_prefix="/api/v1/products", description="The catalog")
+blp = ApiBlueprint("products", __name__, url_prefix="/api/v1/products", description="The catalog")
 
 
 @blp.route("", methods=["GET"])
@@ -37,32 +36,32 @@ def get_product(product_id):
 
 
 @blp.route("", methods=["POST"])
+@admin_required
 @blp.arguments(ProductCreateSchema)
 @blp.response(201, ProductSchema)
 @blp.doc(security=BEARER_AUTH)
 @errors(blp, 400, 401, 403, 409, 422, 429, 503)
-@admin_required
 def create_product(_):
     """Create a product (admin). `price` is a decimal string, `currency` ISO 4217."""
     return reply(oms().call("products", "create_product", json_body(), current_actor()), 201)
 
 
 @blp.route("/<product_id>", methods=["PATCH"])
+@admin_required
 @blp.arguments(ProductUpdateSchema)
 @blp.response(200, ProductSchema)
 @blp.doc(security=BEARER_AUTH)
 @errors(blp, 400, 401, 403, 404, 409, 422, 429, 503)
-@admin_required
 def update_product(_, product_id):
     """Change a product (admin); a new price is served from the moment this returns."""
     return reply(oms().call("products", "update_product", product_id, json_body(), current_actor()))
 
 
 @blp.route("/<product_id>", methods=["DELETE"])
+@admin_required
 @blp.response(204)
 @blp.doc(security=BEARER_AUTH)
 @errors(blp, 401, 403, 404, 409, 429, 503)
-@admin_required
 def delete_product(product_id):
     """Delete a product (admin)."""
     oms().call("products", "delete_product", product_id, current_actor())
@@ -70,11 +69,11 @@ def delete_product(product_id):
 
 
 @blp.route("/<product_id>/stock", methods=["PUT"])
+@admin_required
 @blp.arguments(StockSchema)
 @blp.response(200, ProductSchema)
 @blp.doc(security=BEARER_AUTH)
 @errors(blp, 400, 401, 403, 404, 422, 429, 503)
-@admin_required
 def set_stock(_, product_id):
     """Set the units available for sale (admin)."""
     return reply(oms().call("products", "set_stock", product_id, json_body(), current_actor()))

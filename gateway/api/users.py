@@ -1,23 +1,22 @@
 """Users: oneself, and every account for admins."""
 
-from flask_smorest import Blueprint
 
-from gateway.api import errors, json_body, page_of, reply
+from gateway.api import ApiBlueprint, errors, json_body, page_of, reply
 from gateway.auth import BEARER_AUTH, admin_required, current_actor, login_required
 from gateway.context import oms
 from plumbing.pagination import PageQuerySchema
 from users.schemas import UserSchema, UserUpdateSchema
 
-blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="User accounts")
+blp = ApiBlueprint("users", __name__, url_prefix="/api/v1/users", description="User accounts")
 
 UserPageSchema = page_of(UserSchema)
 
 
 @blp.route("/me", methods=["GET"])
+@login_required
 @blp.response(200, UserSchema)
 @blp.doc(security=BEARER_AUTH)
 @errors(blp, 401, 404, 429, 503)
-@login_required
 def me():
     """The account of the token's owner."""
     actor = current_actor()
@@ -25,42 +24,42 @@ def me():
 
 
 @blp.route("", methods=["GET"])
+@admin_required
 @blp.arguments(PageQuerySchema, location="query")
 @blp.response(200, UserPageSchema)
 @blp.doc(security=BEARER_AUTH)
 @errors(blp, 401, 403, 422, 429, 503)
-@admin_required
 def list_users(page):
     """Every account, oldest first, paginated (admin): {items, page, page_size, total}."""
     return reply(oms().call("users", "list_users", current_actor(), page["page"], page["page_size"]))
 
 
 @blp.route("/<user_id>", methods=["GET"])
+@login_required
 @blp.response(200, UserSchema)
 @blp.doc(security=BEARER_AUTH)
 @errors(blp, 401, 404, 429, 503)
-@login_required
 def get_user(user_id):
     """One account: a customer may read only its own."""
     return reply(oms().call("users", "get_user", user_id, current_actor()))
 
 
 @blp.route("/<user_id>", methods=["PATCH"])
+@login_required
 @blp.arguments(UserUpdateSchema)
 @blp.response(200, UserSchema)
 @blp.doc(security=BEARER_AUTH)
 @errors(blp, 400, 401, 403, 404, 409, 422, 429, 503)
-@login_required
 def update_user(_, user_id):
     """Change email, name or password (self or admin), or role (admin only)."""
     return reply(oms().call("users", "update_user", user_id, json_body(), current_actor()))
 
 
 @blp.route("/<user_id>", methods=["DELETE"])
+@admin_required
 @blp.response(204)
 @blp.doc(security=BEARER_AUTH)
 @errors(blp, 401, 403, 404, 429, 503)
-@admin_required
 def delete_user(user_id):
     """Delete an account and void its tokens (admin)."""
     oms().call("users", "delete_user", user_id, current_actor())

@@ -3,6 +3,8 @@
 import pytest
 from sqlalchemy import create_engine, text
 
+from notifications.service import NotificationsService
+from payments.service import PaymentsService
 from plumbing.migrations import database_urls
 from products.service import ProductsService
 from users.service import UsersService
@@ -17,7 +19,10 @@ def empty_stores(config, redis_client):
         engine = create_engine(url)
         with engine.begin() as conn:
             tables = conn.execute(
-                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
+                text(
+                    "SELECT tablename FROM pg_tables"
+                    " WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+                )
             ).scalars().all()
             if tables:
                 conn.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
@@ -35,5 +40,19 @@ def users_container(container_factory, config):
 @pytest.fixture
 def products_container(container_factory, config):
     container = container_factory(ProductsService, config)
+    container.start()
+    return container
+
+
+@pytest.fixture
+def payments_container(container_factory, config):
+    container = container_factory(PaymentsService, config)
+    container.start()
+    return container
+
+
+@pytest.fixture
+def notifications_container(container_factory, config):
+    container = container_factory(NotificationsService, config)
     container.start()
     return container

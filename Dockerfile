@@ -1,0 +1,11 @@
+# One image for every service and the gateway; docker-compose.yml picks the command.
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+COPY scripts/quiet_eventlet.pth /usr/local/lib/python3.11/site-packages/
+COPY . .
+RUN useradd --system oms && mkdir -p var/jwt && chown -R oms var
+USER oms
+CMD ["nameko", "run", "--config", "config.yaml", "users.service:UsersService"]

@@ -1,0 +1,58 @@
+"""Recording and delivering notifications: at most one per (event, recipient)."""
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from notifications.models import Notification, Recipient, new_id
+from notifications.templates import render
+from plumbing.pagination import PageRequest
+
+
+def remember_recipient(session: Session, user_id: str, email: str, name: str) -> None:
+    session.execute(
+        insert(Recipient)
+        .values(user_id=user_id, email=email, name=name)
+        .on_conflict_do_update(
+            index_elements=[Recipient.user_id], set_={"email": email, "name": name, "updated_at": func.now()}
+        )
+    )
+
+
+def notify(session: Session, channel, event_type: str, event: dict) -> str | None:
+    """Render, store and deliver the event's notification; the new id, or None when this
+    recipient already had it. Delivery happens before the caller commits: a failure rolls the
+    record back, so the retry sends again (at least once, never recorded twice)."""
+    user_id = event["user_id"]
+    recipient = session.get(Recipient, user_id)
+    subject, body = render(event_type, event, recipient.name if recipient else None)
+    notification_id = session.execute(
+        insert(Notification)
+        .values(
+            id=new_id(),
+            event_id=event["event_id"],
+            user_id=user_id,
+            event=event_type,
+            channel=channel.name,
+            subject=subject,
+            body=body,
+        )
+        .on_conflict_do_nothing(constraint="uq_notifications_event_user")
+        .returning(Notification.id)
+    ).scalar()
+    if notification_id is not None:
+        channel.deliver(user_id, recipient.email if recipient else None, subject, body)
+    return notification_id
+
+
+def list_notifications(session: Session, user_id: str, page: PageRequest) -> tuple[list[Notification], int]:
+    mine = Notification.user_id == user_id
+    total = session.scalar(select(func.count()).select_from(Notification).where(mine))
+    items = session.scalars(
+        select(Notification)
+        .where(mine)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .offset(page.offset)
+        .limit(page.page_size)
+    ).all()
+    return list(items), total

@@ -1,0 +1,82 @@
+"""The notifications service: tells users what happened to their account and orders."""
+
+from nameko.rpc import rpc
+from nameko_sqlalchemy import Database
+
+from notifications import deliveries
+from notifications.channels import Channel
+from notifications.models import HANDLER_TABLES, Base
+from notifications.schemas import NotificationSchema
+from plumbing.actors import is_admin, load_actor
+from plumbing.dead_letters import DeadLetterOperations
+from plumbing.errors import EXPECTED_ERRORS, NotFound
+from plumbing.events import (
+    ORDER_CANCELLED,
+    ORDER_CONFIRMED,
+    ORDER_SHIPPED,
+    ORDERS,
+    PAYMENT_FAILED,
+    PAYMENT_REFUNDED,
+    PAYMENTS,
+    USER_REGISTERED,
+    USERS,
+)
+from plumbing.handlers import idempotent_handler
+from plumbing.health import Pingable
+from plumbing.logs import RequestIdLogging
+from plumbing.pagination import PageQuerySchema, PageRequest, paged
+from plumbing.validation import load
+
+notification_schema = NotificationSchema()
+
+
+class NotificationsService(Pingable, DeadLetterOperations):
+    name = "notifications"
+
+    db = Database(Base)
+    handler_tables = HANDLER_TABLES
+    channel = Channel()
+    request_logging = RequestIdLogging()
+
+    @idempotent_handler(USERS, USER_REGISTERED)
+    def handle_user_registered(self, session, event: dict) -> None:
+        """user_registered: remember the user's address and name, then send a welcome."""
+        deliveries.remember_recipient(session, event["user_id"], event["email"], event["name"])
+        deliveries.notify(session, self.channel, USER_REGISTERED, event)
+
+    @idempotent_handler(ORDERS, ORDER_CONFIRMED)
+    def handle_order_confirmed(self, session, event: dict) -> None:
+        """order_confirmed: tell the owner its order is paid and confirmed."""
+        deliveries.notify(session, self.channel, ORDER_CONFIRMED, event)
+
+    @idempotent_handler(ORDERS, ORDER_CANCELLED)
+    def handle_order_cancelled(self, session, event: dict) -> None:
+        """order_cancelled: tell the owner its order was cancelled, and why."""
+        deliveries.notify(session, self.channel, ORDER_CANCELLED, event)
+
+    @idempotent_handler(ORDERS, ORDER_SHIPPED)
+    def handle_order_shipped(self, session, event: dict) -> None:
+        """order_shipped: tell the owner its order is on its way."""
+        deliveries.notify(session, self.channel, ORDER_SHIPPED, event)
+
+    @idempotent_handler(PAYMENTS, PAYMENT_FAILED)
+    def handle_payment_failed(self, session, event: dict) -> None:
+        """payment_failed: tell the owner the payment was declined, and why."""
+        deliveries.notify(session, self.channel, PAYMENT_FAILED, event)
+
+    @idempotent_handler(PAYMENTS, PAYMENT_REFUNDED)
+    def handle_payment_refunded(self, session, event: dict) -> None:
+        """payment_refunded: tell the owner how much was refunded."""
+        deliveries.notify(session, self.channel, PAYMENT_REFUNDED, event)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_notifications(self, user_id: str, actor: dict, page: int = 1, page_size: int = 20) -> dict:
+        """A user's notifications, newest first: {items, page, page_size, total}; each item
+        {id, user_id, event, channel, subject, body, created_at}. A customer sees only its own
+        (NotFound for another user's); an admin sees anyone's."""
+        actor = load_actor(actor)
+        page = PageRequest(**load(PageQuerySchema(), {"page": page, "page_size": page_size}))
+        if not isinstance(user_id, str) or (user_id != actor["id"] and not is_admin(actor)):
+            raise NotFound("No such user.")
+        items, total = deliveries.list_notifications(self.db.session, user_id, page)
+        return paged(notification_schema.dump(items, many=True), page, total)

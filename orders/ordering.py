@@ -1,0 +1,131 @@
+"""Orders in the database: placing, finding, listing, moving through the life cycle."""
+
+import hashlib
+import json
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
+
+from orders.lifecycle import OPEN, OrderStatus, check_move
+from orders.models import Order, OrderHistory, OrderItem
+from plumbing.actors import is_admin
+from plumbing.errors import NotFound
+from plumbing.pagination import PageRequest
+
+
+def request_hash(payload: dict) -> str:
+    """Identifies a create-order body: the same key with another body is refused."""
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def find_by_idempotency_key(session: Session, user_id: str, key: str) -> Order | None:
+    return session.scalar(select(Order).where(Order.user_id == user_id, Order.idempotency_key == key))
+
+
+def place_order(
+    session: Session, order_id: str, user_id: str, key: str, body_hash: str, reservation: dict, address: dict
+) -> Order:
+    """A pending order from a stock reservation's price snapshot; totals computed here."""
+    order = Order(
+        id=order_id,
+        user_id=user_id,
+        status=OrderStatus.PENDING_PAYMENT,
+        currency=reservation["currency"],
+        shipping_address=address,
+        paid=False,
+        idempotency_key=key,
+        request_hash=body_hash,
+        reservation_expires_at=datetime.fromisoformat(reservation["expires_at"]),
+    )
+    total = Decimal("0.00")
+    for position, line in enumerate(reservation["items"]):
+        unit_price = Decimal(line["unit_price"])
+        line_total = unit_price * line["quantity"]
+        total += line_total
+        order.items.append(
+            OrderItem(
+                position=position,
+                product_id=line["product_id"],
+                sku=line["sku"],
+                name=line["name"],
+                unit_price=unit_price,
+                quantity=line["quantity"],
+                line_total=line_total,
+            )
+        )
+    order.total = total
+    session.add(order)
+    session.add(
+        OrderHistory(
+            order_id=order_id, from_status=None, to_status=order.status, actor=user_id, reason="order placed"
+        )
+    )
+    return order
+
+
+def move(session: Session, order: Order, target: OrderStatus, actor: str, reason: str) -> None:
+    """The one way an order changes status: checked, and recorded in its history."""
+    check_move(order.status, target)
+    session.add(
+        OrderHistory(order_id=order.id, from_status=order.status, to_status=target, actor=actor, reason=reason)
+    )
+    order.status = target
+
+
+def get_visible_order(session: Session, order_id, actor: dict, lock: bool = False) -> Order:
+    """The order if the actor owns it or is an admin; NotFound otherwise (never its data)."""
+    order = session.get(Order, order_id, with_for_update=lock) if isinstance(order_id, str) else None
+    if order is None or (order.user_id != actor["id"] and not is_admin(actor)):
+        raise NotFound("No such order.")
+    return order
+
+
+def list_orders(session: Session, actor: dict, query: dict, page: PageRequest) -> tuple[list[Order], int]:
+    """Newest first; a customer's own orders, or everyone's for an admin."""
+    conditions = []
+    if not is_admin(actor):
+        conditions.append(Order.user_id == actor["id"])
+    if "status" in query:
+        conditions.append(Order.status == query["status"])
+    if "created_from" in query:
+        conditions.append(Order.created_at >= query["created_from"])
+    if "created_to" in query:
+        conditions.append(Order.created_at < query["created_to"])
+    total = session.scalar(select(func.count()).select_from(Order).where(*conditions))
+    orders = session.scalars(
+        select(Order)
+        .where(*conditions)
+        .order_by(Order.created_at.desc(), Order.id.desc())
+        .offset(page.offset)
+        .limit(page.page_size)
+    ).all()
+    return list(orders), total
+
+
+def order_history(session: Session, order_id: str) -> list[OrderHistory]:
+    query = select(OrderHistory).where(OrderHistory.order_id == order_id).order_by(OrderHistory.id)
+    return list(session.scalars(query))
+
+
+def next_expired_order(session: Session, now: datetime) -> Order | None:
+    """A pending order past its reservation, locked; orders another instance holds are skipped."""
+    return session.scalar(
+        select(Order)
+        .where(Order.status == OrderStatus.PENDING_PAYMENT, Order.reservation_expires_at < now)
+        .order_by(Order.reservation_expires_at)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+
+
+def has_open_orders(session: Session, product_id: str) -> bool:
+    return session.scalar(
+        select(
+            exists().where(
+                OrderItem.product_id == product_id, OrderItem.order_id == Order.id, Order.status.in_(OPEN)
+            )
+        )
+    )

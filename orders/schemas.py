@@ -1,0 +1,85 @@
+"""RPC payloads of the orders service."""
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from orders.lifecycle import OrderStatus
+from plumbing.money import Price
+from plumbing.pagination import PageQuerySchema
+
+MAX_ITEMS = 50
+MAX_QUANTITY = 1000
+
+
+def _text(max_length: int, **kwargs) -> fields.String:
+    return fields.String(validate=validate.Length(min=1, max=max_length), **kwargs)
+
+
+class AddressSchema(Schema):
+    name = _text(200, required=True)
+    line1 = _text(200, required=True)
+    line2 = fields.String(validate=validate.Length(max=200))
+    city = _text(100, required=True)
+    postal_code = _text(20, required=True)
+    country = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{2}$", error="An ISO 3166 code."))
+
+
+class OrderLineRequestSchema(Schema):
+    product_id = _text(36, required=True)
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_QUANTITY))
+
+
+class CreateOrderSchema(Schema):
+    items = fields.List(
+        fields.Nested(OrderLineRequestSchema), required=True, validate=validate.Length(min=1, max=MAX_ITEMS)
+    )
+    shipping_address = fields.Nested(AddressSchema, required=True)
+    payment_token = _text(200, required=True)
+
+    @validates_schema
+    def each_product_once(self, data, **kwargs):
+        ids = [item["product_id"] for item in data.get("items", [])]
+        if len(ids) != len(set(ids)):
+            raise ValidationError("Each product may appear once; raise its quantity instead.", "items")
+
+
+class UpdateOrderSchema(Schema):
+    shipping_address = fields.Nested(AddressSchema, required=True)
+
+
+class ReasonSchema(Schema):
+    reason = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class OrderQuerySchema(PageQuerySchema):
+    status = fields.String(validate=validate.OneOf([status.value for status in OrderStatus]))
+    created_from = fields.AwareDateTime()
+    created_to = fields.AwareDateTime()
+
+
+class OrderItemSchema(Schema):
+    product_id = fields.String()
+    sku = fields.String()
+    name = fields.String()
+    unit_price = Price()
+    quantity = fields.Integer()
+    line_total = Price()
+
+
+class OrderSchema(Schema):
+    id = fields.String()
+    user_id = fields.String()
+    status = fields.String()
+    items = fields.List(fields.Nested(OrderItemSchema))
+    total = Price()
+    currency = fields.String()
+    shipping_address = fields.Dict()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class HistoryEntrySchema(Schema):
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    at = fields.DateTime()
+    actor = fields.String()
+    reason = fields.String()

@@ -1,0 +1,267 @@
+"""The orders service: placing orders and moving them through their life cycle.
+
+Stock is reserved synchronously in `products`; payment happens by events (the saga in
+ARCHITECTURE.md). Every state change and the event announcing it commit together (outbox)."""
+
+import uuid
+from datetime import UTC, datetime
+
+from nameko.dependency_providers import Config
+from nameko.rpc import RpcProxy, rpc
+from nameko.timer import timer
+from nameko_sqlalchemy import Database
+from sqlalchemy.exc import IntegrityError
+
+from orders import ordering
+from orders.lifecycle import ADDRESS_CHANGEABLE, CANCELLABLE, OrderStatus, is_terminal
+from orders.models import HANDLER_TABLES, Base, Order, OutboxEvent
+from orders.schemas import (
+    CreateOrderSchema,
+    HistoryEntrySchema,
+    OrderQuerySchema,
+    OrderSchema,
+    ReasonSchema,
+    UpdateOrderSchema,
+)
+from plumbing.actors import load_actor, require_admin
+from plumbing.dead_letters import DeadLetterOperations
+from plumbing.errors import EXPECTED_ERRORS, Conflict, Invalid
+from plumbing.events import (
+    ORDER_CANCELLED,
+    ORDER_CONFIRMED,
+    ORDER_CREATED,
+    ORDER_DELIVERED,
+    ORDER_SHIPPED,
+    PAYMENT_FAILED,
+    PAYMENT_REFUNDED,
+    PAYMENT_SUCCEEDED,
+    PAYMENTS,
+)
+from plumbing.handlers import idempotent_handler
+from plumbing.health import Pingable
+from plumbing.logs import RequestIdLogging
+from plumbing.outbox import Outbox, OutboxRelay
+from plumbing.pagination import PageRequest, paged
+from plumbing.rpc import call_with_timeout
+from plumbing.validation import load
+
+order_schema = OrderSchema()
+history_schema = HistoryEntrySchema()
+EXPIRY_CHECK_SECONDS = 1
+EXPIRY_BATCH = 100  # orders cancelled per tick at most
+SYSTEM = "system"
+
+
+class OrdersService(Pingable, OutboxRelay, DeadLetterOperations):
+    name = "orders"
+
+    config = Config()
+    db = Database(Base)
+    outbox = Outbox(OutboxEvent)
+    handler_tables = HANDLER_TABLES
+    products = RpcProxy("products")
+    request_logging = RequestIdLogging()
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS, sensitive_arguments=("payload.payment_token",))
+    def create_order(self, payload: dict, actor: dict, idempotency_key: str) -> dict:
+        """Place an order: {items: [{product_id, quantity}], shipping_address, payment_token}.
+
+        Stock for every item is reserved in products (all or none) and prices are taken from
+        there; the order starts in pending_payment and `order_created` is published. The same
+        idempotency key with the same body returns the same order; with another body, Invalid.
+        Conflict (409) names the items short of stock; Invalid (422) an unknown product."""
+        actor = load_actor(actor)
+        if not isinstance(idempotency_key, str) or not 1 <= len(idempotency_key) <= 200:
+            raise Invalid("An idempotency key of 1 to 200 characters is required.", {"idempotency_key": ["Required."]})
+        data = load(CreateOrderSchema(), payload)
+        body_hash = ordering.request_hash(data)
+        existing = self._replay(actor["id"], idempotency_key, body_hash)
+        if existing is not None:
+            return existing
+
+        order_id = str(uuid.uuid4())
+        reservation = self._call_products("reserve_stock", order_id, data["items"], self._reservation_ttl)
+        session = self.db.session
+        order = ordering.place_order(
+            session, order_id, actor["id"], idempotency_key, body_hash, reservation, data["shipping_address"]
+        )
+        self.outbox.add(
+            session,
+            ORDER_CREATED,
+            **_event_fields(order),
+            payment_token=data["payment_token"],
+            items=[
+                {"product_id": i.product_id, "quantity": i.quantity, "unit_price": str(i.unit_price)}
+                for i in order.items
+            ],
+        )
+        try:
+            session.commit()
+        except IntegrityError:
+            # Another request with the same key won the race: ours gives its stock back.
+            session.rollback()
+            self._call_products("release_reservation", order_id)
+            existing = self._replay(actor["id"], idempotency_key, body_hash)
+            if existing is None:
+                raise
+            return existing
+        self.outbox.relay_soon()
+        return order_schema.dump(order)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_order(self, order_id: str, actor: dict) -> dict:
+        """The order, for its owner or an admin (NotFound for anyone else)."""
+        return order_schema.dump(ordering.get_visible_order(self.db.session, order_id, load_actor(actor)))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_orders(self, actor: dict, query: dict | None = None) -> dict:
+        """Newest first: a customer's own orders, all orders for an admin.
+        query: {status, created_from, created_to (ISO 8601 with offset), page, page_size}."""
+        actor = load_actor(actor)
+        query = load(OrderQuerySchema(), query or {})
+        page = PageRequest(query.pop("page"), query.pop("page_size"))
+        orders, total = ordering.list_orders(self.db.session, actor, query, page)
+        return paged(order_schema.dump(orders, many=True), page, total)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_order_history(self, order_id: str, actor: dict) -> list:
+        """Every transition of the order, oldest first: {from_status, to_status, at, actor, reason}."""
+        order = ordering.get_visible_order(self.db.session, order_id, load_actor(actor))
+        return history_schema.dump(ordering.order_history(self.db.session, order.id), many=True)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def update_order(self, order_id: str, changes: dict, actor: dict) -> dict:
+        """Change the shipping address (owner or admin) while the order is not yet shipped."""
+        actor = load_actor(actor)
+        changes = load(UpdateOrderSchema(), changes)
+        order = ordering.get_visible_order(self.db.session, order_id, actor, lock=True)
+        if order.status not in ADDRESS_CHANGEABLE:
+            raise Conflict(f"The address of a {order.status} order can no longer change.")
+        order.shipping_address = changes["shipping_address"]
+        self.db.session.commit()
+        return order_schema.dump(order)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def cancel_order(self, order_id: str, actor: dict, payload: dict | None = None) -> dict:
+        """Cancel before shipping (owner or admin): the stock goes back, and a paid order is
+        refunded (payments answers order_cancelled with payment_refunded → refunded)."""
+        actor = load_actor(actor)
+        reason = load(ReasonSchema(), payload or {})["reason"] or "cancelled by request"
+        order = ordering.get_visible_order(self.db.session, order_id, actor, lock=True)
+        if order.status not in CANCELLABLE:
+            raise Conflict(f"A {order.status} order cannot be cancelled.", {"status": [order.status]})
+        self._cancel(self.db.session, order, actor["id"], reason)
+        self.db.session.commit()
+        self.outbox.relay_soon()
+        return order_schema.dump(order)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def ship_order(self, order_id: str, actor: dict) -> dict:
+        """confirmed → shipped (admin)."""
+        return self._advance(order_id, actor, OrderStatus.SHIPPED, ORDER_SHIPPED, "shipped")
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def deliver_order(self, order_id: str, actor: dict) -> dict:
+        """shipped → delivered (admin)."""
+        return self._advance(order_id, actor, OrderStatus.DELIVERED, ORDER_DELIVERED, "delivered")
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def delete_order(self, order_id: str, actor: dict) -> None:
+        """Delete a finished order (admin): delivered, refunded, or cancelled unpaid."""
+        actor = require_admin(actor)
+        order = ordering.get_visible_order(self.db.session, order_id, actor, lock=True)
+        if not is_terminal(order.status, order.paid):
+            raise Conflict(f"A {order.status} order is not finished and cannot be deleted.")
+        self.db.session.delete(order)
+        self.db.session.commit()
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def has_open_orders(self, product_id: str) -> bool:
+        """Whether the product is in an order not yet delivered or cancelled (products asks
+        before deleting one)."""
+        return ordering.has_open_orders(self.db.session, product_id)
+
+    @idempotent_handler(PAYMENTS, PAYMENT_SUCCEEDED)
+    def handle_payment_succeeded(self, session, event):
+        """pending_payment → confirmed, selling the reserved stock. A payment for an order
+        cancelled meanwhile changes nothing here: payments refunds it on order_cancelled."""
+        order = session.get(Order, event["order_id"], with_for_update=True)
+        if order is None or order.status != OrderStatus.PENDING_PAYMENT:
+            return
+        order.paid = True
+        try:
+            self._call_products("commit_reservation", order.id)
+        except Conflict:
+            # The reservation ran out before the payment came: cancel, and the refund follows.
+            self._cancel(session, order, SYSTEM, "reservation expired before payment")
+            return
+        ordering.move(session, order, OrderStatus.CONFIRMED, PAYMENTS, "payment succeeded")
+        self.outbox.add(session, ORDER_CONFIRMED, **_event_fields(order))
+
+    @idempotent_handler(PAYMENTS, PAYMENT_FAILED)
+    def handle_payment_failed(self, session, event):
+        """pending_payment → cancelled; the reserved stock goes back."""
+        order = session.get(Order, event["order_id"], with_for_update=True)
+        if order is None or order.status != OrderStatus.PENDING_PAYMENT:
+            return
+        self._cancel(session, order, PAYMENTS, f"payment failed: {event['reason']}")
+
+    @idempotent_handler(PAYMENTS, PAYMENT_REFUNDED)
+    def handle_payment_refunded(self, session, event):
+        """cancelled → refunded."""
+        order = session.get(Order, event["order_id"], with_for_update=True)
+        if order is None or order.status != OrderStatus.CANCELLED:
+            return
+        ordering.move(session, order, OrderStatus.REFUNDED, PAYMENTS, "payment refunded")
+
+    @timer(interval=EXPIRY_CHECK_SECONDS)
+    def cancel_expired_orders(self) -> None:
+        """Cancel pending orders whose reservation ran out (their stock goes back). Safe with
+        several instances: each order is locked by the one that cancels it."""
+        session = self.db.session
+        for _ in range(EXPIRY_BATCH):
+            order = ordering.next_expired_order(session, datetime.now(UTC))
+            if order is None:
+                break
+            self._cancel(session, order, SYSTEM, "reservation expired")
+            session.commit()  # one order per transaction: its lock is held only while it is cancelled
+            self.outbox.relay_soon()
+
+    def _cancel(self, session, order: Order, actor_id: str, reason: str) -> None:
+        """Move to cancelled, announce it and give the stock back; the caller commits.
+
+        The release comes before the commit: if products can't answer, nothing is cancelled
+        and the caller's retry does it all again (release is idempotent)."""
+        ordering.move(session, order, OrderStatus.CANCELLED, actor_id, reason)
+        self.outbox.add(session, ORDER_CANCELLED, **_event_fields(order), reason=reason)
+        self._call_products("release_reservation", order.id)
+
+    def _advance(self, order_id, actor, target: OrderStatus, event_type: str, reason: str) -> dict:
+        actor = require_admin(actor)
+        order = ordering.get_visible_order(self.db.session, order_id, actor, lock=True)
+        ordering.move(self.db.session, order, target, actor["id"], reason)
+        self.outbox.add(self.db.session, event_type, **_event_fields(order))
+        self.db.session.commit()
+        self.outbox.relay_soon()
+        return order_schema.dump(order)
+
+    def _replay(self, user_id: str, key: str, body_hash: str) -> dict | None:
+        existing = ordering.find_by_idempotency_key(self.db.session, user_id, key)
+        if existing is None:
+            return None
+        if existing.request_hash != body_hash:
+            raise Invalid(
+                "This Idempotency-Key was used with another request body.", {"idempotency_key": ["Reused."]}
+            )
+        return order_schema.dump(existing)
+
+    def _call_products(self, method: str, *args):
+        return call_with_timeout(self.products, method, *args, timeout=float(self.config["RPC_TIMEOUT"]))
+
+    @property
+    def _reservation_ttl(self) -> int:
+        return int(self.config["ORDER_RESERVATION_TTL_SECONDS"])
+
+
+def _event_fields(order: Order) -> dict:
+    return {"order_id": order.id, "user_id": order.user_id, "total": str(order.total), "currency": order.currency}

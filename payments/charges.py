@@ -1,0 +1,85 @@
+"""Charging and refunding orders: one charge per order, one refund per paid order.
+
+Both run inside an event handler's transaction and take a per-order advisory lock first, so an
+order_created and an order_cancelled for one order, handled at once by two instances, are
+applied one after the other: never a charge that a cancellation seen first should have stopped,
+never a cancellation that misses a charge made meanwhile."""
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from payments.models import OrderCancellation, Payment, PaymentStatus
+from payments.provider import PaymentProvider
+from plumbing.events import PAYMENT_FAILED, PAYMENT_REFUNDED, PAYMENT_SUCCEEDED
+
+
+def lock_order(session: Session, order_id: str) -> None:
+    session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(order_id, 0))))
+
+
+def charge_order(session: Session, provider: PaymentProvider, outbox, event: dict) -> Payment | None:
+    """Charge an order_created once; None when it was already charged or already cancelled."""
+    order_id = event["order_id"]
+    lock_order(session, order_id)
+    if session.scalar(select(Payment).where(Payment.order_id == order_id)) is not None:
+        return None
+    if session.get(OrderCancellation, order_id) is not None:
+        return None
+    result = provider.charge(
+        event["payment_token"], event["total"], event["currency"], idempotency_key=order_id
+    )
+    payment = Payment(
+        order_id=order_id,
+        user_id=event["user_id"],
+        status=PaymentStatus.SUCCEEDED if result.succeeded else PaymentStatus.FAILED,
+        amount=event["total"],
+        currency=event["currency"],
+        provider_reference=result.reference,
+        failure_reason=result.decline_reason,
+    )
+    session.add(payment)
+    session.flush()
+    if result.succeeded:
+        outbox.add(
+            session,
+            PAYMENT_SUCCEEDED,
+            order_id=order_id,
+            user_id=payment.user_id,
+            payment_id=payment.id,
+            amount=payment.amount,
+            currency=payment.currency,
+        )
+    else:
+        outbox.add(
+            session, PAYMENT_FAILED, order_id=order_id, user_id=payment.user_id, reason=result.decline_reason
+        )
+    return payment
+
+
+def cancel_order(session: Session, provider: PaymentProvider, outbox, event: dict) -> Payment | None:
+    """Record an order_cancelled; refund the order if it was paid. The refunded payment or None."""
+    order_id = event["order_id"]
+    lock_order(session, order_id)
+    if session.get(OrderCancellation, order_id) is None:
+        session.add(OrderCancellation(order_id=order_id, reason=event["reason"]))
+    payment = session.scalar(select(Payment).where(Payment.order_id == order_id))
+    if payment is None or payment.status != PaymentStatus.SUCCEEDED:
+        return None
+    payment.refund_reference = provider.refund(
+        payment.provider_reference, payment.amount, payment.currency, idempotency_key=f"refund:{order_id}"
+    )
+    payment.status = PaymentStatus.REFUNDED
+    outbox.add(
+        session,
+        PAYMENT_REFUNDED,
+        order_id=order_id,
+        user_id=payment.user_id,
+        payment_id=payment.id,
+        amount=payment.amount,
+        currency=payment.currency,
+    )
+    return payment
+
+
+def get_payment(session: Session, order_id: str) -> Payment | None:
+    return session.scalar(select(Payment).where(Payment.order_id == order_id))

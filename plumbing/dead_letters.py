@@ -1,0 +1,86 @@
+"""Operator RPCs over a service's dead letters (events its handlers gave up on).
+
+Mixed into every service that handles events (see `plumbing.handlers`); meant for operators in
+`nameko shell`, not exposed through the gateway:
+
+    n.rpc.payments.list_dead_letters()
+    n.rpc.payments.replay_dead_letter("<id>")
+    n.rpc.payments.discard_dead_letter("<id>")"""
+
+from marshmallow import Schema, fields
+from nameko.rpc import rpc
+from sqlalchemy import func, select
+
+from plumbing.errors import EXPECTED_ERRORS, Conflict, NotFound
+from plumbing.handlers import handler_spec, run_handler
+from plumbing.pagination import PageQuerySchema, PageRequest, paged
+from plumbing.validation import load
+
+
+class DeadLetterSchema(Schema):
+    id = fields.String()
+    event_id = fields.String()
+    event_type = fields.String()
+    source_service = fields.String()
+    handler = fields.String()
+    payload = fields.Raw()
+    error = fields.String()
+    attempts = fields.Integer()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+dead_letter_schema = DeadLetterSchema()
+
+
+class DeadLetterOperations:
+    """Mixin for a service with `db` and `handler_tables` (see `plumbing.handlers`)."""
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_dead_letters(self, page: int = 1, page_size: int = 20) -> dict:
+        """Dead letters, oldest first, one page at a time: {items, page, page_size, total}.
+        Each item: {id, event_id, event_type, source_service, handler, payload, error, attempts,
+        created_at, updated_at}."""
+        page = PageRequest(**load(PageQuerySchema(), {"page": page, "page_size": page_size}))
+        model = self.handler_tables.dead_letters
+        session = self.db.session
+        total = session.scalar(select(func.count()).select_from(model))
+        rows = session.scalars(
+            select(model).order_by(model.created_at, model.id).offset(page.offset).limit(page.page_size)
+        ).all()
+        return paged(dead_letter_schema.dump(rows, many=True), page, total)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def replay_dead_letter(self, dead_letter_id: str) -> dict:
+        """Run the dead letter's handler once more on its payload. On success the dead letter is
+        removed (in the handler's transaction) and {id, outcome: "processed"} returned, or
+        outcome "already_processed" if the event had been handled since. On failure it stays,
+        with its attempts and error updated, and Conflict is raised. NotFound if there is none."""
+        dead = self._dead_letter(dead_letter_id)
+        dead_id, handler, payload = dead.id, dead.handler, dead.payload
+        self.db.session.rollback()  # no transaction held open while the handler runs
+        spec = handler_spec(type(self), handler)
+        if spec is None:
+            raise Conflict(f"This service has no handler {handler!r} any more; discard the dead letter.")
+        try:
+            processed = run_handler(self, spec, payload, dead_letter_id=dead_id)
+        except Exception as exc:
+            dead = self._dead_letter(dead_id)
+            dead.attempts += 1
+            dead.error = f"{type(exc).__name__}: {exc}"
+            self.db.session.commit()
+            raise Conflict(f"The handler failed again: {type(exc).__name__}: {exc}") from exc
+        return {"id": dead_id, "outcome": "processed" if processed else "already_processed"}
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def discard_dead_letter(self, dead_letter_id: str) -> None:
+        """Delete a dead letter without handling it; NotFound if there is none."""
+        self.db.session.delete(self._dead_letter(dead_letter_id))
+        self.db.session.commit()
+
+    def _dead_letter(self, dead_letter_id):
+        model = self.handler_tables.dead_letters
+        dead = self.db.session.get(model, dead_letter_id) if isinstance(dead_letter_id, str) else None
+        if dead is None:
+            raise NotFound("No such dead letter.")
+        return dead

@@ -1,0 +1,172 @@
+"""Event names and their payloads: the contract between the services that dispatch and handle them.
+
+Every payload carries `event_id` (uuid), `event_type`, `version` and `occurred_at` (ISO 8601).
+Money travels as decimal strings (kombu's JSON would wrap a Decimal in a type envelope).
+Producers build payloads with `make_event`; handlers read them with `parse_event`.
+A breaking change to a payload is a new version, never an edit of version 1."""
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+
+from plumbing.money import MAX_AMOUNT, Currency
+
+VERSION = 1
+
+# Source services: an event is published on the `<service>.events` exchange of its source.
+ORDERS = "orders"
+PAYMENTS = "payments"
+USERS = "users"
+
+ORDER_CREATED = "order_created"
+ORDER_CONFIRMED = "order_confirmed"
+ORDER_CANCELLED = "order_cancelled"
+ORDER_SHIPPED = "order_shipped"
+ORDER_DELIVERED = "order_delivered"
+PAYMENT_SUCCEEDED = "payment_succeeded"
+PAYMENT_FAILED = "payment_failed"
+PAYMENT_REFUNDED = "payment_refunded"
+USER_REGISTERED = "user_registered"
+
+
+class Amount(fields.Decimal):
+    """A non-negative amount with two decimal places, carried as a string."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            places=2,
+            as_string=True,
+            allow_nan=False,
+            required=True,
+            validate=validate.Range(min=Decimal("0"), max=MAX_AMOUNT),
+            **kwargs,
+        )
+
+
+class Timestamp(fields.String):
+    """An ISO 8601 time with its UTC offset, kept as the string it arrived as."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError as exc:
+            raise ValidationError("Not an ISO 8601 time.") from exc
+        if parsed.tzinfo is None:
+            raise ValidationError("The time needs a UTC offset.")
+        return text
+
+
+def _id(**kwargs) -> fields.String:
+    return fields.String(required=True, validate=validate.Length(min=1, max=64), **kwargs)
+
+
+class EventSchema(Schema):
+    event_id = fields.UUID(required=True)
+    event_type = fields.String(required=True)
+    version = fields.Integer(required=True, validate=validate.Equal(VERSION))
+    occurred_at = Timestamp(required=True)
+
+    class Meta:
+        # Handlers ignore fields added later to a version: adding one is not a breaking change.
+        unknown = EXCLUDE
+
+
+class OrderItemSchema(Schema):
+    product_id = _id()
+    quantity = fields.Integer(required=True, validate=validate.Range(min=1))
+    unit_price = Amount()
+
+
+class OrderEventSchema(EventSchema):
+    order_id = _id()
+    user_id = _id()
+    total = Amount()
+    currency = Currency(required=True)
+
+
+class OrderCreatedSchema(OrderEventSchema):
+    payment_token = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    items = fields.List(fields.Nested(OrderItemSchema), required=True, validate=validate.Length(min=1))
+
+
+class OrderCancelledSchema(OrderEventSchema):
+    reason = fields.String(required=True, validate=validate.Length(max=500))
+
+
+class PaymentSucceededSchema(EventSchema):
+    order_id = _id()
+    user_id = _id()
+    payment_id = _id()
+    amount = Amount()
+    currency = Currency(required=True)
+
+
+class PaymentFailedSchema(EventSchema):
+    order_id = _id()
+    user_id = _id()
+    reason = fields.String(required=True, validate=validate.Length(max=500))
+
+
+class UserRegisteredSchema(EventSchema):
+    user_id = _id()
+    email = fields.Email(required=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+SCHEMAS: dict[str, type[EventSchema]] = {
+    ORDER_CREATED: OrderCreatedSchema,
+    ORDER_CONFIRMED: OrderEventSchema,
+    ORDER_CANCELLED: OrderCancelledSchema,
+    ORDER_SHIPPED: OrderEventSchema,
+    ORDER_DELIVERED: OrderEventSchema,
+    PAYMENT_SUCCEEDED: PaymentSucceededSchema,
+    PAYMENT_FAILED: PaymentFailedSchema,
+    PAYMENT_REFUNDED: PaymentSucceededSchema,
+    USER_REGISTERED: UserRegisteredSchema,
+}
+
+SOURCES: dict[str, str] = {
+    **{name: ORDERS for name in SCHEMAS if name.startswith("order_")},
+    **{name: PAYMENTS for name in SCHEMAS if name.startswith("payment_")},
+    USER_REGISTERED: USERS,
+}
+
+
+def _schema(event_type: str) -> EventSchema:
+    if event_type not in SCHEMAS:
+        raise ValueError(f"Unknown event type {event_type!r}.")
+    return SCHEMAS[event_type]()
+
+
+def make_event(event_type: str, **fields) -> dict:
+    """A complete, validated payload ready to publish: JSON types only, money as strings.
+
+    `event_id` and `occurred_at` are generated unless given. Raises marshmallow's
+    ValidationError on a missing, unknown or invalid field: that is a bug in the producer."""
+    schema = _schema(event_type)
+    data = {
+        "event_id": str(uuid.uuid4()),
+        "occurred_at": datetime.now(UTC).isoformat(),
+        **fields,
+        "event_type": event_type,
+        "version": VERSION,
+    }
+    payload = schema.dump(schema.load(data, unknown=RAISE))
+    payload["event_id"] = str(payload["event_id"])
+    return payload
+
+
+def parse_event(event_type: str, payload) -> dict:
+    """A received payload, validated: money as Decimal, `event_id` as a string.
+
+    Raises ValidationError when it does not match the schema of `event_type`."""
+    if not isinstance(payload, dict):
+        raise ValidationError("An event payload must be an object.")
+    if payload.get("event_type") != event_type:
+        raise ValidationError({"event_type": [f"Expected {event_type!r}."]})
+    event = _schema(event_type).load(payload)
+    event["event_id"] = str(event["event_id"])
+    return event

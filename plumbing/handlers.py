@@ -1,0 +1,237 @@
+"""Idempotent event handlers with bounded retries and dead letters.
+
+A service uses it in four steps:
+
+    # models.py
+    HANDLER_TABLES = handler_tables(Base)          # processed_events + dead_letters
+    # migrations/versions/000N_...py
+    def upgrade(): create_handler_tables(op)
+    # service.py
+    class PaymentsService(Pingable, DeadLetterOperations):
+        db = Database(Base)                      # the handlers' sessions come from `db`
+        handler_tables = HANDLER_TABLES
+
+        @idempotent_handler(ORDERS, ORDER_CREATED)
+        def handle_order_created(self, session, event): ...
+
+The handler gets its own session and the parsed event (money as Decimal). In that one
+transaction, a row (event_id, handler) is inserted into `processed_events` first: a redelivered
+event finds it and changes nothing, and two instances racing on one event are serialised by the
+unique constraint. The decorator commits; the handler must not. If the service declares an
+`outbox`, events the handler added are relayed right after the commit.
+
+A handler that raises is retried (`attempts` in all, short backoff, each attempt a fresh
+transaction); then the message is stored in `dead_letters` and acked, for an operator to list,
+replay or discard (`plumbing.dead_letters`). A payload that fails its schema goes there at once:
+retrying cannot fix it. Only when the dead letter itself cannot be stored (database down) is the
+message returned to the queue, so nothing is dropped."""
+
+import logging
+import traceback
+import uuid
+from collections import namedtuple
+from dataclasses import dataclass
+
+import eventlet
+from marshmallow import ValidationError
+from nameko.events import SERVICE_POOL, event_handler
+from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.orm import Session, mapped_column
+
+from plumbing.events import parse_event
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS = 3
+BACKOFF_SECONDS = (0.2, 1.0)  # before the 2nd and the 3rd attempt
+REQUEUE_DELAY_SECONDS = 1.0  # when not even the dead letter can be stored
+MAX_ERROR_CHARS = 8000
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+HandlerTables = namedtuple("HandlerTables", "processed_events dead_letters")
+
+
+def handler_tables(base) -> HandlerTables:
+    """Add `processed_events` and `dead_letters` to a service's DeclarativeBase."""
+    processed = type(
+        "ProcessedEvent",
+        (base,),
+        {
+            "__tablename__": "processed_events",
+            "id": mapped_column(String(36), primary_key=True, default=new_id),
+            "event_id": mapped_column(String(64), nullable=False),
+            "handler": mapped_column(String(100), nullable=False),
+            "processed_at": mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now()),
+            "__table_args__": (
+                UniqueConstraint("event_id", "handler", name="uq_processed_events_event_handler"),
+            ),
+        },
+    )
+    dead_letters = type(
+        "DeadLetter",
+        (base,),
+        {
+            "__tablename__": "dead_letters",
+            "id": mapped_column(String(36), primary_key=True, default=new_id),
+            "event_id": mapped_column(String(64), nullable=True),
+            "event_type": mapped_column(String(64), nullable=False),
+            "source_service": mapped_column(String(64), nullable=False),
+            "handler": mapped_column(String(100), nullable=False),
+            "payload": mapped_column(JSONB, nullable=False),
+            "error": mapped_column(Text, nullable=False),
+            "attempts": mapped_column(Integer, nullable=False),
+            "created_at": mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now()),
+            "updated_at": mapped_column(
+                DateTime(timezone=True), nullable=False, server_default=func.now(), onupdate=func.now()
+            ),
+        },
+    )
+    return HandlerTables(processed, dead_letters)
+
+
+def create_handler_tables(op) -> None:
+    """The DDL of `handler_tables`, for a service's Alembic migration. Frozen: change it with a
+    new migration, never here."""
+    import sqlalchemy as sa
+
+    op.create_table(
+        "processed_events",
+        sa.Column("id", sa.String(36), primary_key=True),
+        sa.Column("event_id", sa.String(64), nullable=False),
+        sa.Column("handler", sa.String(100), nullable=False),
+        sa.Column("processed_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.UniqueConstraint("event_id", "handler", name="uq_processed_events_event_handler"),
+    )
+    op.create_table(
+        "dead_letters",
+        sa.Column("id", sa.String(36), primary_key=True),
+        sa.Column("event_id", sa.String(64), nullable=True),
+        sa.Column("event_type", sa.String(64), nullable=False),
+        sa.Column("source_service", sa.String(64), nullable=False),
+        sa.Column("handler", sa.String(100), nullable=False),
+        sa.Column("payload", JSONB, nullable=False),
+        sa.Column("error", sa.Text, nullable=False),
+        sa.Column("attempts", sa.Integer, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+    )
+
+
+@dataclass(frozen=True)
+class HandlerSpec:
+    source_service: str
+    event_type: str
+    fn: object
+    attempts: int
+
+    @property
+    def name(self) -> str:
+        return self.fn.__name__
+
+
+def idempotent_handler(source_service: str, event_type: str, attempts: int = ATTEMPTS):
+    """Decorate `def handler(self, session, event)` as a SERVICE_POOL handler of
+    `source_service`'s `event_type` events: instances of the service compete for them."""
+
+    def decorator(fn):
+        spec = HandlerSpec(source_service, event_type, fn, attempts)
+
+        def entry(self, payload):
+            handle_with_retries(self, spec, payload)
+
+        entry.__name__ = fn.__name__
+        entry.__qualname__ = fn.__qualname__
+        entry.__doc__ = fn.__doc__
+        entry.handler_spec = spec
+        # requeue_on_error: only a failure to store the dead letter escapes `entry`.
+        return event_handler(source_service, event_type, handler_type=SERVICE_POOL, requeue_on_error=True)(
+            entry
+        )
+
+    return decorator
+
+
+def handler_spec(service_cls, handler: str) -> HandlerSpec | None:
+    return getattr(getattr(service_cls, handler, None), "handler_spec", None)
+
+
+def handle_with_retries(service, spec: HandlerSpec, payload) -> None:
+    try:
+        parse_event(spec.event_type, payload)
+        attempts = spec.attempts
+    except ValidationError as exc:
+        error, attempts = f"Invalid payload: {exc.messages}", 0  # retrying cannot fix it
+    attempt = 1
+    for attempt in range(1, attempts + 1):
+        try:
+            run_handler(service, spec, payload)
+            return
+        except Exception as exc:
+            error = "".join(traceback.format_exception(exc))
+            log.warning("%s failed (attempt %d of %d): %r", spec.name, attempt, spec.attempts, exc)
+            if attempt < spec.attempts:
+                eventlet.sleep(BACKOFF_SECONDS[min(attempt, len(BACKOFF_SECONDS)) - 1])
+    try:
+        store_dead_letter(service, spec, payload, error, attempt)
+    except Exception:
+        log.exception("%s: could not store the dead letter; the message goes back to the queue", spec.name)
+        eventlet.sleep(REQUEUE_DELAY_SECONDS)  # not a hot loop while the database is down
+        raise
+    log.error("%s gave up after %d attempt(s); stored as a dead letter", spec.name, attempt)
+
+
+def run_handler(service, spec: HandlerSpec, payload, dead_letter_id: str | None = None) -> bool:
+    """One attempt in one transaction; False when the event had already been processed.
+
+    With `dead_letter_id`, that dead letter is deleted in the same transaction."""
+    event = parse_event(spec.event_type, payload)
+    tables = service.handler_tables
+    session: Session = service.db.get_session()
+    try:
+        marked = session.execute(
+            insert(tables.processed_events)
+            .values(id=new_id(), event_id=event["event_id"], handler=spec.name)
+            .on_conflict_do_nothing(constraint="uq_processed_events_event_handler")
+            .returning(tables.processed_events.id)
+        ).first()
+        if marked is not None:
+            spec.fn(service, session, event)
+        if dead_letter_id is not None:
+            dead = session.get(tables.dead_letters, dead_letter_id)
+            if dead is not None:
+                session.delete(dead)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+    outbox = getattr(service, "outbox", None)
+    if marked is not None and outbox is not None:
+        outbox.relay_soon()
+    return marked is not None
+
+
+def store_dead_letter(service, spec: HandlerSpec, payload, error: str, attempts: int) -> None:
+    event_id = payload.get("event_id") if isinstance(payload, dict) else None
+    session: Session = service.db.get_session()
+    try:
+        session.add(
+            service.handler_tables.dead_letters(
+                event_id=str(event_id)[:64] if event_id is not None else None,
+                event_type=spec.event_type,
+                source_service=spec.source_service,
+                handler=spec.name,
+                payload=payload if isinstance(payload, dict) else {"body": payload},
+                error=error[-MAX_ERROR_CHARS:],
+                attempts=attempts,
+            )
+        )
+        session.commit()
+    finally:
+        session.close()

@@ -1,0 +1,23 @@
+"""Service-to-service RPC with a deadline.
+
+nameko 2.14's in-service RpcProxy waits forever for a reply; a stopped peer would hang the
+worker. `call_with_timeout` waits at most RPC_TIMEOUT seconds and then raises Unavailable."""
+
+import eventlet
+from nameko.exceptions import UnknownService
+
+from plumbing.errors import Unavailable
+
+
+def call_with_timeout(proxy, method: str, *args, timeout: float, **kwargs):
+    timer = eventlet.Timeout(timeout)
+    try:
+        return getattr(proxy, method).call_async(*args, **kwargs).result()
+    except eventlet.Timeout as exc:
+        if exc is not timer:
+            raise
+        raise Unavailable(f"{proxy.service_name}.{method} did not answer within {timeout} s.") from None
+    except UnknownService as exc:
+        raise Unavailable(f"{proxy.service_name} is not running.") from exc
+    finally:
+        timer.cancel()

@@ -1,0 +1,222 @@
+"""Stock reservations for the order saga. Pure database work: the caller commits.
+
+A product's `stock` is what can still be sold. Reserving an order's items moves units from
+`stock` to `reserved`; committing the reservation (the order was paid) moves them on to `sold`;
+releasing it puts them back into `stock`, from `reserved` (held) or from `sold` (committed: a
+paid order cancelled and refunded).
+
+    held ──commit──> committed
+      │                 │
+      └──release──> released <──release──┘      (held ones are also released by the expiry sweep)
+
+Locking, the same order everywhere so that no two transactions wait on each other in a cycle:
+first the reservation row, then its products, `SELECT ... FOR UPDATE` sorted by product id.
+Product rows change through the ORM, so each change bumps the product's version (the cache
+relies on it); the caller stores the returned products in the cache after its commit."""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from plumbing.errors import Conflict, Invalid, NotFound
+from products.models import Product, Reservation, ReservationItem
+
+HELD = "held"
+COMMITTED = "committed"
+RELEASED = "released"
+
+# release_reason
+BY_REQUEST = "released"
+BY_EXPIRY = "expired"
+
+MAX_ORDER_ID_LENGTH = 64
+
+
+@dataclass
+class Outcome:
+    """A reservation after an operation, and the products whose counters that operation changed
+    (empty when nothing changed: an idempotent repeat)."""
+
+    reservation: Reservation
+    products: list[Product] = field(default_factory=list)
+
+
+def reserve(session: Session, order_id: str, items: list[dict], ttl_seconds: int) -> Outcome:
+    """Hold `items` ([{product_id, quantity}], product ids unique) for `order_id`: all or none.
+
+    Idempotent: if the order already has a reservation with the same items, it is returned as it
+    is and nothing more is reserved. Two identical calls racing are serialised by the primary key
+    on order_id (the second insert waits for the first transaction, then finds its row).
+    Conflict if the order already has a reservation with other items, or one that was released.
+    Invalid for unknown products or items in more than one currency; Conflict naming every
+    item short of stock."""
+    now = session.scalar(select(func.now()))
+    inserted = session.execute(
+        insert(Reservation)
+        .values(
+            order_id=order_id,
+            status=HELD,
+            currency="",  # set below, in this transaction, once the products are known
+            expires_at=now + timedelta(seconds=ttl_seconds),
+        )
+        .on_conflict_do_nothing(index_elements=[Reservation.order_id])
+        .returning(Reservation.order_id)
+    ).scalar()
+    if inserted is None:
+        return Outcome(_existing_reservation(session, order_id, items))
+
+    reservation = session.get(Reservation, order_id)
+    wanted = {item["product_id"]: item["quantity"] for item in items}
+    products = _lock_products(session, wanted)
+    unknown = [product_id for product_id in wanted if product_id not in products]
+    if unknown:
+        raise Invalid(f"Unknown products: {', '.join(unknown)}.", {"items": {"unknown": unknown}})
+    currencies = sorted({product.currency for product in products.values()})
+    if len(currencies) > 1:
+        raise Invalid(
+            f"All items of an order must share one currency; these are in {', '.join(currencies)}.",
+            {"items": {"currency": [f"Mixed currencies: {', '.join(currencies)}."]}},
+        )
+    short = [
+        {"product_id": product.id, "sku": product.sku, "requested": wanted[product.id], "available": product.stock}
+        for product in (products[product_id] for product_id in wanted)
+        if product.stock < wanted[product.id]
+    ]
+    if short:
+        names = "; ".join(f"{s['sku']} (requested {s['requested']}, available {s['available']})" for s in short)
+        raise Conflict(f"Not enough stock for {names}.", {"items": {"short": short}})
+
+    reservation.currency = currencies[0]
+    for position, (product_id, quantity) in enumerate(wanted.items()):
+        product = products[product_id]
+        product.stock -= quantity
+        product.reserved += quantity
+        reservation.items.append(
+            ReservationItem(
+                position=position,
+                product_id=product.id,
+                sku=product.sku,
+                name=product.name,
+                unit_price=product.price,
+                quantity=quantity,
+            )
+        )
+    session.flush()
+    return Outcome(reservation, list(products.values()))
+
+
+def get_reservation(session: Session, order_id, lock: bool = False) -> Reservation | None:
+    if not isinstance(order_id, str) or not order_id or len(order_id) > MAX_ORDER_ID_LENGTH:
+        return None
+    return session.get(Reservation, order_id, with_for_update=lock, populate_existing=lock)
+
+
+def commit(session: Session, order_id) -> Outcome:
+    """held → committed: the reserved units are sold. Committing a committed reservation changes
+    nothing. Conflict if it was released (by a cancellation, or by the expiry sweep); NotFound if
+    there is none. A held reservation past its expiry that the sweep has not released yet can
+    still be committed: the sweep's grace period is there for late payments."""
+    reservation = get_reservation(session, order_id, lock=True)
+    if reservation is None:
+        raise NotFound("No reservation for this order.")
+    if reservation.status == COMMITTED:
+        return Outcome(reservation)
+    if reservation.status == RELEASED:
+        raise Conflict(
+            f"The reservation for this order was already released ({reservation.release_reason}).",
+            {"status": [reservation.status]},
+        )
+    products = _lock_products(session, {item.product_id: item.quantity for item in reservation.items})
+    for item in reservation.items:
+        product = products.get(item.product_id)
+        if product is not None:  # a product deleted meanwhile took its reserved units with it
+            product.reserved -= item.quantity
+            product.sold += item.quantity
+    reservation.status = COMMITTED
+    session.flush()
+    return Outcome(reservation, list(products.values()))
+
+
+def release(session: Session, order_id, reason: str = BY_REQUEST) -> Outcome | None:
+    """held or committed → released: the units go back into stock, once. Releasing a released
+    reservation changes nothing. None if the order has no reservation."""
+    reservation = get_reservation(session, order_id, lock=True)
+    if reservation is None:
+        return None
+    if reservation.status == RELEASED:
+        return Outcome(reservation)
+    return Outcome(reservation, _release_locked(session, [reservation], reason))
+
+
+def release_expired(session: Session, grace_seconds: float, limit: int) -> tuple[list[Reservation], list[Product]]:
+    """Release up to `limit` held reservations that expired more than `grace_seconds` ago.
+
+    Rows another transaction holds (another instance's sweep, a commit or release in progress)
+    are skipped, so several instances can sweep at once."""
+    cutoff = func.now() - timedelta(seconds=grace_seconds)
+    reservations = list(
+        session.scalars(
+            select(Reservation)
+            .where(Reservation.status == HELD, Reservation.expires_at < cutoff)
+            .order_by(Reservation.expires_at, Reservation.order_id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
+        )
+    )
+    if not reservations:
+        return [], []
+    return reservations, _release_locked(session, reservations, BY_EXPIRY)
+
+
+def _release_locked(session: Session, reservations: list[Reservation], reason: str) -> list[Product]:
+    """Release reservations already locked by the caller and not released yet."""
+    products = _lock_products(session, {item.product_id: 0 for r in reservations for item in r.items})
+    for reservation in reservations:
+        for item in reservation.items:
+            product = products.get(item.product_id)
+            if product is None:  # deleted meanwhile: nothing to put back
+                continue
+            if reservation.status == HELD:
+                product.reserved -= item.quantity
+            else:
+                product.sold -= item.quantity
+            product.stock += item.quantity
+        reservation.status = RELEASED
+        reservation.release_reason = reason
+    session.flush()
+    return list(products.values())
+
+
+def _lock_products(session: Session, product_ids) -> dict[str, Product]:
+    """The products that exist among `product_ids`, locked in id order (no deadlocks between
+    transactions locking overlapping sets)."""
+    ids = sorted({product_id for product_id in product_ids if len(product_id) <= 36})
+    if not ids:
+        return {}
+    rows = session.scalars(
+        select(Product)
+        .where(Product.id.in_(ids))
+        .order_by(Product.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {product.id: product for product in rows}
+
+
+def _existing_reservation(session: Session, order_id: str, items: list[dict]) -> Reservation:
+    reservation = session.get(Reservation, order_id, populate_existing=True)
+    held = {item.product_id: item.quantity for item in reservation.items}
+    if held != {item["product_id"]: item["quantity"] for item in items}:
+        raise Conflict(
+            "This order already has a reservation with other items.", {"order_id": ["Already reserved."]}
+        )
+    if reservation.status == RELEASED:
+        raise Conflict(
+            f"The reservation for this order was already released ({reservation.release_reason}).",
+            {"status": [reservation.status]},
+        )
+    return reservation

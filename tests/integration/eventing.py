@@ -1,0 +1,82 @@
+"""Helpers for event tests: deliver events as a producer would, watch an exchange, poll."""
+
+import time
+import uuid
+
+from kombu import Connection, Queue
+from nameko.standalone.events import event_dispatcher, get_event_exchange
+from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from sqlalchemy import create_engine, text
+
+from plumbing.events import SOURCES, make_event
+from plumbing.migrations import database_urls
+
+
+def wait_until(predicate, timeout: float = 10, interval: float = 0.05):
+    """Poll `predicate` until it returns something truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout} s: {predicate}")
+        time.sleep(interval)
+
+
+def call(container, method, *args, **kwargs):
+    with entrypoint_hook(container, method) as hook:
+        return hook(*args, **kwargs)
+
+
+def deliver(config, container, handler: str, payload: dict, source: str | None = None) -> dict:
+    """Publish `payload` as its source service would and wait until `handler` has run."""
+    event_type = payload["event_type"]
+    with entrypoint_waiter(container, handler, timeout=15):
+        event_dispatcher(config)(source or SOURCES[event_type], event_type, payload)
+    return payload
+
+
+def event(event_type: str, **fields) -> dict:
+    return make_event(event_type, **fields)
+
+
+class EventTap:
+    """A private queue bound to every event of one service's exchange."""
+
+    def __init__(self, config: dict, source_service: str):
+        self.config = config
+        self.connection = Connection(config["AMQP_URI"])
+        exchange = get_event_exchange(source_service, config)
+        queue = Queue(f"test-tap-{uuid.uuid4().hex}", exchange=exchange, routing_key="#", auto_delete=True)
+        self.queue = queue(self.connection.default_channel)
+        self.queue.declare()
+        self.received: list[tuple[str, dict]] = []
+
+    def drain(self) -> list[tuple[str, dict]]:
+        """Everything received so far, as (routing key, payload)."""
+        while (message := self.queue.get(no_ack=True)) is not None:
+            self.received.append((message.delivery_info["routing_key"], message.decode()))
+        return self.received
+
+    def wait_for(self, count: int, event_type: str | None = None, timeout: float = 10) -> list[dict]:
+        def matching():
+            return [body for key, body in self.drain() if event_type in (None, key)]
+
+        wait_until(lambda: len(matching()) >= count, timeout)
+        return matching()
+
+    def drain_after_outbox(self, service: str, timeout: float = 10) -> list[tuple[str, dict]]:
+        """Everything received once `service`'s outbox holds no unsent row: all it dispatched."""
+        engine = create_engine(database_urls(self.config)[service])
+        try:
+            with engine.connect() as conn:
+                unsent = text("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+                wait_until(lambda: conn.execute(unsent).scalar() == 0, timeout)
+        finally:
+            engine.dispose()
+        return self.drain()
+
+    def close(self) -> None:
+        self.queue.delete()
+        self.connection.close()

@@ -1,0 +1,105 @@
+"""Failing handlers: bounded retries, then a dead letter an operator can replay or discard."""
+
+import pytest
+from nameko_sqlalchemy import Database
+
+from notifications.models import HANDLER_TABLES, Base
+from plumbing.dead_letters import DeadLetterOperations
+from plumbing.errors import Conflict, NotFound
+from plumbing.events import USER_REGISTERED
+from plumbing.handlers import ATTEMPTS, idempotent_handler
+from tests.integration.eventing import call, deliver, event
+
+SOURCE = "dead_letter_source"
+
+
+class ProbeService(DeadLetterOperations):
+    """Borrows the notifications database; its handler fails while `broken` is set."""
+
+    name = "dead_letter_probe"
+    db = Database(Base)
+    handler_tables = HANDLER_TABLES
+    broken = True
+    calls = []
+
+    @idempotent_handler(SOURCE, USER_REGISTERED)
+    def handle_user_registered(self, session, event: dict) -> None:
+        """Counts its calls; raises while the probe is broken."""
+        ProbeService.calls.append(event["event_id"])
+        if ProbeService.broken:
+            raise RuntimeError("the probe is broken")
+
+
+@pytest.fixture
+def probe(container_factory, config):
+    ProbeService.broken, ProbeService.calls = True, []
+    uris = {**config["DB_URIS"], "dead_letter_probe:Base": config["DB_URIS"]["notifications:Base"]}
+    container = container_factory(ProbeService, {**config, "DB_URIS": uris})
+    container.start()
+    return container
+
+
+def registered(user_id="u-1") -> dict:
+    return event(USER_REGISTERED, user_id=user_id, email=f"{user_id}@example.com", name="U")
+
+
+def send(config, probe, payload) -> dict:
+    return deliver(config, probe, "handle_user_registered", payload, source=SOURCE)
+
+
+def test_a_handler_that_keeps_failing_ends_in_dead_letters_after_bounded_attempts(config, probe):
+    payload = send(config, probe, registered())
+
+    assert ProbeService.calls == [payload["event_id"]] * ATTEMPTS
+    [dead] = call(probe, "list_dead_letters")["items"]
+    assert dead["attempts"] == ATTEMPTS and "the probe is broken" in dead["error"]
+    assert (dead["event_type"], dead["source_service"], dead["handler"]) == (
+        USER_REGISTERED, SOURCE, "handle_user_registered"
+    )
+    assert dead["payload"] == payload and dead["event_id"] == payload["event_id"]
+
+
+def test_replay_after_the_fix_processes_the_event_and_removes_the_dead_letter(config, probe):
+    payload = send(config, probe, registered())
+    [dead] = call(probe, "list_dead_letters")["items"]
+
+    with pytest.raises(Conflict):
+        call(probe, "replay_dead_letter", dead["id"])
+    assert call(probe, "list_dead_letters")["items"][0]["attempts"] == ATTEMPTS + 1
+
+    ProbeService.broken = False
+    assert call(probe, "replay_dead_letter", dead["id"]) == {"id": dead["id"], "outcome": "processed"}
+    assert call(probe, "list_dead_letters")["total"] == 0
+
+    send(config, probe, payload)  # a late redelivery is now a duplicate: the handler is not called
+    assert ProbeService.calls.count(payload["event_id"]) == ATTEMPTS + 2
+
+
+def test_discard_removes_a_dead_letter(config, probe):
+    send(config, probe, registered())
+    [dead] = call(probe, "list_dead_letters")["items"]
+    call(probe, "discard_dead_letter", dead["id"])
+    assert call(probe, "list_dead_letters")["total"] == 0
+    with pytest.raises(NotFound):
+        call(probe, "discard_dead_letter", dead["id"])
+    with pytest.raises(NotFound):
+        call(probe, "replay_dead_letter", dead["id"])
+
+
+def test_an_invalid_payload_is_dead_lettered_without_retries(config, probe):
+    payload = {**registered(), "email": "not-an-email"}
+    send(config, probe, payload)
+
+    assert ProbeService.calls == []
+    [dead] = call(probe, "list_dead_letters")["items"]
+    assert dead["attempts"] == 1 and "Invalid payload" in dead["error"]
+
+
+def test_dead_letters_are_listed_oldest_first_by_page(config, probe):
+    sent = [send(config, probe, registered(f"u-{n}")) for n in range(3)]
+    first = call(probe, "list_dead_letters", page=1, page_size=2)
+    second = call(probe, "list_dead_letters", page=2, page_size=2)
+    assert first["total"] == 3
+    listed = [item["event_id"] for item in first["items"] + second["items"]]
+    assert listed == [payload["event_id"] for payload in sent]
+

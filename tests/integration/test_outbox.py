@@ -1,0 +1,119 @@
+"""The transactional outbox and its relay, on the users database and the real broker."""
+
+import eventlet
+import pytest
+from nameko.events import event_handler
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from plumbing.events import USER_REGISTERED
+from plumbing.migrations import database_urls
+from plumbing.outbox import Relay, add_event
+from tests.integration.eventing import EventTap, call, wait_until
+from users.models import OutboxEvent
+
+SOURCE = "outbox_probe"  # an exchange of its own, so no service's consumers are involved
+
+
+@pytest.fixture
+def engine(config):
+    engine = create_engine(database_urls(config)["users"])
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def tap(config):
+    tap = EventTap(config, SOURCE)
+    yield tap
+    tap.close()
+
+
+def write_events(engine, count: int = 1, commit: bool = True) -> list[dict]:
+    with Session(engine) as session:
+        payloads = [
+            add_event(
+                session, OutboxEvent, USER_REGISTERED, user_id=f"u{n}", email=f"u{n}@example.com", name="U"
+            )
+            for n in range(count)
+        ]
+        session.commit() if commit else session.rollback()
+    return payloads
+
+
+def unsent(engine) -> list:
+    with Session(engine) as session:
+        return session.scalars(select(OutboxEvent).where(OutboxEvent.sent_at.is_(None))).all()
+
+
+def test_a_committed_event_is_published_once_relayed_and_marked_sent(engine, config, tap):
+    [payload] = write_events(engine)
+    assert [row.event_id for row in unsent(engine)] == [payload["event_id"]]
+
+    assert Relay(engine, OutboxEvent, SOURCE, config).relay() == 1
+
+    assert tap.wait_for(1) == [payload]
+    assert tap.received[0][0] == USER_REGISTERED  # routing key = event type, as nameko dispatches
+    assert unsent(engine) == []
+    assert Relay(engine, OutboxEvent, SOURCE, config).relay() == 0
+    assert len(tap.drain()) == 1
+
+
+def test_a_rolled_back_transaction_publishes_nothing(engine, config, tap):
+    write_events(engine, commit=False)
+    assert Relay(engine, OutboxEvent, SOURCE, config).relay() == 0
+    assert unsent(engine) == []
+    assert tap.drain() == []
+
+
+def test_two_relays_at_once_publish_every_row_exactly_once(engine, config, tap):
+    payloads = write_events(engine, count=250)  # more than one batch each
+    other_engine = create_engine(database_urls(config)["users"])
+    relays = [Relay(engine, OutboxEvent, SOURCE, config), Relay(other_engine, OutboxEvent, SOURCE, config)]
+    try:
+        counts = [thread.wait() for thread in [eventlet.spawn(relay.relay) for relay in relays]]
+    finally:
+        other_engine.dispose()
+
+    assert sum(counts) == 250
+    received = [body["event_id"] for body in tap.wait_for(250)]
+    assert sorted(received) == sorted(p["event_id"] for p in payloads)
+    assert unsent(engine) == []
+
+
+def test_an_event_written_while_the_broker_is_unreachable_is_published_later(engine, config, tap):
+    [payload] = write_events(engine)
+    unreachable = {**config, "AMQP_URI": "pyamqp://guest:guest@127.0.0.1:1/"}
+    broken = Relay(engine, OutboxEvent, SOURCE, unreachable)
+    broken.publisher.retry_policy = {"max_retries": 0}
+
+    assert broken.relay() == 0
+    [row] = unsent(engine)
+    assert row.attempts == 1 and row.last_error
+
+    assert Relay(engine, OutboxEvent, SOURCE, config).relay() == 1
+    assert tap.wait_for(1) == [payload]
+
+
+class RegistrationListener:
+    """A plain nameko handler: what relayed events must look like to any consumer."""
+
+    name = "registration_listener"
+    received = []
+
+    @event_handler("users", USER_REGISTERED)
+    def on_user_registered(self, payload):
+        self.received.append(payload)
+
+
+def test_register_relays_user_registered_to_plain_nameko_handlers(container_factory, config, users_container):
+    RegistrationListener.received.clear()
+    container_factory(RegistrationListener, config).start()
+
+    credentials = {"email": "ada@example.com", "password": "x" * 12, "name": "Ada"}
+    user = call(users_container, "register", credentials)
+
+    [payload] = wait_until(lambda: RegistrationListener.received)
+    assert payload["event_type"] == USER_REGISTERED
+    assert (payload["user_id"], payload["email"], payload["name"]) == (user["id"], "ada@example.com", "Ada")
+    assert payload["version"] == 1 and payload["event_id"] and payload["occurred_at"]

@@ -1,0 +1,138 @@
+"""The payments service on the real broker and database: events in, one charge per order, events out."""
+
+import uuid
+
+import pytest
+
+from plumbing.errors import NotFound
+from plumbing.events import (
+    ORDER_CANCELLED,
+    ORDER_CREATED,
+    PAYMENT_FAILED,
+    PAYMENT_REFUNDED,
+    PAYMENT_SUCCEEDED,
+)
+from tests.integration.conftest import ADMIN
+from tests.integration.eventing import EventTap, call, deliver, event
+
+OWNER = {"id": "user-1", "role": "customer"}
+
+
+@pytest.fixture
+def payment_events(config):
+    tap = EventTap(config, "payments")
+    yield tap
+    tap.close()
+
+
+def order_created(token="tok_visa", total="42.50", order_id=None) -> dict:
+    return event(
+        ORDER_CREATED,
+        order_id=order_id or str(uuid.uuid4()),
+        user_id=OWNER["id"],
+        total=total,
+        currency="EUR",
+        payment_token=token,
+        items=[{"product_id": "p-1", "quantity": 1, "unit_price": total}],
+    )
+
+
+def order_cancelled(order_id: str, reason="customer request") -> dict:
+    return event(
+        ORDER_CANCELLED, order_id=order_id, user_id=OWNER["id"], total="42.50", currency="EUR", reason=reason
+    )
+
+
+def create(config, container, payload):
+    return deliver(config, container, "handle_order_created", payload)
+
+
+def cancel(config, container, payload):
+    return deliver(config, container, "handle_order_cancelled", payload)
+
+
+@pytest.mark.parametrize(
+    ("token", "total", "status", "event_type", "reason"),
+    [
+        ("tok_visa", "42.50", "succeeded", PAYMENT_SUCCEEDED, None),
+        ("tok_declined", "42.50", "failed", PAYMENT_FAILED, "card_declined"),
+        ("tok_insufficient_funds", "100.00", "succeeded", PAYMENT_SUCCEEDED, None),
+        ("tok_insufficient_funds", "100.01", "failed", PAYMENT_FAILED, "insufficient_funds"),
+        ("tok_unknown", "42.50", "failed", PAYMENT_FAILED, "card_declined"),
+    ],
+)
+def test_each_token_has_its_outcome(config, payments_container, payment_events, token, total, status,
+                                    event_type, reason):
+    created = create(config, payments_container, order_created(token, total))
+    payment = call(payments_container, "get_payment", created["order_id"], OWNER)
+
+    assert payment["status"] == status
+    assert (payment["amount"], payment["currency"]) == (total, "EUR")
+    assert payment["order_id"] == created["order_id"]
+    assert set(payment) == {"id", "order_id", "status", "amount", "currency", "created_at"}
+    [dispatched] = payment_events.wait_for(1)
+    assert dispatched["event_type"] == event_type
+    assert dispatched["order_id"] == created["order_id"] and dispatched["user_id"] == OWNER["id"]
+    if status == "succeeded":
+        assert (dispatched["payment_id"], dispatched["amount"]) == (payment["id"], total)
+    else:
+        assert dispatched["reason"] == reason
+
+
+def test_the_same_order_created_twice_charges_once(config, payments_container, payment_events):
+    created = create(config, payments_container, order_created())
+    create(config, payments_container, created)  # redelivered: same event id
+    create(config, payments_container, {**created, "event_id": str(uuid.uuid4())})  # republished anew
+
+    payment = call(payments_container, "get_payment", created["order_id"], ADMIN)
+    assert payment["status"] == "succeeded"
+    payment_events.wait_for(1)
+    assert len(call_until_quiet(payment_events)) == 1
+
+
+def test_cancel_after_payment_refunds_once(config, payments_container, payment_events):
+    created = create(config, payments_container, order_created())
+    cancelled = cancel(config, payments_container, order_cancelled(created["order_id"]))
+    cancel(config, payments_container, cancelled)
+    cancel(config, payments_container, order_cancelled(created["order_id"], "again"))
+
+    assert call(payments_container, "get_payment", created["order_id"], OWNER)["status"] == "refunded"
+    [refunded] = payment_events.wait_for(1, PAYMENT_REFUNDED)
+    assert refunded["order_id"] == created["order_id"] and refunded["amount"] == "42.50"
+    assert [key for key, _ in call_until_quiet(payment_events)] == [PAYMENT_SUCCEEDED, PAYMENT_REFUNDED]
+
+
+def test_cancel_of_a_failed_payment_refunds_nothing(config, payments_container, payment_events):
+    created = create(config, payments_container, order_created("tok_declined"))
+    cancel(config, payments_container, order_cancelled(created["order_id"], "payment failed"))
+
+    assert call(payments_container, "get_payment", created["order_id"], OWNER)["status"] == "failed"
+    payment_events.wait_for(1)
+    assert [key for key, _ in call_until_quiet(payment_events)] == [PAYMENT_FAILED]
+
+
+def test_an_order_cancelled_before_it_was_charged_is_never_charged(
+    config, payments_container, payment_events
+):
+    order_id = str(uuid.uuid4())
+    cancel(config, payments_container, order_cancelled(order_id, "reservation expired"))
+    create(config, payments_container, order_created(order_id=order_id))
+
+    with pytest.raises(NotFound):
+        call(payments_container, "get_payment", order_id, ADMIN)
+    assert call_until_quiet(payment_events) == []
+
+
+def test_only_the_owner_or_an_admin_sees_a_payment(config, payments_container):
+    created = create(config, payments_container, order_created())
+    assert call(payments_container, "get_payment", created["order_id"], OWNER)["status"] == "succeeded"
+    assert call(payments_container, "get_payment", created["order_id"], ADMIN)["status"] == "succeeded"
+    with pytest.raises(NotFound):
+        call(payments_container, "get_payment", created["order_id"], {"id": "user-2", "role": "customer"})
+    with pytest.raises(NotFound):
+        call(payments_container, "get_payment", "no-such-order", ADMIN)
+
+
+def call_until_quiet(tap: EventTap) -> list:
+    """Every event payments dispatched, once its outbox has nothing left to send."""
+    return tap.drain_after_outbox("payments")

@@ -1,0 +1,386 @@
+"""Stock reservations in `products` (the order saga): a real container, the real database and Redis."""
+
+import copy
+import uuid
+from datetime import UTC, datetime
+
+import eventlet
+import pytest
+from nameko.standalone.rpc import ClusterRpcProxy
+from nameko.testing.services import entrypoint_hook
+from sqlalchemy import create_engine, text
+
+from plumbing.errors import Conflict, Invalid, NotFound
+from plumbing.migrations import database_urls
+from products.service import ProductsService
+from tests.integration.conftest import ADMIN
+
+TTL = 900
+
+
+def call(container, method, *args, **kwargs):
+    with entrypoint_hook(container, method) as hook:
+        return hook(*args, **kwargs)
+
+
+def create(container, sku, stock=10, price="19.99", currency="USD", name=None):
+    product = {"sku": sku, "name": name or f"Product {sku}", "price": price, "currency": currency, "stock": stock}
+    return call(container, "create_product", product, ADMIN)
+
+
+def reserve(container, order_id, *items, ttl=TTL):
+    """items: (product, quantity) pairs."""
+    lines = [{"product_id": product["id"], "quantity": quantity} for product, quantity in items]
+    return call(container, "reserve_stock", order_id, lines, ttl)
+
+
+def new_order_id() -> str:
+    return str(uuid.uuid4())
+
+
+@pytest.fixture
+def products_db(config):
+    engine = create_engine(database_urls(config)["products"])
+    yield engine
+    engine.dispose()
+
+
+def counters(engine, product) -> tuple[int, int, int]:
+    """(stock, reserved, sold) as the database holds them."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT stock, reserved, sold FROM products WHERE id = :id"), {"id": product["id"]}
+        ).one()
+    return tuple(row)
+
+
+def count_rows(engine, table: str) -> int:
+    with engine.connect() as conn:
+        return conn.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+
+
+# --- reserve ------------------------------------------------------------------------------------
+
+
+def test_reserve_moves_units_from_stock_to_reserved_and_snapshots_prices(products_container, products_db):
+    widget = create(products_container, "WID-1", stock=10, price="19.99", name="Blue widget")
+    gadget = create(products_container, "GAD-1", stock=3, price="5")
+    order_id = new_order_id()
+    before = datetime.now(UTC)
+
+    result = reserve(products_container, order_id, (widget, 2), (gadget, 3), ttl=600)
+
+    assert set(result) == {"order_id", "expires_at", "currency", "items"}
+    assert result["order_id"] == order_id and result["currency"] == "USD"
+    expires_at = datetime.fromisoformat(result["expires_at"])
+    assert expires_at.utcoffset().total_seconds() == 0
+    assert 590 <= (expires_at - before).total_seconds() <= 610
+    assert result["items"] == [
+        {"product_id": widget["id"], "sku": "WID-1", "name": "Blue widget", "unit_price": "19.99", "quantity": 2},
+        {"product_id": gadget["id"], "sku": "GAD-1", "name": "Product GAD-1", "unit_price": "5.00", "quantity": 3},
+    ]
+    assert counters(products_db, widget) == (8, 2, 0)
+    assert counters(products_db, gadget) == (0, 3, 0)
+    stored = call(products_container, "get_reservation", order_id)
+    assert stored == {**result, "status": "held"}
+
+
+def test_reserve_is_all_or_none(products_container, products_db):
+    widget = create(products_container, "WID-1", stock=10)
+    gadget = create(products_container, "GAD-1", stock=1)
+
+    with pytest.raises(Conflict) as raised:
+        reserve(products_container, new_order_id(), (widget, 2), (gadget, 3))
+
+    assert "GAD-1" in raised.value.detail and "WID-1" not in raised.value.detail
+    assert raised.value.errors == {
+        "items": {"short": [{"product_id": gadget["id"], "sku": "GAD-1", "requested": 3, "available": 1}]}
+    }
+    assert counters(products_db, widget) == (10, 0, 0)
+    assert counters(products_db, gadget) == (1, 0, 0)
+    assert count_rows(products_db, "reservations") == 0
+    assert count_rows(products_db, "reservation_items") == 0
+
+
+def test_conflict_names_every_short_item(products_container):
+    widget = create(products_container, "WID-1", stock=1)
+    gadget = create(products_container, "GAD-1", stock=0)
+    with pytest.raises(Conflict) as raised:
+        reserve(products_container, new_order_id(), (widget, 2), (gadget, 1))
+    assert [s["sku"] for s in raised.value.errors["items"]["short"]] == ["WID-1", "GAD-1"]
+
+
+def test_reserve_is_idempotent_per_order(products_container, products_db):
+    widget = create(products_container, "WID-1", stock=10)
+    order_id = new_order_id()
+    first = reserve(products_container, order_id, (widget, 4), ttl=60)
+    again = reserve(products_container, order_id, (widget, 4), ttl=3600)
+    assert again == first
+    assert counters(products_db, widget) == (6, 4, 0)
+    assert count_rows(products_db, "reservations") == 1
+
+
+def test_identical_reserves_racing_reserve_once(products_container, products_db):
+    widget = create(products_container, "WID-1", stock=10)
+    order_id = new_order_id()
+    pool = eventlet.GreenPool(8)
+    results = list(pool.imap(lambda _: reserve(products_container, order_id, (widget, 3)), range(8)))
+    assert all(result == results[0] for result in results)
+    assert counters(products_db, widget) == (7, 3, 0)
+
+
+def test_same_order_with_other_items_conflicts(products_container, products_db):
+    widget = create(products_container, "WID-1", stock=10)
+    order_id = new_order_id()
+    reserve(products_container, order_id, (widget, 1))
+    with pytest.raises(Conflict):
+        reserve(products_container, order_id, (widget, 2))
+    assert counters(products_db, widget) == (9, 1, 0)
+
+
+def test_duplicate_products_are_merged(products_container, products_db):
+    widget = create(products_container, "WID-1", stock=10)
+    gadget = create(products_container, "GAD-1", stock=10)
+    result = reserve(products_container, new_order_id(), (widget, 2), (gadget, 1), (widget, 3))
+    assert [(item["sku"], item["quantity"]) for item in result["items"]] == [("WID-1", 5), ("GAD-1", 1)]
+    assert counters(products_db, widget) == (5, 5, 0)
+
+
+def test_unknown_products_are_invalid_and_named(products_container, products_db):
+    widget = create(products_container, "WID-1", stock=10)
+    missing = str(uuid.uuid4())
+    with pytest.raises(Invalid) as raised:
+        call(
+            products_container,
+            "reserve_stock",
+            new_order_id(),
+            [{"product_id": widget["id"], "quantity": 1}, {"product_id": missing, "quantity": 1}],
+            TTL,
+        )
+    assert raised.value.errors == {"items": {"unknown": [missing]}}
+    assert counters(products_db, widget) == (10, 0, 0)
+    assert count_rows(products_db, "reservations") == 0
+
+
+def test_items_in_two_currencies_are_invalid(products_container, products_db):
+    dollars = create(products_container, "USD-1", currency="USD")
+    euros = create(products_container, "EUR-1", currency="EUR")
+    with pytest.raises(Invalid) as raised:
+        reserve(products_container, new_order_id(), (dollars, 1), (euros, 1))
+    assert "currency" in raised.value.errors["items"]
+    assert counters(products_db, dollars) == (10, 0, 0)
+    assert counters(products_db, euros) == (10, 0, 0)
+
+
+@pytest.mark.parametrize(
+    "items, ttl",
+    [
+        ([], TTL),
+        ([{"product_id": "p", "quantity": 0}], TTL),
+        ([{"product_id": "p", "quantity": 1001}], TTL),
+        ([{"product_id": "p", "quantity": "1"}], TTL),
+        ([{"product_id": "p", "quantity": 1.0}], TTL),
+        ([{"product_id": "p", "quantity": True}], TTL),
+        ([{"product_id": "p"}], TTL),
+        ([{"product_id": "p", "quantity": 1, "price": "0.01"}], TTL),
+        ([{"product_id": "p", "quantity": 600}, {"product_id": "p", "quantity": 401}], TTL),
+        ([{"product_id": f"p{i}", "quantity": 1} for i in range(51)], TTL),
+        ([{"product_id": "p", "quantity": 1}], 0),
+        ([{"product_id": "p", "quantity": 1}], 86_401),
+        ([{"product_id": "p", "quantity": 1}], "60"),
+        ("p", TTL),
+    ],
+)
+def test_reserve_rejects_invalid_requests(products_container, items, ttl):
+    with pytest.raises(Invalid):
+        call(products_container, "reserve_stock", new_order_id(), items, ttl)
+
+
+def test_reserve_refreshes_the_product_cache(products_container, redis_client):
+    widget = create(products_container, "WID-1", stock=10)
+    assert call(products_container, "get_product", widget["id"])["stock"] == 10  # cached now
+    order_id = new_order_id()
+    reserve(products_container, order_id, (widget, 4))
+    assert call(products_container, "get_product", widget["id"])["stock"] == 6
+    call(products_container, "release_reservation", order_id)
+    assert call(products_container, "get_product", widget["id"])["stock"] == 10
+    assert redis_client.exists(f"oms:products:product:{widget['id']}")
+
+
+def test_admin_stock_changes_leave_reserved_and_sold_alone(products_container, products_db):
+    widget = create(products_container, "WID-1", stock=10)
+    reserve(products_container, new_order_id(), (widget, 4))
+    call(products_container, "adjust_stock", widget["id"], {"delta": -6}, ADMIN)
+    assert counters(products_db, widget) == (0, 4, 0)
+    with pytest.raises(Invalid):
+        call(products_container, "adjust_stock", widget["id"], {"delta": -1}, ADMIN)
+    call(products_container, "set_stock", widget["id"], {"stock": 7}, ADMIN)
+    assert counters(products_db, widget) == (7, 4, 0)
+    product = call(products_container, "get_product", widget["id"])
+    assert product["stock"] == 7 and "reserved" not in product and "sold" not in product
+
+
+# --- concurrency ----------------------------------------------------------------------------------
+
+
+def test_twenty_concurrent_orders_for_the_last_five_units(products_container, products_db, config):
+    widget = create(products_container, "LAST-5", stock=5)
+
+    def attempt(_):
+        with ClusterRpcProxy(config, timeout=30) as rpc:
+            try:
+                rpc.products.reserve_stock(new_order_id(), [{"product_id": widget["id"], "quantity": 1}], TTL)
+            except Conflict:
+                return False
+            return True
+
+    outcomes = list(eventlet.GreenPool(20).imap(attempt, range(20)))
+
+    assert outcomes.count(True) == 5 and outcomes.count(False) == 15
+    assert counters(products_db, widget) == (0, 5, 0)
+    assert count_rows(products_db, "reservations") == 5
+    assert call(products_container, "get_product", widget["id"])["stock"] == 0
+
+
+def test_overlapping_reservations_in_any_item_order_do_not_deadlock(products_container, products_db, config):
+    a = create(products_container, "A-1", stock=100)
+    b = create(products_container, "B-1", stock=100)
+    c = create(products_container, "C-1", stock=100)
+    orders = [[a, b, c], [c, b, a], [b, a, c], [c, a, b]] * 4
+
+    def attempt(products):
+        with ClusterRpcProxy(config, timeout=30) as rpc:
+            items = [{"product_id": p["id"], "quantity": 2} for p in products]
+            return rpc.products.reserve_stock(new_order_id(), items, TTL)
+
+    results = list(eventlet.GreenPool(16).imap(attempt, orders))
+
+    assert len(results) == 16
+    for product in (a, b, c):
+        assert counters(products_db, product) == (68, 32, 0)
+
+
+# --- commit and release ---------------------------------------------------------------------------
+
+
+def test_commit_moves_units_from_reserved_to_sold_once(products_container, products_db):
+    widget = create(products_container, "WID-1", stock=10)
+    order_id = new_order_id()
+    reserved = reserve(products_container, order_id, (widget, 3))
+
+    committed = call(products_container, "commit_reservation", order_id)
+    assert committed == {**reserved, "status": "committed"}
+    assert counters(products_db, widget) == (7, 0, 3)
+
+    assert call(products_container, "commit_reservation", order_id) == committed
+    assert counters(products_db, widget) == (7, 0, 3)
+    assert call(products_container, "get_reservation", order_id)["status"] == "committed"
+
+
+def test_release_returns_held_units_once(products_container, products_db):
+    widget = create(products_container, "WID-1", stock=10)
+    gadget = create(products_container, "GAD-1", stock=5)
+    order_id = new_order_id()
+    reserve(products_container, order_id, (widget, 3), (gadget, 5))
+
+    released = call(products_container, "release_reservation", order_id)
+    assert released["status"] == "released"
+    assert counters(products_db, widget) == (10, 0, 0)
+    assert counters(products_db, gadget) == (5, 0, 0)
+
+    assert call(products_container, "release_reservation", order_id) == released
+    assert counters(products_db, widget) == (10, 0, 0)
+    assert counters(products_db, gadget) == (5, 0, 0)
+
+
+def test_release_after_commit_returns_sold_units(products_container, products_db):
+    widget = create(products_container, "WID-1", stock=10)
+    order_id = new_order_id()
+    reserve(products_container, order_id, (widget, 3))
+    call(products_container, "commit_reservation", order_id)
+
+    assert call(products_container, "release_reservation", order_id)["status"] == "released"
+    assert counters(products_db, widget) == (10, 0, 0)
+    call(products_container, "release_reservation", order_id)
+    assert counters(products_db, widget) == (10, 0, 0)
+
+
+def test_commit_after_release_conflicts(products_container, products_db):
+    widget = create(products_container, "WID-1", stock=10)
+    order_id = new_order_id()
+    reserve(products_container, order_id, (widget, 3))
+    call(products_container, "release_reservation", order_id)
+
+    with pytest.raises(Conflict):
+        call(products_container, "commit_reservation", order_id)
+    assert counters(products_db, widget) == (10, 0, 0)
+    with pytest.raises(Conflict):  # and reserving it again is refused too
+        reserve(products_container, order_id, (widget, 3))
+    assert counters(products_db, widget) == (10, 0, 0)
+
+
+def test_unknown_orders(products_container, products_db):
+    order_id = new_order_id()
+    with pytest.raises(NotFound):
+        call(products_container, "commit_reservation", order_id)
+    with pytest.raises(NotFound):
+        call(products_container, "get_reservation", order_id)
+    with pytest.raises(NotFound):
+        call(products_container, "get_reservation", None)
+    assert call(products_container, "release_reservation", order_id) == {"order_id": order_id, "status": "unknown"}
+    assert count_rows(products_db, "reservations") == 0
+
+
+# --- expiry ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sweeping_container(container_factory, config):
+    """products with no grace period, its timer too slow to fire during a test."""
+    overrides = copy.deepcopy(config)
+    overrides["RESERVATION_RELEASE_GRACE_SECONDS"] = 0
+    overrides["RESERVATION_SWEEP_INTERVAL_SECONDS"] = 3600
+    container = container_factory(ProductsService, overrides)
+    container.start()
+    return container
+
+
+def test_sweep_releases_expired_held_reservations(sweeping_container, products_db):
+    widget = create(sweeping_container, "WID-1", stock=10)
+    assert call(sweeping_container, "get_product", widget["id"])["stock"] == 10
+    expiring, lasting, paid = new_order_id(), new_order_id(), new_order_id()
+    reserve(sweeping_container, expiring, (widget, 2), ttl=1)
+    reserve(sweeping_container, lasting, (widget, 3), ttl=3600)
+    reserve(sweeping_container, paid, (widget, 1), ttl=1)
+    call(sweeping_container, "commit_reservation", paid)
+    assert counters(products_db, widget) == (4, 5, 1)
+    eventlet.sleep(1.2)
+
+    assert call(sweeping_container, "release_expired_reservations") == 1
+
+    assert call(sweeping_container, "get_reservation", expiring)["status"] == "released"
+    assert call(sweeping_container, "get_reservation", lasting)["status"] == "held"
+    assert call(sweeping_container, "get_reservation", paid)["status"] == "committed"
+    assert counters(products_db, widget) == (6, 3, 1)
+    assert call(sweeping_container, "get_product", widget["id"])["stock"] == 6
+    with pytest.raises(Conflict):
+        call(sweeping_container, "commit_reservation", expiring)
+    assert call(sweeping_container, "release_expired_reservations") == 0
+
+
+def test_sweep_waits_for_the_grace_period(products_container, products_db, config):
+    assert int(config["RESERVATION_RELEASE_GRACE_SECONDS"]) >= 10
+    widget = create(products_container, "WID-1", stock=10)
+    order_id = new_order_id()
+    reserve(products_container, order_id, (widget, 2))
+    with products_db.begin() as conn:  # expired 5 s ago: within the grace period
+        conn.execute(
+            text("UPDATE reservations SET expires_at = now() - interval '5 seconds' WHERE order_id = :id"),
+            {"id": order_id},
+        )
+
+    assert call(products_container, "release_expired_reservations") == 0
+    assert counters(products_db, widget) == (8, 2, 0)
+    # Expired but not swept yet: a late payment still commits.
+    assert call(products_container, "commit_reservation", order_id)["status"] == "committed"
+    assert counters(products_db, widget) == (8, 0, 2)

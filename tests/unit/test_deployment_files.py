@@ -1,0 +1,44 @@
+"""docker-compose.yml and the Dockerfile can't run here (no Docker engine): check them statically."""
+
+import re
+
+import yaml
+
+from plumbing.config import PROJECT_ROOT, load_config
+from plumbing.migrations import database_urls
+from scripts.system import SERVICES
+
+COMPOSE = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
+
+
+def test_compose_runs_every_service_with_its_class():
+    services = COMPOSE["services"]
+    for package, class_name in SERVICES.items():
+        assert services[package]["command"][-1] == f"{package}.service:{class_name}"
+        assert services[package]["command"][:4] == ["nameko", "run", "--config", "config.yaml"]
+    assert "gateway.app:create_app()" in services["gateway"]["command"]
+    assert {"rabbitmq", "postgres", "redis", "migrate"} <= set(services)
+
+
+def test_compose_points_every_database_at_the_postgres_container(config):
+    env = COMPOSE["x-service"]["environment"]
+    for service in database_urls(config):
+        assert f"@postgres:5432/oms_{service}" in env[f"{service.upper()}_DB_URI"]
+    assert "rabbitmq" in env["AMQP_URI"] and "redis" in env["REDIS_URI"]
+
+
+def test_every_config_variable_the_compose_file_sets_exists_in_config_yaml():
+    config_text = (PROJECT_ROOT / "config.yaml").read_text()
+    for name in COMPOSE["x-service"]["environment"]:
+        assert re.search(r"\$\{" + name + ":", config_text), name
+
+
+def test_dockerfile_installs_the_pinned_requirements_and_runs_as_a_user():
+    dockerfile = (PROJECT_ROOT / "Dockerfile").read_text()
+    assert "pip install --no-cache-dir -r requirements.txt" in dockerfile
+    assert re.search(r"^FROM python:3\.11", dockerfile, re.M)
+    assert re.search(r"^USER \w+", dockerfile, re.M)
+
+
+def test_config_loads_with_defaults():
+    assert load_config()["DB_URIS"]
