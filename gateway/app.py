@@ -49,7 +49,6 @@ def create_app(config: dict | None = None) -> Flask:
     redis_client = connect(config["REDIS_URI"])
     app.extensions["oms"] = GatewayContext(
         rpc=RpcPool(config, int(settings["RPC_POOL_SIZE"]), float(config["RPC_TIMEOUT"])),
-        redis=redis_client,
         tokens=TokenVerifier(config["AUTH"], redis_client),
         limiter=RateLimiter(
             redis_client, parse_limit(settings["RATE_LIMIT"]), parse_limit(settings["LOGIN_RATE_LIMIT"])

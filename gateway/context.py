@@ -1,4 +1,4 @@
-"""What a gateway app holds for its requests: the RPC pool, Redis, token verifier, limits."""
+"""What a gateway app holds for its requests: the RPC pool, the token verifier, the limits."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ from typing import TYPE_CHECKING
 from flask import current_app, g
 
 if TYPE_CHECKING:
-    import redis
-
     from gateway.auth import TokenVerifier
     from gateway.ratelimit import RateLimiter
     from gateway.rpc import RpcPool
@@ -18,7 +16,6 @@ if TYPE_CHECKING:
 @dataclass
 class GatewayContext:
     rpc: RpcPool
-    redis: redis.Redis
     tokens: TokenVerifier
     limiter: RateLimiter
 

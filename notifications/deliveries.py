@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from notifications.models import Notification, Recipient, new_id
 from notifications.templates import render
-from plumbing.pagination import PageRequest
+from plumbing.pagination import PageRequest, fetch_page
 
 
 def remember_recipient(session: Session, user_id: str, email: str, name: str) -> None:
@@ -46,13 +46,9 @@ def notify(session: Session, channel, event_type: str, event: dict) -> str | Non
 
 
 def list_notifications(session: Session, user_id: str, page: PageRequest) -> tuple[list[Notification], int]:
-    mine = Notification.user_id == user_id
-    total = session.scalar(select(func.count()).select_from(Notification).where(mine))
-    items = session.scalars(
+    query = (
         select(Notification)
-        .where(mine)
+        .where(Notification.user_id == user_id)
         .order_by(Notification.created_at.desc(), Notification.id.desc())
-        .offset(page.offset)
-        .limit(page.page_size)
-    ).all()
-    return list(items), total
+    )
+    return fetch_page(session, query, page)

@@ -5,14 +5,14 @@ import json
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from orders.lifecycle import OPEN, OrderStatus, check_move
 from orders.models import Order, OrderHistory, OrderItem
 from plumbing.actors import is_admin
 from plumbing.errors import NotFound
-from plumbing.pagination import PageRequest
+from plumbing.pagination import PageRequest, fetch_page
 
 
 def request_hash(payload: dict) -> str:
@@ -94,15 +94,8 @@ def list_orders(session: Session, actor: dict, query: dict, page: PageRequest) -
         conditions.append(Order.created_at >= query["created_from"])
     if "created_to" in query:
         conditions.append(Order.created_at < query["created_to"])
-    total = session.scalar(select(func.count()).select_from(Order).where(*conditions))
-    orders = session.scalars(
-        select(Order)
-        .where(*conditions)
-        .order_by(Order.created_at.desc(), Order.id.desc())
-        .offset(page.offset)
-        .limit(page.page_size)
-    ).all()
-    return list(orders), total
+    query = select(Order).where(*conditions).order_by(Order.created_at.desc(), Order.id.desc())
+    return fetch_page(session, query, page)
 
 
 def order_history(session: Session, order_id: str) -> list[OrderHistory]:

@@ -9,11 +9,11 @@ Mixed into every service that handles events (see `plumbing.handlers`); meant fo
 
 from marshmallow import Schema, fields
 from nameko.rpc import rpc
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from plumbing.errors import EXPECTED_ERRORS, Conflict, NotFound
 from plumbing.handlers import handler_spec, run_handler
-from plumbing.pagination import PageQuerySchema, PageRequest, paged
+from plumbing.pagination import PageQuerySchema, PageRequest, fetch_page, paged
 from plumbing.validation import load
 
 
@@ -43,11 +43,7 @@ class DeadLetterOperations:
         created_at, updated_at}."""
         page = PageRequest(**load(PageQuerySchema(), {"page": page, "page_size": page_size}))
         model = self.handler_tables.dead_letters
-        session = self.db.session
-        total = session.scalar(select(func.count()).select_from(model))
-        rows = session.scalars(
-            select(model).order_by(model.created_at, model.id).offset(page.offset).limit(page.page_size)
-        ).all()
+        rows, total = fetch_page(self.db.session, select(model).order_by(model.created_at, model.id), page)
         return paged(dead_letter_schema.dump(rows, many=True), page, total)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)

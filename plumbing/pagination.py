@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 
 from marshmallow import Schema, fields, validate
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -27,3 +29,10 @@ class PageRequest:
 
 def paged(items: list, page: PageRequest, total: int) -> dict:
     return {"items": items, "page": page.page, "page_size": page.page_size, "total": total}
+
+
+def fetch_page(session: Session, query: Select, page: PageRequest) -> tuple[list, int]:
+    """One page of the rows `query` selects (with its own filters and order) and their total."""
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = session.scalars(query.offset(page.offset).limit(page.page_size)).all()
+    return list(rows), total

@@ -18,6 +18,7 @@ def main() -> int:
     upgrade_all(config)
     seed(config)
     system = System(port=int(os.environ.get("GATEWAY_PORT", "8000")))
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started in the background
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGCHLD, lambda *_: None)  # wakes the pause below when a child dies
     try:

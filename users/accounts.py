@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from plumbing.actors import CUSTOMER, is_admin
 from plumbing.errors import Conflict, Forbidden, NotFound
-from plumbing.pagination import PageRequest
+from plumbing.pagination import PageRequest, fetch_page
 from users.models import User
 from users.passwords import dummy_hash, hash_password, verify_password
 
@@ -41,11 +41,7 @@ def get_visible_user(session: Session, user_id: str, actor: dict) -> User:
 
 
 def list_users(session: Session, page: PageRequest) -> tuple[list[User], int]:
-    total = session.scalar(select(func.count()).select_from(User))
-    users = session.scalars(
-        select(User).order_by(User.created_at, User.id).offset(page.offset).limit(page.page_size)
-    ).all()
-    return list(users), total
+    return fetch_page(session, select(User).order_by(User.created_at, User.id), page)
 
 
 def update_user(session: Session, user: User, changes: dict, actor: dict, rounds: int) -> bool:

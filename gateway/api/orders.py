@@ -5,6 +5,7 @@ from marshmallow import Schema, fields, validate
 from gateway.api import ApiBlueprint, errors, json_body, page_of, query_args, reply
 from gateway.auth import BEARER_AUTH, admin_required, current_actor, login_required
 from gateway.context import oms
+from notifications.schemas import NotificationSchema
 from orders.schemas import (
     CreateOrderSchema,
     HistoryEntrySchema,
@@ -13,6 +14,7 @@ from orders.schemas import (
     ReasonSchema,
     UpdateOrderSchema,
 )
+from payments.schemas import PaymentSchema
 from plumbing.pagination import PageQuerySchema
 
 blp = ApiBlueprint("orders", __name__, url_prefix="/api/v1", description="Orders and what follows them")
@@ -22,25 +24,6 @@ class IdempotencyKeySchema(Schema):
     idempotency_key = fields.String(
         required=True, data_key="Idempotency-Key", validate=validate.Length(min=1, max=200)
     )
-
-
-class PaymentSchema(Schema):
-    id = fields.String()
-    order_id = fields.String()
-    status = fields.String(metadata={"enum": ["succeeded", "failed", "refunded"]})
-    amount = fields.String(metadata={"description": "A decimal string."})
-    currency = fields.String()
-    created_at = fields.DateTime()
-
-
-class NotificationSchema(Schema):
-    id = fields.String()
-    user_id = fields.String()
-    event = fields.String()
-    channel = fields.String()
-    subject = fields.String()
-    body = fields.String()
-    created_at = fields.DateTime()
 
 
 @blp.route("/orders", methods=["POST"])

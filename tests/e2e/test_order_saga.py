@@ -1,7 +1,6 @@
 """The order saga end to end: orders, products, payments and notifications as processes."""
 
 import subprocess
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -9,6 +8,7 @@ import pytest
 
 from tests.conftest import TEST_VHOST
 from tests.e2e.conftest import assert_problem
+from tests.polling import wait_until
 
 ADDRESS = {"name": "Ada Lovelace", "line1": "12 St James's Square", "city": "London", "postal_code": "SW1Y 4JH",
            "country": "GB"}
@@ -20,24 +20,12 @@ def place(api, product, quantity=1, token="tok_visa", key=None):
     return api.post("/orders", json=body, headers={"Idempotency-Key": key or uuid.uuid4().hex})
 
 
-def wait_for(check, deadline_seconds=20.0, what="condition"):
-    """Poll `check` until it returns a truthy value or the deadline passes."""
-    deadline = time.monotonic() + deadline_seconds
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
-
-
 def wait_for_status(api, order_id, *statuses):
     def current():
         order = api.get(f"/orders/{order_id}").json()
         return order if order["status"] in statuses else None
 
-    return wait_for(current, what=f"order {order_id} to reach {statuses}")
+    return wait_until(current, what=f"order {order_id} to reach {statuses}")
 
 
 def stock_of(api, product):
@@ -69,7 +57,7 @@ def test_happy_path_to_confirmed_shipped_and_delivered(customer, admin, product)
         ("shipped", "delivered"),
     ]
     assert stock_of(customer, product) == 7
-    notified = wait_for(
+    notified = wait_until(
         lambda: {n["event"] for n in customer.get("/notifications").json()["items"]} >= {"order_confirmed",
                                                                                          "order_shipped"},
         what="notifications",
@@ -97,7 +85,7 @@ def test_cancelling_a_paid_order_refunds_it_and_returns_the_stock(customer, prod
     wait_for_status(customer, order["id"], "refunded")
     assert stock_of(customer, product) == 10
     assert customer.get(f"/orders/{order['id']}/payment").json()["status"] == "refunded"
-    events = wait_for(
+    events = wait_until(
         lambda: {n["event"] for n in customer.get("/notifications").json()["items"]} >= {"payment_refunded"},
         what="refund notification",
     )
@@ -174,7 +162,7 @@ def test_the_same_event_delivered_twice_changes_nothing(system, customer, produc
         ).scalar_one()
     engine.dispose()
     event_dispatcher(config)("orders", "order_created", created)
-    wait_for(lambda: _queues_drained("order_created"), what="the duplicate to be consumed")
+    wait_until(lambda: _queues_drained("order_created"), what="the duplicate to be consumed")
     assert customer.get(f"/orders/{order['id']}/payment").json()["status"] == "succeeded"
     assert len(customer.get(f"/orders/{order['id']}/history").json()) == 2
     assert stock_of(customer, product) == 9

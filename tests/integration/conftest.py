@@ -1,9 +1,11 @@
 """Service tests: a real service container on the test vhost, with real databases."""
 
 import pytest
+from nameko.testing.services import entrypoint_hook
 from sqlalchemy import create_engine, text
 
 from notifications.service import NotificationsService
+from orders.service import OrdersService
 from payments.service import PaymentsService
 from plumbing.migrations import database_urls
 from products.service import ProductsService
@@ -31,28 +33,43 @@ def empty_stores(config, redis_client):
 
 
 @pytest.fixture
-def users_container(container_factory, config):
-    container = container_factory(UsersService, config)
-    container.start()
-    return container
+def start_container(container_factory, config):
+    """Start a real service container on the test vhost; the plugin kills it afterwards."""
+
+    def start(service_cls):
+        container = container_factory(service_cls, config)
+        container.start()
+        return container
+
+    return start
+
+
+def call(container, method, *args, **kwargs):
+    """Call one entrypoint of a running container, as a worker would run it."""
+    with entrypoint_hook(container, method) as hook:
+        return hook(*args, **kwargs)
 
 
 @pytest.fixture
-def products_container(container_factory, config):
-    container = container_factory(ProductsService, config)
-    container.start()
-    return container
+def orders_container(start_container):
+    return start_container(OrdersService)
 
 
 @pytest.fixture
-def payments_container(container_factory, config):
-    container = container_factory(PaymentsService, config)
-    container.start()
-    return container
+def users_container(start_container):
+    return start_container(UsersService)
 
 
 @pytest.fixture
-def notifications_container(container_factory, config):
-    container = container_factory(NotificationsService, config)
-    container.start()
-    return container
+def products_container(start_container):
+    return start_container(ProductsService)
+
+
+@pytest.fixture
+def payments_container(start_container):
+    return start_container(PaymentsService)
+
+
+@pytest.fixture
+def notifications_container(start_container):
+    return start_container(NotificationsService)

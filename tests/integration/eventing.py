@@ -1,32 +1,18 @@
 """Helpers for event tests: deliver events as a producer would, watch an exchange, poll."""
 
-import time
 import uuid
 
 from kombu import Connection, Queue
 from nameko.standalone.events import event_dispatcher, get_event_exchange
-from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import create_engine, text
 
 from plumbing.events import SOURCES, make_event
 from plumbing.migrations import database_urls
+from tests.integration.conftest import call
+from tests.polling import wait_until
 
-
-def wait_until(predicate, timeout: float = 10, interval: float = 0.05):
-    """Poll `predicate` until it returns something truthy; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not true within {timeout} s: {predicate}")
-        time.sleep(interval)
-
-
-def call(container, method, *args, **kwargs):
-    with entrypoint_hook(container, method) as hook:
-        return hook(*args, **kwargs)
+__all__ = ["call", "wait_until", "deliver", "event", "EventTap"]
 
 
 def deliver(config, container, handler: str, payload: dict, source: str | None = None) -> dict:

@@ -1,32 +1,17 @@
 """The product cache never serves a stale price: real service, the test Redis db, the real database."""
 
 import pytest
-from nameko.testing.services import entrypoint_hook
 from sqlalchemy import create_engine, text
 
-from orders.service import OrdersService
 from plumbing.errors import NotFound
 from plumbing.migrations import database_urls
 from plumbing.redis_store import connect
 from products.cache import DELETED, MISS, ProductCache
 from products.service import ProductsService
-from tests.integration.conftest import ADMIN
+from tests.integration.conftest import ADMIN, call
 
 WIDGET = {"sku": "WID-001", "name": "Blue widget", "price": "10.00", "currency": "USD", "stock": 5}
 CLOSED_PORT_REDIS = "redis://127.0.0.1:1/0"
-
-
-def call(container, method, *args, **kwargs):
-    with entrypoint_hook(container, method) as hook:
-        return hook(*args, **kwargs)
-
-
-@pytest.fixture
-def orders_container(container_factory, config):
-    """delete_product asks a running orders service whether the product is in open orders."""
-    container = container_factory(OrdersService, config)
-    container.start()
-    return container
 
 
 @pytest.fixture

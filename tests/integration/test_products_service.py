@@ -4,13 +4,11 @@ from datetime import datetime
 from decimal import Decimal
 
 import pytest
-from nameko.testing.services import entrypoint_hook
 from sqlalchemy import create_engine, text
 
-from orders.service import OrdersService
 from plumbing.errors import Conflict, Forbidden, Invalid, NotFound
 from plumbing.migrations import database_urls
-from tests.integration.conftest import ADMIN
+from tests.integration.conftest import ADMIN, call
 
 CUSTOMER = {"id": "customer-1", "role": "customer"}
 WIDGET = {
@@ -23,21 +21,8 @@ WIDGET = {
 }
 
 
-def call(container, method, *args, **kwargs):
-    with entrypoint_hook(container, method) as hook:
-        return hook(*args, **kwargs)
-
-
 def create(container, **overrides):
     return call(container, "create_product", {**WIDGET, **overrides}, ADMIN)
-
-
-@pytest.fixture
-def orders_container(container_factory, config):
-    """delete_product asks a running orders service whether the product is in open orders."""
-    container = container_factory(OrdersService, config)
-    container.start()
-    return container
 
 
 @pytest.fixture

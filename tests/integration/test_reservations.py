@@ -7,20 +7,14 @@ from datetime import UTC, datetime
 import eventlet
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
-from nameko.testing.services import entrypoint_hook
 from sqlalchemy import create_engine, text
 
 from plumbing.errors import Conflict, Invalid, NotFound
 from plumbing.migrations import database_urls
 from products.service import ProductsService
-from tests.integration.conftest import ADMIN
+from tests.integration.conftest import ADMIN, call
 
 TTL = 900
-
-
-def call(container, method, *args, **kwargs):
-    with entrypoint_hook(container, method) as hook:
-        return hook(*args, **kwargs)
 
 
 def create(container, sku, stock=10, price="19.99", currency="USD", name=None):

@@ -1,15 +1,9 @@
 import pytest
-from nameko.testing.services import entrypoint_hook
 
 from plumbing.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
-from tests.integration.conftest import ADMIN
+from tests.integration.conftest import ADMIN, call
 
 PASSWORD = "correct-horse-battery"
-
-
-def call(container, method, *args, **kwargs):
-    with entrypoint_hook(container, method) as hook:
-        return hook(*args, **kwargs)
 
 
 def register(container, email="ada@example.com", name="Ada"):
