@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 
-.PHONY: run test lint infra
+.PHONY: run test lint infra bench check-invariants dead-letters replay-dead-letters discard-dead-letter
 
 $(INSTALLED): requirements.txt scripts/quiet_eventlet.pth
 	test -x $(BIN)/python || python3 -m venv $(VENV)
@@ -23,3 +23,27 @@ test: $(INSTALLED) infra lint
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
+
+# The load benchmark of issue 5 (tests/bench/, not part of `make test`): writes BENCHMARKS.md.
+# BENCH_ARGS e.g. "--duration 30", "--url http://127.0.0.1:8000" (a running system), "--only order10".
+BENCH_ARGS ?= --profile
+bench: $(INSTALLED) infra
+	command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	$(BIN)/python -m tests.bench.run $(BENCH_ARGS)
+
+# Operator tools (operations/): read every service's database, or call the running services.
+# GRACE: seconds a saga step in flight may take before it counts as a breach.
+check-invariants: $(INSTALLED)
+	$(BIN)/python -m operations.invariants $(if $(GRACE),--grace $(GRACE)) $(if $(JSON),--json)
+
+dead-letters: $(INSTALLED)
+	$(BIN)/python -m operations.dead_letters list $(SERVICE)
+
+replay-dead-letters: $(INSTALLED)
+	@test -n "$(SERVICE)" || { echo "usage: make replay-dead-letters SERVICE=<service> [ID=<dead letter id>]" >&2; exit 2; }
+	$(BIN)/python -m operations.dead_letters replay $(SERVICE) $(ID)
+
+discard-dead-letter: $(INSTALLED)
+	@test -n "$(SERVICE)" -a -n "$(ID)" || { echo "usage: make discard-dead-letter SERVICE=<service> ID=<dead letter id>" >&2; exit 2; }
+	$(BIN)/python -m operations.dead_letters discard $(SERVICE) $(ID)

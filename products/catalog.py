@@ -5,7 +5,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from plumbing.errors import Conflict, Invalid, NotFound
-from plumbing.pagination import PageRequest
+from plumbing.pagination import PageRequest, fetch_page
 from products.models import SEARCH_CONFIG, PriceChange, Product
 
 
@@ -20,7 +20,8 @@ def get_product(session: Session, product_id, lock: bool = False) -> Product:
 
 
 def create_product(session: Session, data: dict) -> Product:
-    product = Product(**data)
+    # The initial stock opens the product's ledger (see Product.received).
+    product = Product(**data, received=data["stock"])
     session.add(product)
     _flush_unique_sku(session)
     session.add(PriceChange(product_id=product.id, price=product.price, currency=product.currency))
@@ -42,6 +43,8 @@ def update_product(session: Session, product: Product, changes: dict) -> Product
 
 
 def set_stock(session: Session, product: Product, stock: int) -> Product:
+    # The ledger moves by exactly what the stock moves: units put in for sale or taken out.
+    product.received += stock - product.stock
     product.stock = stock
     session.flush()
     return product
@@ -53,6 +56,7 @@ def adjust_stock(session: Session, product: Product, delta: int) -> Product:
             f"Stock would go negative ({product.stock} available, adjustment {delta}).",
             {"delta": ["Would make stock negative."]},
         )
+    product.received += delta
     product.stock += delta
     session.flush()
     return product
@@ -77,25 +81,17 @@ def search_products(session: Session, query: dict, page: PageRequest) -> tuple[l
         tsquery = func.websearch_to_tsquery(SEARCH_CONFIG, query["q"])
         conditions.append(Product.search_vector.op("@@")(tsquery))
         order.insert(0, func.ts_rank(Product.search_vector, tsquery).desc())
-    total = session.scalar(select(func.count()).select_from(Product).where(*conditions))
-    products = session.scalars(
-        select(Product).where(*conditions).order_by(*order).offset(page.offset).limit(page.page_size)
-    ).all()
-    return list(products), total
+    return fetch_page(session, select(Product).where(*conditions).order_by(*order), page)
 
 
 def price_history(session: Session, product_id: str, page: PageRequest) -> tuple[list[PriceChange], int]:
     """Newest first."""
-    where = PriceChange.product_id == product_id
-    total = session.scalar(select(func.count()).select_from(PriceChange).where(where))
-    changes = session.scalars(
+    query = (
         select(PriceChange)
-        .where(where)
+        .where(PriceChange.product_id == product_id)
         .order_by(PriceChange.effective_at.desc(), PriceChange.id.desc())
-        .offset(page.offset)
-        .limit(page.page_size)
-    ).all()
-    return list(changes), total
+    )
+    return fetch_page(session, query, page)
 
 
 def _flush_unique_sku(session: Session) -> None:

@@ -44,6 +44,10 @@ class Product(Base):
     stock: Mapped[int] = mapped_column(Integer)
     reserved: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     sold: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The stock ledger: every unit ever put up for sale (the initial stock, plus or minus every
+    # set_stock/adjust_stock change), so that received = stock + reserved + sold at all times
+    # (checked by operations/invariants.py). Not part of the RPC payloads.
+    received: Mapped[int] = mapped_column(Integer)
     # Bumped on every UPDATE; the cache never replaces a newer version with an older one.
     version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -63,6 +67,7 @@ class Product(Base):
         CheckConstraint("stock >= 0", name="ck_products_stock_not_negative"),
         CheckConstraint("reserved >= 0", name="ck_products_reserved_not_negative"),
         CheckConstraint("sold >= 0", name="ck_products_sold_not_negative"),
+        CheckConstraint("received >= 0", name="ck_products_received_not_negative"),
         CheckConstraint("price > 0", name="ck_products_price_positive"),
         Index("ix_products_search_vector", "search_vector", postgresql_using="gin"),
         Index("ix_products_created_at", "created_at", "id"),

@@ -1,11 +1,13 @@
 """End-to-end: every service and the gateway run as processes; tests speak HTTP."""
 
 import socket
+import time
 import uuid
 
 import pytest
 import requests
 
+from operations.invariants import check
 from scripts.seed import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD, seed
 from scripts.system import System
 
@@ -32,6 +34,17 @@ def system(config, tmp_path_factory, test_infrastructure):
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture(scope="package", autouse=True)
+def invariants_hold_at_the_end(system, config):
+    """After the package's tests, once the system has settled (unpaid orders expired and
+    cancelled, every outbox row relayed, every saga step done), every invariant holds."""
+    yield
+    deadline = time.monotonic() + 60
+    while not (report := check(config, grace=0)).ok and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert report.ok, f"the system did not settle into a consistent state:\n{report}"
 
 
 class Api:

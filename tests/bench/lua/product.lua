@@ -1,0 +1,10 @@
+-- wrk scenario: see common.lua.
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "common.lua")
+
+function init(args)
+  bench_init()
+end
+
+function request()
+  return product_request()
+end
