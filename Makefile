@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 
-.PHONY: run test lint infra bench check-invariants dead-letters replay-dead-letters discard-dead-letter
+.PHONY: run test test-reliability lint infra bench check-invariants dead-letters replay-dead-letters discard-dead-letter
 
 $(INSTALLED): requirements.txt scripts/quiet_eventlet.pth
 	test -x $(BIN)/python || python3 -m venv $(VENV)
@@ -20,6 +20,11 @@ run: $(INSTALLED) infra
 
 test: $(INSTALLED) infra lint
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The reliability suite of issue 4 (tests/reliability/, not part of `make test`, a few minutes):
+# kills services and restarts RabbitMQ, PostgreSQL and Redis on this machine, briefly.
+test-reliability: $(INSTALLED) infra
+	OMS_RELIABILITY=1 $(BIN)/pytest tests/reliability -s $(PYTEST_ARGS)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask, Response, g
 from marshmallow import Schema, fields
+from nameko.exceptions import RemoteError
 from werkzeug.exceptions import HTTPException
 
 from plumbing.errors import ServiceError
@@ -13,6 +14,8 @@ from plumbing.errors import ServiceError
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+# What a service raises when its database connection is gone (SQLAlchemy's names for psycopg2's).
+STORE_OUTAGE_ERRORS = ("OperationalError", "InterfaceError", "DisconnectionError")
 
 
 class ProblemSchema(Schema):
@@ -65,5 +68,8 @@ def register_error_handlers(app: Flask) -> None:
     def unexpected_error(error: Exception):
         if isinstance(error, HTTPException):
             return http_exception_problem(error)
+        if isinstance(error, RemoteError) and error.exc_type in STORE_OUTAGE_ERRORS:
+            log.warning("a service lost its database: %s", error.value)
+            return problem(503, "A service's database is unavailable; try again shortly.")
         log.exception("unhandled error")
         return problem(500, "An unexpected error occurred; it has been logged.")

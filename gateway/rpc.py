@@ -11,6 +11,7 @@ import queue
 import threading
 from contextlib import contextmanager
 
+from kombu.exceptions import OperationalError
 from nameko.exceptions import RpcTimeout, UnknownService
 from nameko.standalone.rpc import ClusterRpcProxy
 
@@ -20,7 +21,7 @@ from plumbing.logs import REQUEST_ID_KEY
 log = logging.getLogger(__name__)
 
 # Broker trouble surfaces as any of these from kombu/amqp/socket.
-CONNECTION_ERRORS = (OSError, ConnectionError, EOFError, RpcTimeout, UnknownService)
+CONNECTION_ERRORS = (OSError, ConnectionError, EOFError, OperationalError, RpcTimeout, UnknownService)
 
 
 class RpcPool:

@@ -1,13 +1,13 @@
 """The notifications service: tells users what happened to their account and orders."""
 
 from nameko.rpc import rpc
-from nameko_sqlalchemy import Database
 
 from notifications import deliveries
 from notifications.channels import Channel
 from notifications.models import HANDLER_TABLES, Base
 from notifications.schemas import NotificationSchema
 from plumbing.actors import is_admin, load_actor
+from plumbing.db import Database
 from plumbing.dead_letters import DeadLetterOperations
 from plumbing.errors import EXPECTED_ERRORS, NotFound
 from plumbing.events import (

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from nameko.dependency_providers import Config
 from nameko.rpc import RpcProxy, rpc
 from nameko.timer import timer
-from nameko_sqlalchemy import Database
 from sqlalchemy.exc import IntegrityError
 
 from orders import ordering
@@ -24,6 +23,7 @@ from orders.schemas import (
     UpdateOrderSchema,
 )
 from plumbing.actors import load_actor, require_admin
+from plumbing.db import Database
 from plumbing.dead_letters import DeadLetterOperations
 from plumbing.errors import EXPECTED_ERRORS, Conflict, Invalid
 from plumbing.events import (

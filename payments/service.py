@@ -1,13 +1,13 @@
 """The payments service: charges orders once, refunds cancelled paid orders; events in and out."""
 
 from nameko.rpc import rpc
-from nameko_sqlalchemy import Database
 
 from payments import charges
 from payments.models import HANDLER_TABLES, Base, OutboxEvent
 from payments.provider import Provider
 from payments.schemas import PaymentSchema
 from plumbing.actors import is_admin, load_actor
+from plumbing.db import Database
 from plumbing.dead_letters import DeadLetterOperations
 from plumbing.errors import EXPECTED_ERRORS, NotFound
 from plumbing.events import ORDER_CANCELLED, ORDER_CREATED, ORDERS

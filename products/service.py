@@ -6,9 +6,9 @@ from contextlib import contextmanager
 from nameko.dependency_providers import Config
 from nameko.rpc import RpcProxy, rpc
 from nameko.timer import Timer
-from nameko_sqlalchemy import Database
 
 from plumbing.actors import require_admin
+from plumbing.db import Database
 from plumbing.errors import EXPECTED_ERRORS, Conflict, Invalid, NotFound, ServiceError
 from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging

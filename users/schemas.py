@@ -39,6 +39,6 @@ class UserSchema(Schema):
 
 class TokenPairSchema(Schema):
     access_token = fields.String()
-    refresh_token = fields.String()
+    refresh_token = fields.String(allow_none=True, metadata={"description": "null while the token store is down"})
     token_type = fields.String()
     expires_in = fields.Integer()

@@ -2,9 +2,9 @@
 
 from nameko.dependency_providers import Config
 from nameko.rpc import rpc
-from nameko_sqlalchemy import Database
 
 from plumbing.actors import load_actor, require_admin
+from plumbing.db import Database
 from plumbing.errors import EXPECTED_ERRORS, Invalid, NotFound, Unauthorized
 from plumbing.events import USER_REGISTERED
 from plumbing.health import Pingable
@@ -53,7 +53,8 @@ class UsersService(Pingable, OutboxRelay):
 
     @rpc(expected_exceptions=EXPECTED_ERRORS, sensitive_arguments=("payload.password",))
     def login(self, payload: dict) -> dict:
-        """A token pair for {email, password}; Unauthorized when they don't match."""
+        """A token pair for {email, password}; Unauthorized when they don't match. While the
+        token store (Redis) is down, refresh_token is null: the access token still works."""
         data = load(LoginSchema(), payload)
         user = accounts.authenticate(self.db.session, data["email"], data["password"], self.hash_rounds)
         if user is None:
@@ -98,22 +99,23 @@ class UsersService(Pingable, OutboxRelay):
         if not changes:
             raise Invalid("Nothing to change.")
         user = accounts.get_visible_user(self.db.session, user_id, actor)
-        revoke = accounts.update_user(self.db.session, user, changes, actor, self.hash_rounds)
-        self.db.session.commit()
-        if revoke:
+        if accounts.update_user(self.db.session, user, changes, actor, self.hash_rounds):
+            # Revoke first: if the token store is down, nothing changes (503) rather than a
+            # change whose old tokens keep working.
             self.tokens.revoke_user(user.id)
+        self.db.session.commit()
         return user_schema.dump(user)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def delete_user(self, user_id: str, actor: dict) -> None:
-        """Delete the user (admin) and void its tokens."""
+        """Delete the user (admin) and void its tokens (Unavailable if they can't be voided)."""
         require_admin(actor)
         user = self.db.session.get(User, user_id) if isinstance(user_id, str) else None
         if user is None:
             raise NotFound("No such user.")
+        self.tokens.revoke_user(user_id)
         self.db.session.delete(user)
         self.db.session.commit()
-        self.tokens.revoke_user(user_id)
 
 
 def _token(value) -> str:

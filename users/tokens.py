@@ -5,18 +5,24 @@ rotated or revoked token can never be used again, even by two racing requests.""
 
 import hashlib
 import json
+import logging
 import secrets
 import time
 import uuid
+from contextlib import contextmanager
 
 import jwt
+import redis
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from nameko.extensions import DependencyProvider
 
 from plumbing.config import project_path
+from plumbing.errors import Unavailable
 from plumbing.redis_store import connect
 from plumbing.tokens import ALGORITHM, TOKEN_TYPE, revoked_session_key, user_cutoff_key
+
+log = logging.getLogger(__name__)
 
 
 def _refresh_key(token: str) -> str:
@@ -52,11 +58,16 @@ class TokenIssuer:
             algorithm=ALGORITHM,
         )
         refresh = secrets.token_urlsafe(32)
-        self.redis.set(
-            _refresh_key(refresh),
-            json.dumps({"user_id": user_id, "sid": sid, "iat": now}),
-            ex=self.refresh_ttl,
-        )
+        try:
+            self.redis.set(
+                _refresh_key(refresh),
+                json.dumps({"user_id": user_id, "sid": sid, "iat": now}),
+                ex=self.refresh_ttl,
+            )
+        except redis.RedisError as exc:
+            # Login still works without the token store: an access token, no refresh token.
+            log.warning("refresh token store unavailable, issuing none: %s", exc)
+            refresh = None
         return {
             "access_token": access,
             "refresh_token": refresh,
@@ -65,24 +76,36 @@ class TokenIssuer:
         }
 
     def consume_refresh(self, refresh_token: str) -> dict | None:
-        """{user_id, sid} of a live refresh token, which stops working here; else None."""
-        stored = self.redis.getdel(_refresh_key(refresh_token))
-        if not stored:
-            return None
-        session = json.loads(stored)
-        cutoff = self.redis.get(user_cutoff_key(session["user_id"]))
+        """{user_id, sid} of a live refresh token, which stops working here; else None.
+        Unavailable (503) while the token store can't be reached."""
+        with _token_store():
+            stored = self.redis.getdel(_refresh_key(refresh_token))
+            if not stored:
+                return None
+            session = json.loads(stored)
+            cutoff = self.redis.get(user_cutoff_key(session["user_id"]))
         if cutoff is not None and session["iat"] < float(cutoff):
             return None
         return session
 
     def revoke_session(self, sid: str) -> None:
         # Access tokens of the session die with it; the key outlives the longest of them.
-        self.redis.set(revoked_session_key(sid), 1, ex=self.access_ttl + 60)
+        with _token_store():
+            self.redis.set(revoked_session_key(sid), 1, ex=self.access_ttl + 60)
 
     def revoke_user(self, user_id: str) -> None:
         """Void every token issued to the user until now (role or password change, deletion)."""
         ttl = max(self.access_ttl, self.refresh_ttl) + 60
-        self.redis.set(user_cutoff_key(user_id), repr(time.time()), ex=ttl)
+        with _token_store():
+            self.redis.set(user_cutoff_key(user_id), repr(time.time()), ex=ttl)
+
+
+@contextmanager
+def _token_store():
+    try:
+        yield
+    except redis.RedisError as exc:
+        raise Unavailable("The token store is unavailable; try again shortly.") from exc
 
 
 class Tokens(DependencyProvider):

@@ -1,9 +1,9 @@
 """Failing handlers: bounded retries, then a dead letter an operator can replay or discard."""
 
 import pytest
-from nameko_sqlalchemy import Database
 
 from notifications.models import HANDLER_TABLES, Base
+from plumbing.db import Database
 from plumbing.dead_letters import DeadLetterOperations
 from plumbing.errors import Conflict, NotFound
 from plumbing.events import USER_REGISTERED
