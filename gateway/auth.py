@@ -69,9 +69,8 @@ def login_required(view):
 def admin_required(view):
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        g.actor = oms().tokens.actor(request.headers.get("Authorization"))
         if g.actor["role"] != ADMIN:
             raise Forbidden("This action needs the admin role.")
         return view(*args, **kwargs)
 
-    return wrapper
+    return login_required(wrapper)

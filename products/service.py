@@ -237,12 +237,16 @@ class ProductsService(Pingable):
             if len(order_ids) < SWEEP_BATCH_SIZE:
                 return released
 
-    def _commit_and_cache_all(self, products: list[Product]) -> None:
-        """Commit, then cache every product whose stock changed (see `_commit_and_cache`)."""
+    def _commit_and_cache_all(self, products: list[Product]) -> list[dict]:
+        """Commit, then store each product's new version in the cache; returns them dumped."""
         self.db.session.commit()
         cache = self.cache
+        dumped = []
         for product in products:
-            cache.store(product.id, product.version, product_schema.dump(product))
+            data = product_schema.dump(product)
+            cache.store(product.id, product.version, data)
+            dumped.append(data)
+        return dumped
 
     @contextmanager
     def _rollback_on_error(self):
@@ -253,7 +257,4 @@ class ProductsService(Pingable):
             raise
 
     def _commit_and_cache(self, product: Product) -> dict:
-        self.db.session.commit()
-        data = product_schema.dump(product)
-        self.cache.store(product.id, product.version, data)
-        return data
+        return self._commit_and_cache_all([product])[0]
