@@ -1,7 +1,5 @@
 """The notifications service: tells users what happened to their account and orders."""
 
-from nameko.rpc import rpc
-
 from notifications import deliveries
 from notifications.channels import Channel
 from notifications.models import HANDLER_TABLES, Base
@@ -25,6 +23,7 @@ from plumbing.handlers import idempotent_handler
 from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging
 from plumbing.pagination import PageQuerySchema, PageRequest, paged
+from plumbing.rpc import rpc
 from plumbing.validation import load
 
 notification_schema = NotificationSchema()

@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime
 
 from nameko.dependency_providers import Config
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import RpcProxy
 from nameko.timer import timer
 from sqlalchemy.exc import IntegrityError
 
@@ -42,7 +42,7 @@ from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging
 from plumbing.outbox import Outbox, OutboxRelay
 from plumbing.pagination import PageRequest, paged
-from plumbing.rpc import call_with_timeout
+from plumbing.rpc import call_with_timeout, rpc
 from plumbing.validation import load
 
 order_schema = OrderSchema()
@@ -90,6 +90,7 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations):
             ORDER_CREATED,
             **_event_fields(order),
             payment_token=data["payment_token"],
+            pay_before=order.reservation_expires_at.isoformat(),
             items=[
                 {"product_id": i.product_id, "quantity": i.quantity, "unit_price": str(i.unit_price)}
                 for i in order.items

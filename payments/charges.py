@@ -5,12 +5,19 @@ order_created and an order_cancelled for one order, handled at once by two insta
 applied one after the other: never a charge that a cancellation seen first should have stopped,
 never a cancellation that misses a charge made meanwhile."""
 
+from datetime import UTC, datetime, timedelta
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from payments.models import OrderCancellation, Payment, PaymentStatus
-from payments.provider import PaymentProvider
+from payments.provider import ChargeResult, PaymentProvider
 from plumbing.events import PAYMENT_FAILED, PAYMENT_REFUNDED, PAYMENT_SUCCEEDED
+
+RESERVATION_EXPIRED = "reservation_expired"
+# A charge must leave orders time to confirm before the reservation lapses; closer than this
+# to `pay_before`, the order is refused rather than charged and then refunded.
+CHARGE_MARGIN = timedelta(seconds=1)
 
 
 def lock_order(session: Session, order_id: str) -> None:
@@ -25,9 +32,12 @@ def charge_order(session: Session, provider: PaymentProvider, outbox, event: dic
         return None
     if session.get(OrderCancellation, order_id) is not None:
         return None
-    result = provider.charge(
-        event["payment_token"], event["total"], event["currency"], idempotency_key=order_id
-    )
+    if _too_late(event.get("pay_before")):
+        result = ChargeResult(False, decline_reason=RESERVATION_EXPIRED)
+    else:
+        result = provider.charge(
+            event["payment_token"], event["total"], event["currency"], idempotency_key=order_id
+        )
     payment = Payment(
         order_id=order_id,
         user_id=event["user_id"],
@@ -54,6 +64,10 @@ def charge_order(session: Session, provider: PaymentProvider, outbox, event: dic
             session, PAYMENT_FAILED, order_id=order_id, user_id=payment.user_id, reason=result.decline_reason
         )
     return payment
+
+
+def _too_late(pay_before: str | None) -> bool:
+    return pay_before is not None and datetime.now(UTC) > datetime.fromisoformat(pay_before) - CHARGE_MARGIN
 
 
 def cancel_order(session: Session, provider: PaymentProvider, outbox, event: dict) -> Payment | None:

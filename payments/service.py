@@ -1,7 +1,5 @@
 """The payments service: charges orders once, refunds cancelled paid orders; events in and out."""
 
-from nameko.rpc import rpc
-
 from payments import charges
 from payments.models import HANDLER_TABLES, Base, OutboxEvent
 from payments.provider import Provider
@@ -15,6 +13,7 @@ from plumbing.handlers import idempotent_handler
 from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging
 from plumbing.outbox import Outbox, OutboxRelay
+from plumbing.rpc import rpc
 
 payment_schema = PaymentSchema()
 

@@ -8,12 +8,12 @@ Mixed into every service that handles events (see `plumbing.handlers`); meant fo
     n.rpc.payments.discard_dead_letter("<id>")"""
 
 from marshmallow import Schema, fields
-from nameko.rpc import rpc
 from sqlalchemy import select
 
 from plumbing.errors import EXPECTED_ERRORS, Conflict, NotFound
 from plumbing.handlers import handler_spec, run_handler
 from plumbing.pagination import PageQuerySchema, PageRequest, fetch_page, paged
+from plumbing.rpc import rpc
 from plumbing.validation import load
 
 

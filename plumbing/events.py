@@ -89,6 +89,9 @@ class OrderEventSchema(EventSchema):
 
 class OrderCreatedSchema(OrderEventSchema):
     payment_token = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    # When the stock reservation lapses: payments won't charge after it (None in events
+    # published before the field existed).
+    pay_before = Timestamp(load_default=None)
     items = fields.List(fields.Nested(OrderItemSchema), required=True, validate=validate.Length(min=1))
 
 

@@ -4,7 +4,7 @@ import logging
 from contextlib import contextmanager
 
 from nameko.dependency_providers import Config
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import RpcProxy
 from nameko.timer import Timer
 
 from plumbing.actors import require_admin
@@ -14,7 +14,7 @@ from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging
 from plumbing.pagination import PageQuerySchema, PageRequest, paged
 from plumbing.redis_store import Redis
-from plumbing.rpc import call_with_timeout
+from plumbing.rpc import call_with_timeout, rpc
 from plumbing.validation import load
 from products import catalog, reservations
 from products.cache import DELETED, MISS, ProductCache

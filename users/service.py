@@ -1,7 +1,6 @@
 """The users service: accounts, credentials and tokens."""
 
 from nameko.dependency_providers import Config
-from nameko.rpc import rpc
 
 from plumbing.actors import load_actor, require_admin
 from plumbing.db import Database
@@ -11,6 +10,7 @@ from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging
 from plumbing.outbox import Outbox, OutboxRelay
 from plumbing.pagination import PageQuerySchema, PageRequest, paged
+from plumbing.rpc import rpc
 from plumbing.validation import load
 from users import accounts
 from users.models import Base, OutboxEvent, User

@@ -1,6 +1,7 @@
 """The payments service on the real broker and database: events in, one charge per order, events out."""
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -25,7 +26,7 @@ def payment_events(config):
     tap.close()
 
 
-def order_created(token="tok_visa", total="42.50", order_id=None) -> dict:
+def order_created(token="tok_visa", total="42.50", order_id=None, pay_before=None) -> dict:
     return event(
         ORDER_CREATED,
         order_id=order_id or str(uuid.uuid4()),
@@ -34,6 +35,7 @@ def order_created(token="tok_visa", total="42.50", order_id=None) -> dict:
         currency="EUR",
         payment_token=token,
         items=[{"product_id": "p-1", "quantity": 1, "unit_price": total}],
+        pay_before=pay_before,
     )
 
 
@@ -136,3 +138,18 @@ def test_only_the_owner_or_an_admin_sees_a_payment(config, payments_container):
 def call_until_quiet(tap: EventTap) -> list:
     """Every event payments dispatched, once its outbox has nothing left to send."""
     return tap.drain_after_outbox("payments")
+
+
+@pytest.mark.parametrize(("seconds_left", "status", "reason"), [
+    (-5, "failed", "reservation_expired"),  # the reservation has lapsed
+    (0.5, "failed", "reservation_expired"),  # too close: orders couldn't confirm in time
+    (60, "succeeded", None),
+])
+def test_an_order_is_not_charged_once_its_reservation_lapses(config, payments_container, payment_events,
+                                                             seconds_left, status, reason):
+    pay_before = (datetime.now(UTC) + timedelta(seconds=seconds_left)).isoformat()
+    created = create(config, payments_container, order_created(pay_before=pay_before))
+
+    assert call(payments_container, "get_payment", created["order_id"], OWNER)["status"] == status
+    [dispatched] = payment_events.wait_for(1)
+    assert dispatched.get("reason") == reason

@@ -283,6 +283,8 @@ def conclude(name: str, injected: str, load: Load, admin, config, recovery: floa
     with REPORT_PATH.open("a") as out:
         out.write(json.dumps({**summary, "invariants": report.as_dict()}, default=str) + "\n")
     assert accepted, "no order was accepted"
+    failed = {status: count for status, count in load.statuses().items() if status == 0 or status >= 500}
+    assert set(failed) <= {503}, f"a fault must give 503, not a dropped connection or another 5xx: {failed}"
     assert not lost, f"accepted orders never finished: {lost[:10]} ({states})"
     assert not twice, twice
     assert report.ok, str(report)
