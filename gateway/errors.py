@@ -9,13 +9,11 @@ from marshmallow import Schema, fields
 from nameko.exceptions import RemoteError
 from werkzeug.exceptions import HTTPException
 
-from plumbing.errors import ServiceError
+from plumbing.errors import STORE_OUTAGE_ERRORS, ServiceError
 
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
-# What a service raises when its database connection is gone (SQLAlchemy's names for psycopg2's).
-STORE_OUTAGE_ERRORS = ("OperationalError", "InterfaceError", "DisconnectionError")
 
 
 class ProblemSchema(Schema):

@@ -55,4 +55,8 @@ class Unavailable(ServiceError):
     title = "Service Unavailable"
 
 
+# The exception types a service raises when its database connection is gone (SQLAlchemy's names
+# for psycopg2's): seen in a RemoteError, they mean "try again shortly", not a bug.
+STORE_OUTAGE_ERRORS = ("OperationalError", "InterfaceError", "DisconnectionError")
+
 EXPECTED_ERRORS = (NotFound, Conflict, Invalid, Forbidden, Unauthorized, Unavailable)

@@ -7,7 +7,9 @@ delivers it again once the queue consumer has reconnected. Every RPC is safe to 
 writes are idempotent per order, idempotency key or version), and the caller has long given up.
 
 nameko 2.14's in-service RpcProxy waits forever for a reply; a stopped peer would hang the
-worker. `call_with_timeout` waits at most RPC_TIMEOUT seconds and then raises Unavailable."""
+worker. `call_with_timeout` waits at most RPC_TIMEOUT seconds and then raises Unavailable, as it
+does when the peer lost its database: the caller's own caller then sees a 503, not a RemoteError
+nested in a RemoteError."""
 
 import logging
 
@@ -15,9 +17,9 @@ import eventlet
 import nameko.rpc
 from amqp.exceptions import ConnectionError as AmqpConnectionError
 from kombu.exceptions import OperationalError
-from nameko.exceptions import UnknownService
+from nameko.exceptions import RemoteError, UnknownService
 
-from plumbing.errors import Unavailable
+from plumbing.errors import STORE_OUTAGE_ERRORS, Unavailable
 
 log = logging.getLogger(__name__)
 BROKER_GONE = (OperationalError, AmqpConnectionError, OSError)
@@ -53,5 +55,9 @@ def call_with_timeout(proxy, method: str, *args, timeout: float, **kwargs):
         raise Unavailable(f"{proxy.service_name}.{method} did not answer within {timeout} s.") from None
     except UnknownService as exc:
         raise Unavailable(f"{proxy.service_name} is not running.") from exc
+    except RemoteError as exc:
+        if exc.exc_type in STORE_OUTAGE_ERRORS:
+            raise Unavailable(f"{proxy.service_name} cannot reach its database; try again shortly.") from exc
+        raise
     finally:
         timer.cancel()

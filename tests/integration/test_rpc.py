@@ -1,0 +1,64 @@
+"""Service-to-service calls (plumbing.rpc) between real containers on the test broker."""
+
+import eventlet
+import pytest
+from nameko.rpc import RpcProxy
+from sqlalchemy.exc import OperationalError
+
+from plumbing.errors import EXPECTED_ERRORS, Conflict, Unavailable
+from plumbing.rpc import call_with_timeout, rpc
+from tests.integration.conftest import call
+
+
+class PeerService:
+    name = "rpc_test_peer"
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def lose_database(self):
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def refuse(self):
+        raise Conflict("No.")
+
+    @rpc
+    def slow(self):
+        eventlet.sleep(5)
+
+    @rpc
+    def echo(self, value):
+        return value
+
+
+class CallerService:
+    name = "rpc_test_caller"
+    peer = RpcProxy("rpc_test_peer")
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def ask(self, method, *args):
+        return call_with_timeout(self.peer, method, *args, timeout=1)
+
+
+@pytest.fixture
+def caller(start_container):
+    start_container(PeerService)
+    return start_container(CallerService)
+
+
+def test_a_peer_answers(caller):
+    assert call(caller, "ask", "echo", {"a": 1}) == {"a": 1}
+
+
+def test_a_peer_that_lost_its_database_is_unavailable_not_a_nested_remote_error(caller):
+    with pytest.raises(Unavailable, match="rpc_test_peer cannot reach its database"):
+        call(caller, "ask", "lose_database")
+
+
+def test_a_peer_business_error_keeps_its_type(caller):
+    with pytest.raises(Conflict, match="No."):
+        call(caller, "ask", "refuse")
+
+
+def test_a_peer_that_does_not_answer_in_time_is_unavailable(caller):
+    with pytest.raises(Unavailable, match="did not answer within 1 s"):
+        call(caller, "ask", "slow")
