@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from gateway.auth import TokenVerifier
     from gateway.ratelimit import RateLimiter
     from gateway.rpc import RpcPool
+    from products.cache import ProductCache
 
 
 @dataclass
@@ -18,6 +19,7 @@ class GatewayContext:
     rpc: RpcPool
     tokens: TokenVerifier
     limiter: RateLimiter
+    products: ProductCache
 
     def call(self, service: str, method: str, *args, **kwargs):
         return self.rpc.call(service, method, *args, request_id=g.get("request_id"), **kwargs)

@@ -7,6 +7,7 @@ from notifications.schemas import NotificationSchema
 from plumbing.actors import is_admin, load_actor
 from plumbing.db import Database
 from plumbing.dead_letters import DeadLetterOperations
+from plumbing.entrypoints import rpc
 from plumbing.errors import EXPECTED_ERRORS, NotFound
 from plumbing.events import (
     ORDER_CANCELLED,
@@ -23,7 +24,6 @@ from plumbing.handlers import idempotent_handler
 from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging
 from plumbing.pagination import PageQuerySchema, PageRequest, paged
-from plumbing.rpc import rpc
 from plumbing.validation import load
 
 notification_schema = NotificationSchema()

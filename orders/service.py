@@ -25,6 +25,7 @@ from orders.schemas import (
 from plumbing.actors import load_actor, require_admin
 from plumbing.db import Database
 from plumbing.dead_letters import DeadLetterOperations
+from plumbing.entrypoints import rpc
 from plumbing.errors import EXPECTED_ERRORS, Conflict, Invalid
 from plumbing.events import (
     ORDER_CANCELLED,
@@ -42,7 +43,7 @@ from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging
 from plumbing.outbox import Outbox, OutboxRelay
 from plumbing.pagination import PageRequest, paged
-from plumbing.rpc import call_with_timeout, rpc
+from plumbing.rpc import call_with_timeout
 from plumbing.validation import load
 
 order_schema = OrderSchema()

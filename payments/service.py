@@ -7,13 +7,13 @@ from payments.schemas import PaymentSchema
 from plumbing.actors import is_admin, load_actor
 from plumbing.db import Database
 from plumbing.dead_letters import DeadLetterOperations
+from plumbing.entrypoints import rpc
 from plumbing.errors import EXPECTED_ERRORS, NotFound
 from plumbing.events import ORDER_CANCELLED, ORDER_CREATED, ORDERS
 from plumbing.handlers import idempotent_handler
 from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging
 from plumbing.outbox import Outbox, OutboxRelay
-from plumbing.rpc import rpc
 
 payment_schema = PaymentSchema()
 

@@ -10,10 +10,10 @@ Mixed into every service that handles events (see `plumbing.handlers`); meant fo
 from marshmallow import Schema, fields
 from sqlalchemy import select
 
+from plumbing.entrypoints import rpc
 from plumbing.errors import EXPECTED_ERRORS, Conflict, NotFound
 from plumbing.handlers import handler_spec, run_handler
 from plumbing.pagination import PageQuerySchema, PageRequest, fetch_page, paged
-from plumbing.rpc import rpc
 from plumbing.validation import load
 
 

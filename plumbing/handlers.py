@@ -34,11 +34,12 @@ from dataclasses import dataclass
 
 import eventlet
 from marshmallow import ValidationError
-from nameko.events import SERVICE_POOL, event_handler
+from nameko.events import SERVICE_POOL
 from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.orm import Session, mapped_column
 
+from plumbing.entrypoints import event_handler
 from plumbing.events import parse_event
 
 log = logging.getLogger(__name__)

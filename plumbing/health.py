@@ -1,6 +1,6 @@
 """A `ping` RPC every service inherits, so readiness checks can ask each one."""
 
-from plumbing.rpc import rpc
+from plumbing.entrypoints import rpc
 
 
 class Pingable:

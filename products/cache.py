@@ -4,12 +4,17 @@ Each entry carries the row's version. Writers store the new version right after 
 commit, deletions store a tombstone; a reader that fetched an older row from the database
 can never overwrite a newer entry (the check-and-set runs in Redis as one script). So once
 an update has returned, no reader is served the old price. Redis being down only means
-reads go to the database."""
+reads go to the database.
+
+The gateway reads the same entries (`GET /products/{id}` without an RPC on a hit), so the
+entry format is a contract between products and the gateway: change both together."""
 
 import json
 import logging
 
 import redis
+
+from plumbing.redis_store import Redis
 
 log = logging.getLogger(__name__)
 
@@ -57,3 +62,14 @@ class ProductCache:
             self._store(keys=[self.key(product_id)], args=[version, payload, self.ttl])
         except redis.RedisError as exc:
             log.warning("product cache unavailable on write: %s", exc)
+
+
+class CachedProducts(Redis):
+    """The service's ProductCache: one per container, on its Redis client."""
+
+    def setup(self):
+        super().setup()
+        self.cache = ProductCache(self.client, int(self.container.config["PRODUCT_CACHE_TTL_SECONDS"]))
+
+    def get_dependency(self, worker_ctx) -> ProductCache:
+        return self.cache

@@ -62,7 +62,9 @@ class Product(Base):
         ),
     )
 
-    __mapper_args__ = {"version_id_col": version}
+    # eager_defaults: an UPDATE returns updated_at, so a changed product can be dumped for the
+    # cache without reloading it.
+    __mapper_args__ = {"version_id_col": version, "eager_defaults": True}
     __table_args__ = (
         CheckConstraint("stock >= 0", name="ck_products_stock_not_negative"),
         CheckConstraint("reserved >= 0", name="ck_products_reserved_not_negative"),

@@ -9,15 +9,15 @@ from nameko.timer import Timer
 
 from plumbing.actors import require_admin
 from plumbing.db import Database
+from plumbing.entrypoints import rpc
 from plumbing.errors import EXPECTED_ERRORS, Conflict, Invalid, NotFound, ServiceError
 from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging
 from plumbing.pagination import PageQuerySchema, PageRequest, paged
-from plumbing.redis_store import Redis
-from plumbing.rpc import call_with_timeout, rpc
+from plumbing.rpc import call_with_timeout
 from plumbing.validation import load
 from products import catalog, reservations
-from products.cache import DELETED, MISS, ProductCache
+from products.cache import DELETED, MISS, CachedProducts
 from products.models import Base, Product
 from products.schemas import (
     PriceChangeSchema,
@@ -54,13 +54,9 @@ class ProductsService(Pingable):
 
     config = Config()
     db = Database(Base)
-    redis = Redis()
+    cache = CachedProducts()
     orders = RpcProxy("orders")
     request_logging = RequestIdLogging()
-
-    @property
-    def cache(self) -> ProductCache:
-        return ProductCache(self.redis, int(self.config["PRODUCT_CACHE_TTL_SECONDS"]))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def create_product(self, payload: dict, actor: dict) -> dict:
@@ -72,15 +68,14 @@ class ProductsService(Pingable):
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_product(self, product_id: str) -> dict:
         """One product, from the cache when it holds the current version."""
-        cache = self.cache
-        cached = cache.get(product_id) if isinstance(product_id, str) else MISS
+        cached = self.cache.get(product_id) if isinstance(product_id, str) else MISS
         if cached is DELETED:
             raise NotFound("No such product.")
         if cached is not MISS:
             return cached
         product = catalog.get_product(self.db.session, product_id)
         data = product_schema.dump(product)
-        cache.store(product.id, product.version, data)
+        self.cache.store(product.id, product.version, data)
         return data
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -238,15 +233,15 @@ class ProductsService(Pingable):
                 return released
 
     def _commit_and_cache_all(self, products: list[Product]) -> list[dict]:
-        """Commit, then store each product's new version in the cache; returns them dumped."""
+        """Commit, then store each product's new version in the cache; returns them dumped.
+
+        Dumped before the commit, which would expire them (a reload per product)."""
+        self.db.session.flush()
+        dumped = [(product.id, product.version, product_schema.dump(product)) for product in products]
         self.db.session.commit()
-        cache = self.cache
-        dumped = []
-        for product in products:
-            data = product_schema.dump(product)
-            cache.store(product.id, product.version, data)
-            dumped.append(data)
-        return dumped
+        for product_id, version, data in dumped:
+            self.cache.store(product_id, version, data)
+        return [data for _, _, data in dumped]
 
     @contextmanager
     def _rollback_on_error(self):

@@ -4,13 +4,13 @@ from nameko.dependency_providers import Config
 
 from plumbing.actors import load_actor, require_admin
 from plumbing.db import Database
+from plumbing.entrypoints import rpc
 from plumbing.errors import EXPECTED_ERRORS, Invalid, NotFound, Unauthorized
 from plumbing.events import USER_REGISTERED
 from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging
 from plumbing.outbox import Outbox, OutboxRelay
 from plumbing.pagination import PageQuerySchema, PageRequest, paged
-from plumbing.rpc import rpc
 from plumbing.validation import load
 from users import accounts
 from users.models import Base, OutboxEvent, User
