@@ -1,12 +1,20 @@
 """Recording and delivering notifications: at most one per (event, recipient)."""
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from notifications.models import Notification, Recipient, new_id
 from notifications.templates import render
 from plumbing.pagination import PageRequest, fetch_page
+
+# SQL text: SQLAlchemy never caches a compiled INSERT ... ON CONFLICT construct (see
+# plumbing/handlers.py), and this runs for every notification.
+_RECORD = text(
+    "INSERT INTO notifications (id, event_id, user_id, event, channel, subject, body)"
+    " VALUES (:id, :event_id, :user_id, :event, :channel, :subject, :body)"
+    " ON CONFLICT ON CONSTRAINT uq_notifications_event_user DO NOTHING RETURNING id"
+)
 
 
 def remember_recipient(session: Session, user_id: str, email: str, name: str) -> None:
@@ -27,18 +35,16 @@ def notify(session: Session, channel, event_type: str, event: dict) -> str | Non
     recipient = session.get(Recipient, user_id)
     subject, body = render(event_type, event, recipient.name if recipient else None)
     notification_id = session.execute(
-        insert(Notification)
-        .values(
-            id=new_id(),
-            event_id=event["event_id"],
-            user_id=user_id,
-            event=event_type,
-            channel=channel.name,
-            subject=subject,
-            body=body,
-        )
-        .on_conflict_do_nothing(constraint="uq_notifications_event_user")
-        .returning(Notification.id)
+        _RECORD,
+        {
+            "id": new_id(),
+            "event_id": str(event["event_id"]),
+            "user_id": user_id,
+            "event": event_type,
+            "channel": channel.name,
+            "subject": subject,
+            "body": body,
+        },
     ).scalar()
     if notification_id is not None:
         channel.deliver(user_id, recipient.email if recipient else None, subject, body)

@@ -50,6 +50,9 @@ class Order(Base):
         order_by="OrderItem.position", cascade="all, delete-orphan", lazy="selectin"
     )
 
+    # eager_defaults: an UPDATE returns updated_at, so a changed order can be dumped before the
+    # commit without reloading it.
+    __mapper_args__ = {"eager_defaults": True}
     __table_args__ = (
         # The idempotency key is per customer: the same key from two customers is two orders.
         UniqueConstraint("user_id", "idempotency_key", name="uq_orders_user_idempotency_key"),

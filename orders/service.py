@@ -98,7 +98,7 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations):
             ],
         )
         try:
-            session.commit()
+            data = self._commit_and_dump(order)
         except IntegrityError:
             # Another request with the same key won the race: ours gives its stock back.
             session.rollback()
@@ -108,7 +108,7 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations):
                 raise
             return existing
         self.outbox.relay_soon()
-        return order_schema.dump(order)
+        return data
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_order(self, order_id: str, actor: dict) -> dict:
@@ -140,8 +140,7 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations):
         if order.status not in ADDRESS_CHANGEABLE:
             raise Conflict(f"The address of a {order.status} order can no longer change.")
         order.shipping_address = changes["shipping_address"]
-        self.db.session.commit()
-        return order_schema.dump(order)
+        return self._commit_and_dump(order)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def cancel_order(self, order_id: str, actor: dict, payload: dict | None = None) -> dict:
@@ -153,9 +152,9 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations):
         if order.status not in CANCELLABLE:
             raise Conflict(f"A {order.status} order cannot be cancelled.", {"status": [order.status]})
         self._cancel(self.db.session, order, actor["id"], reason)
-        self.db.session.commit()
+        data = self._commit_and_dump(order)
         self.outbox.relay_soon()
-        return order_schema.dump(order)
+        return data
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def ship_order(self, order_id: str, actor: dict) -> dict:
@@ -243,9 +242,18 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations):
         order = ordering.get_visible_order(self.db.session, order_id, actor, lock=True)
         ordering.move(self.db.session, order, target, actor["id"], reason)
         self.outbox.add(self.db.session, event_type, **_event_fields(order))
-        self.db.session.commit()
+        data = self._commit_and_dump(order)
         self.outbox.relay_soon()
-        return order_schema.dump(order)
+        return data
+
+    def _commit_and_dump(self, order: Order) -> dict:
+        """Commit the worker's transaction; the order dumped. Dumped before the commit, which
+        would expire it (a reload of the order and its items)."""
+        session = self.db.session
+        session.flush()
+        data = order_schema.dump(order)
+        session.commit()
+        return data
 
     def _replay(self, user_id: str, key: str, body_hash: str) -> dict | None:
         existing = ordering.find_by_idempotency_key(self.db.session, user_id, key)

@@ -35,8 +35,8 @@ from dataclasses import dataclass
 import eventlet
 from marshmallow import ValidationError
 from nameko.events import SERVICE_POOL
-from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint, func
-from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint, func, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session, mapped_column
 
 from plumbing.entrypoints import event_handler
@@ -48,6 +48,15 @@ ATTEMPTS = 3
 BACKOFF_SECONDS = (0.2, 1.0)  # before the 2nd and the 3rd attempt
 REQUEUE_DELAY_SECONDS = 1.0  # when not even the dead letter can be stored
 MAX_ERROR_CHARS = 8000
+
+
+# SQL text, not a construct: SQLAlchemy 2.0 never caches the compiled form of a PostgreSQL
+# INSERT ... ON CONFLICT (postgresql.Insert sets inherit_cache = False), so the construct was
+# compiled anew for every event handled.
+_MARK_PROCESSED = text(
+    "INSERT INTO processed_events (id, event_id, handler) VALUES (:id, :event_id, :handler)"
+    " ON CONFLICT ON CONSTRAINT uq_processed_events_event_handler DO NOTHING RETURNING id"
+)
 
 
 def new_id() -> str:
@@ -195,10 +204,7 @@ def run_handler(service, spec: HandlerSpec, payload, dead_letter_id: str | None 
     session: Session = service.db.get_session()
     try:
         marked = session.execute(
-            insert(tables.processed_events)
-            .values(id=new_id(), event_id=event["event_id"], handler=spec.name)
-            .on_conflict_do_nothing(constraint="uq_processed_events_event_handler")
-            .returning(tables.processed_events.id)
+            _MARK_PROCESSED, {"id": new_id(), "event_id": str(event["event_id"]), "handler": spec.name}
         ).first()
         if marked is not None:
             spec.fn(service, session, event)

@@ -36,7 +36,7 @@ from nameko.serialization import setup as setup_serialization
 from nameko.standalone.events import get_event_exchange
 from nameko.timer import Timer
 from nameko_sqlalchemy.database import DB_URIS_KEY
-from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text, create_engine, func, select, text
+from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text, create_engine, func, select, text, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, mapped_column
@@ -136,29 +136,39 @@ class Relay:
                 return sent
 
     def _relay_batch(self) -> tuple[int, bool]:
-        model = self.model
-        with Session(self.engine) as session, session.begin():
-            rows = session.scalars(
-                select(model)
-                .where(model.sent_at.is_(None))
-                .order_by(model.id)
+        # Core, not the ORM: this runs after every commit that wrote an event.
+        table = self.model.__table__
+        with self.engine.begin() as conn:
+            rows = conn.execute(
+                select(table.c.id, table.c.event_id, table.c.event_type, table.c.payload, table.c.headers)
+                .where(table.c.sent_at.is_(None))
+                .order_by(table.c.id)
                 .limit(BATCH_SIZE)
                 .with_for_update(skip_locked=True)
             ).all()
-            for count, row in enumerate(rows):
+            sent = []
+            for row in rows:
                 try:
                     self.publisher.publish(
                         row.payload, exchange=self.exchange, routing_key=row.event_type, headers=row.headers
                     )
                 except Exception as exc:
                     # Keep the order: stop here, the rows left unsent go with a later relay.
-                    row.attempts += 1
-                    row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
                     log.warning("outbox: publishing %s %s failed: %s", row.event_type, row.event_id, exc)
-                    return count, False
-                row.sent_at = datetime.now(UTC)
-                row.attempts += 1
-            return len(rows), len(rows) == BATCH_SIZE
+                    conn.execute(
+                        update(table)
+                        .where(table.c.id == row.id)
+                        .values(attempts=table.c.attempts + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000])
+                    )
+                    break
+                sent.append(row.id)
+            if sent:
+                conn.execute(
+                    update(table)
+                    .where(table.c.id.in_(sent))
+                    .values(sent_at=datetime.now(UTC), attempts=table.c.attempts + 1)
+                )
+            return len(sent), len(sent) == BATCH_SIZE
 
 
 def _engine(container) -> Engine:

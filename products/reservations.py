@@ -17,8 +17,7 @@ relies on it); the caller stores the returned products in the cache after its co
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from plumbing.errors import Conflict, Invalid, NotFound
@@ -33,6 +32,15 @@ BY_REQUEST = "released"
 BY_EXPIRY = "expired"
 
 MAX_ORDER_ID_LENGTH = 64
+
+# The reservation row, claimed first; its currency is set below, in the same transaction, once
+# the products are known. SQL text: SQLAlchemy never caches a compiled INSERT ... ON CONFLICT
+# construct (see plumbing/handlers.py).
+_CLAIM = text(
+    "INSERT INTO reservations (order_id, status, currency, expires_at)"
+    " VALUES (:order_id, :status, '', now() + make_interval(secs => :ttl))"
+    " ON CONFLICT (order_id) DO NOTHING RETURNING order_id"
+)
 
 
 @dataclass
@@ -53,18 +61,7 @@ def reserve(session: Session, order_id: str, items: list[dict], ttl_seconds: int
     Conflict if the order already has a reservation with other items, or one that was released.
     Invalid for unknown products or items in more than one currency; Conflict naming every
     item short of stock."""
-    now = session.scalar(select(func.now()))
-    inserted = session.execute(
-        insert(Reservation)
-        .values(
-            order_id=order_id,
-            status=HELD,
-            currency="",  # set below, in this transaction, once the products are known
-            expires_at=now + timedelta(seconds=ttl_seconds),
-        )
-        .on_conflict_do_nothing(index_elements=[Reservation.order_id])
-        .returning(Reservation.order_id)
-    ).scalar()
+    inserted = session.execute(_CLAIM, {"order_id": order_id, "status": HELD, "ttl": ttl_seconds}).scalar()
     if inserted is None:
         return Outcome(_existing_reservation(session, order_id, items))
 
