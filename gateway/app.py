@@ -16,7 +16,7 @@ from gateway.rpc import RpcPool
 from plumbing.config import load_config
 from plumbing.logs import set_request_id
 from plumbing.redis_store import connect
-from products.cache import ProductCache
+from products.cache import ProductCache, SearchCache
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -55,6 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
             redis_client, parse_limit(settings["RATE_LIMIT"]), parse_limit(settings["LOGIN_RATE_LIMIT"])
         ),
         products=ProductCache(redis_client, int(config["PRODUCT_CACHE_TTL_SECONDS"])),
+        searches=SearchCache(redis_client, int(config["SEARCH_CACHE_TTL_SECONDS"])),
     )
 
     api = ProblemApi(app)

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from gateway.auth import TokenVerifier
     from gateway.ratelimit import RateLimiter
     from gateway.rpc import RpcPool
-    from products.cache import ProductCache
+    from products.cache import ProductCache, SearchCache
 
 
 @dataclass
@@ -20,6 +20,7 @@ class GatewayContext:
     tokens: TokenVerifier
     limiter: RateLimiter
     products: ProductCache
+    searches: SearchCache
 
     def call(self, service: str, method: str, *args, **kwargs):
         return self.rpc.call(service, method, *args, request_id=g.get("request_id"), **kwargs)

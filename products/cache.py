@@ -6,11 +6,17 @@ can never overwrite a newer entry (the check-and-set runs in Redis as one script
 an update has returned, no reader is served the old price. Redis being down only means
 reads go to the database.
 
-The gateway reads the same entries (`GET /products/{id}` without an RPC on a hit), so the
-entry format is a contract between products and the gateway: change both together."""
+Searches are cached too, by the gateway, under the catalog's generation: every stored product
+version (stock changes included) moves the generation on, in the same script, so a search cached
+before a write returned is never read after it. Search pages live SEARCH_CACHE_TTL seconds at most.
 
+The gateway reads the same entries (`GET /products/{id}` and searches without an RPC on a hit),
+so the format is a contract between products and the gateway: change both together."""
+
+import hashlib
 import json
 import logging
+import time
 
 import redis
 
@@ -18,7 +24,12 @@ from plumbing.redis_store import Redis
 
 log = logging.getLogger(__name__)
 
-# KEYS[1] entry; ARGV: version, payload ("" for a tombstone), ttl seconds.
+GENERATION_KEY = "oms:products:generation"
+SEARCH_KEY_PREFIX = "oms:products:search:"
+
+# KEYS[1] entry, KEYS[2] the generation; ARGV: version, payload ("" for a tombstone), ttl seconds,
+# now in microseconds. A generation that was lost (Redis restarted, evicted) starts again from the
+# clock, past any generation a cached search could still carry.
 _STORE_IF_NEWER = """
 local current = redis.call('GET', KEYS[1])
 if current then
@@ -26,7 +37,17 @@ if current then
   if version and version >= tonumber(ARGV[1]) then return 0 end
 end
 redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[2], 'EX', ARGV[3])
+redis.call('SET', KEYS[2], ARGV[4], 'NX')
+redis.call('INCR', KEYS[2])
 return 1
+"""
+
+# KEYS[1] the generation; ARGV[1] the search key without its generation. Returns {generation,
+# page or false}; no generation (nothing written since Redis started) means no caching.
+_SEARCH = """
+local generation = redis.call('GET', KEYS[1])
+if not generation then return {false, false} end
+return {generation, redis.call('GET', ARGV[1] .. generation)}
 """
 
 MISS = object()
@@ -59,9 +80,43 @@ class ProductCache:
         """Cache `product` at `version` unless a newer one is there; None stores a tombstone."""
         payload = json.dumps(product) if product is not None else ""
         try:
-            self._store(keys=[self.key(product_id)], args=[version, payload, self.ttl])
+            self._store(
+                keys=[self.key(product_id), GENERATION_KEY],
+                args=[version, payload, self.ttl, time.time_ns() // 1000],
+            )
         except redis.RedisError as exc:
             log.warning("product cache unavailable on write: %s", exc)
+
+
+class SearchCache:
+    """Search pages by query, valid for one generation of the catalog (see the module doc)."""
+
+    def __init__(self, client: redis.Redis, ttl: int):
+        self.client = client
+        self.ttl = ttl
+        self._lookup = client.register_script(_SEARCH)
+
+    @staticmethod
+    def query_key(query: dict) -> str:
+        canonical = json.dumps(query, sort_keys=True, separators=(",", ":"))
+        return SEARCH_KEY_PREFIX + hashlib.sha256(canonical.encode()).hexdigest() + ":"
+
+    def get(self, query: dict) -> tuple[str | None, dict | None]:
+        """(the generation to store a fresh page under, the cached page or None). No generation:
+        don't store."""
+        try:
+            generation, page = self._lookup(keys=[GENERATION_KEY], args=[self.query_key(query)])
+        except redis.RedisError as exc:
+            log.warning("search cache unavailable on read: %s", exc)
+            return None, None
+        return generation, json.loads(page) if page else None
+
+    def store(self, query: dict, generation: str, page: dict) -> None:
+        """Cache a page computed after `generation` was read."""
+        try:
+            self.client.set(self.query_key(query) + generation, json.dumps(page), ex=self.ttl)
+        except redis.RedisError as exc:
+            log.warning("search cache unavailable on write: %s", exc)
 
 
 class CachedProducts(Redis):

@@ -25,8 +25,15 @@ blp = ApiBlueprint("products", __name__, url_prefix="/api/v1/products", descript
 @errors(blp, 422, 429, 503)
 def list_products(_):
     """Products, newest first; `q` searches name and description (best match first);
-    filter by `min_price`, `max_price`, `currency`, `in_stock`."""
-    return reply(oms().call("products", "list_products", query_args()))
+    filter by `min_price`, `max_price`, `currency`, `in_stock`. Pages are cached for the
+    catalog's current generation: a product change, stock included, is seen by the next search."""
+    query = query_args()
+    generation, page = oms().searches.get(query)
+    if page is None:
+        page = oms().call("products", "list_products", query)
+        if generation is not None:
+            oms().searches.store(query, generation, page)
+    return reply(page)
 
 
 @blp.route("/<product_id>", methods=["GET"])

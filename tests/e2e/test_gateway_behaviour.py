@@ -61,10 +61,11 @@ def test_health_and_readiness(system, anonymous):
 
 
 def test_a_stopped_service_gives_a_quick_503_and_recovers(system, anonymous, admin, product):
-    search = {"q": "widget"}
+    search = {"q": f"nothing{uuid.uuid4().hex}"}
     gone = admin.post("/products", json={"sku": f"SKU-{uuid.uuid4().hex[:10]}", "name": "Gone", "price": "1.00",
                                          "currency": "EUR", "stock": 1}).json()
     assert admin.delete(f"/products/{gone['id']}").status_code == 204
+    searched = anonymous.get("/products", params={"q": "widget"}).json()
     system.stop("products")
     try:
         started = time.monotonic()
@@ -76,6 +77,7 @@ def test_a_stopped_service_gives_a_quick_503_and_recovers(system, anonymous, adm
         # answered, a product it doesn't hold needs the service.
         assert anonymous.get(f"/products/{product['id']}").json() == product
         assert_problem(anonymous.get(f"/products/{gone['id']}"), 404)
+        assert anonymous.get("/products", params={"q": "widget"}).json() == searched  # no write since
         assert_problem(anonymous.get(f"/products/{uuid.uuid4()}"), 503)
     finally:
         system.start_service("products")

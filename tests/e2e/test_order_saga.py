@@ -209,3 +209,27 @@ def test_a_product_in_an_open_order_cannot_be_deleted(customer, admin, product):
     wait_for_status(customer, order["id"], "refunded")
     assert admin.delete(f"/products/{product['id']}").status_code == 204
     assert_problem(customer.get(f"/products/{product['id']}"), 404)
+
+
+def test_reads_served_from_the_gateway_caches_are_never_stale(customer, admin):
+    """Product reads and searches come from caches in the gateway: each change, by an admin or by
+    an order taking stock, is seen by the very next read."""
+    name = f"Lamp{uuid.uuid4().hex[:12]}"
+    lamp = admin.post("/products", json={"sku": f"SKU-{uuid.uuid4().hex[:10]}", "name": name, "price": "10.00",
+                                         "currency": "EUR", "stock": 10}).json()
+
+    def seen():
+        [found] = customer.get("/products", params={"q": name}).json()["items"]
+        read = customer.get(f"/products/{lamp['id']}").json()
+        assert (found["price"], found["stock"]) == (read["price"], read["stock"])
+        return read["price"], read["stock"]
+
+    for _ in range(3):  # the second and third reads are cache hits
+        assert seen() == ("10.00", 10)
+    assert admin.patch(f"/products/{lamp['id']}", json={"price": "12.50"}).status_code == 200
+    assert seen() == ("12.50", 10)
+    assert place(customer, lamp, quantity=3).status_code == 201
+    assert seen() == ("12.50", 7)
+    assert admin.put(f"/products/{lamp['id']}/stock", json={"stock": 4}).status_code == 200
+    assert seen() == ("12.50", 4)
+    assert admin.delete(f"/products/{lamp['id']}").status_code == 409  # in an open order

@@ -6,7 +6,7 @@ from sqlalchemy import create_engine, text
 from plumbing.errors import NotFound
 from plumbing.migrations import database_urls
 from plumbing.redis_store import connect
-from products.cache import DELETED, MISS, ProductCache
+from products.cache import DELETED, GENERATION_KEY, MISS, ProductCache, SearchCache
 from products.service import ProductsService
 from tests.integration.conftest import ADMIN, call
 
@@ -129,3 +129,37 @@ def test_service_with_redis_down_reads_and_writes_through_the_database(container
     call(container, "delete_product", product["id"], ADMIN)
     with pytest.raises(NotFound):
         call(container, "get_product", product["id"])
+
+
+@pytest.fixture
+def searches(redis_client, config) -> SearchCache:
+    return SearchCache(redis_client, int(config["SEARCH_CACHE_TTL_SECONDS"]))
+
+
+def test_a_search_page_is_valid_only_for_the_generation_it_was_read_under(products_container, searches):
+    product = call(products_container, "create_product", WIDGET, ADMIN)
+    query = {"q": "widget"}
+    generation, page = searches.get(query)
+    assert generation is not None and page is None
+    fresh = call(products_container, "list_products", query)
+    searches.store(query, generation, fresh)
+    assert searches.get(query) == (generation, fresh)
+
+    call(products_container, "adjust_stock", product["id"], {"delta": 1}, ADMIN)
+    later, page = searches.get(query)
+    assert int(later) > int(generation) and page is None
+
+
+def test_a_lost_generation_starts_again_past_every_earlier_one(products_container, searches, redis_client):
+    product = call(products_container, "create_product", WIDGET, ADMIN)
+    generation, _ = searches.get({})
+    redis_client.delete(GENERATION_KEY)
+    assert searches.get({}) == (None, None)  # nothing to key a page on: no caching
+    call(products_container, "adjust_stock", product["id"], {"delta": 1}, ADMIN)
+    assert int(searches.get({})[0]) > int(generation)
+
+
+def test_without_redis_searches_are_simply_not_cached(config):
+    down = SearchCache(connect(CLOSED_PORT_REDIS), int(config["SEARCH_CACHE_TTL_SECONDS"]))
+    assert down.get({"q": "widget"}) == (None, None)
+    down.store({"q": "widget"}, "1", {"items": []})  # logged, not raised
