@@ -13,8 +13,10 @@ from contextlib import contextmanager
 
 from kombu.exceptions import OperationalError
 from nameko.exceptions import RpcTimeout, UnknownService
-from nameko.standalone.rpc import ClusterRpcProxy
+from nameko.rpc import ServiceProxy
+from nameko.standalone.rpc import ClusterProxy, ClusterRpcProxy
 
+from plumbing.entrypoints import RPC_REQUEST_OPTIONS
 from plumbing.errors import Unavailable
 from plumbing.logs import REQUEST_ID_KEY
 
@@ -22,6 +24,15 @@ log = logging.getLogger(__name__)
 
 # Broker trouble surfaces as any of these from kombu/amqp/socket.
 CONNECTION_ERRORS = (OSError, ConnectionError, EOFError, OperationalError, RpcTimeout, UnknownService)
+
+
+class _ClusterProxy(ClusterProxy):
+    """nameko's, with our RPC request options (ClusterRpcProxy takes none)."""
+
+    def __getattr__(self, name):
+        if name not in self._proxies:
+            self._proxies[name] = ServiceProxy(self._worker_ctx, name, self._reply_listener, **RPC_REQUEST_OPTIONS)
+        return self._proxies[name]
 
 
 class RpcPool:
@@ -71,6 +82,7 @@ class RpcPool:
 
     def _start(self) -> ClusterRpcProxy:
         standalone = ClusterRpcProxy(self.config, context_data={}, timeout=self.timeout)
+        standalone._proxy = _ClusterProxy(standalone._worker_ctx, standalone._reply_listener)
         try:
             standalone.start()
         except CONNECTION_ERRORS as exc:

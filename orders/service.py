@@ -25,7 +25,7 @@ from orders.schemas import (
 from plumbing.actors import load_actor, require_admin
 from plumbing.db import Database
 from plumbing.dead_letters import DeadLetterOperations
-from plumbing.entrypoints import rpc
+from plumbing.entrypoints import RPC_REQUEST_OPTIONS, rpc
 from plumbing.errors import EXPECTED_ERRORS, Conflict, Invalid
 from plumbing.events import (
     ORDER_CANCELLED,
@@ -60,7 +60,7 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations):
     db = Database(Base)
     outbox = Outbox(OutboxEvent)
     handler_tables = HANDLER_TABLES
-    products = RpcProxy("products")
+    products = RpcProxy("products", **RPC_REQUEST_OPTIONS)
     request_logging = RequestIdLogging()
 
     @rpc(expected_exceptions=EXPECTED_ERRORS, sensitive_arguments=("payload.payment_token",))

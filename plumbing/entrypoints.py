@@ -1,4 +1,4 @@
-"""`rpc` and `event_handler` entrypoints that survive a broker outage.
+"""`rpc` and `event_handler` entrypoints that survive a broker outage, and cheap RPC messages.
 
 nameko 2.14 kills the whole container when a worker's reply can't be published or its message
 can't be acked because the broker went away while the worker ran: the process exits and
@@ -6,7 +6,12 @@ nothing restarts it. These entrypoints log the loss instead. The message stays u
 channel that is gone, so the broker requeues it and delivers it again once the queue consumer
 has reconnected (it does so by itself). That is safe: event handlers are idempotent, every RPC
 can run twice (its writes are idempotent per order, idempotency key or version), and an RPC's
-caller has given up on the lost reply long before."""
+caller has given up on the lost reply long before.
+
+RPC requests and replies are transient (not written to disk), and replies are not confirmed: both
+are worth nothing once the caller's deadline has passed, which is also when a lost one shows.
+Requests keep their confirms, which is how a call to a service that isn't running fails at once
+(UnknownService). Events, which must not be lost, go through the outbox: persistent, confirmed."""
 
 import logging
 
@@ -14,6 +19,15 @@ import nameko.events
 import nameko.rpc
 from amqp.exceptions import ConnectionError as AmqpConnectionError
 from kombu.exceptions import OperationalError
+from nameko.amqp.publish import Publisher
+from nameko.constants import (
+    AMQP_SSL_CONFIG_KEY,
+    AMQP_URI_CONFIG_KEY,
+    DEFAULT_SERIALIZER,
+    LOGIN_METHOD_CONFIG_KEY,
+    NON_PERSISTENT,
+    SERIALIZER_CONFIG_KEY,
+)
 
 log = logging.getLogger(__name__)
 
@@ -29,13 +43,37 @@ def _lost(what: str, message, error: Exception) -> None:
     )
 
 
+# Options for an RpcProxy / ClusterRpcProxy: `RpcProxy("products", **RPC_REQUEST_OPTIONS)`.
+RPC_REQUEST_OPTIONS = {"delivery_mode": NON_PERSISTENT}
+
+
+class ReplyPublisher(Publisher):
+    use_confirms = False
+    delivery_mode = NON_PERSISTENT
+
+
+class Responder(nameko.rpc.Responder):
+    publisher_cls = ReplyPublisher
+
+
 class RpcConsumer(nameko.rpc.RpcConsumer):
     def handle_result(self, message, result, exc_info):
+        # nameko's own, with our Responder, and a lost broker logged instead of fatal.
+        config = self.container.config
+        responder = Responder(
+            config[AMQP_URI_CONFIG_KEY],
+            nameko.rpc.get_rpc_exchange(config),
+            config.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER),
+            message,
+            ssl=config.get(AMQP_SSL_CONFIG_KEY),
+            login_method=config.get(LOGIN_METHOD_CONFIG_KEY),
+        )
         try:
-            return super().handle_result(message, result, exc_info)
+            result, exc_info = responder.send_response(result, exc_info)
+            self.queue_consumer.ack_message(message)
         except BROKER_GONE as error:
             _lost("reply to", message, error)
-            return result, exc_info
+        return result, exc_info
 
 
 class Rpc(nameko.rpc.Rpc):

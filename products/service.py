@@ -9,7 +9,7 @@ from nameko.timer import Timer
 
 from plumbing.actors import require_admin
 from plumbing.db import Database
-from plumbing.entrypoints import rpc
+from plumbing.entrypoints import RPC_REQUEST_OPTIONS, rpc
 from plumbing.errors import EXPECTED_ERRORS, Conflict, Invalid, NotFound, ServiceError
 from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging
@@ -55,7 +55,7 @@ class ProductsService(Pingable):
     config = Config()
     db = Database(Base)
     cache = CachedProducts()
-    orders = RpcProxy("orders")
+    orders = RpcProxy("orders", **RPC_REQUEST_OPTIONS)
     request_logging = RequestIdLogging()
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
