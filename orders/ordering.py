@@ -1,11 +1,14 @@
-"""Orders in the database: placing, finding, listing, moving through the life cycle."""
+"""Orders in the database: placing, finding, listing, moving through the life cycle.
+
+Placing an order and confirming a paid one happen for every order, so they are SQL statements
+working on rows (`place_order`, `lock_order`, `move_locked`); the rarer paths use the ORM."""
 
 import hashlib
 import json
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import exists, select
+from sqlalchemy import Row, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from orders.lifecycle import OPEN, OrderStatus, check_move
@@ -21,58 +24,81 @@ def request_hash(payload: dict) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def find_by_idempotency_key(session: Session, user_id: str, key: str) -> Order | None:
-    return session.scalar(select(Order).where(Order.user_id == user_id, Order.idempotency_key == key))
+def find_by_idempotency_key(session: Session, user_id: str, key: str) -> Row | None:
+    """(id, request_hash) of the customer's order placed with this key, if any."""
+    orders = Order.__table__
+    return session.execute(
+        select(orders.c.id, orders.c.request_hash).where(orders.c.user_id == user_id, orders.c.idempotency_key == key)
+    ).first()
 
 
 def place_order(
     session: Session, order_id: str, user_id: str, key: str, body_hash: str, reservation: dict, address: dict
-) -> Order:
-    """A pending order from a stock reservation's price snapshot; totals computed here."""
-    order = Order(
-        id=order_id,
-        user_id=user_id,
-        status=OrderStatus.PENDING_PAYMENT,
-        currency=reservation["currency"],
-        shipping_address=address,
-        paid=False,
-        idempotency_key=key,
-        request_hash=body_hash,
-        reservation_expires_at=datetime.fromisoformat(reservation["expires_at"]),
-    )
-    total = Decimal("0.00")
+) -> tuple[Row, list[dict]]:
+    """A pending order from a stock reservation's price snapshot, totals computed here: the
+    order's row and its items. IntegrityError if the customer's idempotency key is taken."""
+    items = []
     for position, line in enumerate(reservation["items"]):
         unit_price = Decimal(line["unit_price"])
-        line_total = unit_price * line["quantity"]
-        total += line_total
-        order.items.append(
-            OrderItem(
-                position=position,
-                product_id=line["product_id"],
-                sku=line["sku"],
-                name=line["name"],
-                unit_price=unit_price,
-                quantity=line["quantity"],
-                line_total=line_total,
-            )
+        items.append(
+            {
+                "order_id": order_id,
+                "position": position,
+                "product_id": line["product_id"],
+                "sku": line["sku"],
+                "name": line["name"],
+                "unit_price": unit_price,
+                "quantity": line["quantity"],
+                "line_total": unit_price * line["quantity"],
+            }
         )
-    order.total = total
-    session.add(order)
-    session.add(
-        OrderHistory(
-            order_id=order_id, from_status=None, to_status=order.status, actor=user_id, reason="order placed"
+    orders = Order.__table__
+    order = session.execute(
+        insert(orders)
+        .values(
+            id=order_id,
+            user_id=user_id,
+            status=OrderStatus.PENDING_PAYMENT,
+            total=sum((item["line_total"] for item in items), Decimal("0.00")),
+            currency=reservation["currency"],
+            shipping_address=address,
+            paid=False,
+            idempotency_key=key,
+            request_hash=body_hash,
+            reservation_expires_at=datetime.fromisoformat(reservation["expires_at"]),
         )
-    )
-    return order
+        .returning(*orders.c)
+    ).one()
+    session.execute(insert(OrderItem.__table__), items)
+    session.execute(insert(OrderHistory.__table__).values(_history(order, None, order.status, user_id, "order placed")))
+    return order, items
+
+
+def lock_order(session: Session, order_id: str) -> Row | None:
+    """The order's row, locked for the rest of the transaction."""
+    orders = Order.__table__
+    return session.execute(select(orders).where(orders.c.id == order_id).with_for_update()).first()
 
 
 def move(session: Session, order: Order, target: OrderStatus, actor: str, reason: str) -> None:
     """The one way an order changes status: checked, and recorded in its history."""
     check_move(order.status, target)
-    session.add(
-        OrderHistory(order_id=order.id, from_status=order.status, to_status=target, actor=actor, reason=reason)
-    )
+    session.add(OrderHistory(**_history(order, order.status, target, actor, reason)))
     order.status = target
+
+
+def move_locked(session: Session, order: Row, target: OrderStatus, actor: str, reason: str, **changes) -> None:
+    """`move` for a row from `lock_order`, written at once, with other column `changes`."""
+    check_move(order.status, target)
+    session.execute(insert(OrderHistory.__table__).values(_history(order, order.status, target, actor, reason)))
+    orders = Order.__table__
+    session.execute(
+        update(orders).where(orders.c.id == order.id).values(status=target, updated_at=func.now(), **changes)
+    )
+
+
+def _history(order, from_status: str | None, to_status: str, actor: str, reason: str) -> dict:
+    return {"order_id": order.id, "from_status": from_status, "to_status": to_status, "actor": actor, "reason": reason}
 
 
 def get_visible_order(session: Session, order_id, actor: dict, lock: bool = False) -> Order:

@@ -83,22 +83,23 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations):
         order_id = str(uuid.uuid4())
         reservation = self._call_products("reserve_stock", order_id, data["items"], self._reservation_ttl)
         session = self.db.session
-        order = ordering.place_order(
-            session, order_id, actor["id"], idempotency_key, body_hash, reservation, data["shipping_address"]
-        )
-        self.outbox.add(
-            session,
-            ORDER_CREATED,
-            **_event_fields(order),
-            payment_token=data["payment_token"],
-            pay_before=order.reservation_expires_at.isoformat(),
-            items=[
-                {"product_id": i.product_id, "quantity": i.quantity, "unit_price": str(i.unit_price)}
-                for i in order.items
-            ],
-        )
         try:
-            data = self._commit_and_dump(order)
+            order, items = ordering.place_order(
+                session, order_id, actor["id"], idempotency_key, body_hash, reservation, data["shipping_address"]
+            )
+            self.outbox.add(
+                session,
+                ORDER_CREATED,
+                **_event_fields(order),
+                payment_token=data["payment_token"],
+                pay_before=order.reservation_expires_at.isoformat(),
+                items=[
+                    {"product_id": i["product_id"], "quantity": i["quantity"], "unit_price": str(i["unit_price"])}
+                    for i in items
+                ],
+            )
+            placed = order_schema.dump({**order._mapping, "items": items})
+            session.commit()
         except IntegrityError:
             # Another request with the same key won the race: ours gives its stock back.
             session.rollback()
@@ -108,7 +109,7 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations):
                 raise
             return existing
         self.outbox.relay_soon()
-        return data
+        return placed
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_order(self, order_id: str, actor: dict) -> dict:
@@ -186,17 +187,18 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations):
     def handle_payment_succeeded(self, session, event):
         """pending_payment → confirmed, selling the reserved stock. A payment for an order
         cancelled meanwhile changes nothing here: payments refunds it on order_cancelled."""
-        order = session.get(Order, event["order_id"], with_for_update=True)
+        order = ordering.lock_order(session, event["order_id"])
         if order is None or order.status != OrderStatus.PENDING_PAYMENT:
             return
-        order.paid = True
         try:
             self._call_products("commit_reservation", order.id)
         except Conflict:
             # The reservation ran out before the payment came: cancel, and the refund follows.
-            self._cancel(session, order, SYSTEM, "reservation expired before payment")
+            paid = session.get(Order, order.id)
+            paid.paid = True
+            self._cancel(session, paid, SYSTEM, "reservation expired before payment")
             return
-        ordering.move(session, order, OrderStatus.CONFIRMED, PAYMENTS, "payment succeeded")
+        ordering.move_locked(session, order, OrderStatus.CONFIRMED, PAYMENTS, "payment succeeded", paid=True)
         self.outbox.add(session, ORDER_CONFIRMED, **_event_fields(order))
 
     @idempotent_handler(PAYMENTS, PAYMENT_FAILED)
@@ -263,7 +265,7 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations):
             raise Invalid(
                 "This Idempotency-Key was used with another request body.", {"idempotency_key": ["Reused."]}
             )
-        return order_schema.dump(existing)
+        return order_schema.dump(self.db.session.get(Order, existing.id))
 
     def _call_products(self, method: str, *args):
         return call_with_timeout(self.products, method, *args, timeout=float(self.config["RPC_TIMEOUT"]))
@@ -273,5 +275,6 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations):
         return int(self.config["ORDER_RESERVATION_TTL_SECONDS"])
 
 
-def _event_fields(order: Order) -> dict:
+def _event_fields(order) -> dict:
+    """From an Order or an order's row."""
     return {"order_id": order.id, "user_id": order.user_id, "total": str(order.total), "currency": order.currency}

@@ -138,10 +138,15 @@ SOURCES: dict[str, str] = {
 }
 
 
+# One instance each: building a marshmallow schema costs more than using it, and an instance
+# keeps no state between loads and dumps.
+_INSTANCES: dict[str, EventSchema] = {name: schema() for name, schema in SCHEMAS.items()}
+
+
 def _schema(event_type: str) -> EventSchema:
-    if event_type not in SCHEMAS:
+    if event_type not in _INSTANCES:
         raise ValueError(f"Unknown event type {event_type!r}.")
-    return SCHEMAS[event_type]()
+    return _INSTANCES[event_type]
 
 
 def make_event(event_type: str, **fields) -> dict:

@@ -36,7 +36,20 @@ from nameko.serialization import setup as setup_serialization
 from nameko.standalone.events import get_event_exchange
 from nameko.timer import Timer
 from nameko_sqlalchemy.database import DB_URIS_KEY
-from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text, create_engine, func, select, text, update
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, mapped_column
@@ -103,8 +116,12 @@ def add_event(session: Session, model: type, event_type: str, **fields) -> dict:
     payload = make_event(event_type, **fields)
     request_id = current_request_id()
     headers = {} if request_id == "-" else {HEADER_PREFIX + REQUEST_ID_KEY: request_id}
-    session.add(
-        model(event_id=payload["event_id"], event_type=event_type, payload=payload, headers=headers)
+    # A Core insert, written at once: no ORM object to flush, and the row's id (the publishing
+    # order) follows the order of the calls.
+    session.execute(
+        insert(model.__table__).values(
+            event_id=payload["event_id"], event_type=event_type, payload=payload, headers=headers
+        )
     )
     return payload
 
