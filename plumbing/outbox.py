@@ -193,7 +193,8 @@ def _engine(container) -> Engine:
     transaction, and a big pool per service would multiply connections."""
     uris = container.config[DB_URIS_KEY]
     uri = next(url for key, url in uris.items() if key.split(":")[0] == container.service_name)
-    return create_engine(uri, pool_size=2, max_overflow=2, pool_pre_ping=True)
+    pre_ping = container.config.get("DB_ENGINE_OPTIONS", {}).get("pool_pre_ping", False)
+    return create_engine(uri, pool_size=2, max_overflow=2, pool_pre_ping=pre_ping)
 
 
 class OutboxHandle:
