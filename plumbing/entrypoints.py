@@ -4,9 +4,10 @@ nameko 2.14 kills the whole container when a worker's reply can't be published o
 can't be acked because the broker went away while the worker ran: the process exits and
 nothing restarts it. These entrypoints log the loss instead. The message stays unacked on a
 channel that is gone, so the broker requeues it and delivers it again once the queue consumer
-has reconnected (it does so by itself). That is safe: event handlers are idempotent, every RPC
-can run twice (its writes are idempotent per order, idempotency key or version), and an RPC's
-caller has given up on the lost reply long before.
+has reconnected (it does so by itself), unless it was a transient RPC request and the broker
+itself restarted. That is safe: event handlers are idempotent, every RPC can run twice (its
+writes are idempotent per order, idempotency key or version), and an RPC's caller has given up
+on the lost reply long before.
 
 RPC requests and replies are transient (not written to disk), and replies are not confirmed: both
 are worth nothing once the caller's deadline has passed, which is also when a lost one shows.
@@ -36,7 +37,7 @@ BROKER_GONE = (OperationalError, AmqpConnectionError, OSError)
 
 def _lost(what: str, message, error: Exception) -> None:
     log.warning(
-        "%s %s lost, the broker is unreachable (%r); the message will be redelivered",
+        "%s %s lost, the broker is unreachable (%r); the broker will deliver the message again",
         what,
         message.delivery_info.get("routing_key"),
         error,

@@ -54,6 +54,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, mapped_column
 
+from plumbing.db import ping_after_idle
 from plumbing.events import make_event
 from plumbing.logs import REQUEST_ID_KEY, current_request_id
 
@@ -193,8 +194,9 @@ def _engine(container) -> Engine:
     transaction, and a big pool per service would multiply connections."""
     uris = container.config[DB_URIS_KEY]
     uri = next(url for key, url in uris.items() if key.split(":")[0] == container.service_name)
-    pre_ping = container.config.get("DB_ENGINE_OPTIONS", {}).get("pool_pre_ping", False)
-    return create_engine(uri, pool_size=2, max_overflow=2, pool_pre_ping=pre_ping)
+    engine = create_engine(uri, pool_size=2, max_overflow=2)
+    ping_after_idle(engine)
+    return engine
 
 
 class OutboxHandle:
