@@ -7,7 +7,6 @@ import uuid
 from datetime import UTC, datetime
 
 from nameko.dependency_providers import Config
-from nameko.rpc import RpcProxy
 from nameko.timer import timer
 from sqlalchemy.exc import IntegrityError
 
@@ -25,7 +24,7 @@ from orders.schemas import (
 from plumbing.actors import load_actor, require_admin
 from plumbing.db import Database
 from plumbing.dead_letters import DeadLetterOperations
-from plumbing.entrypoints import RPC_REQUEST_OPTIONS, rpc
+from plumbing.entrypoints import RpcProxy, rpc
 from plumbing.errors import EXPECTED_ERRORS, Conflict, Invalid
 from plumbing.events import (
     ORDER_CANCELLED,
@@ -60,7 +59,7 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations):
     db = Database(Base)
     outbox = Outbox(OutboxEvent)
     handler_tables = HANDLER_TABLES
-    products = RpcProxy("products", **RPC_REQUEST_OPTIONS)
+    products = RpcProxy("products")
     request_logging = RequestIdLogging()
 
     @rpc(expected_exceptions=EXPECTED_ERRORS, sensitive_arguments=("payload.payment_token",))

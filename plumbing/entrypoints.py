@@ -1,8 +1,9 @@
-"""`rpc` and `event_handler` entrypoints that survive a broker outage, and cheap RPC messages.
+"""`rpc` and `event_handler` entrypoints and an `RpcProxy` that survive a broker outage, and
+cheap RPC messages.
 
-nameko 2.14 kills the whole container when a worker's reply can't be published or its message
-can't be acked because the broker went away while the worker ran: the process exits and
-nothing restarts it. These entrypoints log the loss instead. The message stays unacked on a
+nameko 2.14 kills the whole container when a worker's reply can't be published or a message
+(a request, an event, a reply to one of our calls) can't be acked because the broker went away
+meanwhile: the process exits and nothing restarts it. These classes log the loss instead. The message stays unacked on a
 channel that is gone, so the broker requeues it and delivers it again once the queue consumer
 has reconnected (it does so by itself), unless it was a transient RPC request and the broker
 itself restarted. That is safe: event handlers are idempotent, every RPC can run twice (its
@@ -44,7 +45,7 @@ def _lost(what: str, message, error: Exception) -> None:
     )
 
 
-# Options for an RpcProxy / ClusterRpcProxy: `RpcProxy("products", **RPC_REQUEST_OPTIONS)`.
+# Publishing options of an RPC request (RpcProxy below; the gateway's proxies).
 RPC_REQUEST_OPTIONS = {"delivery_mode": NON_PERSISTENT}
 
 
@@ -79,6 +80,27 @@ class RpcConsumer(nameko.rpc.RpcConsumer):
 
 class Rpc(nameko.rpc.Rpc):
     rpc_consumer = RpcConsumer()
+
+
+class ReplyListener(nameko.rpc.ReplyListener):
+    def handle_message(self, body, message):
+        # nameko's own, with a lost ack logged: the reply still reaches its caller.
+        try:
+            self.queue_consumer.ack_message(message)
+        except BROKER_GONE as error:
+            _lost("ack of reply", message, error)
+        client_event = self._reply_events.pop(message.properties.get("correlation_id"), None)
+        if client_event is not None:
+            client_event.send(body)
+
+
+class RpcProxy(nameko.rpc.RpcProxy):
+    """nameko's, with transient requests (RPC_REQUEST_OPTIONS) unless told otherwise."""
+
+    rpc_reply_listener = ReplyListener()
+
+    def __init__(self, target_service, **options):
+        super().__init__(target_service, **{**RPC_REQUEST_OPTIONS, **options})
 
 
 class EventHandler(nameko.events.EventHandler):

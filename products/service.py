@@ -4,12 +4,11 @@ import logging
 from contextlib import contextmanager
 
 from nameko.dependency_providers import Config
-from nameko.rpc import RpcProxy
 from nameko.timer import Timer
 
 from plumbing.actors import require_admin
 from plumbing.db import Database
-from plumbing.entrypoints import RPC_REQUEST_OPTIONS, rpc
+from plumbing.entrypoints import RpcProxy, rpc
 from plumbing.errors import EXPECTED_ERRORS, Conflict, Invalid, NotFound, ServiceError
 from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging
@@ -55,7 +54,7 @@ class ProductsService(Pingable):
     config = Config()
     db = Database(Base)
     cache = CachedProducts()
-    orders = RpcProxy("orders", **RPC_REQUEST_OPTIONS)
+    orders = RpcProxy("orders")
     request_logging = RequestIdLogging()
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)

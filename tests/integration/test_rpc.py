@@ -2,10 +2,9 @@
 
 import eventlet
 import pytest
-from nameko.rpc import RpcProxy
 from sqlalchemy.exc import OperationalError
 
-from plumbing.entrypoints import rpc
+from plumbing.entrypoints import RpcProxy, rpc
 from plumbing.errors import EXPECTED_ERRORS, Conflict, Unavailable
 from plumbing.rpc import call_with_timeout
 from tests.integration.conftest import call

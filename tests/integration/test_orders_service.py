@@ -1,0 +1,61 @@
+"""The orders service with a real products service, on the real broker and databases."""
+
+import uuid
+
+from orders.service import SYSTEM
+from plumbing.events import ORDER_CANCELLED, ORDER_CONFIRMED, PAYMENT_SUCCEEDED
+from tests.integration.conftest import ADMIN
+from tests.integration.eventing import EventTap, call, deliver, event
+
+CUSTOMER = {"id": "user-7", "role": "customer"}
+ADDRESS = {"name": "Ada", "line1": "1 Main St", "city": "Paris", "postal_code": "75001", "country": "FR"}
+
+
+def place(orders_container, products_container, stock=5):
+    product = call(products_container, "create_product",
+                   {"sku": f"LAMP-{uuid.uuid4().hex[:8]}", "name": "Lamp", "price": "20.00", "currency": "EUR",
+                    "stock": stock}, ADMIN)
+    body = {"items": [{"product_id": product["id"], "quantity": 2}], "shipping_address": ADDRESS,
+            "payment_token": "tok_visa"}
+    return product, call(orders_container, "create_order", body, CUSTOMER, uuid.uuid4().hex)
+
+
+def paid(order: dict) -> dict:
+    return event(PAYMENT_SUCCEEDED, order_id=order["id"], user_id=CUSTOMER["id"], payment_id="pay-1",
+                 amount=order["total"], currency=order["currency"])
+
+
+def test_a_payment_confirms_the_order_and_sells_its_stock(config, orders_container, products_container):
+    product, order = place(orders_container, products_container)
+    tap = EventTap(config, "orders")
+    try:
+        deliver(config, orders_container, "handle_payment_succeeded", paid(order))
+        assert call(orders_container, "get_order", order["id"], CUSTOMER)["status"] == "confirmed"
+        assert call(products_container, "get_reservation", order["id"])["status"] == "committed"
+        history = call(orders_container, "get_order_history", order["id"], CUSTOMER)
+        assert [(h["from_status"], h["to_status"]) for h in history] == [
+            (None, "pending_payment"), ("pending_payment", "confirmed")]
+        assert [e["event_type"] for e in tap.wait_for(1)] == [ORDER_CONFIRMED]
+    finally:
+        tap.close()
+    assert call(products_container, "get_product", product["id"])["stock"] == 3
+
+
+def test_a_payment_after_the_reservation_was_released_cancels_the_order_for_a_refund(
+    config, orders_container, products_container
+):
+    product, order = place(orders_container, products_container)
+    # What the expiry sweep does to a reservation whose order stayed unpaid past its grace period.
+    call(products_container, "release_reservation", order["id"])
+    tap = EventTap(config, "orders")
+    try:
+        deliver(config, orders_container, "handle_payment_succeeded", paid(order))
+        assert call(orders_container, "get_order", order["id"], CUSTOMER)["status"] == "cancelled"
+        last = call(orders_container, "get_order_history", order["id"], CUSTOMER)[-1]
+        assert (last["to_status"], last["actor"], last["reason"]) == (
+            "cancelled", SYSTEM, "reservation expired before payment")
+        [cancelled] = tap.wait_for(1)
+        assert cancelled["event_type"] == ORDER_CANCELLED  # payments answers it with the refund
+    finally:
+        tap.close()
+    assert call(products_container, "get_product", product["id"])["stock"] == 5
