@@ -16,9 +16,14 @@ __all__ = ["call", "wait_until", "deliver", "event", "EventTap"]
 
 
 def deliver(config, container, handler: str, payload: dict, source: str | None = None) -> dict:
-    """Publish `payload` as its source service would and wait until `handler` has run."""
+    """Publish `payload` as its source service would and wait until `handler` has run on it (not
+    on another event of the queue)."""
     event_type = payload["event_type"]
-    with entrypoint_waiter(container, handler, timeout=15):
+
+    def handled_ours(worker_ctx, result, exc_info) -> bool:
+        return worker_ctx.args[:1] == (payload,)
+
+    with entrypoint_waiter(container, handler, timeout=15, callback=handled_ours):
         event_dispatcher(config)(source or SOURCES[event_type], event_type, payload)
     return payload
 
