@@ -61,8 +61,10 @@ _LOCK_PRODUCTS = text(
     "SELECT id, sku, name, price, currency, stock FROM products WHERE id = ANY(:ids) ORDER BY id FOR UPDATE"
 )
 # What the cache and the RPC replies need of a changed product.
-_CHANGED = "RETURNING p.id, p.sku, p.name, p.description, p.price, p.currency, p.stock, p.version," \
+_CHANGED = (
+    "RETURNING p.id, p.sku, p.name, p.description, p.price, p.currency, p.stock, p.version,"
     " p.created_at, p.updated_at"
+)
 _TAKE = text(
     "UPDATE products p SET stock = p.stock - w.quantity, reserved = p.reserved + w.quantity,"
     " version = p.version + 1, updated_at = now()"
