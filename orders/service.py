@@ -107,7 +107,6 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations):
             if existing is None:
                 raise
             return existing
-        self.outbox.relay_soon()
         return placed
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -153,7 +152,6 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations):
             raise Conflict(f"A {order.status} order cannot be cancelled.", {"status": [order.status]})
         self._cancel(self.db.session, order, actor["id"], reason)
         data = self._commit_and_dump(order)
-        self.outbox.relay_soon()
         return data
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -227,7 +225,6 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations):
                 break
             self._cancel(session, order, SYSTEM, "reservation expired")
             session.commit()  # one order per transaction: its lock is held only while it is cancelled
-            self.outbox.relay_soon()
 
     def _cancel(self, session, order: Order, actor_id: str, reason: str) -> None:
         """Move to cancelled, announce it and give the stock back; the caller commits.
@@ -244,7 +241,6 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations):
         ordering.move(self.db.session, order, target, actor["id"], reason)
         self.outbox.add(self.db.session, event_type, **_event_fields(order))
         data = self._commit_and_dump(order)
-        self.outbox.relay_soon()
         return data
 
     def _commit_and_dump(self, order: Order) -> dict:

@@ -218,9 +218,6 @@ def run_handler(service, spec: HandlerSpec, payload, dead_letter_id: str | None 
         raise
     finally:
         session.close()
-    outbox = getattr(service, "outbox", None)
-    if marked is not None and outbox is not None:
-        outbox.relay_soon()
     return marked is not None
 
 

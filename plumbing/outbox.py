@@ -12,22 +12,28 @@ A service uses it in four steps:
         outbox = Outbox(OutboxEvent)
         ...
         self.outbox.add(self.db.session, ORDER_CREATED, order_id=..., ...)
-        self.db.session.commit()
-        self.outbox.relay_soon()   # low latency; the relay timer is the safety net
+        self.db.session.commit()    # and it is published right away
 
-The relay publishes each unsent row to `<service>.events` with the event type as routing key,
-exactly as nameko's EventDispatcher does, waits for the broker's confirm, then marks the row
-sent. A crash between commit and publish loses nothing: the row stays unsent and the next
-relay publishes it. A crash between publish and marking publishes it again, which handlers
-tolerate (they are idempotent). Several relays (instances, timer and post-commit) share the
-rows with `SELECT ... FOR UPDATE SKIP LOCKED`, so no row is published by two at once.
+Rows a worker adds through `self.outbox` are remembered with its session; when that transaction
+commits they go to the container's sender, which publishes each to `<service>.events` with the
+event type as routing key, exactly as nameko's EventDispatcher does, waits for the broker's
+confirm, then marks the rows sent, all in the background. A rolled-back transaction sends
+nothing. A crash between commit and publish loses nothing: the row stays unsent and the relay
+timer publishes it once it is RELAY_GRACE_SECONDS old. A crash between publish and marking
+publishes it again, which handlers tolerate (they are idempotent). Several timer relays
+(instances) share the rows with `SELECT ... FOR UPDATE SKIP LOCKED`.
+
+The sender touches the database once per burst of commits (one UPDATE, no transaction): the
+SELECT ... FOR UPDATE relay after every commit cost four round trips per event.
 
 Publishing is not `mandatory`: an event nobody consumes (e.g. order_delivered) must still be
 marked sent. Consumers' durable queues exist from their first start, so start consumers before
 producers on a fresh broker (`make run` starts them all before the gateway takes traffic)."""
 
 import logging
-from datetime import UTC, datetime
+from datetime import timedelta
+from functools import lru_cache
+from typing import NamedTuple
 
 from nameko.amqp.publish import Publisher
 from nameko.constants import AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY, LOGIN_METHOD_CONFIG_KEY
@@ -41,14 +47,16 @@ from sqlalchemy import (
     DateTime,
     Index,
     Integer,
+    Interval,
     String,
     Text,
+    bindparam,
     create_engine,
+    event,
     func,
     insert,
     select,
     text,
-    update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
@@ -63,6 +71,7 @@ log = logging.getLogger(__name__)
 TABLE = "outbox"
 BATCH_SIZE = 100
 RELAY_INTERVAL_SECONDS = 1.0  # config OUTBOX_RELAY_INTERVAL_SECONDS overrides it
+RELAY_GRACE_SECONDS = 2.0  # the relay timer leaves younger rows to the sender of their commit
 HEADER_PREFIX = "nameko."  # nameko turns headers with this prefix into the handler's context data
 
 
@@ -110,28 +119,66 @@ def create_outbox_table(op) -> None:
     op.create_index("ix_outbox_unsent", TABLE, ["id"], postgresql_where=sa.text("sent_at IS NULL"))
 
 
-def add_event(session: Session, model: type, event_type: str, **fields) -> dict:
-    """Write an event into the outbox in the caller's transaction; returns its payload.
+class OutboxRow(NamedTuple):
+    id: int
+    event_id: str
+    event_type: str
+    payload: dict
+    headers: dict
 
-    Nothing is published until the caller commits and a relay runs."""
+
+def insert_event(session: Session, model: type, event_type: str, fields: dict) -> OutboxRow:
+    """Write an event into the outbox in the caller's transaction; the row as written."""
     payload = make_event(event_type, **fields)
     request_id = current_request_id()
     headers = {} if request_id == "-" else {HEADER_PREFIX + REQUEST_ID_KEY: request_id}
     # A Core insert, written at once: no ORM object to flush, and the row's id (the publishing
     # order) follows the order of the calls.
-    session.execute(
-        insert(model.__table__).values(
-            event_id=payload["event_id"], event_type=event_type, payload=payload, headers=headers
-        )
-    )
-    return payload
+    row_id = session.execute(
+        _insert_statement(model),
+        {"event_id": payload["event_id"], "event_type": event_type, "payload": payload, "headers": headers},
+    ).scalar_one()
+    return OutboxRow(row_id, payload["event_id"], event_type, payload, headers)
+
+
+def add_event(session: Session, model: type, event_type: str, **fields) -> dict:
+    """Write an event into the outbox in the caller's transaction; returns its payload.
+
+    Nothing is published until the caller commits and a relay runs."""
+    return insert_event(session, model, event_type, fields).payload
+
+
+@lru_cache
+def _insert_statement(model: type):
+    # Built once: constructing and coercing an insert per event cost more than executing it.
+    table = model.__table__
+    return insert(table).returning(table.c.id)
+
+
+# Rows written in a session's open transaction, by the relay that publishes them once it commits:
+# session.info[_PENDING] = {enqueue: [OutboxRow, ...]}.
+_PENDING = "oms.outbox.pending"
+
+
+@event.listens_for(Session, "after_commit")
+def _hand_over_committed(session: Session) -> None:
+    for enqueue, rows in session.info.pop(_PENDING, {}).items():
+        enqueue(rows)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_uncommitted(session: Session, transaction) -> None:
+    # Runs after `after_commit`; what is still pending here was rolled back.
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 class Relay:
-    """Publishes a service's unsent outbox rows and marks them sent. Usable without nameko."""
+    """Publishes a service's outbox rows and marks them sent. Usable without nameko."""
 
     def __init__(self, engine: Engine, model: type, service_name: str, config: dict):
         self.engine = engine
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self.model = model
         self.exchange = get_event_exchange(service_name, config)
         serializer, _ = setup_serialization(config)
@@ -143,50 +190,66 @@ class Relay:
             ssl=config.get(AMQP_SSL_CONFIG_KEY),
             login_method=config.get(LOGIN_METHOD_CONFIG_KEY),
         )
+        table = model.__table__
+        self._mark_sent = text(
+            f"UPDATE {table.name} SET sent_at = now(), attempts = attempts + 1"
+            " WHERE id = ANY(:ids) AND sent_at IS NULL"
+        )
+        self._mark_failed = text(
+            f"UPDATE {table.name} SET attempts = attempts + 1, last_error = :error WHERE id = :id"
+        )
+        self._unsent = (
+            select(table.c.id, table.c.event_id, table.c.event_type, table.c.payload, table.c.headers)
+            .where(table.c.sent_at.is_(None), table.c.created_at <= func.now() - bindparam("min_age", type_=Interval))
+            .order_by(table.c.id)
+            .limit(BATCH_SIZE)
+            .with_for_update(skip_locked=True)
+        )
 
-    def relay(self) -> int:
-        """Publish every unsent row not locked by another relay; returns how many were sent."""
+    def send(self, rows: list[OutboxRow]) -> int:
+        """Publish rows just committed, in order, and mark them sent; returns how many were sent.
+
+        Each statement commits on its own (no transaction to begin and end): this runs for every
+        commit that wrote an event. Rows not sent stay for `relay`."""
+        with self._autocommit.connect() as conn:
+            sent = self._publish(conn, rows)
+            if sent:
+                conn.execute(self._mark_sent, {"ids": sent})
+        return len(sent)
+
+    def relay(self, min_age: float = 0) -> int:
+        """Publish every unsent row written at least `min_age` seconds ago and not locked by
+        another relay; returns how many were sent."""
         sent = 0
         while True:
-            published, more = self._relay_batch()
+            published, more = self._relay_batch(timedelta(seconds=min_age))
             sent += published
             if not more:
                 return sent
 
-    def _relay_batch(self) -> tuple[int, bool]:
-        # Core, not the ORM: this runs after every commit that wrote an event.
-        table = self.model.__table__
+    def _relay_batch(self, min_age: timedelta) -> tuple[int, bool]:
         with self.engine.begin() as conn:
-            rows = conn.execute(
-                select(table.c.id, table.c.event_id, table.c.event_type, table.c.payload, table.c.headers)
-                .where(table.c.sent_at.is_(None))
-                .order_by(table.c.id)
-                .limit(BATCH_SIZE)
-                .with_for_update(skip_locked=True)
-            ).all()
-            sent = []
-            for row in rows:
-                try:
-                    self.publisher.publish(
-                        row.payload, exchange=self.exchange, routing_key=row.event_type, headers=row.headers
-                    )
-                except Exception as exc:
-                    # Keep the order: stop here, the rows left unsent go with a later relay.
-                    log.warning("outbox: publishing %s %s failed: %s", row.event_type, row.event_id, exc)
-                    conn.execute(
-                        update(table)
-                        .where(table.c.id == row.id)
-                        .values(attempts=table.c.attempts + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000])
-                    )
-                    break
-                sent.append(row.id)
+            rows = [OutboxRow(*row) for row in conn.execute(self._unsent, {"min_age": min_age})]
+            sent = self._publish(conn, rows)
             if sent:
-                conn.execute(
-                    update(table)
-                    .where(table.c.id.in_(sent))
-                    .values(sent_at=datetime.now(UTC), attempts=table.c.attempts + 1)
-                )
+                conn.execute(self._mark_sent, {"ids": sent})
             return len(sent), len(sent) == BATCH_SIZE
+
+    def _publish(self, conn, rows: list[OutboxRow]) -> list[int]:
+        """Publish in order up to the first failure, which is recorded on its row; the ids sent."""
+        sent = []
+        for row in rows:
+            try:
+                self.publisher.publish(
+                    row.payload, exchange=self.exchange, routing_key=row.event_type, headers=row.headers
+                )
+            except Exception as exc:
+                # Keep the order: stop here, the rows left unsent go with a later relay.
+                log.warning("outbox: publishing %s %s failed: %s", row.event_type, row.event_id, exc)
+                conn.execute(self._mark_failed, {"id": row.id, "error": f"{type(exc).__name__}: {exc}"[:2000]})
+                break
+            sent.append(row.id)
+        return sent
 
 
 def _engine(container) -> Engine:
@@ -206,16 +269,16 @@ class OutboxHandle:
         self._provider = provider
 
     def add(self, session: Session, event_type: str, **fields) -> dict:
-        """Write an event in the caller's transaction (see `add_event`); returns its payload."""
-        return add_event(session, self._provider.model, event_type, **fields)
+        """Write an event in the caller's transaction (see `add_event`); returns its payload.
+        It is published as soon as that transaction commits."""
+        row = insert_event(session, self._provider.model, event_type, fields)
+        session.info.setdefault(_PENDING, {}).setdefault(self._provider.enqueue, []).append(row)
+        return row.payload
 
-    def relay(self) -> int:
-        """Publish unsent rows now, in this worker; returns how many were sent."""
-        return self._provider.relay.relay()
-
-    def relay_soon(self) -> None:
-        """Publish unsent rows in the background, right away: call it after a commit."""
-        self._provider.relay_soon()
+    def relay(self, min_age: float = 0) -> int:
+        """Publish unsent rows written at least `min_age` seconds ago now, in this worker;
+        returns how many were sent."""
+        return self._provider.relay.relay(min_age)
 
 
 class Outbox(DependencyProvider):
@@ -227,7 +290,7 @@ class Outbox(DependencyProvider):
     def setup(self):
         self.engine = _engine(self.container)
         self.relay = Relay(self.engine, self.model, self.container.service_name, self.container.config)
-        self._again = False
+        self._queue: list[OutboxRow] = []
         self._runner = None
 
     def stop(self):
@@ -239,23 +302,23 @@ class Outbox(DependencyProvider):
     def get_dependency(self, worker_ctx) -> OutboxHandle:
         return OutboxHandle(self)
 
-    def relay_soon(self) -> None:
-        # One background relay per container at a time: a burst of commits costs one drain.
-        self._again = True
+    def enqueue(self, rows: list[OutboxRow]) -> None:
+        """Rows a worker's transaction just committed: published in the background, right away.
+        One sender per container at a time: a burst of commits is sent in one go."""
+        self._queue.extend(rows)
         if self._runner is None:
             self._runner = self.container.spawn_managed_thread(self._drain)
 
     def _drain(self) -> None:
         try:
-            while self._again:
-                self._again = False
+            while self._queue:
+                rows, self._queue = self._queue, []
                 try:
-                    self.relay.relay()
+                    self.relay.send(rows)
                 except Exception:
-                    # The rows stay unsent; the relay timer retries them. An exception here
+                    # The rows stay unsent; the relay timer publishes them. An exception here
                     # would kill the container.
-                    log.exception("outbox: relay failed")
-                    return
+                    log.exception("outbox: sending %d committed event(s) failed", len(rows))
         finally:
             self._runner = None
 
@@ -275,5 +338,7 @@ class OutboxRelay:
 
     @RelayTimer.decorator(interval=RELAY_INTERVAL_SECONDS)
     def relay_outbox(self) -> None:
-        """Publish outbox rows left unsent (after a crash, or a broker outage): the safety net."""
-        self.outbox.relay()
+        """Publish outbox rows left unsent (after a crash, or a broker outage): the safety net.
+        Rows younger than RELAY_GRACE_SECONDS are left to the sender of the commit that wrote
+        them, so the two rarely publish one row twice."""
+        self.outbox.relay(min_age=RELAY_GRACE_SECONDS)

@@ -48,7 +48,6 @@ class UsersService(Pingable, OutboxRelay):
         user = accounts.create_user(self.db.session, rounds=self.hash_rounds, **data)
         self.outbox.add(self.db.session, USER_REGISTERED, user_id=user.id, email=user.email, name=user.name)
         self.db.session.commit()
-        self.outbox.relay_soon()
         return user_schema.dump(user)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS, sensitive_arguments=("payload.password",))

@@ -6,11 +6,13 @@ from nameko.events import event_handler
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
+from plumbing.db import Database
+from plumbing.entrypoints import rpc
 from plumbing.events import USER_REGISTERED
 from plumbing.migrations import database_urls
-from plumbing.outbox import Relay, add_event
+from plumbing.outbox import Outbox, OutboxRelay, Relay, add_event, insert_event
 from tests.integration.eventing import EventTap, call, wait_until
-from users.models import OutboxEvent
+from users.models import Base, OutboxEvent
 
 SOURCE = "outbox_probe"  # an exchange of its own, so no service's consumers are involved
 
@@ -93,6 +95,64 @@ def test_an_event_written_while_the_broker_is_unreachable_is_published_later(eng
 
     assert Relay(engine, OutboxEvent, SOURCE, config).relay() == 1
     assert tap.wait_for(1) == [payload]
+
+
+def test_the_relay_timer_leaves_fresh_rows_to_the_sender_of_their_commit(engine, config, tap):
+    [payload] = write_events(engine)
+    relay = Relay(engine, OutboxEvent, SOURCE, config)
+
+    assert relay.relay(min_age=60) == 0
+    assert tap.drain() == []
+    assert relay.relay(min_age=0) == 1
+    assert tap.wait_for(1) == [payload]
+
+
+def test_send_publishes_committed_rows_in_order_and_marks_them_sent(engine, config, tap):
+    with Session(engine) as session:
+        rows = [
+            insert_event(session, OutboxEvent, USER_REGISTERED, {"user_id": f"u{n}", "email": "e@x.io", "name": "U"})
+            for n in range(3)
+        ]
+        session.commit()
+
+    assert Relay(engine, OutboxEvent, SOURCE, config).send(rows) == 3
+    assert [body["user_id"] for body in tap.wait_for(3)] == ["u0", "u1", "u2"]
+    assert unsent(engine) == []
+
+
+class OutboxProbe(OutboxRelay):
+    """A service with an outbox on the users database, publishing to an exchange of its own."""
+
+    name = SOURCE
+    db = Database(Base)
+    outbox = Outbox(OutboxEvent)
+
+    @rpc
+    def write(self, rolled_back: list, committed: list) -> None:
+        """Two transactions in one session: the first rolled back, the second committed."""
+        for user_ids, end in ((rolled_back, self.db.session.rollback), (committed, self.db.session.commit)):
+            for user_id in user_ids:
+                self.outbox.add(self.db.session, USER_REGISTERED, user_id=user_id, email="e@x.io", name="U")
+            end()
+
+
+@pytest.fixture
+def probe(container_factory, config):
+    uris = {**config["DB_URIS"], f"{SOURCE}:Base": database_urls(config)["users"]}
+    # No relay timer within the test: whatever is published was sent on commit.
+    container = container_factory(OutboxProbe, {**config, "DB_URIS": uris, "OUTBOX_RELAY_INTERVAL_SECONDS": 3600})
+    container.start()
+    return container
+
+
+def test_a_workers_commit_publishes_its_events_at_once_and_a_rollback_nothing(probe, engine, tap):
+    call(probe, "write", ["x"], ["a", "b"])
+    call(probe, "write", ["y", "z"], ["c"])
+
+    assert [body["user_id"] for body in tap.wait_for(3)] == ["a", "b", "c"]
+    wait_until(lambda: unsent(engine) == [])
+    eventlet.sleep(0.2)
+    assert len(tap.drain()) == 3
 
 
 class RegistrationListener:
