@@ -1,14 +1,15 @@
 """Orders in the database: placing, finding, listing, moving through the life cycle.
 
 Placing an order and confirming a paid one happen for every order, so they are SQL statements
-working on rows (`place_order`, `lock_order`, `move_locked`); the rarer paths use the ORM."""
+working on rows (`place_order`, `lock_order`, `move_paid`); the rarer paths use the ORM."""
 
 import hashlib
 import json
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Row, exists, func, insert, select, update
+from sqlalchemy import Row, bindparam, exists, select, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from orders.lifecycle import OPEN, OrderStatus, check_move
@@ -24,12 +25,46 @@ def request_hash(payload: dict) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+# SQL text, built once: these run for every order, and building and coercing Core constructs per
+# call cost more than executing them.
+_FIND_BY_KEY = text("SELECT id, request_hash FROM orders WHERE user_id = :user_id AND idempotency_key = :key")
+# The order, its items and its first history entry in one round trip (foreign keys are checked at
+# the end of the statement).
+_PLACE = text(
+    "WITH placed AS ("
+    " INSERT INTO orders (id, user_id, status, total, currency, shipping_address, paid, idempotency_key,"
+    " request_hash, reservation_expires_at)"
+    " VALUES (:order_id, :user_id, :status, :total, :currency, :address, false, :key, :hash, :expires_at)"
+    " RETURNING *),"
+    " items AS (INSERT INTO order_items (order_id, position, product_id, sku, name, unit_price, quantity, line_total)"
+    " SELECT :order_id, line.n - 1, line.product_id, line.sku, line.name, line.unit_price, line.quantity,"
+    " line.unit_price * line.quantity"
+    " FROM unnest(CAST(:product_ids AS text[]), CAST(:skus AS text[]), CAST(:names AS text[]),"
+    " CAST(:unit_prices AS numeric[]), CAST(:quantities AS integer[]))"
+    " WITH ORDINALITY AS line(product_id, sku, name, unit_price, quantity, n)),"
+    " history AS (INSERT INTO order_history (order_id, from_status, to_status, actor, reason)"
+    " VALUES (:order_id, NULL, :status, :user_id, 'order placed'))"
+    " SELECT * FROM placed"
+).bindparams(bindparam("address", type_=JSONB))
+# _PLACE's array parameters, from the items' keys.
+_ITEM_ARRAYS = {
+    "product_ids": "product_id",
+    "skus": "sku",
+    "names": "name",
+    "unit_prices": "unit_price",
+    "quantities": "quantity",
+}
+_LOCK = text("SELECT * FROM orders WHERE id = :order_id FOR UPDATE")
+_MOVE_PAID = text(
+    "WITH history AS (INSERT INTO order_history (order_id, from_status, to_status, actor, reason)"
+    " VALUES (:order_id, :from_status, :to_status, :actor, :reason))"
+    " UPDATE orders SET status = :to_status, paid = true, updated_at = now() WHERE id = :order_id"
+)
+
+
 def find_by_idempotency_key(session: Session, user_id: str, key: str) -> Row | None:
     """(id, request_hash) of the customer's order placed with this key, if any."""
-    orders = Order.__table__
-    return session.execute(
-        select(orders.c.id, orders.c.request_hash).where(orders.c.user_id == user_id, orders.c.idempotency_key == key)
-    ).first()
+    return session.execute(_FIND_BY_KEY, {"user_id": user_id, "key": key}).first()
 
 
 def place_order(
@@ -52,32 +87,27 @@ def place_order(
                 "line_total": unit_price * line["quantity"],
             }
         )
-    orders = Order.__table__
     order = session.execute(
-        insert(orders)
-        .values(
-            id=order_id,
-            user_id=user_id,
-            status=OrderStatus.PENDING_PAYMENT,
-            total=sum((item["line_total"] for item in items), Decimal("0.00")),
-            currency=reservation["currency"],
-            shipping_address=address,
-            paid=False,
-            idempotency_key=key,
-            request_hash=body_hash,
-            reservation_expires_at=datetime.fromisoformat(reservation["expires_at"]),
-        )
-        .returning(*orders.c)
+        _PLACE,
+        {
+            "order_id": order_id,
+            "user_id": user_id,
+            "status": OrderStatus.PENDING_PAYMENT,
+            "total": sum((item["line_total"] for item in items), Decimal("0.00")),
+            "currency": reservation["currency"],
+            "address": address,
+            "key": key,
+            "hash": body_hash,
+            "expires_at": datetime.fromisoformat(reservation["expires_at"]),
+            **{column: [item[key] for item in items] for column, key in _ITEM_ARRAYS.items()},
+        },
     ).one()
-    session.execute(insert(OrderItem.__table__), items)
-    session.execute(insert(OrderHistory.__table__).values(_history(order, None, order.status, user_id, "order placed")))
     return order, items
 
 
 def lock_order(session: Session, order_id: str) -> Row | None:
     """The order's row, locked for the rest of the transaction."""
-    orders = Order.__table__
-    return session.execute(select(orders).where(orders.c.id == order_id).with_for_update()).first()
+    return session.execute(_LOCK, {"order_id": order_id}).first()
 
 
 def move(session: Session, order: Order, target: OrderStatus, actor: str, reason: str) -> None:
@@ -87,14 +117,10 @@ def move(session: Session, order: Order, target: OrderStatus, actor: str, reason
     order.status = target
 
 
-def move_locked(session: Session, order: Row, target: OrderStatus, actor: str, reason: str, **changes) -> None:
-    """`move` for a row from `lock_order`, written at once, with other column `changes`."""
+def move_paid(session: Session, order: Row, target: OrderStatus, actor: str, reason: str) -> None:
+    """`move` for a row from `lock_order` that was paid: written at once, one round trip."""
     check_move(order.status, target)
-    session.execute(insert(OrderHistory.__table__).values(_history(order, order.status, target, actor, reason)))
-    orders = Order.__table__
-    session.execute(
-        update(orders).where(orders.c.id == order.id).values(status=target, updated_at=func.now(), **changes)
-    )
+    session.execute(_MOVE_PAID, {**_history(order, order.status, target, actor, reason)})
 
 
 def _history(order, from_status: str | None, to_status: str, actor: str, reason: str) -> dict:

@@ -195,7 +195,7 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations):
             paid.paid = True
             self._cancel(session, paid, SYSTEM, "reservation expired before payment")
             return
-        ordering.move_locked(session, order, OrderStatus.CONFIRMED, PAYMENTS, "payment succeeded", paid=True)
+        ordering.move_paid(session, order, OrderStatus.CONFIRMED, PAYMENTS, "payment succeeded")
         self.outbox.add(session, ORDER_CONFIRMED, **_event_fields(order))
 
     @idempotent_handler(PAYMENTS, PAYMENT_FAILED)

@@ -7,10 +7,10 @@ never a cancellation that misses a charge made meanwhile."""
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from payments.models import OrderCancellation, Payment, PaymentStatus
+from payments.models import OrderCancellation, Payment, PaymentStatus, new_id
 from payments.provider import ChargeResult, PaymentProvider
 from plumbing.events import PAYMENT_FAILED, PAYMENT_REFUNDED, PAYMENT_SUCCEEDED
 
@@ -20,17 +20,28 @@ RESERVATION_EXPIRED = "reservation_expired"
 CHARGE_MARGIN = timedelta(seconds=1)
 
 
+_LOCK_ORDER = text("SELECT pg_advisory_xact_lock(hashtextextended(:order_id, 0))")
+# SQL text, built once: a charge runs for every order.
+_SETTLED = text(
+    "SELECT EXISTS (SELECT 1 FROM payments WHERE order_id = :order_id)"
+    " OR EXISTS (SELECT 1 FROM order_cancellations WHERE order_id = :order_id)"
+)
+_INSERT_PAYMENT = text(
+    "INSERT INTO payments (id, order_id, user_id, status, amount, currency, provider_reference, failure_reason)"
+    " VALUES (:id, :order_id, :user_id, :status, :amount, :currency, :provider_reference, :failure_reason)"
+)
+
+
 def lock_order(session: Session, order_id: str) -> None:
-    session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(order_id, 0))))
+    session.execute(_LOCK_ORDER, {"order_id": order_id})
 
 
-def charge_order(session: Session, provider: PaymentProvider, outbox, event: dict) -> Payment | None:
-    """Charge an order_created once; None when it was already charged or already cancelled."""
+def charge_order(session: Session, provider: PaymentProvider, outbox, event: dict) -> dict | None:
+    """Charge an order_created once; the payment's columns, or None when the order was already
+    charged or already cancelled."""
     order_id = event["order_id"]
     lock_order(session, order_id)
-    if session.scalar(select(Payment).where(Payment.order_id == order_id)) is not None:
-        return None
-    if session.get(OrderCancellation, order_id) is not None:
+    if session.execute(_SETTLED, {"order_id": order_id}).scalar():
         return None
     if _too_late(event.get("pay_before")):
         result = ChargeResult(False, decline_reason=RESERVATION_EXPIRED)
@@ -38,30 +49,30 @@ def charge_order(session: Session, provider: PaymentProvider, outbox, event: dic
         result = provider.charge(
             event["payment_token"], event["total"], event["currency"], idempotency_key=order_id
         )
-    payment = Payment(
-        order_id=order_id,
-        user_id=event["user_id"],
-        status=PaymentStatus.SUCCEEDED if result.succeeded else PaymentStatus.FAILED,
-        amount=event["total"],
-        currency=event["currency"],
-        provider_reference=result.reference,
-        failure_reason=result.decline_reason,
-    )
-    session.add(payment)
-    session.flush()
+    payment = {
+        "id": new_id(),
+        "order_id": order_id,
+        "user_id": event["user_id"],
+        "status": PaymentStatus.SUCCEEDED if result.succeeded else PaymentStatus.FAILED,
+        "amount": event["total"],
+        "currency": event["currency"],
+        "provider_reference": result.reference,
+        "failure_reason": result.decline_reason,
+    }
+    session.execute(_INSERT_PAYMENT, payment)
     if result.succeeded:
         outbox.add(
             session,
             PAYMENT_SUCCEEDED,
             order_id=order_id,
-            user_id=payment.user_id,
-            payment_id=payment.id,
-            amount=payment.amount,
-            currency=payment.currency,
+            user_id=payment["user_id"],
+            payment_id=payment["id"],
+            amount=payment["amount"],
+            currency=payment["currency"],
         )
     else:
         outbox.add(
-            session, PAYMENT_FAILED, order_id=order_id, user_id=payment.user_id, reason=result.decline_reason
+            session, PAYMENT_FAILED, order_id=order_id, user_id=payment["user_id"], reason=result.decline_reason
         )
     return payment
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from plumbing.entrypoints import rpc
 from plumbing.errors import EXPECTED_ERRORS, Conflict, NotFound
+from plumbing.events import parse_event
 from plumbing.handlers import handler_spec, run_handler
 from plumbing.pagination import PageQuerySchema, PageRequest, fetch_page, paged
 from plumbing.validation import load
@@ -59,7 +60,7 @@ class DeadLetterOperations:
         if spec is None:
             raise Conflict(f"This service has no handler {handler!r} any more; discard the dead letter.")
         try:
-            processed = run_handler(self, spec, payload, dead_letter_id=dead_id)
+            processed = run_handler(self, spec, parse_event(spec.event_type, payload), dead_letter_id=dead_id)
         except Exception as exc:
             dead = self._dead_letter(dead_id)
             dead.attempts += 1

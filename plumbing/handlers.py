@@ -172,14 +172,14 @@ def handler_spec(service_cls, handler: str) -> HandlerSpec | None:
 
 def handle_with_retries(service, spec: HandlerSpec, payload) -> None:
     try:
-        parse_event(spec.event_type, payload)
+        event = parse_event(spec.event_type, payload)
         attempts = spec.attempts
     except ValidationError as exc:
         error, attempts = f"Invalid payload: {exc.messages}", 0  # retrying cannot fix it
     attempt = 1
     for attempt in range(1, attempts + 1):
         try:
-            run_handler(service, spec, payload)
+            run_handler(service, spec, dict(event))  # a copy: an attempt's changes don't carry over
             return
         except Exception as exc:
             error = "".join(traceback.format_exception(exc))
@@ -195,11 +195,11 @@ def handle_with_retries(service, spec: HandlerSpec, payload) -> None:
     log.error("%s gave up after %d attempt(s); stored as a dead letter", spec.name, attempt)
 
 
-def run_handler(service, spec: HandlerSpec, payload, dead_letter_id: str | None = None) -> bool:
-    """One attempt in one transaction; False when the event had already been processed.
+def run_handler(service, spec: HandlerSpec, event: dict, dead_letter_id: str | None = None) -> bool:
+    """One attempt on an event from `parse_event`, in one transaction; False when the event
+    had already been processed.
 
     With `dead_letter_id`, that dead letter is deleted in the same transaction."""
-    event = parse_event(spec.event_type, payload)
     tables = service.handler_tables
     session: Session = service.db.get_session()
     try:

@@ -21,11 +21,11 @@ paths use the ORM."""
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from plumbing.errors import Conflict, Invalid, NotFound
-from products.models import Product, Reservation, ReservationItem
+from products.models import Product, Reservation
 
 HELD = "held"
 COMMITTED = "committed"
@@ -45,17 +45,12 @@ _CLAIM = text(
     " VALUES (:order_id, :status, '', now() + make_interval(secs => :ttl))"
     " ON CONFLICT (order_id) DO NOTHING RETURNING expires_at"
 )
-_SET_CURRENCY = text("UPDATE reservations SET currency = :currency WHERE order_id = :order_id")
+# The reservation locked, with its items (one row per item, in order).
 _LOCK_RESERVATION = text(
-    "SELECT order_id, status, currency, expires_at, release_reason FROM reservations"
-    " WHERE order_id = :order_id FOR UPDATE"
-)
-_ITEMS = text(
-    "SELECT product_id, sku, name, unit_price, quantity FROM reservation_items"
-    " WHERE order_id = :order_id ORDER BY position"
-)
-_MARK_COMMITTED = text(
-    "UPDATE reservations SET status = :status, updated_at = now() WHERE order_id = :order_id"
+    "SELECT r.order_id, r.status, r.currency, r.expires_at, r.release_reason,"
+    " i.product_id, i.sku, i.name, i.unit_price, i.quantity"
+    " FROM reservations r LEFT JOIN reservation_items i ON i.order_id = r.order_id"
+    " WHERE r.order_id = :order_id ORDER BY i.position FOR UPDATE OF r"
 )
 _LOCK_PRODUCTS = text(
     "SELECT id, sku, name, price, currency, stock FROM products WHERE id = ANY(:ids) ORDER BY id FOR UPDATE"
@@ -65,17 +60,30 @@ _CHANGED = (
     "RETURNING p.id, p.sku, p.name, p.description, p.price, p.currency, p.stock, p.version,"
     " p.created_at, p.updated_at"
 )
+# After _CLAIM and _LOCK_PRODUCTS: units from stock to reserved, the items with their price
+# snapshot, and the reservation's currency, in one round trip.
 _TAKE = text(
-    "UPDATE products p SET stock = p.stock - w.quantity, reserved = p.reserved + w.quantity,"
+    "WITH items AS (INSERT INTO reservation_items (order_id, position, product_id, sku, name, unit_price, quantity)"
+    " SELECT :order_id, item.n - 1, item.product_id, item.sku, item.name, item.unit_price, item.quantity"
+    " FROM unnest(CAST(:ids AS text[]), CAST(:skus AS text[]), CAST(:names AS text[]),"
+    " CAST(:unit_prices AS numeric[]), CAST(:quantities AS integer[]))"
+    " WITH ORDINALITY AS item(product_id, sku, name, unit_price, quantity, n)),"
+    " currency AS (UPDATE reservations SET currency = :currency WHERE order_id = :order_id)"
+    " UPDATE products p SET stock = p.stock - w.quantity, reserved = p.reserved + w.quantity,"
     " version = p.version + 1, updated_at = now()"
     " FROM unnest(CAST(:ids AS text[]), CAST(:quantities AS integer[])) AS w(id, quantity)"
     " WHERE p.id = w.id " + _CHANGED
 )
+# After _LOCK_RESERVATION: the products locked in id order (the materialised CTE is read in its
+# order, and only rows it locked are updated), units from reserved to sold, the reservation
+# committed, in one round trip.
 _SELL = text(
-    "UPDATE products p SET reserved = p.reserved - w.quantity, sold = p.sold + w.quantity,"
+    "WITH locked AS MATERIALIZED (SELECT id FROM products WHERE id = ANY(:ids) ORDER BY id FOR UPDATE),"
+    " committed AS (UPDATE reservations SET status = :status, updated_at = now() WHERE order_id = :order_id)"
+    " UPDATE products p SET reserved = p.reserved - w.quantity, sold = p.sold + w.quantity,"
     " version = p.version + 1, updated_at = now()"
-    " FROM unnest(CAST(:ids AS text[]), CAST(:quantities AS integer[])) AS w(id, quantity)"
-    " WHERE p.id = w.id " + _CHANGED
+    " FROM locked JOIN unnest(CAST(:ids AS text[]), CAST(:quantities AS integer[])) AS w(id, quantity)"
+    " ON w.id = locked.id WHERE p.id = locked.id " + _CHANGED
 )
 
 
@@ -123,7 +131,6 @@ def reserve(session: Session, order_id: str, items: list[dict], ttl_seconds: int
         names = "; ".join(f"{s['sku']} (requested {s['requested']}, available {s['available']})" for s in short)
         raise Conflict(f"Not enough stock for {names}.", {"items": {"short": short}})
 
-    changed = session.execute(_TAKE, {"ids": list(wanted), "quantities": list(wanted.values())}).all()
     reserved_items = [
         {
             "product_id": product_id,
@@ -134,11 +141,18 @@ def reserve(session: Session, order_id: str, items: list[dict], ttl_seconds: int
         }
         for product_id, quantity in wanted.items()
     ]
-    session.execute(
-        insert(ReservationItem.__table__),
-        [{"order_id": order_id, "position": position, **item} for position, item in enumerate(reserved_items)],
-    )
-    session.execute(_SET_CURRENCY, {"order_id": order_id, "currency": currencies[0]})
+    changed = session.execute(
+        _TAKE,
+        {
+            "order_id": order_id,
+            "currency": currencies[0],
+            "ids": list(wanted),
+            "skus": [item["sku"] for item in reserved_items],
+            "names": [item["name"] for item in reserved_items],
+            "unit_prices": [item["unit_price"] for item in reserved_items],
+            "quantities": list(wanted.values()),
+        },
+    ).all()
     reservation = {
         "order_id": order_id,
         "status": HELD,
@@ -162,24 +176,31 @@ def commit(session: Session, order_id) -> Outcome:
     still be committed: the sweep's grace period is there for late payments."""
     if not isinstance(order_id, str) or not order_id or len(order_id) > MAX_ORDER_ID_LENGTH:
         raise NotFound("No reservation for this order.")
-    found = session.execute(_LOCK_RESERVATION, {"order_id": order_id}).first()
-    if found is None:
+    rows = session.execute(_LOCK_RESERVATION, {"order_id": order_id}).all()
+    if not rows:
         raise NotFound("No reservation for this order.")
+    found = rows[0]
     if found.status == RELEASED:
         raise Conflict(
             f"The reservation for this order was already released ({found.release_reason}).",
             {"status": [found.status]},
         )
-    items = [dict(row._mapping) for row in session.execute(_ITEMS, {"order_id": order_id})]
-    reservation = {**found._mapping, "status": COMMITTED, "items": items}
+    items = [{key: getattr(row, key) for key in _ITEM_FIELDS} for row in rows if row.product_id is not None]
+    reservation = {key: getattr(found, key) for key in _RESERVATION_FIELDS}
+    reservation.update(status=COMMITTED, items=items)
     if found.status == COMMITTED:
         return Outcome(reservation)
     quantities = {item["product_id"]: item["quantity"] for item in items}
-    # Locked in id order first, as everywhere; a product deleted meanwhile took its units with it.
-    session.execute(_LOCK_PRODUCTS, {"ids": sorted(quantities)}).all()
-    changed = session.execute(_SELL, {"ids": list(quantities), "quantities": list(quantities.values())}).all()
-    session.execute(_MARK_COMMITTED, {"order_id": order_id, "status": COMMITTED})
+    # A product deleted meanwhile took its units with it.
+    changed = session.execute(
+        _SELL,
+        {"order_id": order_id, "status": COMMITTED, "ids": list(quantities), "quantities": list(quantities.values())},
+    ).all()
     return Outcome(reservation, sorted(changed, key=lambda row: row.id))
+
+
+_RESERVATION_FIELDS = ("order_id", "status", "currency", "expires_at", "release_reason")
+_ITEM_FIELDS = ("product_id", "sku", "name", "unit_price", "quantity")
 
 
 def release(session: Session, order_id, reason: str = BY_REQUEST) -> Outcome | None:
