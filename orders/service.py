@@ -47,6 +47,7 @@ from plumbing.validation import load
 
 order_schema = OrderSchema()
 history_schema = HistoryEntrySchema()
+create_order_schema = CreateOrderSchema()  # built once: it runs for every order
 EXPIRY_CHECK_SECONDS = 1
 EXPIRY_BATCH = 100  # orders cancelled per tick at most
 SYSTEM = "system"
@@ -73,7 +74,7 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations):
         actor = load_actor(actor)
         if not isinstance(idempotency_key, str) or not 1 <= len(idempotency_key) <= 200:
             raise Invalid("An idempotency key of 1 to 200 characters is required.", {"idempotency_key": ["Required."]})
-        data = load(CreateOrderSchema(), payload)
+        data = load(create_order_schema, payload)
         body_hash = ordering.request_hash(data)
         existing = self._replay(actor["id"], idempotency_key, body_hash)
         if existing is not None:

@@ -36,6 +36,7 @@ product_schema = ProductSchema()
 price_change_schema = PriceChangeSchema()
 reservation_schema = ReservationSchema()
 reserved_schema = ReservationSchema(exclude=("status",))
+reserve_schema = ReserveSchema()  # built once: it runs for every order
 
 SWEEP_BATCH_SIZE = 100
 
@@ -159,7 +160,7 @@ class ProductsService(Pingable):
         Errors: Invalid for a bad payload, unknown products (errors {"items": {"unknown": [ids]}})
         or items in more than one currency; Conflict when stock is short, detail and errors
         {"items": {"short": [{product_id, sku, requested, available}]}} naming every short item."""
-        request = load(ReserveSchema(), {"order_id": order_id, "items": items, "ttl_seconds": ttl_seconds})
+        request = load(reserve_schema, {"order_id": order_id, "items": items, "ttl_seconds": ttl_seconds})
         with self._rollback_on_error():
             outcome = reservations.reserve(self.db.session, **request)
         data = reserved_schema.dump(outcome.reservation)
