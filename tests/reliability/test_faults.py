@@ -103,7 +103,9 @@ def assert_no_hang(probes, load: Load, down: float, up: float) -> dict:
     return {"outage_probes": probes, "slowest_request_during_outage": slowest}
 
 
-def test_3_rabbitmq_restarted_during_load(system, admin, new_customer, config):
+def outage_during_load(system, admin, new_customer, stop, start, check_after=None) -> tuple[Load, float, dict]:
+    """Orders flowing, then `stop` a server for 3 s of probes and `start` it again; returns the
+    load, the recovery time and what the outage looked like. `check_after` runs once it is back."""
     customers = shoppers(new_customer)
     product = stocked_product(admin)
     load = Load(customers, product, max_seconds=90, max_orders=800)
@@ -111,44 +113,51 @@ def test_3_rabbitmq_restarted_during_load(system, admin, new_customer, config):
         load.wait_for_orders(15)
         down = time.monotonic()
         try:
-            run("rabbitmqctl", "-q", "stop_app")
+            stop()
             probes = outage_probes(system, customers[0], product, 3)
         finally:
-            run("rabbitmqctl", "-q", "start_app")
-            run("rabbitmqctl", "-q", "await_startup")
+            start()
         up = time.monotonic()
-        vhosts = subprocess.run(["rabbitmqctl", "-q", "list_vhosts", "name"], capture_output=True, text=True)
-        assert TEST_VHOST in vhosts.stdout.split(), "the vhost is gone after start_app"
         extra = assert_no_hang(probes, load, down, up)
-        print(f"RabbitMQ outage: {extra}")
-        died = dead_processes(system)
-        assert not died, f"processes died when the broker went away: {died}:\n" + "\n".join(
-            system.log_tail(name, 6) for name in died)
+        if check_after is not None:
+            check_after()
         recovery = recovered_after(load, up)
         load.wait_for_orders(len(load.accepted) + 15)
     extra["outage_seconds"] = round(up - down, 2)
+    return load, recovery, extra
+
+
+def test_3_rabbitmq_restarted_during_load(system, admin, new_customer, config):
+    def start():
+        run("rabbitmqctl", "-q", "start_app")
+        run("rabbitmqctl", "-q", "await_startup")
+
+    def nothing_lost_with_the_broker():
+        vhosts = subprocess.run(["rabbitmqctl", "-q", "list_vhosts", "name"], capture_output=True, text=True)
+        assert TEST_VHOST in vhosts.stdout.split(), "the vhost is gone after start_app"
+        died = dead_processes(system)
+        assert not died, f"processes died when the broker went away: {died}:\n" + "\n".join(
+            system.log_tail(name, 6) for name in died)
+
+    load, recovery, extra = outage_during_load(
+        system, admin, new_customer, lambda: run("rabbitmqctl", "-q", "stop_app"), start, nothing_lost_with_the_broker
+    )
     conclude("3 RabbitMQ restarted", "rabbitmqctl stop_app, 3 s of requests, start_app", load, admin, config,
              recovery, extra)
 
 
 def test_4_postgresql_restarted_during_load(system, admin, new_customer, config):
-    customers = shoppers(new_customer)
-    product = stocked_product(admin)
-    load = Load(customers, product, max_seconds=90, max_orders=800)
-    with load:
-        load.wait_for_orders(15)
-        down = time.monotonic()
-        try:
-            run("pg_ctlcluster", "--skip-systemctl-redirect", PG_VERSION, "main", "stop", "-m", "fast")
-            probes = outage_probes(system, customers[0], product, 3)
-        finally:
-            run("pg_ctlcluster", "--skip-systemctl-redirect", PG_VERSION, "main", "start")
-            wait_for(lambda: subprocess.run(["pg_isready", "-h", "127.0.0.1", "-q"]).returncode == 0, 30, "pg")
-        up = time.monotonic()
-        recovery = recovered_after(load, up)
-        load.wait_for_orders(len(load.accepted) + 15)
-    extra = assert_no_hang(probes, load, down, up)
-    extra["outage_seconds"] = round(up - down, 2)
+    def start():
+        run("pg_ctlcluster", "--skip-systemctl-redirect", PG_VERSION, "main", "start")
+        wait_for(lambda: subprocess.run(["pg_isready", "-h", "127.0.0.1", "-q"]).returncode == 0, 30, "pg")
+
+    load, recovery, extra = outage_during_load(
+        system,
+        admin,
+        new_customer,
+        lambda: run("pg_ctlcluster", "--skip-systemctl-redirect", PG_VERSION, "main", "stop", "-m", "fast"),
+        start,
+    )
     conclude("4 PostgreSQL restarted", f"pg_ctlcluster {PG_VERSION} main stop -m fast, 3 s of requests, start",
              load, admin, config, recovery, extra)
 
