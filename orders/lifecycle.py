@@ -30,6 +30,8 @@ ALLOWED = {
 
 # Orders that still hold stock or money in flight: a product in one of them can't be deleted.
 OPEN = (OrderStatus.PENDING_PAYMENT, OrderStatus.CONFIRMED, OrderStatus.SHIPPED)
+# Orders whose stock reservation stays (held, or committed once paid): not cancelled or refunded.
+RESERVING = (*OPEN, OrderStatus.DELIVERED)
 CANCELLABLE = (OrderStatus.PENDING_PAYMENT, OrderStatus.CONFIRMED)
 ADDRESS_CHANGEABLE = (OrderStatus.PENDING_PAYMENT, OrderStatus.CONFIRMED)
 

@@ -12,7 +12,7 @@ from sqlalchemy import Row, bindparam, exists, select, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
-from orders.lifecycle import OPEN, OrderStatus, check_move
+from orders.lifecycle import OPEN, RESERVING, OrderStatus, check_move
 from orders.models import Order, OrderHistory, OrderItem
 from plumbing.actors import is_admin
 from plumbing.errors import NotFound
@@ -164,6 +164,13 @@ def next_expired_order(session: Session, now: datetime) -> Order | None:
         .limit(1)
         .with_for_update(skip_locked=True)
     )
+
+
+def reservations_in_use(session: Session, order_ids: list[str]) -> list[str]:
+    """The orders among `order_ids` that are neither cancelled nor refunded."""
+    if not order_ids:
+        return []
+    return list(session.scalars(select(Order.id).where(Order.id.in_(order_ids), Order.status.in_(RESERVING))))
 
 
 def has_open_orders(session: Session, product_id: str) -> bool:

@@ -176,6 +176,14 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations):
         self.db.session.commit()
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def reservations_in_use(self, order_ids: list) -> list:
+        """Of these order ids, those whose stock reservation must stay: orders pending payment,
+        or paid and not cancelled (products' expiry sweep asks before releasing any)."""
+        if not isinstance(order_ids, list) or not all(isinstance(order_id, str) for order_id in order_ids):
+            raise Invalid("order_ids must be a list of strings.", {"order_ids": ["Not a list of strings."]})
+        return ordering.reservations_in_use(self.db.session, order_ids)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
     def has_open_orders(self, product_id: str) -> bool:
         """Whether the product is in an order not yet delivered or cancelled (products asks
         before deleting one)."""
@@ -183,18 +191,12 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations):
 
     @idempotent_handler(PAYMENTS, PAYMENT_SUCCEEDED)
     def handle_payment_succeeded(self, session, event):
-        """pending_payment → confirmed, selling the reserved stock. A payment for an order
-        cancelled meanwhile changes nothing here: payments refunds it on order_cancelled."""
+        """pending_payment → confirmed; products commits the reserved stock when order_confirmed
+        reaches it (its expiry sweep keeps the reservation of an order in use meanwhile). A
+        payment for an order cancelled meanwhile changes nothing here: payments refunds it on
+        order_cancelled."""
         order = ordering.lock_order(session, event["order_id"])
         if order is None or order.status != OrderStatus.PENDING_PAYMENT:
-            return
-        try:
-            self._call_products("commit_reservation", order.id)
-        except Conflict:
-            # The reservation ran out before the payment came: cancel, and the refund follows.
-            paid = session.get(Order, order.id)
-            paid.paid = True
-            self._cancel(session, paid, SYSTEM, "reservation expired before payment")
             return
         ordering.move_paid(session, order, OrderStatus.CONFIRMED, PAYMENTS, "payment succeeded")
         self.outbox.add(session, ORDER_CONFIRMED, **_event_fields(order))

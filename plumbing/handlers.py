@@ -18,7 +18,8 @@ The handler gets its own session and the parsed event (money as Decimal). In tha
 transaction, a row (event_id, handler) is inserted into `processed_events` first: a redelivered
 event finds it and changes nothing, and two instances racing on one event are serialised by the
 unique constraint. The decorator commits; the handler must not. If the service declares an
-`outbox`, events the handler added are relayed right after the commit.
+`outbox`, events the handler added are relayed right after the commit. A handler may return a
+function without arguments: it runs once the transaction has committed (a cache update).
 
 A handler that raises is retried (`attempts` in all, short backoff, each attempt a fresh
 transaction); then the message is stored in `dead_letters` and acked, for an operator to list,
@@ -202,12 +203,13 @@ def run_handler(service, spec: HandlerSpec, event: dict, dead_letter_id: str | N
     With `dead_letter_id`, that dead letter is deleted in the same transaction."""
     tables = service.handler_tables
     session: Session = service.db.get_session()
+    after_commit = None
     try:
         marked = session.execute(
             _MARK_PROCESSED, {"id": new_id(), "event_id": str(event["event_id"]), "handler": spec.name}
         ).first()
         if marked is not None:
-            spec.fn(service, session, event)
+            after_commit = spec.fn(service, session, event)
         if dead_letter_id is not None:
             dead = session.get(tables.dead_letters, dead_letter_id)
             if dead is not None:
@@ -218,6 +220,8 @@ def run_handler(service, spec: HandlerSpec, event: dict, dead_letter_id: str | N
         raise
     finally:
         session.close()
+    if after_commit is not None:
+        after_commit()
     return marked is not None
 
 

@@ -23,6 +23,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from plumbing.handlers import handler_tables
+
 SEARCH_CONFIG = "english"
 
 
@@ -143,3 +145,6 @@ class ReservationItem(Base):
         CheckConstraint("quantity > 0", name="ck_reservation_items_quantity_positive"),
         Index("ix_reservation_items_product", "product_id"),
     )
+
+
+HANDLER_TABLES = handler_tables(Base)  # processed_events, dead_letters: for order_confirmed

@@ -9,6 +9,9 @@ paid order cancelled and refunded).
       │                 │
       └──release──> released <──release──┘      (held ones are also released by the expiry sweep)
 
+Reserving is an RPC from orders; committing happens when order_confirmed arrives; releasing is an
+RPC from orders (a cancelled order) or the expiry sweep (an order that orders doesn't use).
+
 Locking, the same order everywhere so that no two transactions wait on each other in a cycle:
 first the reservation row, then its products, `SELECT ... FOR UPDATE` sorted by product id.
 Every change to a product row bumps its version (the cache relies on it); the caller stores the
@@ -21,7 +24,7 @@ paths use the ORM."""
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from plumbing.errors import Conflict, Invalid, NotFound
@@ -214,25 +217,35 @@ def release(session: Session, order_id, reason: str = BY_REQUEST) -> Outcome | N
     return Outcome(reservation, _release_locked(session, [reservation], reason))
 
 
-def release_expired(session: Session, grace_seconds: float, limit: int) -> tuple[list[Reservation], list[Product]]:
-    """Release up to `limit` held reservations that expired more than `grace_seconds` ago.
+def release_expired(
+    session: Session, grace_seconds: float, limit: int, in_use, after: tuple | None = None
+) -> tuple[list[Reservation], list[Reservation], list[Product]]:
+    """Release held reservations that expired more than `grace_seconds` ago, except those whose
+    order is still in use: `in_use(order_ids)` returns that subset (orders answers it). Looks at up
+    to `limit` of them, oldest first, after the (expires_at, order_id) `after`. Returns the ones
+    looked at, the ones released, and the products changed.
 
     Rows another transaction holds (another instance's sweep, a commit or release in progress)
     are skipped, so several instances can sweep at once."""
     cutoff = func.now() - timedelta(seconds=grace_seconds)
-    reservations = list(
+    query = select(Reservation).where(Reservation.status == HELD, Reservation.expires_at < cutoff)
+    if after is not None:
+        query = query.where(tuple_(Reservation.expires_at, Reservation.order_id) > tuple_(*after))
+    examined = list(
         session.scalars(
-            select(Reservation)
-            .where(Reservation.status == HELD, Reservation.expires_at < cutoff)
-            .order_by(Reservation.expires_at, Reservation.order_id)
+            query.order_by(Reservation.expires_at, Reservation.order_id)
             .limit(limit)
             .with_for_update(skip_locked=True)
             .execution_options(populate_existing=True)
         )
     )
-    if not reservations:
-        return [], []
-    return reservations, _release_locked(session, reservations, BY_EXPIRY)
+    if not examined:
+        return [], [], []
+    kept = in_use([reservation.order_id for reservation in examined])
+    released = [reservation for reservation in examined if reservation.order_id not in kept]
+    if not released:
+        return examined, [], []
+    return examined, released, _release_locked(session, released, BY_EXPIRY)
 
 
 def _release_locked(session: Session, reservations: list[Reservation], reason: str) -> list[Product]:

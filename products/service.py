@@ -8,8 +8,11 @@ from nameko.timer import Timer
 
 from plumbing.actors import require_admin
 from plumbing.db import Database
+from plumbing.dead_letters import DeadLetterOperations
 from plumbing.entrypoints import RpcProxy, rpc
-from plumbing.errors import EXPECTED_ERRORS, Conflict, Invalid, NotFound, ServiceError
+from plumbing.errors import EXPECTED_ERRORS, Conflict, Invalid, NotFound, ServiceError, Unavailable
+from plumbing.events import ORDER_CONFIRMED, ORDERS
+from plumbing.handlers import idempotent_handler
 from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging
 from plumbing.pagination import PageQuerySchema, PageRequest, paged
@@ -17,7 +20,7 @@ from plumbing.rpc import call_with_timeout
 from plumbing.validation import load
 from products import catalog, reservations
 from products.cache import DELETED, MISS, CachedProducts
-from products.models import Base, Product
+from products.models import HANDLER_TABLES, Base, Product
 from products.schemas import (
     PriceChangeSchema,
     ProductCreateSchema,
@@ -49,11 +52,12 @@ class ReservationSweepTimer(Timer):
         super().setup()
 
 
-class ProductsService(Pingable):
+class ProductsService(Pingable, DeadLetterOperations):
     name = "products"
 
     config = Config()
     db = Database(Base)
+    handler_tables = HANDLER_TABLES
     cache = CachedProducts()
     orders = RpcProxy("orders")
     request_logging = RequestIdLogging()
@@ -169,7 +173,8 @@ class ProductsService(Pingable):
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def commit_reservation(self, order_id: str) -> dict:
-        """The order was paid: held → committed, its units move from reserved to sold.
+        """The order was paid: held → committed, its units move from reserved to sold. What
+        handle_order_confirmed does, for an operator (the saga itself goes by the event).
 
         Returns the reservation as get_reservation does. Idempotent: committing a committed
         reservation changes nothing and returns it again. A held reservation past expires_at is
@@ -211,37 +216,67 @@ class ProductsService(Pingable):
             raise NotFound("No reservation for this order.")
         return reservation_schema.dump(reservation)
 
+    @idempotent_handler(ORDERS, ORDER_CONFIRMED)
+    def handle_order_confirmed(self, session, event: dict):
+        """order_confirmed: the order was paid, so its reservation is committed (held →
+        committed, its units move from reserved to sold). A reservation released meanwhile (the
+        order was cancelled right after it was confirmed) stays released. No reservation at all
+        is an error: retried, then a dead letter."""
+        try:
+            outcome = reservations.commit(session, event["order_id"])
+        except Conflict as exc:
+            log.info("order_confirmed for %s: %s; nothing to commit", event["order_id"], exc)
+            return None
+        dumped = _dump_all(outcome.products)
+        return lambda: self._cache_all(dumped)
+
     @ReservationSweepTimer.decorator(interval=5)
     def release_expired_reservations(self) -> int:
         """The safety net for reservations whose order was never created (orders crashed after
         reserving): held reservations that expired more than RESERVATION_RELEASE_GRACE_SECONDS
-        ago are released and their units go back into stock. orders itself cancels its expired
-        orders and calls release_reservation; the grace period leaves it that chance first.
-        Safe with several instances: rows another instance is releasing are skipped (SKIP
-        LOCKED). Returns how many were released."""
+        ago are released and their units go back into stock, unless orders still uses them (an
+        order pending or paid: a paid one's reservation is committed when its order_confirmed
+        arrives, however late). orders itself cancels its expired orders and calls
+        release_reservation. While orders can't answer, nothing is released. Safe with several
+        instances: rows another instance is releasing are skipped (SKIP LOCKED). Returns how many
+        were released."""
         grace = float(self.config.get("RESERVATION_RELEASE_GRACE_SECONDS", 30))
-        released = 0
+        released, after = 0, None
         while True:
-            with self._rollback_on_error():
-                batch, products = reservations.release_expired(self.db.session, grace, SWEEP_BATCH_SIZE)
+            try:
+                with self._rollback_on_error():
+                    examined, batch, products = reservations.release_expired(
+                        self.db.session, grace, SWEEP_BATCH_SIZE, self._reservations_in_use, after
+                    )
+            except Unavailable as exc:
+                log.warning("expired reservations kept: orders can't say which are in use (%s)", exc)
+                return released
             order_ids = [reservation.order_id for reservation in batch]
             self._commit_and_cache_all(products)
             released += len(order_ids)
             if order_ids:
                 log.info("released %d expired reservations: %s", len(order_ids), ", ".join(order_ids))
-            if len(order_ids) < SWEEP_BATCH_SIZE:
+            if len(examined) < SWEEP_BATCH_SIZE:
                 return released
+            after = (examined[-1].expires_at, examined[-1].order_id)
+
+    def _reservations_in_use(self, order_ids: list[str]) -> set[str]:
+        timeout = float(self.config["RPC_TIMEOUT"])
+        return set(call_with_timeout(self.orders, "reservations_in_use", order_ids, timeout=timeout))
 
     def _commit_and_cache_all(self, products: list[Product]) -> list[dict]:
         """Commit, then store each product's new version in the cache; returns them dumped.
 
         Dumped before the commit, which would expire them (a reload per product)."""
         self.db.session.flush()
-        dumped = [(product.id, product.version, product_schema.dump(product)) for product in products]
+        dumped = _dump_all(products)
         self.db.session.commit()
+        self._cache_all(dumped)
+        return [data for _, _, data in dumped]
+
+    def _cache_all(self, dumped: list[tuple]) -> None:
         for product_id, version, data in dumped:
             self.cache.store(product_id, version, data)
-        return [data for _, _, data in dumped]
 
     @contextmanager
     def _rollback_on_error(self):
@@ -253,3 +288,8 @@ class ProductsService(Pingable):
 
     def _commit_and_cache(self, product: Product) -> dict:
         return self._commit_and_cache_all([product])[0]
+
+
+def _dump_all(products: list) -> list[tuple]:
+    """(id, version, dumped) of each changed product, as the cache stores it."""
+    return [(product.id, product.version, product_schema.dump(product)) for product in products]

@@ -6,12 +6,13 @@ import pytest
 from kombu import Connection, Queue
 
 from notifications.service import NotificationsService
-from orders.service import SYSTEM
 from payments.service import PaymentsService
-from plumbing.events import ORDER_CANCELLED, ORDER_CONFIRMED, ORDERS, PAYMENT_SUCCEEDED
+from plumbing.errors import Invalid
+from plumbing.events import ORDER_CONFIRMED, ORDERS, PAYMENT_SUCCEEDED
 from plumbing.handlers import handler_spec
+from products.service import ProductsService
 from tests.integration.conftest import ADMIN
-from tests.integration.eventing import EventTap, call, deliver, event
+from tests.integration.eventing import EventTap, call, deliver, event, wait_until
 
 CUSTOMER = {"id": "user-7", "role": "customer"}
 ADDRESS = {"name": "Ada", "line1": "1 Main St", "city": "Paris", "postal_code": "75001", "country": "FR"}
@@ -19,11 +20,11 @@ ADDRESS = {"name": "Ada", "line1": "1 Main St", "city": "Paris", "postal_code": 
 
 @pytest.fixture(autouse=True)
 def leave_no_events_behind(config):
-    """The events orders publishes here wait in the durable queues of payments' and notifications'
+    """The events orders publishes here wait in the durable queues of the other services'
     handlers: purged, so that later tests' containers don't consume them."""
     yield
     with Connection(config["AMQP_URI"]) as connection:
-        for service in (PaymentsService, NotificationsService):
+        for service in (PaymentsService, NotificationsService, ProductsService):
             for name in dir(service):
                 spec = handler_spec(service, name)
                 if spec is not None and spec.source_service == ORDERS:
@@ -48,13 +49,12 @@ def paid(order: dict) -> dict:
                  amount=order["total"], currency=order["currency"])
 
 
-def test_a_payment_confirms_the_order_and_sells_its_stock(config, orders_container, products_container):
+def test_a_payment_confirms_the_order_and_products_sells_its_stock(config, orders_container, products_container):
     product, order = place(orders_container, products_container)
     tap = EventTap(config, "orders")
     try:
         deliver(config, orders_container, "handle_payment_succeeded", paid(order))
         assert call(orders_container, "get_order", order["id"], CUSTOMER)["status"] == "confirmed"
-        assert call(products_container, "get_reservation", order["id"])["status"] == "committed"
         history = call(orders_container, "get_order_history", order["id"], CUSTOMER)
         assert [(h["from_status"], h["to_status"]) for h in history] == [
             (None, "pending_payment"), ("pending_payment", "confirmed")]
@@ -63,24 +63,33 @@ def test_a_payment_confirms_the_order_and_sells_its_stock(config, orders_contain
         assert confirmed["order_id"] == order["id"]
     finally:
         tap.close()
+    # products commits the reservation when order_confirmed reaches it.
+    wait_until(lambda: call(products_container, "get_reservation", order["id"])["status"] == "committed")
     assert call(products_container, "get_product", product["id"])["stock"] == 3
 
 
-def test_a_payment_after_the_reservation_was_released_cancels_the_order_for_a_refund(
-    config, orders_container, products_container
-):
-    product, order = place(orders_container, products_container)
-    # What the expiry sweep does to a reservation whose order stayed unpaid past its grace period.
-    call(products_container, "release_reservation", order["id"])
-    tap = EventTap(config, "orders")
-    try:
-        deliver(config, orders_container, "handle_payment_succeeded", paid(order))
-        assert call(orders_container, "get_order", order["id"], CUSTOMER)["status"] == "cancelled"
-        last = call(orders_container, "get_order_history", order["id"], CUSTOMER)[-1]
-        assert (last["to_status"], last["actor"], last["reason"]) == (
-            "cancelled", SYSTEM, "reservation expired before payment")
-        [cancelled] = tap.wait_for(1, ORDER_CANCELLED)  # payments answers it with the refund
-        assert cancelled["order_id"] == order["id"]
-    finally:
-        tap.close()
-    assert call(products_container, "get_product", product["id"])["stock"] == 5
+def test_a_payment_confirms_the_order_while_products_is_down(config, container_factory, orders_container):
+    products = container_factory(ProductsService, config)
+    products.start()
+    product, order = place(orders_container, products)
+    products.stop()
+
+    deliver(config, orders_container, "handle_payment_succeeded", paid(order))
+    assert call(orders_container, "get_order", order["id"], CUSTOMER)["status"] == "confirmed"
+
+    products = container_factory(ProductsService, config)  # back: it finds order_confirmed waiting
+    products.start()
+    wait_until(lambda: call(products, "get_reservation", order["id"])["status"] == "committed")
+    assert call(products, "get_product", product["id"])["stock"] == 3
+
+
+def test_reservations_in_use_are_those_of_orders_not_cancelled(orders_container, products_container):
+    _, kept = place(orders_container, products_container)
+    _, cancelled = place(orders_container, products_container)
+    call(orders_container, "cancel_order", cancelled["id"], CUSTOMER)
+
+    in_use = call(orders_container, "reservations_in_use", [kept["id"], cancelled["id"], "never-placed"])
+    assert in_use == [kept["id"]]
+    assert call(orders_container, "reservations_in_use", []) == []
+    with pytest.raises(Invalid):
+        call(orders_container, "reservations_in_use", "not-a-list")

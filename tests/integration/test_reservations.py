@@ -10,9 +10,12 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import create_engine, text
 
 from plumbing.errors import Conflict, Invalid, NotFound
+from plumbing.events import ORDER_CONFIRMED
 from plumbing.migrations import database_urls
+from products.cache import ProductCache
 from products.service import ProductsService
 from tests.integration.conftest import ADMIN, call
+from tests.integration.eventing import deliver, event
 
 TTL = 900
 
@@ -271,6 +274,48 @@ def test_commit_moves_units_from_reserved_to_sold_once(products_container, produ
     assert call(products_container, "get_reservation", order_id)["status"] == "committed"
 
 
+def confirmed(order_id: str) -> dict:
+    return event(ORDER_CONFIRMED, order_id=order_id, user_id="user-1", total="59.97", currency="USD")
+
+
+def test_order_confirmed_commits_the_reservation_once(config, products_container, products_db, redis_client):
+    widget = create(products_container, "WID-1", stock=10)
+    order_id = new_order_id()
+    reserve(products_container, order_id, (widget, 3))
+    key = ProductCache.key(widget["id"])
+    version = int(redis_client.get(key).split("|", 1)[0])
+    payload = confirmed(order_id)
+
+    deliver(config, products_container, "handle_order_confirmed", payload)
+    assert call(products_container, "get_reservation", order_id)["status"] == "committed"
+    assert counters(products_db, widget) == (7, 0, 3)
+    # The cache got the product's new version after the commit.
+    assert int(redis_client.get(key).split("|", 1)[0]) == version + 1
+
+    deliver(config, products_container, "handle_order_confirmed", payload)  # delivered twice
+    deliver(config, products_container, "handle_order_confirmed", confirmed(order_id))  # confirmed twice
+    assert counters(products_db, widget) == (7, 0, 3)
+
+
+def test_order_confirmed_for_a_released_reservation_changes_nothing(config, products_container, products_db):
+    widget = create(products_container, "WID-1", stock=10)
+    order_id = new_order_id()
+    reserve(products_container, order_id, (widget, 3))
+    call(products_container, "release_reservation", order_id)  # cancelled right after it was paid
+
+    deliver(config, products_container, "handle_order_confirmed", confirmed(order_id))
+    assert call(products_container, "get_reservation", order_id)["status"] == "released"
+    assert counters(products_db, widget) == (10, 0, 0)
+    assert call(products_container, "list_dead_letters")["items"] == []
+
+
+def test_order_confirmed_without_a_reservation_becomes_a_dead_letter(config, products_container):
+    payload = confirmed(new_order_id())
+    deliver(config, products_container, "handle_order_confirmed", payload)
+    [dead] = call(products_container, "list_dead_letters")["items"]
+    assert (dead["handler"], dead["event_id"], dead["attempts"]) == ("handle_order_confirmed", payload["event_id"], 3)
+
+
 def test_release_returns_held_units_once(products_container, products_db):
     widget = create(products_container, "WID-1", stock=10)
     gadget = create(products_container, "GAD-1", stock=5)
@@ -339,7 +384,7 @@ def sweeping_container(container_factory, config):
     return container
 
 
-def test_sweep_releases_expired_held_reservations(sweeping_container, products_db):
+def test_sweep_releases_expired_held_reservations(sweeping_container, orders_container, products_db):
     widget = create(sweeping_container, "WID-1", stock=10)
     assert call(sweeping_container, "get_product", widget["id"])["stock"] == 10
     expiring, lasting, paid = new_order_id(), new_order_id(), new_order_id()
@@ -360,6 +405,55 @@ def test_sweep_releases_expired_held_reservations(sweeping_container, products_d
     with pytest.raises(Conflict):
         call(sweeping_container, "commit_reservation", expiring)
     assert call(sweeping_container, "release_expired_reservations") == 0
+
+
+def order_rows(config, **statuses: str) -> None:
+    """Orders as the orders database holds them: {order_id: status}, unexpired as orders sees them."""
+    engine = create_engine(database_urls(config)["orders"])
+    try:
+        with engine.begin() as conn:
+            for order_id, status in statuses.items():
+                conn.execute(
+                    text(
+                        "INSERT INTO orders (id, user_id, status, total, currency, shipping_address, paid,"
+                        " idempotency_key, request_hash, reservation_expires_at) VALUES (:id, 'user-1', :status,"
+                        " 1, 'USD', '{}', :paid, :id, 'h', now() + interval '1 hour')"
+                    ),
+                    {"id": order_id, "status": status, "paid": status != "pending_payment"},
+                )
+    finally:
+        engine.dispose()
+
+
+def test_sweep_keeps_the_reservations_orders_still_uses(sweeping_container, orders_container, products_db, config):
+    widget = create(sweeping_container, "WID-1", stock=10)
+    orphan, cancelled, pending, confirmed, delivered = (new_order_id() for _ in range(5))
+    for order_id in (orphan, cancelled, pending, confirmed, delivered):
+        reserve(sweeping_container, order_id, (widget, 1), ttl=1)
+    # A paid order's reservation stays held until its order_confirmed reaches products.
+    order_rows(config, **{cancelled: "cancelled", pending: "pending_payment", confirmed: "confirmed",
+                          delivered: "delivered"})
+    eventlet.sleep(1.2)
+
+    assert call(sweeping_container, "release_expired_reservations") == 2
+
+    statuses = {order_id: call(sweeping_container, "get_reservation", order_id)["status"]
+                for order_id in (orphan, cancelled, pending, confirmed, delivered)}
+    assert statuses == {orphan: "released", cancelled: "released", pending: "held", confirmed: "held",
+                        delivered: "held"}
+    assert counters(products_db, widget) == (7, 3, 0)
+    assert call(sweeping_container, "release_expired_reservations") == 0
+
+
+def test_sweep_releases_nothing_while_orders_cannot_answer(sweeping_container, products_db):
+    widget = create(sweeping_container, "WID-1", stock=10)
+    orphan = new_order_id()
+    reserve(sweeping_container, orphan, (widget, 2), ttl=1)
+    eventlet.sleep(1.2)
+
+    assert call(sweeping_container, "release_expired_reservations") == 0  # no orders service running
+    assert call(sweeping_container, "get_reservation", orphan)["status"] == "held"
+    assert counters(products_db, widget) == (8, 2, 0)
 
 
 def test_sweep_waits_for_the_grace_period(products_container, products_db, config):
