@@ -163,7 +163,11 @@ _PENDING = "oms.outbox.pending"
 @event.listens_for(Session, "after_commit")
 def _hand_over_committed(session: Session) -> None:
     for enqueue, rows in session.info.pop(_PENDING, {}).items():
-        enqueue(rows)
+        try:
+            enqueue(rows)
+        except Exception:
+            # The commit stands; the relay timer publishes these rows.
+            log.exception("outbox: handing %d committed event(s) to the sender failed", len(rows))
 
 
 @event.listens_for(Session, "after_transaction_end")
