@@ -25,7 +25,7 @@ from plumbing.actors import load_actor, require_admin
 from plumbing.db import Database
 from plumbing.dead_letters import DeadLetterOperations
 from plumbing.entrypoints import RpcProxy, rpc
-from plumbing.errors import EXPECTED_ERRORS, Conflict, Invalid
+from plumbing.errors import EXPECTED_ERRORS, Conflict, Invalid, NotFound
 from plumbing.events import (
     ORDER_CANCELLED,
     ORDER_CONFIRMED,
@@ -167,11 +167,15 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations):
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def delete_order(self, order_id: str, actor: dict) -> None:
-        """Delete a finished order (admin): delivered, refunded, or cancelled unpaid."""
+        """Delete a finished order (admin): delivered, refunded, or cancelled unpaid. Conflict
+        while products has not committed a delivered order's stock yet (its order_confirmed is
+        still on its way): gone from orders, the reservation would look orphaned to the sweep."""
         actor = require_admin(actor)
         order = ordering.get_visible_order(self.db.session, order_id, actor, lock=True)
         if not is_terminal(order.status, order.paid):
             raise Conflict(f"A {order.status} order is not finished and cannot be deleted.")
+        if order.status == OrderStatus.DELIVERED and self._reservation_status(order.id) == "held":
+            raise Conflict("This order's stock is not settled in products yet; try again shortly.")
         self.db.session.delete(order)
         self.db.session.commit()
 
@@ -264,6 +268,12 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations):
                 "This Idempotency-Key was used with another request body.", {"idempotency_key": ["Reused."]}
             )
         return order_schema.dump(self.db.session.get(Order, existing.id))
+
+    def _reservation_status(self, order_id: str) -> str | None:
+        try:
+            return self._call_products("get_reservation", order_id)["status"]
+        except NotFound:
+            return None
 
     def _call_products(self, method: str, *args):
         return call_with_timeout(self.products, method, *args, timeout=float(self.config["RPC_TIMEOUT"]))

@@ -4,12 +4,14 @@ import uuid
 
 import pytest
 from kombu import Connection, Queue
+from sqlalchemy import create_engine, text
 
 from notifications.service import NotificationsService
 from payments.service import PaymentsService
-from plumbing.errors import Invalid
+from plumbing.errors import Conflict, Invalid, NotFound
 from plumbing.events import ORDER_CONFIRMED, ORDERS, PAYMENT_SUCCEEDED
 from plumbing.handlers import handler_spec
+from plumbing.migrations import database_urls
 from products.service import ProductsService
 from tests.integration.conftest import ADMIN
 from tests.integration.eventing import EventTap, call, deliver, event, wait_until
@@ -93,3 +95,22 @@ def test_reservations_in_use_are_those_of_orders_not_cancelled(orders_container,
     assert call(orders_container, "reservations_in_use", []) == []
     with pytest.raises(Invalid):
         call(orders_container, "reservations_in_use", "not-a-list")
+
+
+def test_a_delivered_order_is_deleted_only_once_products_committed_its_stock(orders_container, products_container):
+    _, order = place(orders_container, products_container)
+    # Paid, shipped and delivered while its order_confirmed has not reached products yet.
+    engine = create_engine(database_urls(orders_container.config)["orders"])
+    try:
+        with engine.begin() as conn:
+            delivered = text("UPDATE orders SET status = 'delivered', paid = true WHERE id = :id")
+            conn.execute(delivered, {"id": order["id"]})
+    finally:
+        engine.dispose()
+
+    with pytest.raises(Conflict):
+        call(orders_container, "delete_order", order["id"], ADMIN)
+    call(products_container, "commit_reservation", order["id"])
+    call(orders_container, "delete_order", order["id"], ADMIN)
+    with pytest.raises(NotFound):
+        call(orders_container, "get_order", order["id"], ADMIN)
