@@ -120,7 +120,7 @@ def move(session: Session, order: Order, target: OrderStatus, actor: str, reason
 def move_paid(session: Session, order: Row, target: OrderStatus, actor: str, reason: str) -> None:
     """`move` for a row from `lock_order` that was paid: written at once, one round trip."""
     check_move(order.status, target)
-    session.execute(_MOVE_PAID, {**_history(order, order.status, target, actor, reason)})
+    session.execute(_MOVE_PAID, _history(order, order.status, target, actor, reason))
 
 
 def _history(order, from_status: str | None, to_status: str, actor: str, reason: str) -> dict:

@@ -216,10 +216,7 @@ class Relay:
         Each statement commits on its own (no transaction to begin and end): this runs for every
         commit that wrote an event. Rows not sent stay for `relay`."""
         with self._autocommit.connect() as conn:
-            sent = self._publish(conn, rows)
-            if sent:
-                conn.execute(self._mark_sent, {"ids": sent})
-        return len(sent)
+            return self._publish_and_mark(conn, rows)
 
     def relay(self, min_age: float = 0) -> int:
         """Publish every unsent row written at least `min_age` seconds ago and not locked by
@@ -234,13 +231,12 @@ class Relay:
     def _relay_batch(self, min_age: timedelta) -> tuple[int, bool]:
         with self.engine.begin() as conn:
             rows = [OutboxRow(*row) for row in conn.execute(self._unsent, {"min_age": min_age})]
-            sent = self._publish(conn, rows)
-            if sent:
-                conn.execute(self._mark_sent, {"ids": sent})
-            return len(sent), len(sent) == BATCH_SIZE
+            sent = self._publish_and_mark(conn, rows)
+            return sent, sent == BATCH_SIZE
 
-    def _publish(self, conn, rows: list[OutboxRow]) -> list[int]:
-        """Publish in order up to the first failure, which is recorded on its row; the ids sent."""
+    def _publish_and_mark(self, conn, rows: list[OutboxRow]) -> int:
+        """Publish in order up to the first failure, which is recorded on its row, and mark the
+        rows published sent; returns how many."""
         sent = []
         for row in rows:
             try:
@@ -253,7 +249,9 @@ class Relay:
                 conn.execute(self._mark_failed, {"id": row.id, "error": f"{type(exc).__name__}: {exc}"[:2000]})
                 break
             sent.append(row.id)
-        return sent
+        if sent:
+            conn.execute(self._mark_sent, {"ids": sent})
+        return len(sent)
 
 
 def _engine(container) -> Engine:

@@ -124,9 +124,7 @@ class ProductsService(Pingable, DeadLetterOperations):
         require_admin(actor)
         # The row lock keeps new reservations out until the product is gone.
         product = catalog.get_product(self.db.session, product_id, lock=True)
-        if product.reserved > 0 or call_with_timeout(
-            self.orders, "has_open_orders", product.id, timeout=float(self.config["RPC_TIMEOUT"])
-        ):
+        if product.reserved > 0 or self._call_orders("has_open_orders", product.id):
             raise Conflict("The product is in open orders and cannot be deleted.")
         tombstone_version = product.version + 1
         self.db.session.delete(product)
@@ -261,8 +259,10 @@ class ProductsService(Pingable, DeadLetterOperations):
             after = (examined[-1].expires_at, examined[-1].order_id)
 
     def _reservations_in_use(self, order_ids: list[str]) -> set[str]:
-        timeout = float(self.config["RPC_TIMEOUT"])
-        return set(call_with_timeout(self.orders, "reservations_in_use", order_ids, timeout=timeout))
+        return set(self._call_orders("reservations_in_use", order_ids))
+
+    def _call_orders(self, method: str, *args):
+        return call_with_timeout(self.orders, method, *args, timeout=float(self.config["RPC_TIMEOUT"]))
 
     def _commit_and_cache_all(self, products: list[Product]) -> list[dict]:
         """Commit, then store each product's new version in the cache; returns them dumped.
