@@ -3,7 +3,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 
-.PHONY: run test test-reliability lint infra bench check-invariants dead-letters replay-dead-letters discard-dead-letter
+.PHONY: run test test-reliability lint infra bench check-invariants dead-letters replay-dead-letters discard-dead-letter \
+	operator-token dev-cert
 
 $(INSTALLED): requirements.txt scripts/quiet_eventlet.pth
 	test -x $(BIN)/python || python3 -m venv $(VENV)
@@ -42,13 +43,25 @@ bench: $(INSTALLED) infra
 check-invariants: $(INSTALLED)
 	$(BIN)/python -m operations.invariants $(if $(GRACE),--grace $(GRACE)) $(if $(JSON),--json)
 
+# They act as an admin: EMAIL=<admin email> (password asked, or OMS_PASSWORD), or OMS_TOKEN=<token>.
+LOGIN = $(if $(EMAIL),--email $(EMAIL))
+
 dead-letters: $(INSTALLED)
-	$(BIN)/python -m operations.dead_letters list $(SERVICE)
+	$(BIN)/python -m operations.dead_letters $(LOGIN) list $(SERVICE)
 
 replay-dead-letters: $(INSTALLED)
 	@test -n "$(SERVICE)" || { echo "usage: make replay-dead-letters SERVICE=<service> [ID=<dead letter id>]" >&2; exit 2; }
-	$(BIN)/python -m operations.dead_letters replay $(SERVICE) $(ID)
+	$(BIN)/python -m operations.dead_letters $(LOGIN) replay $(SERVICE) $(ID)
 
 discard-dead-letter: $(INSTALLED)
 	@test -n "$(SERVICE)" -a -n "$(ID)" || { echo "usage: make discard-dead-letter SERVICE=<service> ID=<dead letter id>" >&2; exit 2; }
-	$(BIN)/python -m operations.dead_letters discard $(SERVICE) $(ID)
+	$(BIN)/python -m operations.dead_letters $(LOGIN) discard $(SERVICE) $(ID)
+
+# A short-lived admin token minted with the private key (no password): OMS_TOKEN=$$(make -s operator-token EMAIL=...)
+operator-token: $(INSTALLED)
+	@test -n "$(EMAIL)" || { echo "usage: make operator-token EMAIL=<admin email>" >&2; exit 2; }
+	@$(BIN)/python -m operations.operator_token $(EMAIL)
+
+# A self-signed certificate for the gateway in var/tls (GATEWAY_TLS_CERT / GATEWAY_TLS_KEY).
+dev-cert: $(INSTALLED)
+	$(BIN)/python -m scripts.dev_cert

@@ -7,15 +7,16 @@ import uuid
 from flask import Flask, g, request
 from flask_smorest import Api
 
-from gateway.api import auth, health, orders, products, users
-from gateway.auth import TokenVerifier
+from gateway.api import auth, clients, health, oauth, orders, products, users
 from gateway.context import GatewayContext
 from gateway.errors import ProblemSchema, http_exception_problem, problem, register_error_handlers
 from gateway.ratelimit import RateLimiter, parse_limit
 from gateway.rpc import RpcPool
 from plumbing.config import load_config
 from plumbing.logs import set_request_id
+from plumbing.production import GATEWAY, refuse_unsafe_production
 from plumbing.redis_store import connect
+from plumbing.tokens import TokenVerifier
 from products.cache import ProductCache, SearchCache
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -34,7 +35,9 @@ class ProblemApi(Api):
 def create_app(config: dict | None = None) -> Flask:
     config = config or load_config()
     logging.config.dictConfig(config["LOGGING"])
+    refuse_unsafe_production(config, GATEWAY)
     settings = config["GATEWAY"]
+    hsts = f"max-age={int(settings['HSTS_MAX_AGE_SECONDS'])}" if settings["TLS_CERT"] else None
 
     app = Flask(__name__)
     app.config.update(
@@ -62,7 +65,7 @@ def create_app(config: dict | None = None) -> Flask:
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
-    for blueprint in (health.blp, auth.blp, users.blp, products.blp, orders.blp):
+    for blueprint in (health.blp, auth.blp, oauth.blp, users.blp, clients.blp, products.blp, orders.blp):
         api.register_blueprint(blueprint)
     register_error_handlers(app)
 
@@ -83,6 +86,8 @@ def create_app(config: dict | None = None) -> Flask:
     @app.after_request
     def finish_request(response):
         response.headers[REQUEST_ID_HEADER] = g.get("request_id", "")
+        if hsts:  # served over TLS: browsers keep to https from now on
+            response.headers["Strict-Transport-Security"] = hsts
         set_request_id(None)
         return response
 

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 from flask import current_app, g
 
 if TYPE_CHECKING:
-    from gateway.auth import TokenVerifier
     from gateway.ratelimit import RateLimiter
     from gateway.rpc import RpcPool
+    from plumbing.tokens import TokenVerifier
     from products.cache import ProductCache, SearchCache
 
 
@@ -23,7 +23,11 @@ class GatewayContext:
     searches: SearchCache
 
     def call(self, service: str, method: str, *args, **kwargs):
-        return self.rpc.call(service, method, *args, request_id=g.get("request_id"), **kwargs)
+        """service.method(*args, **kwargs) with the request's id and, on a protected route, its
+        bearer token: the service checks the caller itself."""
+        return self.rpc.call(
+            service, method, *args, request_id=g.get("request_id"), auth_token=g.get("token"), **kwargs
+        )
 
 
 def oms() -> GatewayContext:

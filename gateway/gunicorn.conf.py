@@ -1,6 +1,9 @@
-"""gunicorn settings for the gateway; every value can be overridden by environment."""
+"""gunicorn settings for the gateway; every value can be overridden by environment, TLS by
+config.yaml's GATEWAY.TLS_CERT / TLS_KEY (GATEWAY_TLS_CERT, GATEWAY_TLS_KEY)."""
 
 import os
+
+from plumbing.config import load_config, project_path
 
 bind = f"127.0.0.1:{os.environ.get('GATEWAY_PORT', '8000')}"
 worker_class = "gthread"
@@ -9,3 +12,8 @@ threads = int(os.environ.get("GATEWAY_THREADS", "16"))
 graceful_timeout = 10
 accesslog = os.environ.get("GATEWAY_ACCESS_LOG") or None
 control_socket_disable = True
+
+_tls = load_config()["GATEWAY"]
+if _tls["TLS_CERT"] and _tls["TLS_KEY"]:
+    certfile = str(project_path(_tls["TLS_CERT"]))
+    keyfile = str(project_path(_tls["TLS_KEY"]))

@@ -16,6 +16,7 @@ from nameko.exceptions import RpcTimeout, UnknownService
 from nameko.rpc import ServiceProxy
 from nameko.standalone.rpc import ClusterProxy, ClusterRpcProxy
 
+from plumbing.callers import AUTH_TOKEN_KEY
 from plumbing.entrypoints import RPC_REQUEST_OPTIONS
 from plumbing.errors import Unavailable
 from plumbing.logs import REQUEST_ID_KEY
@@ -42,14 +43,27 @@ class RpcPool:
         self._idle: queue.LifoQueue = queue.LifoQueue()
         self._slots = threading.BoundedSemaphore(size)
 
-    def call(self, service: str, method: str, *args, request_id: str | None = None, timeout=None, **kwargs):
-        """Call service.method(*args, **kwargs); Unavailable (503) if it can't answer in time."""
+    def call(
+        self,
+        service: str,
+        method: str,
+        *args,
+        request_id: str | None = None,
+        auth_token: str | None = None,
+        timeout=None,
+        **kwargs,
+    ):
+        """Call service.method(*args, **kwargs) as the holder of `auth_token` (none: anonymous);
+        Unavailable (503) if it can't answer in time."""
         if not self._slots.acquire(timeout=self.timeout):
             raise Unavailable("The gateway is at capacity; try again shortly.")
         try:
             with self._borrowed() as standalone:
-                # None would be dropped from the headers with a warning on every call.
+                # nameko 2.14's ClusterRpcProxy sends its `_worker_ctx.data` as every call's context
+                # and has no public way to change it per call; a borrowed proxy serves one call at a
+                # time. None would be dropped from the headers with a warning on every call.
                 standalone._worker_ctx.data[REQUEST_ID_KEY] = request_id or ""
+                standalone._worker_ctx.data[AUTH_TOKEN_KEY] = auth_token or ""
                 proxy = standalone._proxy
                 if timeout is not None:
                     standalone._reply_listener.queue_consumer.timeout = timeout

@@ -4,11 +4,11 @@ from notifications import deliveries
 from notifications.channels import Channel
 from notifications.models import HANDLER_TABLES, Base
 from notifications.schemas import NotificationSchema
-from plumbing.actors import is_admin, load_actor
+from plumbing.access import SIGNED_IN
+from plumbing.callers import Caller, rpc
 from plumbing.db import Database
 from plumbing.dead_letters import DeadLetterOperations
-from plumbing.entrypoints import rpc
-from plumbing.errors import EXPECTED_ERRORS, NotFound
+from plumbing.errors import NotFound
 from plumbing.events import (
     ORDER_CANCELLED,
     ORDER_CONFIRMED,
@@ -32,6 +32,7 @@ notification_schema = NotificationSchema()
 class NotificationsService(Pingable, DeadLetterOperations):
     name = "notifications"
 
+    caller = Caller()
     db = Database(Base)
     handler_tables = HANDLER_TABLES
     channel = Channel()
@@ -68,14 +69,13 @@ class NotificationsService(Pingable, DeadLetterOperations):
         """payment_refunded: tell the owner how much was refunded."""
         deliveries.notify(session, self.channel, PAYMENT_REFUNDED, event)
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def list_notifications(self, user_id: str, actor: dict, page: int = 1, page_size: int = 20) -> dict:
+    @rpc(access=SIGNED_IN)
+    def list_notifications(self, user_id: str, page: int = 1, page_size: int = 20) -> dict:
         """A user's notifications, newest first: {items, page, page_size, total}; each item
         {id, user_id, event, channel, subject, body, created_at}. A customer sees only its own
         (NotFound for another user's); an admin sees anyone's."""
-        actor = load_actor(actor)
         page = PageRequest(**load(PageQuerySchema(), {"page": page, "page_size": page_size}))
-        if not isinstance(user_id, str) or (user_id != actor["id"] and not is_admin(actor)):
+        if not isinstance(user_id, str) or not self.caller.actor.acts_for(user_id):
             raise NotFound("No such user.")
         items, total = deliveries.list_notifications(self.db.session, user_id, page)
         return paged(notification_schema.dump(items, many=True), page, total)

@@ -8,7 +8,10 @@
 `list` shows every service's dead letters (id, when, event, handler, attempts, the last line of
 the error); `replay` runs the handler once more for one dead letter, or for all of a service's;
 `discard` deletes one. Exits 1 when a replay fails again, a dead letter is missing or a service
-does not answer."""
+does not answer.
+
+The services answer admins only: log in with `--email` (or make's EMAIL=; the password from
+OMS_PASSWORD or the terminal), or give a token in OMS_TOKEN (`make operator-token`)."""
 
 import argparse
 import importlib
@@ -16,10 +19,10 @@ import json
 import sys
 
 from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
-from nameko.standalone.rpc import ClusterRpcProxy
 
+from operations.session import proxy, token_for
 from plumbing.dead_letters import DeadLetterOperations
-from plumbing.errors import ServiceError
+from plumbing.errors import Forbidden, ServiceError, Unauthenticated
 from plumbing.migrations import database_urls
 
 PAGE_SIZE = 100
@@ -129,6 +132,7 @@ def main(argv: list[str] | None = None, config: dict | None = None, out=None) ->
     out = out or sys.stdout
     parser = argparse.ArgumentParser(prog="python -m operations.dead_letters", description=__doc__.split("\n")[0])
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per RPC (default %(default)s)")
+    parser.add_argument("--email", help="log in as this admin (else a token from env OMS_TOKEN)")
     commands = parser.add_subparsers(dest="command", required=True)
     listing = commands.add_parser("list", help="list dead letters, of every service or of the ones named")
     listing.add_argument("services", nargs="*", metavar="SERVICE")
@@ -145,7 +149,7 @@ def main(argv: list[str] | None = None, config: dict | None = None, out=None) ->
         from plumbing.config import load_config
 
         config = load_config()
-    with ClusterRpcProxy(config, timeout=args.timeout) as rpc:
+    with proxy(config, token_for(config, args.email), args.timeout) as rpc:
         try:
             if args.command == "list":
                 return _list(rpc, args.services or dead_letter_services(config), args.json, out)
@@ -155,6 +159,9 @@ def main(argv: list[str] | None = None, config: dict | None = None, out=None) ->
         except NO_ANSWER as exc:
             print(f"no answer from {getattr(args, 'service', 'a service')}: {type(exc).__name__}: {exc}",
                   file=sys.stderr)
+            return 1
+        except (Forbidden, Unauthenticated) as exc:
+            print(f"refused: {exc}", file=sys.stderr)
             return 1
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from orders.lifecycle import OPEN, RESERVING, OrderStatus, check_move
 from orders.models import Order, OrderHistory, OrderItem
-from plumbing.actors import is_admin
+from plumbing.access import ORDERS_READ_SCOPE, Actor
 from plumbing.errors import NotFound
 from plumbing.pagination import PageRequest, fetch_page
 
@@ -127,19 +127,22 @@ def _history(order, from_status: str | None, to_status: str, actor: str, reason:
     return {"order_id": order.id, "from_status": from_status, "to_status": to_status, "actor": actor, "reason": reason}
 
 
-def get_visible_order(session: Session, order_id, actor: dict, lock: bool = False) -> Order:
-    """The order if the actor owns it or is an admin; NotFound otherwise (never its data)."""
+def get_visible_order(
+    session: Session, order_id, actor: Actor, lock: bool = False, scope: str = ORDERS_READ_SCOPE
+) -> Order:
+    """The order if the actor owns it, is an admin or a client with `scope`; NotFound otherwise
+    (never its data)."""
     order = session.get(Order, order_id, with_for_update=lock) if isinstance(order_id, str) else None
-    if order is None or (order.user_id != actor["id"] and not is_admin(actor)):
+    if order is None or not actor.acts_for(order.user_id, scope):
         raise NotFound("No such order.")
     return order
 
 
-def list_orders(session: Session, actor: dict, query: dict, page: PageRequest) -> tuple[list[Order], int]:
-    """Newest first; a customer's own orders, or everyone's for an admin."""
+def list_orders(session: Session, actor: Actor, query: dict, page: PageRequest) -> tuple[list[Order], int]:
+    """Newest first; a customer's own orders, or everyone's for an admin or a client with orders:read."""
     conditions = []
-    if not is_admin(actor):
-        conditions.append(Order.user_id == actor["id"])
+    if not actor.sees_all(ORDERS_READ_SCOPE):
+        conditions.append(Order.user_id == actor.id)
     if "status" in query:
         conditions.append(Order.status == query["status"])
     if "created_from" in query:

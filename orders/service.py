@@ -21,11 +21,19 @@ from orders.schemas import (
     ReasonSchema,
     UpdateOrderSchema,
 )
-from plumbing.actors import load_actor, require_admin
+from plumbing.access import (
+    ADMIN_ONLY,
+    ORDER_RESERVATIONS,
+    ORDERS_CANCEL,
+    ORDERS_FULFIL,
+    ORDERS_FULFIL_SCOPE,
+    ORDERS_READ,
+    SIGNED_IN,
+)
+from plumbing.callers import Caller, rpc
 from plumbing.db import Database
 from plumbing.dead_letters import DeadLetterOperations
-from plumbing.entrypoints import RpcProxy, rpc
-from plumbing.errors import EXPECTED_ERRORS, Conflict, Invalid, NotFound
+from plumbing.errors import Conflict, Invalid, NotFound
 from plumbing.events import (
     ORDER_CANCELLED,
     ORDER_CONFIRMED,
@@ -42,7 +50,7 @@ from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging
 from plumbing.outbox import Outbox, OutboxRelay
 from plumbing.pagination import PageRequest, paged
-from plumbing.rpc import call_with_timeout
+from plumbing.rpc import RpcProxy
 from plumbing.validation import load
 
 order_schema = OrderSchema()
@@ -57,35 +65,37 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations):
     name = "orders"
 
     config = Config()
+    caller = Caller()
     db = Database(Base)
     outbox = Outbox(OutboxEvent)
     handler_tables = HANDLER_TABLES
     products = RpcProxy("products")
     request_logging = RequestIdLogging()
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS, sensitive_arguments=("payload.payment_token",))
-    def create_order(self, payload: dict, actor: dict, idempotency_key: str) -> dict:
-        """Place an order: {items: [{product_id, quantity}], shipping_address, payment_token}.
+    @rpc(access=SIGNED_IN, sensitive_arguments=("payload.payment_token",))
+    def create_order(self, payload: dict, idempotency_key: str) -> dict:
+        """Place an order for the calling user: {items: [{product_id, quantity}], shipping_address,
+        payment_token}.
 
         Stock for every item is reserved in products (all or none) and prices are taken from
         there; the order starts in pending_payment and `order_created` is published. The same
         idempotency key with the same body returns the same order; with another body, Invalid.
         Conflict (409) names the items short of stock; Invalid (422) an unknown product."""
-        actor = load_actor(actor)
+        actor = self.caller.actor
         if not isinstance(idempotency_key, str) or not 1 <= len(idempotency_key) <= 200:
             raise Invalid("An idempotency key of 1 to 200 characters is required.", {"idempotency_key": ["Required."]})
         data = load(create_order_schema, payload)
         body_hash = ordering.request_hash(data)
-        existing = self._replay(actor["id"], idempotency_key, body_hash)
+        existing = self._replay(actor.id, idempotency_key, body_hash)
         if existing is not None:
             return existing
 
         order_id = str(uuid.uuid4())
-        reservation = self._call_products("reserve_stock", order_id, data["items"], self._reservation_ttl)
+        reservation = self.products.call("reserve_stock", order_id, data["items"], self._reservation_ttl)
         session = self.db.session
         try:
             order, items = ordering.place_order(
-                session, order_id, actor["id"], idempotency_key, body_hash, reservation, data["shipping_address"]
+                session, order_id, actor.id, idempotency_key, body_hash, reservation, data["shipping_address"]
             )
             self.outbox.add(
                 session,
@@ -103,75 +113,75 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations):
         except IntegrityError:
             # Another request with the same key won the race: ours gives its stock back.
             session.rollback()
-            self._call_products("release_reservation", order_id)
-            existing = self._replay(actor["id"], idempotency_key, body_hash)
+            self.products.call("release_reservation", order_id)
+            existing = self._replay(actor.id, idempotency_key, body_hash)
             if existing is None:
                 raise
             return existing
         return placed
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def get_order(self, order_id: str, actor: dict) -> dict:
-        """The order, for its owner or an admin (NotFound for anyone else)."""
-        return order_schema.dump(ordering.get_visible_order(self.db.session, order_id, load_actor(actor)))
+    @rpc(access=ORDERS_READ)
+    def get_order(self, order_id: str) -> dict:
+        """The order, for its owner, an admin or a client with orders:read (NotFound for anyone
+        else)."""
+        return order_schema.dump(ordering.get_visible_order(self.db.session, order_id, self.caller.actor))
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def list_orders(self, actor: dict, query: dict | None = None) -> dict:
-        """Newest first: a customer's own orders, all orders for an admin.
-        query: {status, created_from, created_to (ISO 8601 with offset), page, page_size}."""
-        actor = load_actor(actor)
+    @rpc(access=ORDERS_READ)
+    def list_orders(self, query: dict | None = None) -> dict:
+        """Newest first: a customer's own orders, all orders for an admin or a client with
+        orders:read. query: {status, created_from, created_to (ISO 8601 with offset), page,
+        page_size}."""
         query = load(OrderQuerySchema(), query or {})
         page = PageRequest(query.pop("page"), query.pop("page_size"))
-        orders, total = ordering.list_orders(self.db.session, actor, query, page)
+        orders, total = ordering.list_orders(self.db.session, self.caller.actor, query, page)
         return paged(order_schema.dump(orders, many=True), page, total)
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def get_order_history(self, order_id: str, actor: dict) -> list:
+    @rpc(access=ORDERS_READ)
+    def get_order_history(self, order_id: str) -> list:
         """Every transition of the order, oldest first: {from_status, to_status, at, actor, reason}."""
-        order = ordering.get_visible_order(self.db.session, order_id, load_actor(actor))
+        order = ordering.get_visible_order(self.db.session, order_id, self.caller.actor)
         return history_schema.dump(ordering.order_history(self.db.session, order.id), many=True)
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def update_order(self, order_id: str, changes: dict, actor: dict) -> dict:
+    @rpc(access=SIGNED_IN)
+    def update_order(self, order_id: str, changes: dict) -> dict:
         """Change the shipping address (owner or admin) while the order is not yet shipped."""
-        actor = load_actor(actor)
         changes = load(UpdateOrderSchema(), changes)
-        order = ordering.get_visible_order(self.db.session, order_id, actor, lock=True)
+        order = ordering.get_visible_order(self.db.session, order_id, self.caller.actor, lock=True)
         if order.status not in ADDRESS_CHANGEABLE:
             raise Conflict(f"The address of a {order.status} order can no longer change.")
         order.shipping_address = changes["shipping_address"]
         return self._commit_and_dump(order)
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def cancel_order(self, order_id: str, actor: dict, payload: dict | None = None) -> dict:
-        """Cancel before shipping (owner or admin): the stock goes back, and a paid order is
-        refunded (payments answers order_cancelled with payment_refunded → refunded)."""
-        actor = load_actor(actor)
+    @rpc(access=ORDERS_CANCEL)
+    def cancel_order(self, order_id: str, payload: dict | None = None) -> dict:
+        """Cancel before shipping (owner, admin or a client with orders:fulfil): the stock goes
+        back, and a paid order is refunded (payments answers order_cancelled with
+        payment_refunded → refunded)."""
+        actor = self.caller.actor
         reason = load(ReasonSchema(), payload or {})["reason"] or "cancelled by request"
-        order = ordering.get_visible_order(self.db.session, order_id, actor, lock=True)
+        order = ordering.get_visible_order(self.db.session, order_id, actor, lock=True, scope=ORDERS_FULFIL_SCOPE)
         if order.status not in CANCELLABLE:
             raise Conflict(f"A {order.status} order cannot be cancelled.", {"status": [order.status]})
-        self._cancel(self.db.session, order, actor["id"], reason)
+        self._cancel(self.db.session, order, actor.id, reason)
         data = self._commit_and_dump(order)
         return data
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def ship_order(self, order_id: str, actor: dict) -> dict:
-        """confirmed → shipped (admin)."""
-        return self._advance(order_id, actor, OrderStatus.SHIPPED, ORDER_SHIPPED, "shipped")
+    @rpc(access=ORDERS_FULFIL)
+    def ship_order(self, order_id: str) -> dict:
+        """confirmed → shipped (admin, or a client with orders:fulfil)."""
+        return self._advance(order_id, OrderStatus.SHIPPED, ORDER_SHIPPED, "shipped")
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def deliver_order(self, order_id: str, actor: dict) -> dict:
-        """shipped → delivered (admin)."""
-        return self._advance(order_id, actor, OrderStatus.DELIVERED, ORDER_DELIVERED, "delivered")
+    @rpc(access=ORDERS_FULFIL)
+    def deliver_order(self, order_id: str) -> dict:
+        """shipped → delivered (admin, or a client with orders:fulfil)."""
+        return self._advance(order_id, OrderStatus.DELIVERED, ORDER_DELIVERED, "delivered")
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def delete_order(self, order_id: str, actor: dict) -> None:
+    @rpc(access=ADMIN_ONLY)
+    def delete_order(self, order_id: str) -> None:
         """Delete a finished order (admin): delivered, refunded, or cancelled unpaid. Conflict
         while products has not committed a delivered order's stock yet (its order_confirmed is
         still on its way): gone from orders, the reservation would look orphaned to the sweep."""
-        actor = require_admin(actor)
-        order = ordering.get_visible_order(self.db.session, order_id, actor, lock=True)
+        order = ordering.get_visible_order(self.db.session, order_id, self.caller.actor, lock=True)
         if not is_terminal(order.status, order.paid):
             raise Conflict(f"A {order.status} order is not finished and cannot be deleted.")
         if order.status == OrderStatus.DELIVERED and self._reservation_status(order.id) == "held":
@@ -179,18 +189,19 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations):
         self.db.session.delete(order)
         self.db.session.commit()
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc(access=ORDER_RESERVATIONS)
     def reservations_in_use(self, order_ids: list) -> list:
         """Of these order ids, those whose stock reservation must stay: orders pending payment,
-        or paid and not cancelled (products' expiry sweep asks before releasing any)."""
+        or paid and not cancelled (products' expiry sweep asks before releasing any; scope
+        orders:reservations)."""
         if not isinstance(order_ids, list) or not all(isinstance(order_id, str) for order_id in order_ids):
             raise Invalid("order_ids must be a list of strings.", {"order_ids": ["Not a list of strings."]})
         return ordering.reservations_in_use(self.db.session, order_ids)
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc(access=ORDER_RESERVATIONS)
     def has_open_orders(self, product_id: str) -> bool:
         """Whether the product is in an order not yet delivered or cancelled (products asks
-        before deleting one)."""
+        before deleting one; scope orders:reservations)."""
         return ordering.has_open_orders(self.db.session, product_id)
 
     @idempotent_handler(PAYMENTS, PAYMENT_SUCCEEDED)
@@ -240,12 +251,12 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations):
         and the caller's retry does it all again (release is idempotent)."""
         ordering.move(session, order, OrderStatus.CANCELLED, actor_id, reason)
         self.outbox.add(session, ORDER_CANCELLED, **_event_fields(order), reason=reason)
-        self._call_products("release_reservation", order.id)
+        self.products.call("release_reservation", order.id)
 
-    def _advance(self, order_id, actor, target: OrderStatus, event_type: str, reason: str) -> dict:
-        actor = require_admin(actor)
-        order = ordering.get_visible_order(self.db.session, order_id, actor, lock=True)
-        ordering.move(self.db.session, order, target, actor["id"], reason)
+    def _advance(self, order_id, target: OrderStatus, event_type: str, reason: str) -> dict:
+        actor = self.caller.actor
+        order = ordering.get_visible_order(self.db.session, order_id, actor, lock=True, scope=ORDERS_FULFIL_SCOPE)
+        ordering.move(self.db.session, order, target, actor.id, reason)
         self.outbox.add(self.db.session, event_type, **_event_fields(order))
         data = self._commit_and_dump(order)
         return data
@@ -271,12 +282,9 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations):
 
     def _reservation_status(self, order_id: str) -> str | None:
         try:
-            return self._call_products("get_reservation", order_id)["status"]
+            return self.products.call("get_reservation", order_id)["status"]
         except NotFound:
             return None
-
-    def _call_products(self, method: str, *args):
-        return call_with_timeout(self.products, method, *args, timeout=float(self.config["RPC_TIMEOUT"]))
 
     @property
     def _reservation_ttl(self) -> int:

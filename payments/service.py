@@ -4,11 +4,11 @@ from payments import charges
 from payments.models import HANDLER_TABLES, Base, OutboxEvent
 from payments.provider import Provider
 from payments.schemas import PaymentSchema
-from plumbing.actors import is_admin, load_actor
+from plumbing.access import ORDERS_READ, ORDERS_READ_SCOPE
+from plumbing.callers import Caller, rpc
 from plumbing.db import Database
 from plumbing.dead_letters import DeadLetterOperations
-from plumbing.entrypoints import rpc
-from plumbing.errors import EXPECTED_ERRORS, NotFound
+from plumbing.errors import NotFound
 from plumbing.events import ORDER_CANCELLED, ORDER_CREATED, ORDERS
 from plumbing.handlers import idempotent_handler
 from plumbing.health import Pingable
@@ -21,6 +21,7 @@ payment_schema = PaymentSchema()
 class PaymentsService(Pingable, OutboxRelay, DeadLetterOperations):
     name = "payments"
 
+    caller = Caller()
     db = Database(Base)
     outbox = Outbox(OutboxEvent)
     handler_tables = HANDLER_TABLES
@@ -41,13 +42,12 @@ class PaymentsService(Pingable, OutboxRelay, DeadLetterOperations):
         charge."""
         charges.cancel_order(session, self.provider, self.outbox, event)
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def get_payment(self, order_id: str, actor: dict) -> dict:
+    @rpc(access=ORDERS_READ)
+    def get_payment(self, order_id: str) -> dict:
         """The payment of an order: {id, order_id, status, amount, currency, created_at}, status
-        succeeded | failed | refunded. For its owner or an admin; NotFound otherwise, and while the
-        order has not been charged yet."""
-        actor = load_actor(actor)
+        succeeded | failed | refunded. For its owner, an admin or a client with orders:read;
+        NotFound otherwise, and while the order has not been charged yet."""
         payment = charges.get_payment(self.db.session, order_id) if isinstance(order_id, str) else None
-        if payment is None or (payment.user_id != actor["id"] and not is_admin(actor)):
+        if payment is None or not self.caller.actor.acts_for(payment.user_id, ORDERS_READ_SCOPE):
             raise NotFound("No payment for this order.")
         return payment_schema.dump(payment)

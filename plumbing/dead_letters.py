@@ -1,17 +1,18 @@
 """Operator RPCs over a service's dead letters (events its handlers gave up on).
 
 Mixed into every service that handles events (see `plumbing.handlers`); meant for operators in
-`nameko shell`, not exposed through the gateway:
+`nameko shell` (an admin's token, see operations/session.py), not exposed through the gateway:
 
-    n.rpc.payments.list_dead_letters()
-    n.rpc.payments.replay_dead_letter("<id>")
-    n.rpc.payments.discard_dead_letter("<id>")"""
+    rpc.payments.list_dead_letters()
+    rpc.payments.replay_dead_letter("<id>")
+    rpc.payments.discard_dead_letter("<id>")"""
 
 from marshmallow import Schema, fields
 from sqlalchemy import select
 
-from plumbing.entrypoints import rpc
-from plumbing.errors import EXPECTED_ERRORS, Conflict, NotFound
+from plumbing.access import ADMIN_ONLY
+from plumbing.callers import Caller, rpc
+from plumbing.errors import Conflict, NotFound
 from plumbing.events import parse_event
 from plumbing.handlers import handler_spec, run_handler
 from plumbing.pagination import PageQuerySchema, PageRequest, fetch_page, paged
@@ -35,9 +36,12 @@ dead_letter_schema = DeadLetterSchema()
 
 
 class DeadLetterOperations:
-    """Mixin for a service with `db` and `handler_tables` (see `plumbing.handlers`)."""
+    """Mixin for a service with `db` and `handler_tables` (see `plumbing.handlers`): the RPCs
+    list_dead_letters, replay_dead_letter and discard_dead_letter, for admins."""
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    caller = Caller()
+
+    @rpc(access=ADMIN_ONLY)
     def list_dead_letters(self, page: int = 1, page_size: int = 20) -> dict:
         """Dead letters, oldest first, one page at a time: {items, page, page_size, total}.
         Each item: {id, event_id, event_type, source_service, handler, payload, error, attempts,
@@ -47,7 +51,7 @@ class DeadLetterOperations:
         rows, total = fetch_page(self.db.session, select(model).order_by(model.created_at, model.id), page)
         return paged(dead_letter_schema.dump(rows, many=True), page, total)
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc(access=ADMIN_ONLY)
     def replay_dead_letter(self, dead_letter_id: str) -> dict:
         """Run the dead letter's handler once more on its payload. On success the dead letter is
         removed (in the handler's transaction) and {id, outcome: "processed"} returned, or
@@ -69,7 +73,7 @@ class DeadLetterOperations:
             raise Conflict(f"The handler failed again: {type(exc).__name__}: {exc}") from exc
         return {"id": dead_id, "outcome": "processed" if processed else "already_processed"}
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc(access=ADMIN_ONLY)
     def discard_dead_letter(self, dead_letter_id: str) -> None:
         """Delete a dead letter without handling it; NotFound if there is none."""
         self.db.session.delete(self._dead_letter(dead_letter_id))

@@ -1,5 +1,6 @@
-"""`rpc` and `event_handler` entrypoints and an `RpcProxy` that survive a broker outage, and
-cheap RPC messages.
+"""The Rpc and event-handler entrypoints and the reply listener of our RPC proxies (plumbing.rpc)
+that survive a broker outage, and cheap RPC messages. Services use them through
+`plumbing.callers.rpc` and `plumbing.handlers.idempotent_handler`.
 
 nameko 2.14 kills the whole container when a worker's reply can't be published or a message
 (a request, an event, a reply to one of our calls) can't be acked because the broker went away
@@ -45,7 +46,7 @@ def _lost(what: str, message, error: Exception) -> None:
     )
 
 
-# Publishing options of an RPC request (RpcProxy below; the gateway's proxies).
+# Publishing options of an RPC request (plumbing.rpc.RpcProxy; the gateway's proxies).
 RPC_REQUEST_OPTIONS = {"delivery_mode": NON_PERSISTENT}
 
 
@@ -94,15 +95,6 @@ class ReplyListener(nameko.rpc.ReplyListener):
             client_event.send(body)
 
 
-class RpcProxy(nameko.rpc.RpcProxy):
-    """nameko's, with transient requests (RPC_REQUEST_OPTIONS) unless told otherwise."""
-
-    rpc_reply_listener = ReplyListener()
-
-    def __init__(self, target_service, **options):
-        super().__init__(target_service, **{**RPC_REQUEST_OPTIONS, **options})
-
-
 class EventHandler(nameko.events.EventHandler):
     def handle_result(self, message, worker_ctx, result=None, exc_info=None):
         try:
@@ -112,5 +104,4 @@ class EventHandler(nameko.events.EventHandler):
             return result, exc_info
 
 
-rpc = Rpc.decorator
 event_handler = EventHandler.decorator

@@ -44,7 +44,9 @@ class Forbidden(ServiceError):
 
 
 @deserialize_to_instance
-class Unauthorized(ServiceError):
+class Unauthenticated(ServiceError):
+    """No credentials, or credentials that don't verify: expired, forged, revoked, for another audience."""
+
     status = 401
     title = "Unauthorized"
 
@@ -59,4 +61,4 @@ class Unavailable(ServiceError):
 # for psycopg2's): seen in a RemoteError, they mean "try again shortly", not a bug.
 STORE_OUTAGE_ERRORS = ("OperationalError", "InterfaceError", "DisconnectionError")
 
-EXPECTED_ERRORS = (NotFound, Conflict, Invalid, Forbidden, Unauthorized, Unavailable)
+EXPECTED_ERRORS = (NotFound, Conflict, Invalid, Forbidden, Unauthenticated, Unavailable)

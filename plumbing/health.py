@@ -1,10 +1,13 @@
 """A `ping` RPC every service inherits, so readiness checks can ask each one."""
 
-from plumbing.entrypoints import rpc
+from plumbing.access import PUBLIC
+from plumbing.callers import Caller, rpc
 
 
 class Pingable:
-    @rpc
+    caller = Caller()
+
+    @rpc(access=PUBLIC)
     def ping(self) -> str:
         """Answers "pong" when the service is up and consuming."""
         return "pong"

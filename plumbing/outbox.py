@@ -184,7 +184,9 @@ class Relay:
         self.engine = engine
         self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self.model = model
-        self.exchange = get_event_exchange(service_name, config)
+        # Its own exchange, which it declares whatever DECLARE_EVENT_EXCHANGES says (that setting
+        # keeps consumers from declaring other services' exchanges).
+        self.exchange = get_event_exchange(service_name, {**config, "DECLARE_EVENT_EXCHANGES": True})
         serializer, _ = setup_serialization(config)
         self.publisher = Publisher(
             config[AMQP_URI_CONFIG_KEY],

@@ -1,14 +1,38 @@
-"""Service-to-service RPC with a deadline.
+"""Service-to-service RPC: a deadline on every call, and the caller's own client token.
+
+    class OrdersService:
+        products = RpcProxy("products")
+        ...
+        self.products.call("reserve_stock", order_id, items, ttl)
+
+A call carries this service's OAuth2 client-credentials token (config SERVICE_CLIENTS, scopes in
+plumbing.access), never the token of the request being served: the callee checks what this
+service may do, not what its caller may. The token comes from `users.issue_client_token`, once
+per container and again shortly before it expires. A service without a client calls without one
+(public methods only).
 
 nameko 2.14's in-service RpcProxy waits forever for a reply; a stopped peer would hang the
-worker. `call_with_timeout` waits at most RPC_TIMEOUT seconds and then raises Unavailable, as it
-does when the peer lost its database: the caller's own caller then sees a 503, not a RemoteError
-nested in a RemoteError."""
+worker. A call waits at most RPC_TIMEOUT seconds and then raises Unavailable, as it does when
+the peer lost its database: the caller's own caller then sees a 503, not a RemoteError nested
+in a RemoteError."""
+
+import logging
+import time
 
 import eventlet
+import nameko.rpc
+from eventlet.semaphore import Semaphore
 from nameko.exceptions import RemoteError, UnknownService
+from nameko.extensions import SharedExtension
 
-from plumbing.errors import STORE_OUTAGE_ERRORS, Unavailable
+from plumbing.callers import AUTH_TOKEN_KEY
+from plumbing.entrypoints import RPC_REQUEST_OPTIONS, ReplyListener
+from plumbing.errors import STORE_OUTAGE_ERRORS, Unauthenticated, Unavailable
+
+log = logging.getLogger(__name__)
+
+TOKEN_SERVICE = "users"
+REFRESH_BEFORE_EXPIRY = 0.2  # fetch a new token once 80 % of the old one's life has passed
 
 
 def call_with_timeout(proxy, method: str, *args, timeout: float, **kwargs):
@@ -18,7 +42,7 @@ def call_with_timeout(proxy, method: str, *args, timeout: float, **kwargs):
     except eventlet.Timeout as exc:
         if exc is not timer:
             raise
-        raise Unavailable(f"{proxy.service_name}.{method} did not answer within {timeout} s.") from None
+        raise Unavailable(f"{proxy.service_name}.{method} did not answer within {timeout:g} s.") from None
     except UnknownService as exc:
         raise Unavailable(f"{proxy.service_name} is not running.") from exc
     except RemoteError as exc:
@@ -27,3 +51,101 @@ def call_with_timeout(proxy, method: str, *args, timeout: float, **kwargs):
         raise
     finally:
         timer.cancel()
+
+
+class _CallContext:
+    """A worker's context as an outgoing call sees it: the same request id and call stack, and
+    `token` in place of the token the worker was called with."""
+
+    def __init__(self, worker_ctx, token: str):
+        self.container = worker_ctx.container
+        self.context_data = {**worker_ctx.context_data, AUTH_TOKEN_KEY: token}
+
+
+class ClientCredentials(SharedExtension):
+    """This container's client token, fetched when first needed and renewed before it expires."""
+
+    rpc_reply_listener = ReplyListener()
+
+    def setup(self):
+        client = self.container.config.get("SERVICE_CLIENTS", {}).get(self.container.service_name)
+        self.client = client
+        self._token, self._renew_at, self._expires_at = "", 0.0, 0.0
+        self._fetching = Semaphore()
+
+    def token(self, worker_ctx) -> str:
+        if self.client is None:
+            return ""
+        with self._fetching:  # one fetch at a time; the others then use its token
+            if time.monotonic() >= self._renew_at:
+                try:
+                    self._fetch(worker_ctx)
+                except Unavailable as exc:
+                    if time.monotonic() >= self._expires_at:
+                        raise
+                    log.warning("renewing the client token failed, the current one still works: %s", exc)
+        return self._token
+
+    def forget(self, token: str) -> None:
+        """`token` was refused (revoked, or the key changed): the next call fetches a new one."""
+        if token == self._token:
+            self._renew_at = self._expires_at = 0.0
+
+    def _fetch(self, worker_ctx) -> None:
+        users = nameko.rpc.ServiceProxy(
+            _CallContext(worker_ctx, ""), TOKEN_SERVICE, self.rpc_reply_listener, **RPC_REQUEST_OPTIONS
+        )
+        issued = call_with_timeout(
+            users,
+            "issue_client_token",
+            self.client["CLIENT_ID"],
+            self.client["SECRET"],
+            timeout=float(self.container.config["RPC_TIMEOUT"]),
+        )
+        now = time.monotonic()
+        self._token = issued["access_token"]
+        self._renew_at = now + issued["expires_in"] * (1 - REFRESH_BEFORE_EXPIRY)
+        self._expires_at = now + issued["expires_in"]
+
+
+class Peer:
+    """What a worker gets for an RpcProxy: `call(method, *args)`."""
+
+    def __init__(self, provider: "RpcProxy", worker_ctx):
+        self._provider = provider
+        self._worker_ctx = worker_ctx
+
+    def call(self, method: str, *args, **kwargs):
+        """`method`(*args, **kwargs) of the peer, as this service; one more try with a new token
+        when the peer refuses the cached one."""
+        credentials = self._provider.credentials
+        token = credentials.token(self._worker_ctx)
+        try:
+            return self._call(token, method, *args, **kwargs)
+        except Unauthenticated:
+            if not token:
+                raise
+            credentials.forget(token)
+            return self._call(credentials.token(self._worker_ctx), method, *args, **kwargs)
+
+    def _call(self, token: str, method: str, *args, **kwargs):
+        provider = self._provider
+        context = _CallContext(self._worker_ctx, token)
+        proxy = nameko.rpc.ServiceProxy(
+            context, provider.target_service, provider.rpc_reply_listener, **provider.options
+        )
+        timeout = float(self._worker_ctx.container.config["RPC_TIMEOUT"])
+        return call_with_timeout(proxy, method, *args, timeout=timeout, **kwargs)
+
+
+class RpcProxy(nameko.rpc.RpcProxy):
+    """A peer service (see the module docstring), with transient requests (RPC_REQUEST_OPTIONS)."""
+
+    rpc_reply_listener = ReplyListener()
+    credentials = ClientCredentials()
+
+    def __init__(self, target_service: str, **options):
+        super().__init__(target_service, **{**RPC_REQUEST_OPTIONS, **options})
+
+    def get_dependency(self, worker_ctx) -> Peer:
+        return Peer(self, worker_ctx)

@@ -6,17 +6,17 @@ from contextlib import contextmanager
 from nameko.dependency_providers import Config
 from nameko.timer import Timer
 
-from plumbing.actors import require_admin
+from plumbing.access import ADMIN_ONLY, CATALOG_WRITE, PUBLIC, STOCK_READ, STOCK_RELEASE, STOCK_RESERVE, STOCK_WRITE
+from plumbing.callers import Caller, rpc
 from plumbing.db import Database
 from plumbing.dead_letters import DeadLetterOperations
-from plumbing.entrypoints import RpcProxy, rpc
-from plumbing.errors import EXPECTED_ERRORS, Conflict, Invalid, NotFound, ServiceError, Unavailable
+from plumbing.errors import Conflict, Invalid, NotFound, ServiceError, Unavailable
 from plumbing.events import ORDER_CONFIRMED, ORDERS
 from plumbing.handlers import idempotent_handler
 from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging
 from plumbing.pagination import PageQuerySchema, PageRequest, paged
-from plumbing.rpc import call_with_timeout
+from plumbing.rpc import RpcProxy
 from plumbing.validation import load
 from products import catalog, reservations
 from products.cache import DELETED, MISS, CachedProducts
@@ -56,20 +56,20 @@ class ProductsService(Pingable, DeadLetterOperations):
     name = "products"
 
     config = Config()
+    caller = Caller()
     db = Database(Base)
     handler_tables = HANDLER_TABLES
     cache = CachedProducts()
     orders = RpcProxy("orders")
     request_logging = RequestIdLogging()
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def create_product(self, payload: dict, actor: dict) -> dict:
-        """Create a product (admin); its first price opens its price history."""
-        require_admin(actor)
+    @rpc(access=CATALOG_WRITE)
+    def create_product(self, payload: dict) -> dict:
+        """Create a product (admin, or scope catalog:write); its first price opens its price history."""
         product = catalog.create_product(self.db.session, load(ProductCreateSchema(), payload))
         return self._commit_and_cache(product)
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc(access=PUBLIC)
     def get_product(self, product_id: str) -> dict:
         """One product, from the cache when it holds the current version."""
         cached = self.cache.get(product_id) if isinstance(product_id, str) else MISS
@@ -82,7 +82,7 @@ class ProductsService(Pingable, DeadLetterOperations):
         self.cache.store(product.id, product.version, data)
         return data
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc(access=PUBLIC)
     def list_products(self, query: dict | None = None) -> dict:
         """A page of products: {q, min_price, max_price, in_stock, currency, page, page_size}."""
         query = load(ProductQuerySchema(), query or {})
@@ -90,48 +90,47 @@ class ProductsService(Pingable, DeadLetterOperations):
         products, total = catalog.search_products(self.db.session, query, page)
         return paged(product_schema.dump(products, many=True), page, total)
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def update_product(self, product_id: str, changes: dict, actor: dict) -> dict:
-        """Change sku, name, description, price or currency (admin). A price or currency
-        change is added to the price history; the cache holds the new version on return."""
-        require_admin(actor)
+    @rpc(access=CATALOG_WRITE)
+    def update_product(self, product_id: str, changes: dict) -> dict:
+        """Change sku, name, description, price or currency (admin, or scope catalog:write). A
+        price or currency change is added to the price history; the cache holds the new version
+        on return."""
         changes = load(ProductUpdateSchema(), changes)
         if not changes:
             raise Invalid("Nothing to change.")
         product = catalog.get_product(self.db.session, product_id, lock=True)
         return self._commit_and_cache(catalog.update_product(self.db.session, product, changes))
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def set_stock(self, product_id: str, payload: dict, actor: dict) -> dict:
-        """Set the units available for sale to {stock} (admin)."""
-        require_admin(actor)
+    @rpc(access=STOCK_WRITE)
+    def set_stock(self, product_id: str, payload: dict) -> dict:
+        """Set the units available for sale to {stock} (admin, or scope stock:write)."""
         stock = load(StockSchema(), payload)["stock"]
         product = catalog.get_product(self.db.session, product_id, lock=True)
         return self._commit_and_cache(catalog.set_stock(self.db.session, product, stock))
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def adjust_stock(self, product_id: str, payload: dict, actor: dict) -> dict:
-        """Add {delta} units (negative to remove); Invalid if stock would go below zero."""
-        require_admin(actor)
+    @rpc(access=STOCK_WRITE)
+    def adjust_stock(self, product_id: str, payload: dict) -> dict:
+        """Add {delta} units (negative to remove; admin, or scope stock:write); Invalid if stock
+        would go below zero."""
         delta = load(StockAdjustmentSchema(), payload)["delta"]
         product = catalog.get_product(self.db.session, product_id, lock=True)
         return self._commit_and_cache(catalog.adjust_stock(self.db.session, product, delta))
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def delete_product(self, product_id: str, actor: dict) -> None:
-        """Delete a product and its price history (admin). Conflict while units of it are
-        reserved or it is in an order not yet delivered or cancelled (orders is asked)."""
-        require_admin(actor)
+    @rpc(access=CATALOG_WRITE)
+    def delete_product(self, product_id: str) -> None:
+        """Delete a product and its price history (admin, or scope catalog:write). Conflict while
+        units of it are reserved or it is in an order not yet delivered or cancelled (orders is
+        asked)."""
         # The row lock keeps new reservations out until the product is gone.
         product = catalog.get_product(self.db.session, product_id, lock=True)
-        if product.reserved > 0 or self._call_orders("has_open_orders", product.id):
+        if product.reserved > 0 or self.orders.call("has_open_orders", product.id):
             raise Conflict("The product is in open orders and cannot be deleted.")
         tombstone_version = product.version + 1
         self.db.session.delete(product)
         self.db.session.commit()
         self.cache.store(product_id, tombstone_version, None)
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc(access=PUBLIC)
     def get_price_history(self, product_id: str, page: int = 1, page_size: int = 20) -> dict:
         """The product's prices, newest first, each with the time it took effect."""
         page = PageRequest(**load(PageQuerySchema(), {"page": page, "page_size": page_size}))
@@ -141,9 +140,9 @@ class ProductsService(Pingable, DeadLetterOperations):
 
     # --- stock reservations (the order saga) -----------------------------------------------------
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc(access=STOCK_RESERVE)
     def reserve_stock(self, order_id: str, items: list, ttl_seconds: int) -> dict:
-        """Hold stock for an order: every item or none, in one transaction.
+        """Hold stock for an order (scope stock:reserve): every item or none, in one transaction.
 
         `items` is [{product_id, quantity}]: 1 to 50 items, quantity an integer 1..1000. Items
         naming the same product twice are merged (quantities added, first position kept; the sum
@@ -169,7 +168,7 @@ class ProductsService(Pingable, DeadLetterOperations):
         self._commit_and_cache_all(outcome.products)
         return data
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc(access=ADMIN_ONLY)
     def commit_reservation(self, order_id: str) -> dict:
         """The order was paid: held → committed, its units move from reserved to sold. What
         handle_order_confirmed does, for an operator (the saga itself goes by the event).
@@ -184,9 +183,10 @@ class ProductsService(Pingable, DeadLetterOperations):
         self._commit_and_cache_all(outcome.products)
         return data
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc(access=STOCK_RELEASE)
     def release_reservation(self, order_id: str) -> dict:
-        """Compensation (the order was cancelled or failed): the units go back into stock.
+        """Compensation (the order was cancelled or failed; scope stock:release, or an admin):
+        the units go back into stock.
 
         held → released: from reserved; committed → released: from sold (a paid order cancelled
         and refunded). Returns the reservation as get_reservation does. Idempotent: releasing a
@@ -204,11 +204,11 @@ class ProductsService(Pingable, DeadLetterOperations):
         self._commit_and_cache_all(outcome.products)
         return data
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc(access=STOCK_READ)
     def get_reservation(self, order_id: str) -> dict:
-        """An order's reservation: {order_id, status (held | committed | released), expires_at
-        (ISO 8601, UTC), currency, items: [{product_id, sku, name, unit_price, quantity}]}.
-        NotFound if the order has none."""
+        """An order's reservation (scope stock:reserve, or an admin): {order_id, status (held |
+        committed | released), expires_at (ISO 8601, UTC), currency, items: [{product_id, sku,
+        name, unit_price, quantity}]}. NotFound if the order has none."""
         reservation = reservations.get_reservation(self.db.session, order_id)
         if reservation is None:
             raise NotFound("No reservation for this order.")
@@ -259,10 +259,7 @@ class ProductsService(Pingable, DeadLetterOperations):
             after = (examined[-1].expires_at, examined[-1].order_id)
 
     def _reservations_in_use(self, order_ids: list[str]) -> set[str]:
-        return set(self._call_orders("reservations_in_use", order_ids))
-
-    def _call_orders(self, method: str, *args):
-        return call_with_timeout(self.orders, method, *args, timeout=float(self.config["RPC_TIMEOUT"]))
+        return set(self.orders.call("reservations_in_use", order_ids))
 
     def _commit_and_cache_all(self, products: list[Product]) -> list[dict]:
         """Commit, then store each product's new version in the cache; returns them dumped.

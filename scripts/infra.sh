@@ -25,3 +25,9 @@ if ! rabbitmqctl -q status >/dev/null 2>&1; then
 elif ! rabbitmqctl -q list_vhosts >/dev/null 2>&1; then
   rabbitmqctl -q start_app   # the node runs but its app was stopped
 fi
+
+# The broker's users and permissions are set through the management API (plumbing/broker.py).
+if ! curl -sf -o /dev/null http://127.0.0.1:15672/; then
+  rabbitmq-plugins -q enable rabbitmq_management >/dev/null
+  for _ in $(seq 30); do curl -sf -o /dev/null http://127.0.0.1:15672/ && break; sleep 1; done
+fi

@@ -7,6 +7,8 @@ import sys
 
 from plumbing.config import load_config
 from plumbing.migrations import upgrade_all
+from plumbing.production import SETUP, refuse_unsafe_production
+from scripts.provision import provision_all
 from scripts.seed import seed
 from scripts.system import System
 from users.tokens import generate_key_pair
@@ -14,10 +16,12 @@ from users.tokens import generate_key_pair
 
 def main() -> int:
     config = load_config()
-    generate_key_pair(config["AUTH"]["PRIVATE_KEY_PATH"], config["AUTH"]["PUBLIC_KEY_PATH"])
+    refuse_unsafe_production(config, SETUP)
+    generate_key_pair(config["AUTH"])
     upgrade_all(config)
+    provision_all(config)
     seed(config)
-    system = System(port=int(os.environ.get("GATEWAY_PORT", "8000")))
+    system = System(port=int(os.environ.get("GATEWAY_PORT", "8000")), config=config)
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started in the background
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGCHLD, lambda *_: None)  # wakes the pause below when a child dies

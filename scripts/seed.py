@@ -1,21 +1,17 @@
-"""A small demo catalog and the admin account (OMS_ADMIN_EMAIL / OMS_ADMIN_PASSWORD).
+"""A small demo catalog and the admin account (config ADMIN: OMS_ADMIN_EMAIL / OMS_ADMIN_PASSWORD).
 
 Idempotent: what exists already is left alone."""
 
-import os
 from decimal import Decimal
 
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from plumbing.actors import ADMIN
+from plumbing.access import ADMIN
 from plumbing.migrations import database_urls
 from products import catalog
 from products.models import Product
 from users import accounts
-
-DEFAULT_ADMIN_EMAIL = "admin@example.com"
-DEFAULT_ADMIN_PASSWORD = "change-me-now-please"
 
 DEMO_PRODUCTS = [
     ("DEMO-MUG-01", "Enamel camping mug", "A light enamel mug for coffee outdoors.", "12.50", 120),
@@ -30,10 +26,9 @@ def seed(config: dict) -> None:
     urls = database_urls(config)
     rounds = int(config["PASSWORD_HASH_ROUNDS"])
     with Session(create_engine(urls["users"])) as session:
-        email = os.environ.get("OMS_ADMIN_EMAIL", DEFAULT_ADMIN_EMAIL)
+        email = config["ADMIN"]["EMAIL"]
         if accounts.find_by_email(session, email) is None:
-            password = os.environ.get("OMS_ADMIN_PASSWORD", DEFAULT_ADMIN_PASSWORD)
-            accounts.create_user(session, email, password, "Administrator", rounds, role=ADMIN)
+            accounts.create_user(session, email, config["ADMIN"]["PASSWORD"], "Administrator", rounds, role=ADMIN)
             session.commit()
             print(f"seeded admin account {email}")
     with Session(create_engine(urls["products"])) as session:

@@ -3,6 +3,7 @@
 `make run` uses it in the foreground; the end-to-end tests use it to start every service
 and the gateway against their own vhost and databases."""
 
+import importlib
 import os
 import signal
 import subprocess
@@ -12,7 +13,8 @@ from pathlib import Path
 
 import requests
 
-from plumbing.config import PROJECT_ROOT
+from plumbing.broker import amqp_uri_for
+from plumbing.config import PROJECT_ROOT, load_config, project_path
 
 # package -> service class, named so that `nameko run` doesn't take mixins for services.
 SERVICES = {
@@ -25,20 +27,37 @@ SERVICES = {
 VENV_BIN = Path(sys.executable).parent
 
 
+def service_classes() -> list[type]:
+    return [getattr(importlib.import_module(f"{package}.service"), name) for package, name in SERVICES.items()]
+
+
 class System:
-    def __init__(self, env: dict | None = None, port: int = 8000, log_dir: Path | None = None):
+    """Every process connects to the broker as its own user (`plumbing.broker`), built from
+    `config` (config.yaml as this process reads it)."""
+
+    def __init__(
+        self, env: dict | None = None, port: int = 8000, log_dir: Path | None = None, config: dict | None = None
+    ):
         self.env = {**os.environ, **(env or {}), "GATEWAY_PORT": str(port), "PYTHONPATH": str(PROJECT_ROOT)}
+        self.config = config or load_config()
         self.port = port
         self.log_dir = log_dir
         self.processes: dict[str, subprocess.Popen] = {}
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        scheme = "https" if self.env.get("GATEWAY_TLS_CERT") else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
+
+    @property
+    def verify(self) -> str | bool:
+        """What an HTTP client checks the gateway's certificate against (a self-signed one is its own CA)."""
+        cert = self.env.get("GATEWAY_TLS_CERT")
+        return str(project_path(cert)) if cert else True
 
     def start_service(self, service: str, instance: str | None = None) -> subprocess.Popen:
         command = [str(VENV_BIN / "nameko"), "run", "--config", self.env.get("OMS_CONFIG", "config.yaml")]
-        return self._spawn(instance or service, [*command, f"{service}.service:{SERVICES[service]}"])
+        return self._spawn(instance or service, service, [*command, f"{service}.service:{SERVICES[service]}"])
 
     def start_gateway(self) -> subprocess.Popen:
         command = [
@@ -47,7 +66,7 @@ class System:
             "gateway/gunicorn.conf.py",
             "gateway.app:create_app()",
         ]
-        return self._spawn("gateway", command)
+        return self._spawn("gateway", "gateway", command)
 
     def start(self, timeout: float = 60) -> None:
         for service in SERVICES:
@@ -62,7 +81,7 @@ class System:
                 if process.poll() is not None:
                     raise RuntimeError(f"{name} exited with {process.returncode}:\n{self.log_tail(name)}")
             try:
-                if requests.get(f"{self.url}/readyz", timeout=3).status_code == 200:
+                if requests.get(f"{self.url}/readyz", timeout=3, verify=self.verify).status_code == 200:
                     return
             except requests.RequestException:
                 pass  # not listening yet, or a readiness check still waiting on a service
@@ -87,7 +106,7 @@ class System:
             return "(output went to the terminal)"
         return "\n".join((self.log_dir / f"{name}.log").read_text(errors="replace").splitlines()[-lines:])
 
-    def _spawn(self, name: str, command: list[str]) -> subprocess.Popen:
+    def _spawn(self, name: str, principal: str, command: list[str]) -> subprocess.Popen:
         output = None
         if self.log_dir is not None:
             self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -95,7 +114,7 @@ class System:
         process = subprocess.Popen(
             command,
             cwd=PROJECT_ROOT,
-            env=self.env,
+            env={**self.env, "AMQP_URI": amqp_uri_for(self.config, principal)},
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C reaches the supervisor, which stops them in order

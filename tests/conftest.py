@@ -1,15 +1,17 @@
 """Test set-up shared by every layer.
 
-The suite has its own RabbitMQ vhost, PostgreSQL databases, Redis db and key pair, so it
-never touches a running dev system, and removes them all when it ends."""
+The suite has its own RabbitMQ vhost and broker users, PostgreSQL databases, Redis db and key
+pair, so it never touches a running dev system, and removes them all when it ends. The test
+process itself (in-process service containers, event taps) is the broker user `tester`, allowed
+everything on the test vhost; the services started as processes are each their own user."""
 
 import eventlet
 
 eventlet.monkey_patch()  # first: nameko's plugin no longer does it
 
 import os  # noqa: E402
+import secrets  # noqa: E402
 import shutil  # noqa: E402
-import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -27,10 +29,12 @@ _CONFIG_KEYS = yaml.safe_load((Path(__file__).parent.parent / "config.yaml").rea
 # The reliability suite restarts the machine's servers: only `make test-reliability` runs it.
 collect_ignore = [] if os.environ.get("OMS_RELIABILITY") else ["reliability"]
 TEST_DATABASES = {key.split(":")[0]: f"{TEST_NAMESPACE}_{key.split(':')[0]}" for key in _CONFIG_KEYS}
+TESTER = "tester"
+TESTER_PASSWORD = secrets.token_urlsafe(16)
 
 os.environ.update(
     {
-        "AMQP_URI": f"pyamqp://guest:guest@127.0.0.1:5672/{TEST_VHOST}",
+        "AMQP_URI": f"pyamqp://{TEST_VHOST}-{TESTER}:{TESTER_PASSWORD}@127.0.0.1:5672/{TEST_VHOST}",
         "REDIS_URI": f"redis://127.0.0.1:6379/{TEST_REDIS_DB}",
         "JWT_PRIVATE_KEY_PATH": str(KEY_DIR / "private.pem"),
         "JWT_PUBLIC_KEY_PATH": str(KEY_DIR / "public.pem"),
@@ -45,49 +49,51 @@ os.environ.update(
     }
 )
 
+from plumbing.broker import EVERYTHING, BrokerAdmin, unprovision  # noqa: E402
 from plumbing.config import load_config  # noqa: E402
 from plumbing.migrations import database_urls, drop_database, upgrade_all  # noqa: E402
 from plumbing.redis_store import connect  # noqa: E402
+from scripts.provision import broker_grants, provision_all  # noqa: E402
 from users.tokens import generate_key_pair  # noqa: E402
 
-
-def rabbitmqctl(*args: str) -> None:
-    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True)
+TESTER_RIGHTS = {"password": TESTER_PASSWORD, "configure": EVERYTHING, "write": EVERYTHING, "read": EVERYTHING,
+                 "topics": {}}
+# At once, not in a fixture: tests mint tokens with it while they are collected (tests/tokens.py).
+generate_key_pair(load_config()["AUTH"])
 
 
 @pytest.fixture(scope="session")
 def config() -> dict:
-    return load_config()
+    """config.yaml as the suite sees it. In-process containers run as `tester` and declare the
+    exchanges they use, so tests can have sources of their own; the services started as
+    processes read config.yaml, with no such right."""
+    return {**load_config(), "DECLARE_EVENT_EXCHANGES": True}
+
+
+def broker_principals(config) -> list[str]:
+    return [grant.principal for grant in broker_grants(config)] + [TESTER]
 
 
 @pytest.fixture(scope="session", autouse=True)
 def test_infrastructure(config):
-    """A fresh vhost, databases at the latest migration, an empty Redis db, a key pair."""
-    rabbitmqctl("delete_vhost", TEST_VHOST) if _vhost_exists() else None
-    rabbitmqctl("add_vhost", TEST_VHOST)
-    rabbitmqctl("set_permissions", "-p", TEST_VHOST, "guest", ".*", ".*", ".*")
+    """A fresh vhost with its broker users, databases at the latest migration with the services'
+    clients, an empty Redis db, a key pair."""
+    BrokerAdmin(config["BROKER"]["ADMIN_URL"]).delete_vhost(TEST_VHOST)
     urls = database_urls(config)
     assert all(url.rsplit("/", 1)[1] == TEST_DATABASES[service] for service, url in urls.items()), urls
     for url in urls.values():
         drop_database(url)
     upgrade_all(config)
+    provision_all(config, extra_users={TESTER: TESTER_RIGHTS})
     redis = connect(config["REDIS_URI"])
     redis.flushdb()
-    generate_key_pair(config["AUTH"]["PRIVATE_KEY_PATH"], config["AUTH"]["PUBLIC_KEY_PATH"])
     yield
-    rabbitmqctl("delete_vhost", TEST_VHOST)
+    unprovision(config, broker_principals(config))
     for url in database_urls(config).values():
         drop_database(url)
     redis.flushdb()
     redis.close()
     shutil.rmtree(KEY_DIR, ignore_errors=True)
-
-
-def _vhost_exists() -> bool:
-    listed = subprocess.run(
-        ["rabbitmqctl", "-q", "list_vhosts", "name"], check=True, capture_output=True, text=True
-    )
-    return TEST_VHOST in listed.stdout.split()
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from plumbing.actors import CUSTOMER, is_admin
+from plumbing.access import CUSTOMER, Actor
 from plumbing.errors import Conflict, Forbidden, NotFound
 from plumbing.pagination import PageRequest, fetch_page
 from users.models import User
@@ -32,10 +32,10 @@ def authenticate(session: Session, email: str, password: str, rounds: int) -> Us
     return user if verify_password(password, user.password_hash) else None
 
 
-def get_visible_user(session: Session, user_id: str, actor: dict) -> User:
+def get_visible_user(session: Session, user_id: str, actor: Actor) -> User:
     """The user, if the actor may see it: itself, or anyone for an admin."""
     user = session.get(User, user_id) if isinstance(user_id, str) else None
-    if user is None or (user.id != actor["id"] and not is_admin(actor)):
+    if user is None or not actor.acts_for(user.id):
         raise NotFound("No such user.")
     return user
 
@@ -44,9 +44,9 @@ def list_users(session: Session, page: PageRequest) -> tuple[list[User], int]:
     return fetch_page(session, select(User).order_by(User.created_at, User.id), page)
 
 
-def update_user(session: Session, user: User, changes: dict, actor: dict, rounds: int) -> bool:
+def update_user(session: Session, user: User, changes: dict, actor: Actor, rounds: int) -> bool:
     """Apply the changes; True when tokens already issued to the user must be revoked."""
-    if "role" in changes and changes["role"] != user.role and not is_admin(actor):
+    if "role" in changes and changes["role"] != user.role and not actor.is_admin:
         raise Forbidden("Only an admin can change a role.")
     if "email" in changes:
         other = find_by_email(session, changes["email"])

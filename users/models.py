@@ -4,6 +4,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import DateTime, Index, String, func
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from plumbing.outbox import outbox_model
@@ -32,6 +33,21 @@ class User(Base):
 
     # Emails are unique case-insensitively; lookups go through lower(email) too.
     __table_args__ = (Index("uq_users_email_lower", func.lower(email), unique=True),)
+
+
+class Client(Base):
+    """An OAuth2 client (a service or an integrator): client-credentials tokens with its scopes."""
+
+    __tablename__ = "clients"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    scopes: Mapped[list[str]] = mapped_column(ARRAY(String(64)))
+    secret_hash: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    secret_rotated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # Set once: a revoked client gets no token, and the ones it had stop working.
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 OutboxEvent = outbox_model(Base)

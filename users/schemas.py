@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from plumbing.actors import ROLES
+from plumbing.access import ROLES, SCOPES
 
 EMAIL = dict(validate=[validate.Email(), validate.Length(max=254)])
 PASSWORD = dict(validate=validate.Length(min=10, max=128), load_only=True)
@@ -42,3 +42,45 @@ class TokenPairSchema(Schema):
     refresh_token = fields.String(allow_none=True, metadata={"description": "null while the token store is down"})
     token_type = fields.String()
     expires_in = fields.Integer()
+
+
+class ClientCreateSchema(Schema):
+    name = fields.String(required=True, **NAME)
+    scopes = fields.List(
+        fields.String(validate=validate.OneOf(sorted(SCOPES))), required=True, validate=validate.Length(min=1, max=20)
+    )
+
+
+class ClientSchema(Schema):
+    client_id = fields.String(attribute="id")
+    name = fields.String()
+    scopes = fields.List(fields.String())
+    created_at = fields.DateTime()
+    secret_rotated_at = fields.DateTime()
+    revoked_at = fields.DateTime(allow_none=True)
+
+
+class ClientWithSecretSchema(ClientSchema):
+    client_secret = fields.String(metadata={"description": "Shown only here: store it now."})
+
+
+class ClientTokenSchema(Schema):
+    access_token = fields.String()
+    token_type = fields.String()
+    expires_in = fields.Integer()
+    scope = fields.String()
+
+
+class IntrospectionSchema(Schema):
+    """RFC 7662 §2.2: only `active` when the token is not."""
+
+    active = fields.Boolean(required=True)
+    sub = fields.String()
+    client_id = fields.String()
+    scope = fields.String()
+    role = fields.String()
+    token_type = fields.String()
+    exp = fields.Integer()
+    iat = fields.Integer()
+    iss = fields.String()
+    aud = fields.String()

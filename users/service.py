@@ -1,20 +1,25 @@
-"""The users service: accounts, credentials and tokens."""
+"""The users service: accounts, credentials, tokens and OAuth2 clients."""
 
 from nameko.dependency_providers import Config
 
-from plumbing.actors import load_actor, require_admin
+from plumbing.access import ADMIN_ONLY, CLIENT, PUBLIC, SIGNED_IN
+from plumbing.callers import Caller, rpc
 from plumbing.db import Database
-from plumbing.entrypoints import rpc
-from plumbing.errors import EXPECTED_ERRORS, Invalid, NotFound, Unauthorized
+from plumbing.errors import Invalid, NotFound, Unauthenticated
 from plumbing.events import USER_REGISTERED
 from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging
 from plumbing.outbox import Outbox, OutboxRelay
 from plumbing.pagination import PageQuerySchema, PageRequest, paged
 from plumbing.validation import load
-from users import accounts
+from users import accounts, clients
 from users.models import Base, OutboxEvent, User
 from users.schemas import (
+    ClientCreateSchema,
+    ClientSchema,
+    ClientTokenSchema,
+    ClientWithSecretSchema,
+    IntrospectionSchema,
     LoginSchema,
     RegisterSchema,
     TokenPairSchema,
@@ -25,12 +30,19 @@ from users.tokens import Tokens
 
 user_schema = UserSchema()
 tokens_schema = TokenPairSchema()
+client_schema = ClientSchema()
+client_with_secret_schema = ClientWithSecretSchema()
+client_token_schema = ClientTokenSchema()
+introspection_schema = IntrospectionSchema()
+# Claims an introspection answer carries (RFC 7662 §2.2), beside active and token_type.
+INTROSPECTED_CLAIMS = ("sub", "client_id", "scope", "role", "exp", "iat", "iss", "aud")
 
 
 class UsersService(Pingable, OutboxRelay):
     name = "users"
 
     config = Config()
+    caller = Caller()
     db = Database(Base)
     outbox = Outbox(OutboxEvent)
     tokens = Tokens()
@@ -40,7 +52,7 @@ class UsersService(Pingable, OutboxRelay):
     def hash_rounds(self) -> int:
         return int(self.config["PASSWORD_HASH_ROUNDS"])
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS, sensitive_arguments=("payload.password",))
+    @rpc(access=PUBLIC, sensitive_arguments=("payload.password",))
     def register(self, payload: dict) -> dict:
         """Create a customer account from {email, password, name}; Conflict if the email is taken.
         Dispatches user_registered {user_id, email, name} (through the outbox, same transaction)."""
@@ -50,50 +62,48 @@ class UsersService(Pingable, OutboxRelay):
         self.db.session.commit()
         return user_schema.dump(user)
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS, sensitive_arguments=("payload.password",))
+    @rpc(access=PUBLIC, sensitive_arguments=("payload.password",))
     def login(self, payload: dict) -> dict:
-        """A token pair for {email, password}; Unauthorized when they don't match. While the
+        """A token pair for {email, password}; Unauthenticated when they don't match. While the
         token store (Redis) is down, refresh_token is null: the access token still works."""
         data = load(LoginSchema(), payload)
         user = accounts.authenticate(self.db.session, data["email"], data["password"], self.hash_rounds)
         if user is None:
-            raise Unauthorized("Invalid email or password.")
+            raise Unauthenticated("Invalid email or password.")
         return tokens_schema.dump(self.tokens.issue(user.id, user.role))
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS, sensitive_arguments=("refresh_token",))
+    @rpc(access=PUBLIC, sensitive_arguments=("refresh_token",))
     def refresh(self, refresh_token: str) -> dict:
         """Rotate a refresh token: a new pair; the old refresh token stops working."""
         session = self.tokens.consume_refresh(_token(refresh_token))
         user = session and self.db.session.get(User, session["user_id"])
         if user is None:
-            raise Unauthorized("The refresh token is invalid, expired or revoked.")
+            raise Unauthenticated("The refresh token is invalid, expired or revoked.")
         return tokens_schema.dump(self.tokens.issue(user.id, user.role, sid=session["sid"]))
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS, sensitive_arguments=("refresh_token",))
+    @rpc(access=PUBLIC, sensitive_arguments=("refresh_token",))
     def logout(self, refresh_token: str) -> None:
         """Revoke the refresh token and every access token of its session. Idempotent."""
         session = self.tokens.consume_refresh(_token(refresh_token))
         if session is not None:
             self.tokens.revoke_session(session["sid"])
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def get_user(self, user_id: str, actor: dict) -> dict:
+    @rpc(access=SIGNED_IN)
+    def get_user(self, user_id: str) -> dict:
         """The user; a customer sees only itself (NotFound otherwise)."""
-        actor = load_actor(actor)
-        return user_schema.dump(accounts.get_visible_user(self.db.session, user_id, actor))
+        return user_schema.dump(accounts.get_visible_user(self.db.session, user_id, self.caller.actor))
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def list_users(self, actor: dict, page: int = 1, page_size: int = 20) -> dict:
+    @rpc(access=ADMIN_ONLY)
+    def list_users(self, page: int = 1, page_size: int = 20) -> dict:
         """All users, oldest first, one page at a time (admin)."""
-        require_admin(actor)
         page = PageRequest(**load(PageQuerySchema(), {"page": page, "page_size": page_size}))
         users, total = accounts.list_users(self.db.session, page)
         return paged(user_schema.dump(users, many=True), page, total)
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS, sensitive_arguments=("changes.password",))
-    def update_user(self, user_id: str, changes: dict, actor: dict) -> dict:
+    @rpc(access=SIGNED_IN, sensitive_arguments=("changes.password",))
+    def update_user(self, user_id: str, changes: dict) -> dict:
         """Change email, name or password (self or admin) or role (admin)."""
-        actor = load_actor(actor)
+        actor = self.caller.actor
         changes = load(UserUpdateSchema(), changes)
         if not changes:
             raise Invalid("Nothing to change.")
@@ -105,10 +115,9 @@ class UsersService(Pingable, OutboxRelay):
         self.db.session.commit()
         return user_schema.dump(user)
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def delete_user(self, user_id: str, actor: dict) -> None:
+    @rpc(access=ADMIN_ONLY)
+    def delete_user(self, user_id: str) -> None:
         """Delete the user (admin) and void its tokens (Unavailable if they can't be voided)."""
-        require_admin(actor)
         user = self.db.session.get(User, user_id) if isinstance(user_id, str) else None
         if user is None:
             raise NotFound("No such user.")
@@ -116,8 +125,77 @@ class UsersService(Pingable, OutboxRelay):
         self.db.session.delete(user)
         self.db.session.commit()
 
+    # --- OAuth2 clients (client credentials, RFC 6749 §4.4) ---------------------------------------
+
+    @rpc(access=ADMIN_ONLY)
+    def create_client(self, payload: dict) -> dict:
+        """Register a client from {name, scopes}: {client_id, client_secret, name, scopes,
+        created_at, secret_rotated_at, revoked_at}. The secret is returned only here."""
+        data = load(ClientCreateSchema(), payload)
+        client, secret = clients.create_client(self.db.session, data["name"], data["scopes"], self.hash_rounds)
+        self.db.session.commit()
+        return client_with_secret_schema.dump({**client_schema.dump(client), "client_secret": secret})
+
+    @rpc(access=ADMIN_ONLY)
+    def list_clients(self, page: int = 1, page_size: int = 20) -> dict:
+        """Every client, oldest first, revoked ones included; never a secret."""
+        page = PageRequest(**load(PageQuerySchema(), {"page": page, "page_size": page_size}))
+        items, total = clients.list_clients(self.db.session, page)
+        return paged(client_schema.dump(items, many=True), page, total)
+
+    @rpc(access=ADMIN_ONLY)
+    def get_client(self, client_id: str) -> dict:
+        """One client; NotFound if there is none."""
+        return client_schema.dump(clients.get_client(self.db.session, client_id))
+
+    @rpc(access=ADMIN_ONLY)
+    def rotate_client_secret(self, client_id: str) -> dict:
+        """A new secret (returned once, as create_client does); the old one stops working.
+        Conflict for a revoked client."""
+        client = clients.get_client(self.db.session, client_id, lock=True)
+        secret = clients.rotate_secret(client, self.hash_rounds)
+        self.db.session.commit()
+        return client_with_secret_schema.dump({**client_schema.dump(client), "client_secret": secret})
+
+    @rpc(access=ADMIN_ONLY)
+    def revoke_client(self, client_id: str) -> dict:
+        """Revoke a client: it gets no more tokens, and every token it holds stops working in every
+        service at once (Unavailable, and nothing changed, while the token store is down)."""
+        client = clients.get_client(self.db.session, client_id, lock=True)
+        if clients.revoke(client):
+            self.tokens.revoke_client(client.id)  # first: no revoked client whose tokens still work
+        self.db.session.commit()
+        return client_schema.dump(client)
+
+    @rpc(access=PUBLIC, sensitive_arguments=("client_secret",))
+    def issue_client_token(self, client_id: str, client_secret: str, scope: str | None = None) -> dict:
+        """The client-credentials grant: {access_token, token_type, expires_in, scope} for an
+        active client's id and secret (Unauthenticated otherwise). `scope`, space-separated, asks
+        for a subset of the client's scopes (Invalid, errors {"scope": [...]}, for others)."""
+        client = clients.authenticate(self.db.session, client_id, client_secret, self.hash_rounds)
+        if client is None:
+            raise Unauthenticated("Unknown client, wrong secret or revoked client.")
+        return client_token_schema.dump(self.tokens.issue_client(client.id, clients.granted_scopes(client, scope)))
+
+    @rpc(access=PUBLIC, sensitive_arguments=("token", "client_secret"))
+    def introspect_token(self, token: str, client_id: str | None = None, client_secret: str | None = None) -> dict:
+        """RFC 7662: {active: false}, or {active: true, sub, client_id, scope, role, exp, iat, iss,
+        aud, token_type} for a token every service would accept now. Asked by an admin or a client
+        (its token in the call), or with a client's id and secret; Unauthenticated otherwise."""
+        asker = self.caller.actor
+        if not (asker is not None and (asker.is_admin or asker.kind == CLIENT)) and (
+            clients.authenticate(self.db.session, client_id, client_secret, self.hash_rounds) is None
+        ):
+            raise Unauthenticated("Introspection needs a client's credentials or an admin's token.")
+        try:
+            claims = self.tokens.verifier.claims(token)
+        except Unauthenticated:
+            return {"active": False}
+        found = {name: claims[name] for name in INTROSPECTED_CLAIMS if name in claims}
+        return introspection_schema.dump({"active": True, "token_type": "Bearer", **found})
+
 
 def _token(value) -> str:
     if not isinstance(value, str) or not 0 < len(value) <= 200:
-        raise Unauthorized("The refresh token is invalid, expired or revoked.")
+        raise Unauthenticated("The refresh token is invalid, expired or revoked.")
     return value

@@ -1,4 +1,4 @@
-"""Minting access JWTs and keeping opaque refresh tokens in Redis.
+"""Minting access JWTs (users, clients, operators) and keeping opaque refresh tokens in Redis.
 
 A refresh token is stored only as its SHA-256; using it deletes it (GETDEL), so a
 rotated or revoked token can never be used again, even by two racing requests."""
@@ -19,8 +19,16 @@ from nameko.extensions import DependencyProvider
 
 from plumbing.config import project_path
 from plumbing.errors import Unavailable
+from plumbing.production import development_key_marker
 from plumbing.redis_store import connect
-from plumbing.tokens import ALGORITHM, TOKEN_TYPE, revoked_session_key, user_cutoff_key
+from plumbing.tokens import (
+    ALGORITHM,
+    TOKEN_TYPE,
+    TokenVerifier,
+    client_cutoff_key,
+    revoked_session_key,
+    user_cutoff_key,
+)
 
 log = logging.getLogger(__name__)
 
@@ -37,26 +45,32 @@ class TokenIssuer:
         self.audience = auth_config["AUDIENCE"]
         self.access_ttl = int(auth_config["ACCESS_TTL_SECONDS"])
         self.refresh_ttl = int(auth_config["REFRESH_TTL_SECONDS"])
+        self.client_ttl = int(auth_config["CLIENT_TOKEN_TTL_SECONDS"])
+        self.operator_ttl = int(auth_config["OPERATOR_TOKEN_TTL_SECONDS"])
         self.redis = redis
+        self.verifier = TokenVerifier(auth_config, redis)  # for introspection
+
+    def _mint(self, claims: dict, ttl: int, sid: str | None = None) -> str:
+        now = time.time()
+        return jwt.encode(
+            {
+                "iss": self.issuer,
+                "aud": self.audience,
+                "sid": sid or str(uuid.uuid4()),
+                "iat": now,
+                "exp": int(now) + ttl,
+                "jti": secrets.token_hex(8),
+                **claims,
+            },
+            self.private_key,
+            algorithm=ALGORITHM,
+        )
 
     def issue(self, user_id: str, role: str, sid: str | None = None) -> dict:
         """A new token pair; `sid` names the login session that refreshes keep."""
         sid = sid or str(uuid.uuid4())
         now = time.time()
-        access = jwt.encode(
-            {
-                "iss": self.issuer,
-                "aud": self.audience,
-                "sub": user_id,
-                "role": role,
-                "sid": sid,
-                "iat": now,
-                "exp": int(now) + self.access_ttl,
-                "jti": secrets.token_hex(8),
-            },
-            self.private_key,
-            algorithm=ALGORITHM,
-        )
+        access = self._mint({"sub": user_id, "role": role}, self.access_ttl, sid)
         refresh = secrets.token_urlsafe(32)
         try:
             self.redis.set(
@@ -74,6 +88,17 @@ class TokenIssuer:
             "token_type": TOKEN_TYPE,
             "expires_in": self.access_ttl,
         }
+
+    def issue_client(self, client_id: str, scopes: list[str]) -> dict:
+        """A client-credentials access token (RFC 6749 §4.4.3; no refresh token)."""
+        scope = " ".join(scopes)
+        access = self._mint({"sub": client_id, "client_id": client_id, "scope": scope}, self.client_ttl)
+        return {"access_token": access, "token_type": TOKEN_TYPE, "expires_in": self.client_ttl, "scope": scope}
+
+    def operator_token(self, user_id: str, role: str) -> dict:
+        """An access token for an operator's shell, minted with the private key (no login)."""
+        access = self._mint({"sub": user_id, "role": role}, self.operator_ttl)
+        return {"access_token": access, "token_type": TOKEN_TYPE, "expires_in": self.operator_ttl}
 
     def consume_refresh(self, refresh_token: str) -> dict | None:
         """{user_id, sid} of a live refresh token, which stops working here; else None.
@@ -95,9 +120,14 @@ class TokenIssuer:
 
     def revoke_user(self, user_id: str) -> None:
         """Void every token issued to the user until now (role or password change, deletion)."""
-        ttl = max(self.access_ttl, self.refresh_ttl) + 60
+        ttl = max(self.access_ttl, self.refresh_ttl, self.operator_ttl) + 60
         with _token_store():
             self.redis.set(user_cutoff_key(user_id), repr(time.time()), ex=ttl)
+
+    def revoke_client(self, client_id: str) -> None:
+        """Void every token issued to the client until now, in every service at once."""
+        with _token_store():
+            self.redis.set(client_cutoff_key(client_id), repr(time.time()), ex=self.client_ttl + 60)
 
 
 @contextmanager
@@ -113,15 +143,21 @@ class Tokens(DependencyProvider):
 
     def setup(self):
         config = self.container.config
-        self.issuer = TokenIssuer(config["AUTH"], connect(config["REDIS_URI"]))
+        self.redis = connect(config["REDIS_URI"])
+        self.issuer = TokenIssuer(config["AUTH"], self.redis)
+
+    def stop(self):
+        self.redis.close()
 
     def get_dependency(self, worker_ctx):
         return self.issuer
 
 
-def generate_key_pair(private_path, public_path) -> None:
-    """Write a new Ed25519 key pair as PEM files unless the private key already exists."""
-    private_path, public_path = project_path(private_path), project_path(public_path)
+def generate_key_pair(auth_config: dict) -> None:
+    """Write a new Ed25519 key pair as PEM files unless the private key already exists, marked as
+    made for development (production mode refuses it)."""
+    private_path = project_path(auth_config["PRIVATE_KEY_PATH"])
+    public_path = project_path(auth_config["PUBLIC_KEY_PATH"])
     if private_path.exists():
         return
     key = Ed25519PrivateKey.generate()
@@ -140,10 +176,10 @@ def generate_key_pair(private_path, public_path) -> None:
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
     )
+    development_key_marker(auth_config).write_text("This key pair was generated for development.\n")
 
 
 if __name__ == "__main__":
     from plumbing.config import load_config
 
-    auth = load_config()["AUTH"]
-    generate_key_pair(auth["PRIVATE_KEY_PATH"], auth["PUBLIC_KEY_PATH"])
+    generate_key_pair(load_config()["AUTH"])

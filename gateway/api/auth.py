@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate
 from gateway.api import ApiBlueprint, errors, json_body, reply
 from gateway.context import oms
 from gateway.errors import problem
-from plumbing.errors import Unauthorized
+from plumbing.errors import Unauthenticated
 from users.schemas import LoginSchema, RegisterSchema, TokenPairSchema, UserSchema
 
 blp = ApiBlueprint("auth", __name__, url_prefix="/api/v1/auth", description="Accounts and tokens")
@@ -39,7 +39,7 @@ def login(credentials):
         return problem(429, "Too many failed logins for this account.", headers={"Retry-After": str(wait)})
     try:
         tokens = oms().call("users", "login", json_body())
-    except Unauthorized:
+    except Unauthenticated:
         limiter.login_failed(credentials["email"])
         raise
     return reply(tokens)

@@ -2,8 +2,9 @@
 
 
 from gateway.api import ApiBlueprint, errors, json_body, page_of, query_args, reply
-from gateway.auth import BEARER_AUTH, admin_required, current_actor
+from gateway.auth import BEARER_AUTH, requires
 from gateway.context import oms
+from plumbing.access import CATALOG_WRITE, STOCK_WRITE
 from plumbing.errors import NotFound
 from plumbing.pagination import PageQuerySchema
 from products.cache import DELETED, MISS
@@ -52,47 +53,49 @@ def get_product(product_id):
 
 
 @blp.route("", methods=["POST"])
-@admin_required
+@requires(CATALOG_WRITE)
 @blp.arguments(ProductCreateSchema)
 @blp.response(201, ProductSchema)
 @blp.doc(security=BEARER_AUTH)
 @errors(blp, 400, 401, 403, 409, 422, 429, 503)
 def create_product(_):
-    """Create a product (admin). `price` is a decimal string, `currency` ISO 4217."""
-    return reply(oms().call("products", "create_product", json_body(), current_actor()), 201)
+    """Create a product (admin, or a client with catalog:write). `price` is a decimal string,
+    `currency` ISO 4217."""
+    return reply(oms().call("products", "create_product", json_body()), 201)
 
 
 @blp.route("/<product_id>", methods=["PATCH"])
-@admin_required
+@requires(CATALOG_WRITE)
 @blp.arguments(ProductUpdateSchema)
 @blp.response(200, ProductSchema)
 @blp.doc(security=BEARER_AUTH)
 @errors(blp, 400, 401, 403, 404, 409, 422, 429, 503)
 def update_product(_, product_id):
-    """Change a product (admin); a new price is served from the moment this returns."""
-    return reply(oms().call("products", "update_product", product_id, json_body(), current_actor()))
+    """Change a product (admin, or catalog:write); a new price is served from the moment this
+    returns."""
+    return reply(oms().call("products", "update_product", product_id, json_body()))
 
 
 @blp.route("/<product_id>", methods=["DELETE"])
-@admin_required
+@requires(CATALOG_WRITE)
 @blp.response(204)
 @blp.doc(security=BEARER_AUTH)
 @errors(blp, 401, 403, 404, 409, 429, 503)
 def delete_product(product_id):
-    """Delete a product (admin)."""
-    oms().call("products", "delete_product", product_id, current_actor())
+    """Delete a product (admin, or catalog:write)."""
+    oms().call("products", "delete_product", product_id)
     return reply(None, 204)
 
 
 @blp.route("/<product_id>/stock", methods=["PUT"])
-@admin_required
+@requires(STOCK_WRITE)
 @blp.arguments(StockSchema)
 @blp.response(200, ProductSchema)
 @blp.doc(security=BEARER_AUTH)
 @errors(blp, 400, 401, 403, 404, 422, 429, 503)
 def set_stock(_, product_id):
-    """Set the units available for sale (admin)."""
-    return reply(oms().call("products", "set_stock", product_id, json_body(), current_actor()))
+    """Set the units available for sale (admin, or a client with stock:write, e.g. an ERP)."""
+    return reply(oms().call("products", "set_stock", product_id, json_body()))
 
 
 @blp.route("/<product_id>/price-history", methods=["GET"])

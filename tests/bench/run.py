@@ -31,8 +31,6 @@ from tests.bench import cpu, profile
 from tests.bench.report import write_report
 
 LUA = Path(__file__).parent / "lua"
-ADMIN_EMAIL = os.environ.get("OMS_ADMIN_EMAIL", "admin@example.com")
-ADMIN_PASSWORD = os.environ.get("OMS_ADMIN_PASSWORD", "change-me-now-please")
 CUSTOMER_PASSWORD = "bench-customer-password"
 WORDS = ["enamel", "cotton", "canvas", "walnut", "steel", "linen", "ceramic", "bamboo", "wool", "glass"]
 THINGS = ["mug", "shirt", "bag", "lamp", "pen", "bowl", "scarf", "box", "chair", "bottle"]
@@ -86,7 +84,8 @@ class OwnSystem:
         self.databases = {key.split(":")[0]: f"{namespace}_{key.split(':')[0]}" for key in keys}
         os.environ.update(
             {
-                "AMQP_URI": f"pyamqp://guest:guest@127.0.0.1:5672/{namespace}",
+                # The operator's broker user; every process of the system gets its own (scripts/system.py).
+                "AMQP_URI": f"pyamqp://{namespace}-operator:dev-broker-operator@127.0.0.1:5672/{namespace}",
                 "REDIS_URI": f"redis://127.0.0.1:6379/{redis_db}",
                 "JWT_PRIVATE_KEY_PATH": str(self.key_dir / "private.pem"),
                 "JWT_PUBLIC_KEY_PATH": str(self.key_dir / "public.pem"),
@@ -100,13 +99,12 @@ class OwnSystem:
         )
         self.system = None
 
-    def rabbitmqctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        return subprocess.run(["rabbitmqctl", "-q", *args], check=check, capture_output=True, text=True)
-
     def start(self) -> str:
+        from plumbing.broker import BrokerAdmin
         from plumbing.config import load_config
         from plumbing.migrations import database_urls, drop_database, upgrade_all
         from plumbing.redis_store import connect
+        from scripts.provision import provision_all
         from scripts.seed import seed
         from scripts.system import System
         from users.tokens import generate_key_pair
@@ -115,19 +113,17 @@ class OwnSystem:
         urls = database_urls(self.config)
         assert all(url.rsplit("/", 1)[1] == self.databases[s] for s, url in urls.items()), urls
         log(f"setting up vhost {self.namespace}, databases {', '.join(self.databases.values())}")
-        if self.namespace in self.rabbitmqctl("list_vhosts", "name").stdout.split():
-            self.rabbitmqctl("delete_vhost", self.namespace)
-        self.rabbitmqctl("add_vhost", self.namespace)
-        self.rabbitmqctl("set_permissions", "-p", self.namespace, "guest", ".*", ".*", ".*")
+        BrokerAdmin(self.config["BROKER"]["ADMIN_URL"]).delete_vhost(self.namespace)
         for url in urls.values():
             drop_database(url)
         upgrade_all(self.config)
+        provision_all(self.config)
         redis = connect(self.config["REDIS_URI"])
         redis.flushdb()
         redis.close()
-        generate_key_pair(self.config["AUTH"]["PRIVATE_KEY_PATH"], self.config["AUTH"]["PUBLIC_KEY_PATH"])
+        generate_key_pair(self.config["AUTH"])
         seed(self.config)  # the admin account
-        self.system = System(port=free_port(), log_dir=self.log_dir)
+        self.system = System(port=free_port(), log_dir=self.log_dir, config=self.config)
         log("starting every service and the gateway")
         self.system.start(timeout=90)
         return self.system.url
@@ -136,13 +132,15 @@ class OwnSystem:
         return {name: process.pid for name, process in self.system.processes.items()}
 
     def stop(self) -> None:
+        from plumbing.broker import unprovision
         from plumbing.migrations import database_urls, drop_database
         from plumbing.redis_store import connect
+        from scripts.provision import broker_grants
 
-        log("tearing down: processes, vhost, databases, Redis db")
+        log("tearing down: processes, vhost and broker users, databases, Redis db")
         if self.system is not None:
             self.system.stop()
-        self.rabbitmqctl("delete_vhost", self.namespace, check=False)
+        unprovision(self.config, [grant.principal for grant in broker_grants(self.config)])
         for url in database_urls(self.config).values():
             drop_database(url)
         redis = connect(self.config["REDIS_URI"])
@@ -175,8 +173,8 @@ class Api:
         return self.call("POST", "/auth/login", json={"email": email, "password": password})["access_token"]
 
 
-def seed_through_api(api: Api, run_id: str, products: int, customers: int) -> dict:
-    admin = api.login(ADMIN_EMAIL, ADMIN_PASSWORD)
+def seed_through_api(api: Api, config: dict, run_id: str, products: int, customers: int) -> dict:
+    admin = api.login(config["ADMIN"]["EMAIL"], config["ADMIN"]["PASSWORD"])
     product_ids = []
     for i in range(products):
         word, thing = WORDS[i % len(WORDS)], THINGS[(i // len(WORDS)) % len(THINGS)]
@@ -381,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
                                     database_prefix=f"{args.namespace}_" if own else None)
         api = Api(url)
         log(f"seeding {args.products} products and {args.customers} customers through {url}")
-        data = seed_through_api(api, run_id, args.products, args.customers)
+        data = seed_through_api(api, config, run_id, args.products, args.customers)
         warm_up(api, data)
         results: list[Result] = []
         for scenario in scenarios:

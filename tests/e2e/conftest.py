@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from operations.invariants import check
-from scripts.seed import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD, seed
+from scripts.seed import seed
 from scripts.system import System
 
 PASSWORD = "a-long-enough-password"
@@ -91,8 +91,8 @@ def login(api: Api, email: str, password: str) -> dict:
 
 
 @pytest.fixture(scope="package")
-def admin(anonymous) -> Api:
-    return anonymous.as_user(login(anonymous, DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD)["access_token"])
+def admin(anonymous, config) -> Api:
+    return anonymous.as_user(login(anonymous, config["ADMIN"]["EMAIL"], config["ADMIN"]["PASSWORD"])["access_token"])
 
 
 @pytest.fixture

@@ -7,16 +7,18 @@ from sqlalchemy import create_engine, text
 from notifications.service import NotificationsService
 from orders.service import OrdersService
 from payments.service import PaymentsService
+from plumbing.callers import AUTH_TOKEN_KEY
 from plumbing.migrations import database_urls
 from products.service import ProductsService
+from scripts.provision import register_service_clients
+from tests.tokens import Client, User
 from users.service import UsersService
-
-ADMIN = {"id": "admin-1", "role": "admin"}
 
 
 @pytest.fixture(autouse=True)
 def empty_stores(config, redis_client):
-    """Every service test starts with empty tables and an empty Redis db."""
+    """Every service test starts with empty tables (but the services' own clients) and an empty
+    Redis db."""
     for url in database_urls(config).values():
         engine = create_engine(url)
         with engine.begin() as conn:
@@ -29,6 +31,7 @@ def empty_stores(config, redis_client):
             if tables:
                 conn.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
         engine.dispose()
+    register_service_clients(config)
     redis_client.flushdb()
 
 
@@ -44,14 +47,18 @@ def start_container(container_factory, config):
     return start
 
 
-def call(container, method, *args, **kwargs):
-    """Call one entrypoint of a running container, as a worker would run it."""
-    with entrypoint_hook(container, method) as hook:
+def call(container, method, *args, as_: User | Client | str | None = None, **kwargs):
+    """Call one entrypoint of a running container, as a worker would run it, as `as_`: a user or
+    a client (tests.tokens), or an access token; anonymous without."""
+    token = as_.token if isinstance(as_, User | Client) else as_
+    context = {AUTH_TOKEN_KEY: token} if token else None
+    with entrypoint_hook(container, method, context_data=context) as hook:
         return hook(*args, **kwargs)
 
 
 @pytest.fixture
-def orders_container(start_container):
+def orders_container(start_container, users_container):
+    """With users: orders calls products with the client token users issues."""
     return start_container(OrdersService)
 
 
@@ -61,7 +68,8 @@ def users_container(start_container):
 
 
 @pytest.fixture
-def products_container(start_container):
+def products_container(start_container, users_container):
+    """With users: products calls orders with the client token users issues."""
     return start_container(ProductsService)
 
 

@@ -38,7 +38,7 @@ class EventTap:
     def __init__(self, config: dict, source_service: str):
         self.config = config
         self.connection = Connection(config["AMQP_URI"])
-        exchange = get_event_exchange(source_service, config)
+        exchange = get_event_exchange(source_service, {})  # declared: the source may not have run yet
         queue = Queue(f"test-tap-{uuid.uuid4().hex}", exchange=exchange, routing_key="#", auto_delete=True)
         self.queue = queue(self.connection.default_channel)
         self.queue.declare()

@@ -9,9 +9,11 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from operations.dead_letters import dead_letter_services, main, summary
+from operations.session import TOKEN_ENV
 from plumbing.events import ORDER_CREATED
 from plumbing.migrations import database_urls
 from tests.integration.eventing import deliver, event
+from tests.tokens import ADMIN, User, expired_token
 
 
 def order_created(**overrides) -> dict:
@@ -25,9 +27,12 @@ def order_created(**overrides) -> dict:
     }
 
 
-def run(config, *argv) -> tuple[int, str]:
+def run(config, *argv, token: str | None = None) -> tuple[int, str]:
+    """The CLI, logged in with `token` (OMS_TOKEN), an admin's by default."""
     out = io.StringIO()
-    code = main(["--timeout", "10", *argv], config=config, out=out)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(TOKEN_ENV, token or ADMIN.token)
+        code = main(["--timeout", "10", *argv], config=config, out=out)
     return code, out.getvalue()
 
 
@@ -94,6 +99,23 @@ def test_list_replay_and_discard_through_the_running_service(config, dead_letter
     assert code == 1 and "FAILED NotFound" in out
     code, out = run(config, "replay", "payments")
     assert (code, out) == (0, "payments: no dead letters to replay\n")
+
+
+@pytest.mark.parametrize("token", [User("user-1").token, expired_token()], ids=["customer", "expired"])
+def test_only_an_admin_may_list_replay_or_discard(config, dead_letters, payments_db, token, capsys):
+    poison_id, _ = dead_letters["poison"]
+    for argv in (("list", "payments"), ("replay", "payments"), ("discard", "payments", poison_id)):
+        code, out = run(config, *argv, token=token)
+        said = out + capsys.readouterr().err
+        assert code == 1 and any(word in said for word in ("refused:", "FAILED Forbidden", "FAILED Unauth")), said
+    with payments_db.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM dead_letters")).scalar() == 2
+
+
+def test_without_credentials_the_command_asks_for_them(config, monkeypatch):
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    with pytest.raises(SystemExit, match="an admin's email"):
+        main(["list", "payments"], config=config, out=io.StringIO())
 
 
 def test_a_service_that_does_not_answer_is_reported_and_fails_the_command(config, payments_container, capsys):

@@ -9,6 +9,7 @@ from plumbing.errors import Conflict, NotFound
 from plumbing.events import USER_REGISTERED
 from plumbing.handlers import ATTEMPTS, idempotent_handler
 from tests.integration.eventing import call, deliver, event
+from tests.tokens import ADMIN
 
 SOURCE = "dead_letter_source"
 
@@ -51,7 +52,7 @@ def test_a_handler_that_keeps_failing_ends_in_dead_letters_after_bounded_attempt
     payload = send(config, probe, registered())
 
     assert ProbeService.calls == [payload["event_id"]] * ATTEMPTS
-    [dead] = call(probe, "list_dead_letters")["items"]
+    [dead] = call(probe, "list_dead_letters", as_=ADMIN)["items"]
     assert dead["attempts"] == ATTEMPTS and "the probe is broken" in dead["error"]
     assert (dead["event_type"], dead["source_service"], dead["handler"]) == (
         USER_REGISTERED, SOURCE, "handle_user_registered"
@@ -61,15 +62,15 @@ def test_a_handler_that_keeps_failing_ends_in_dead_letters_after_bounded_attempt
 
 def test_replay_after_the_fix_processes_the_event_and_removes_the_dead_letter(config, probe):
     payload = send(config, probe, registered())
-    [dead] = call(probe, "list_dead_letters")["items"]
+    [dead] = call(probe, "list_dead_letters", as_=ADMIN)["items"]
 
     with pytest.raises(Conflict):
-        call(probe, "replay_dead_letter", dead["id"])
-    assert call(probe, "list_dead_letters")["items"][0]["attempts"] == ATTEMPTS + 1
+        call(probe, "replay_dead_letter", dead["id"], as_=ADMIN)
+    assert call(probe, "list_dead_letters", as_=ADMIN)["items"][0]["attempts"] == ATTEMPTS + 1
 
     ProbeService.broken = False
-    assert call(probe, "replay_dead_letter", dead["id"]) == {"id": dead["id"], "outcome": "processed"}
-    assert call(probe, "list_dead_letters")["total"] == 0
+    assert call(probe, "replay_dead_letter", dead["id"], as_=ADMIN) == {"id": dead["id"], "outcome": "processed"}
+    assert call(probe, "list_dead_letters", as_=ADMIN)["total"] == 0
 
     send(config, probe, payload)  # a late redelivery is now a duplicate: the handler is not called
     assert ProbeService.calls.count(payload["event_id"]) == ATTEMPTS + 2
@@ -77,13 +78,13 @@ def test_replay_after_the_fix_processes_the_event_and_removes_the_dead_letter(co
 
 def test_discard_removes_a_dead_letter(config, probe):
     send(config, probe, registered())
-    [dead] = call(probe, "list_dead_letters")["items"]
-    call(probe, "discard_dead_letter", dead["id"])
-    assert call(probe, "list_dead_letters")["total"] == 0
+    [dead] = call(probe, "list_dead_letters", as_=ADMIN)["items"]
+    call(probe, "discard_dead_letter", dead["id"], as_=ADMIN)
+    assert call(probe, "list_dead_letters", as_=ADMIN)["total"] == 0
     with pytest.raises(NotFound):
-        call(probe, "discard_dead_letter", dead["id"])
+        call(probe, "discard_dead_letter", dead["id"], as_=ADMIN)
     with pytest.raises(NotFound):
-        call(probe, "replay_dead_letter", dead["id"])
+        call(probe, "replay_dead_letter", dead["id"], as_=ADMIN)
 
 
 def test_an_invalid_payload_is_dead_lettered_without_retries(config, probe):
@@ -91,14 +92,14 @@ def test_an_invalid_payload_is_dead_lettered_without_retries(config, probe):
     send(config, probe, payload)
 
     assert ProbeService.calls == []
-    [dead] = call(probe, "list_dead_letters")["items"]
+    [dead] = call(probe, "list_dead_letters", as_=ADMIN)["items"]
     assert dead["attempts"] == 1 and "Invalid payload" in dead["error"]
 
 
 def test_dead_letters_are_listed_oldest_first_by_page(config, probe):
     sent = [send(config, probe, registered(f"u-{n}")) for n in range(3)]
-    first = call(probe, "list_dead_letters", page=1, page_size=2)
-    second = call(probe, "list_dead_letters", page=2, page_size=2)
+    first = call(probe, "list_dead_letters", page=1, page_size=2, as_=ADMIN)
+    second = call(probe, "list_dead_letters", page=2, page_size=2, as_=ADMIN)
     assert first["total"] == 3
     listed = [item["event_id"] for item in first["items"] + second["items"]]
     assert listed == [payload["event_id"] for payload in sent]

@@ -17,7 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from operations.invariants import check, main
 from plumbing.migrations import alembic_config, database_urls, drop_database, ensure_database
 from tests.conftest import TEST_NAMESPACE
-from tests.integration.conftest import ADMIN, call
+from tests.integration.conftest import call
+from tests.tokens import ADMIN, ORDERS_CLIENT
 
 CHECKS = [
     "product_ledger", "product_reserved", "product_sold", "order_states", "order_reservations", "payments",
@@ -53,13 +54,13 @@ class Shop:
         self.product = call(products, "create_product", {
             "sku": f"INV-{uuid.uuid4().hex[:8]}", "name": "Ledger widget", "price": "10.00", "currency": "EUR",
             "stock": 20,
-        }, ADMIN)["id"]
-        call(products, "set_stock", self.product, {"stock": 25}, ADMIN)
-        call(products, "adjust_stock", self.product, {"delta": -3}, ADMIN)  # received 22
+        }, as_=ADMIN)["id"]
+        call(products, "set_stock", self.product, {"stock": 25}, as_=ADMIN)
+        call(products, "adjust_stock", self.product, {"delta": -3}, as_=ADMIN)  # received 22
 
     def reserve(self, order_id: str, quantity: int = 1) -> str:
         items = [{"product_id": self.product, "quantity": quantity}]
-        return call(self.products, "reserve_stock", order_id, items, 600)["expires_at"]
+        return call(self.products, "reserve_stock", order_id, items, 600, as_=ORDERS_CLIENT)["expires_at"]
 
     def order(self, status: str, paid: bool, payment: str | None, reservation: tuple[str, ...]) -> str:
         """An order with its reservation taken through `reservation` (reserve, commit, release)
@@ -67,7 +68,7 @@ class Shop:
         order_id = str(uuid.uuid4())
         expires_at = self.reserve(order_id)
         for step in reservation:
-            call(self.products, f"{step}_reservation", order_id)
+            call(self.products, f"{step}_reservation", order_id, as_=ADMIN)
         self.db.run(
             "orders",
             "INSERT INTO orders (id, user_id, status, total, currency, shipping_address, paid, idempotency_key,"
@@ -336,24 +337,24 @@ def test_a_notification_recorded_twice_is_a_breach(config, shop, db):
 def test_received_moves_with_every_stock_change_and_stays_out_of_the_payloads(config, products_container, db):
     product = call(products_container, "create_product", {
         "sku": "LEDGER-1", "name": "Ledger", "price": "1.00", "currency": "EUR", "stock": 5,
-    }, ADMIN)
+    }, as_=ADMIN)
     assert "received" not in product and "reserved" not in product
     pid = product["id"]
     assert product_row(db, pid) == (5, 0, 0, 5)
-    assert "received" not in call(products_container, "set_stock", pid, {"stock": 8}, ADMIN)
+    assert "received" not in call(products_container, "set_stock", pid, {"stock": 8}, as_=ADMIN)
     assert product_row(db, pid) == (8, 0, 0, 8)
-    call(products_container, "reserve_stock", "order-1", [{"product_id": pid, "quantity": 3}], 600)
-    call(products_container, "reserve_stock", "order-2", [{"product_id": pid, "quantity": 1}], 600)
+    call(products_container, "reserve_stock", "order-1", [{"product_id": pid, "quantity": 3}], 600, as_=ORDERS_CLIENT)
+    call(products_container, "reserve_stock", "order-2", [{"product_id": pid, "quantity": 1}], 600, as_=ORDERS_CLIENT)
     assert product_row(db, pid) == (4, 4, 0, 8)
-    call(products_container, "set_stock", pid, {"stock": 1}, ADMIN)  # 3 units taken out of sale
+    call(products_container, "set_stock", pid, {"stock": 1}, as_=ADMIN)  # 3 units taken out of sale
     assert product_row(db, pid) == (1, 4, 0, 5)
-    call(products_container, "adjust_stock", pid, {"delta": 4}, ADMIN)
-    call(products_container, "adjust_stock", pid, {"delta": -2}, ADMIN)
+    call(products_container, "adjust_stock", pid, {"delta": 4}, as_=ADMIN)
+    call(products_container, "adjust_stock", pid, {"delta": -2}, as_=ADMIN)
     assert product_row(db, pid) == (3, 4, 0, 7)
-    call(products_container, "commit_reservation", "order-1")
-    call(products_container, "release_reservation", "order-2")
+    call(products_container, "commit_reservation", "order-1", as_=ADMIN)
+    call(products_container, "release_reservation", "order-2", as_=ORDERS_CLIENT)
     assert product_row(db, pid) == (4, 0, 3, 7)
-    call(products_container, "release_reservation", "order-1")  # a refund puts sold units back
+    call(products_container, "release_reservation", "order-1", as_=ORDERS_CLIENT)  # a refund puts sold units back
     assert product_row(db, pid) == (7, 0, 0, 7)
     assert "received" not in call(products_container, "get_product", pid)
     report = check(config, grace=0)

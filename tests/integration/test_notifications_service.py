@@ -13,11 +13,11 @@ from plumbing.events import (
     PAYMENT_REFUNDED,
     USER_REGISTERED,
 )
-from tests.integration.conftest import ADMIN
 from tests.integration.eventing import call, deliver, event
+from tests.tokens import ADMIN, User
 
-ADA = {"id": "user-ada", "role": "customer"}
-ORDER_FIELDS = dict(user_id=ADA["id"], total="42.50", currency="EUR")
+ADA = User("user-ada")
+ORDER_FIELDS = dict(user_id=ADA.id, total="42.50", currency="EUR")
 
 EVENTS = {
     "handle_order_confirmed": lambda order_id: event(ORDER_CONFIRMED, order_id=order_id, **ORDER_FIELDS),
@@ -26,22 +26,22 @@ EVENTS = {
     ),
     "handle_order_shipped": lambda order_id: event(ORDER_SHIPPED, order_id=order_id, **ORDER_FIELDS),
     "handle_payment_failed": lambda order_id: event(
-        PAYMENT_FAILED, order_id=order_id, user_id=ADA["id"], reason="card_declined"
+        PAYMENT_FAILED, order_id=order_id, user_id=ADA.id, reason="card_declined"
     ),
     "handle_payment_refunded": lambda order_id: event(
-        PAYMENT_REFUNDED, order_id=order_id, user_id=ADA["id"], payment_id="pay-1", amount="42.50",
+        PAYMENT_REFUNDED, order_id=order_id, user_id=ADA.id, payment_id="pay-1", amount="42.50",
         currency="EUR",
     ),
 }
 
 
 def register_ada(config, container):
-    payload = event(USER_REGISTERED, user_id=ADA["id"], email="ada@example.com", name="Ada")
+    payload = event(USER_REGISTERED, user_id=ADA.id, email="ada@example.com", name="Ada")
     return deliver(config, container, "handle_user_registered", payload)
 
 
-def notifications(container, actor=ADA, user_id=ADA["id"], **page):
-    return call(container, "list_notifications", user_id, actor, **page)
+def notifications(container, actor=ADA, user_id=ADA.id, **page):
+    return call(container, "list_notifications", user_id, **page, as_=actor)
 
 
 def test_user_registered_sends_a_welcome(config, notifications_container):
@@ -94,8 +94,8 @@ def test_list_is_paged_newest_first(config, notifications_container):
 
 def test_a_customer_sees_only_its_own_notifications(config, notifications_container):
     register_ada(config, notifications_container)
-    bob = {"id": "user-bob", "role": "customer"}
+    bob = User("user-bob")
     with pytest.raises(NotFound):
         notifications(notifications_container, actor=bob)
-    assert notifications(notifications_container, actor=bob, user_id=bob["id"])["total"] == 0
+    assert notifications(notifications_container, actor=bob, user_id=bob.id)["total"] == 0
     assert notifications(notifications_container, actor=ADMIN)["total"] == 1

@@ -6,8 +6,9 @@ from notifications.service import NotificationsService
 from plumbing.events import ORDER_SHIPPED, USER_REGISTERED
 from tests.integration.eventing import call, deliver, event, wait_until
 from tests.integration.fake_smtp import FakeSmtpServer
+from tests.tokens import ADMIN, User
 
-ADA = {"id": "user-ada", "role": "customer"}
+ADA = User("user-ada")
 
 
 @pytest.fixture
@@ -26,16 +27,16 @@ def mailing_container(container_factory, config, smtp_server):
 
 
 def shipped() -> dict:
-    return event(ORDER_SHIPPED, order_id="order-1", user_id=ADA["id"], total="9.99", currency="EUR")
+    return event(ORDER_SHIPPED, order_id="order-1", user_id=ADA.id, total="9.99", currency="EUR")
 
 
 def test_a_welcome_is_mailed_to_the_registered_address(config, mailing_container, smtp_server):
-    payload = event(USER_REGISTERED, user_id=ADA["id"], email="ada@example.com", name="Ada")
+    payload = event(USER_REGISTERED, user_id=ADA.id, email="ada@example.com", name="Ada")
     deliver(config, mailing_container, "handle_user_registered", payload)
 
     [message] = wait_until(lambda: smtp_server.messages)
     assert (message["To"], message["Subject"]) == ("ada@example.com", "Welcome to OMS, Ada")
-    [stored] = call(mailing_container, "list_notifications", ADA["id"], ADA)["items"]
+    [stored] = call(mailing_container, "list_notifications", ADA.id, as_=ADA)["items"]
     assert stored["channel"] == "smtp"
 
 
@@ -43,14 +44,14 @@ def test_mail_for_an_unknown_address_waits_in_dead_letters_until_replayed(
     config, mailing_container, smtp_server
 ):
     deliver(config, mailing_container, "handle_order_shipped", shipped())
-    [dead] = call(mailing_container, "list_dead_letters")["items"]
+    [dead] = call(mailing_container, "list_dead_letters", as_=ADMIN)["items"]
     assert "RecipientUnknown" in dead["error"]
-    assert call(mailing_container, "list_notifications", ADA["id"], ADA)["total"] == 0
+    assert call(mailing_container, "list_notifications", ADA.id, as_=ADA)["total"] == 0
 
-    registered = event(USER_REGISTERED, user_id=ADA["id"], email="ada@example.com", name="Ada")
+    registered = event(USER_REGISTERED, user_id=ADA.id, email="ada@example.com", name="Ada")
     deliver(config, mailing_container, "handle_user_registered", registered)
-    assert call(mailing_container, "replay_dead_letter", dead["id"])["outcome"] == "processed"
+    assert call(mailing_container, "replay_dead_letter", dead["id"], as_=ADMIN)["outcome"] == "processed"
 
     wait_until(lambda: len(smtp_server.messages) == 2)
     assert [m["Subject"] for m in smtp_server.messages] == ["Welcome to OMS, Ada", "Order order-1 shipped"]
-    assert call(mailing_container, "list_notifications", ADA["id"], ADA)["total"] == 2
+    assert call(mailing_container, "list_notifications", ADA.id, as_=ADA)["total"] == 2

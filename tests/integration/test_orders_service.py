@@ -13,10 +13,10 @@ from plumbing.events import ORDER_CONFIRMED, ORDERS, PAYMENT_SUCCEEDED
 from plumbing.handlers import handler_spec
 from plumbing.migrations import database_urls
 from products.service import ProductsService
-from tests.integration.conftest import ADMIN
 from tests.integration.eventing import EventTap, call, deliver, event, wait_until
+from tests.tokens import ADMIN, ORDERS_CLIENT, PRODUCTS_CLIENT, User
 
-CUSTOMER = {"id": "user-7", "role": "customer"}
+CUSTOMER = User("user-7")
 ADDRESS = {"name": "Ada", "line1": "1 Main St", "city": "Paris", "postal_code": "75001", "country": "FR"}
 
 
@@ -40,14 +40,14 @@ def leave_no_events_behind(config):
 def place(orders_container, products_container, stock=5):
     product = call(products_container, "create_product",
                    {"sku": f"LAMP-{uuid.uuid4().hex[:8]}", "name": "Lamp", "price": "20.00", "currency": "EUR",
-                    "stock": stock}, ADMIN)
+                    "stock": stock}, as_=ADMIN)
     body = {"items": [{"product_id": product["id"], "quantity": 2}], "shipping_address": ADDRESS,
             "payment_token": "tok_visa"}
-    return product, call(orders_container, "create_order", body, CUSTOMER, uuid.uuid4().hex)
+    return product, call(orders_container, "create_order", body, uuid.uuid4().hex, as_=CUSTOMER)
 
 
 def paid(order: dict) -> dict:
-    return event(PAYMENT_SUCCEEDED, order_id=order["id"], user_id=CUSTOMER["id"], payment_id="pay-1",
+    return event(PAYMENT_SUCCEEDED, order_id=order["id"], user_id=CUSTOMER.id, payment_id="pay-1",
                  amount=order["total"], currency=order["currency"])
 
 
@@ -56,8 +56,8 @@ def test_a_payment_confirms_the_order_and_products_sells_its_stock(config, order
     tap = EventTap(config, "orders")
     try:
         deliver(config, orders_container, "handle_payment_succeeded", paid(order))
-        assert call(orders_container, "get_order", order["id"], CUSTOMER)["status"] == "confirmed"
-        history = call(orders_container, "get_order_history", order["id"], CUSTOMER)
+        assert call(orders_container, "get_order", order["id"], as_=CUSTOMER)["status"] == "confirmed"
+        history = call(orders_container, "get_order_history", order["id"], as_=CUSTOMER)
         assert [(h["from_status"], h["to_status"]) for h in history] == [
             (None, "pending_payment"), ("pending_payment", "confirmed")]
         # By type: the order's own order_created may reach the tap too (it is relayed after the 201).
@@ -66,7 +66,9 @@ def test_a_payment_confirms_the_order_and_products_sells_its_stock(config, order
     finally:
         tap.close()
     # products commits the reservation when order_confirmed reaches it.
-    wait_until(lambda: call(products_container, "get_reservation", order["id"])["status"] == "committed")
+    wait_until(
+        lambda: call(products_container, "get_reservation", order["id"], as_=ORDERS_CLIENT)["status"] == "committed"
+    )
     assert call(products_container, "get_product", product["id"])["stock"] == 3
 
 
@@ -77,24 +79,25 @@ def test_a_payment_confirms_the_order_while_products_is_down(config, container_f
     products.stop()
 
     deliver(config, orders_container, "handle_payment_succeeded", paid(order))
-    assert call(orders_container, "get_order", order["id"], CUSTOMER)["status"] == "confirmed"
+    assert call(orders_container, "get_order", order["id"], as_=CUSTOMER)["status"] == "confirmed"
 
     products = container_factory(ProductsService, config)  # back: it finds order_confirmed waiting
     products.start()
-    wait_until(lambda: call(products, "get_reservation", order["id"])["status"] == "committed")
+    wait_until(lambda: call(products, "get_reservation", order["id"], as_=ORDERS_CLIENT)["status"] == "committed")
     assert call(products, "get_product", product["id"])["stock"] == 3
 
 
 def test_reservations_in_use_are_those_of_orders_not_cancelled(orders_container, products_container):
     _, kept = place(orders_container, products_container)
     _, cancelled = place(orders_container, products_container)
-    call(orders_container, "cancel_order", cancelled["id"], CUSTOMER)
+    call(orders_container, "cancel_order", cancelled["id"], as_=CUSTOMER)
 
-    in_use = call(orders_container, "reservations_in_use", [kept["id"], cancelled["id"], "never-placed"])
+    asked = [kept["id"], cancelled["id"], "never-placed"]
+    in_use = call(orders_container, "reservations_in_use", asked, as_=PRODUCTS_CLIENT)
     assert in_use == [kept["id"]]
-    assert call(orders_container, "reservations_in_use", []) == []
+    assert call(orders_container, "reservations_in_use", [], as_=PRODUCTS_CLIENT) == []
     with pytest.raises(Invalid):
-        call(orders_container, "reservations_in_use", "not-a-list")
+        call(orders_container, "reservations_in_use", "not-a-list", as_=PRODUCTS_CLIENT)
 
 
 def test_a_delivered_order_is_deleted_only_once_products_committed_its_stock(orders_container, products_container):
@@ -109,8 +112,8 @@ def test_a_delivered_order_is_deleted_only_once_products_committed_its_stock(ord
         engine.dispose()
 
     with pytest.raises(Conflict):
-        call(orders_container, "delete_order", order["id"], ADMIN)
-    call(products_container, "commit_reservation", order["id"])
-    call(orders_container, "delete_order", order["id"], ADMIN)
+        call(orders_container, "delete_order", order["id"], as_=ADMIN)
+    call(products_container, "commit_reservation", order["id"], as_=ADMIN)
+    call(orders_container, "delete_order", order["id"], as_=ADMIN)
     with pytest.raises(NotFound):
-        call(orders_container, "get_order", order["id"], ADMIN)
+        call(orders_container, "get_order", order["id"], as_=ADMIN)

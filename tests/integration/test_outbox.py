@@ -6,8 +6,9 @@ from nameko.events import event_handler
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
+from plumbing.access import PUBLIC
+from plumbing.callers import Caller, rpc
 from plumbing.db import Database
-from plumbing.entrypoints import rpc
 from plumbing.events import USER_REGISTERED
 from plumbing.migrations import database_urls
 from plumbing.outbox import Outbox, OutboxRelay, Relay, add_event, insert_event
@@ -124,10 +125,11 @@ class OutboxProbe(OutboxRelay):
     """A service with an outbox on the users database, publishing to an exchange of its own."""
 
     name = SOURCE
+    caller = Caller()
     db = Database(Base)
     outbox = Outbox(OutboxEvent)
 
-    @rpc
+    @rpc(access=PUBLIC)
     def write(self, rolled_back: list, committed: list) -> None:
         """Two transactions in one session: the first rolled back, the second committed."""
         for user_ids, end in ((rolled_back, self.db.session.rollback), (committed, self.db.session.commit)):

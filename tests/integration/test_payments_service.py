@@ -13,10 +13,10 @@ from plumbing.events import (
     PAYMENT_REFUNDED,
     PAYMENT_SUCCEEDED,
 )
-from tests.integration.conftest import ADMIN
 from tests.integration.eventing import EventTap, call, deliver, event
+from tests.tokens import ADMIN, User
 
-OWNER = {"id": "user-1", "role": "customer"}
+OWNER = User("user-1")
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def order_created(token="tok_visa", total="42.50", order_id=None, pay_before=Non
     return event(
         ORDER_CREATED,
         order_id=order_id or str(uuid.uuid4()),
-        user_id=OWNER["id"],
+        user_id=OWNER.id,
         total=total,
         currency="EUR",
         payment_token=token,
@@ -41,7 +41,7 @@ def order_created(token="tok_visa", total="42.50", order_id=None, pay_before=Non
 
 def order_cancelled(order_id: str, reason="customer request") -> dict:
     return event(
-        ORDER_CANCELLED, order_id=order_id, user_id=OWNER["id"], total="42.50", currency="EUR", reason=reason
+        ORDER_CANCELLED, order_id=order_id, user_id=OWNER.id, total="42.50", currency="EUR", reason=reason
     )
 
 
@@ -66,7 +66,7 @@ def cancel(config, container, payload):
 def test_each_token_has_its_outcome(config, payments_container, payment_events, token, total, status,
                                     event_type, reason):
     created = create(config, payments_container, order_created(token, total))
-    payment = call(payments_container, "get_payment", created["order_id"], OWNER)
+    payment = call(payments_container, "get_payment", created["order_id"], as_=OWNER)
 
     assert payment["status"] == status
     assert (payment["amount"], payment["currency"]) == (total, "EUR")
@@ -74,7 +74,7 @@ def test_each_token_has_its_outcome(config, payments_container, payment_events, 
     assert set(payment) == {"id", "order_id", "status", "amount", "currency", "created_at"}
     [dispatched] = payment_events.wait_for(1)
     assert dispatched["event_type"] == event_type
-    assert dispatched["order_id"] == created["order_id"] and dispatched["user_id"] == OWNER["id"]
+    assert dispatched["order_id"] == created["order_id"] and dispatched["user_id"] == OWNER.id
     if status == "succeeded":
         assert (dispatched["payment_id"], dispatched["amount"]) == (payment["id"], total)
     else:
@@ -86,7 +86,7 @@ def test_the_same_order_created_twice_charges_once(config, payments_container, p
     create(config, payments_container, created)  # redelivered: same event id
     create(config, payments_container, {**created, "event_id": str(uuid.uuid4())})  # republished anew
 
-    payment = call(payments_container, "get_payment", created["order_id"], ADMIN)
+    payment = call(payments_container, "get_payment", created["order_id"], as_=ADMIN)
     assert payment["status"] == "succeeded"
     payment_events.wait_for(1)
     assert len(call_until_quiet(payment_events)) == 1
@@ -98,7 +98,7 @@ def test_cancel_after_payment_refunds_once(config, payments_container, payment_e
     cancel(config, payments_container, cancelled)
     cancel(config, payments_container, order_cancelled(created["order_id"], "again"))
 
-    assert call(payments_container, "get_payment", created["order_id"], OWNER)["status"] == "refunded"
+    assert call(payments_container, "get_payment", created["order_id"], as_=OWNER)["status"] == "refunded"
     [refunded] = payment_events.wait_for(1, PAYMENT_REFUNDED)
     assert refunded["order_id"] == created["order_id"] and refunded["amount"] == "42.50"
     assert [key for key, _ in call_until_quiet(payment_events)] == [PAYMENT_SUCCEEDED, PAYMENT_REFUNDED]
@@ -108,7 +108,7 @@ def test_cancel_of_a_failed_payment_refunds_nothing(config, payments_container, 
     created = create(config, payments_container, order_created("tok_declined"))
     cancel(config, payments_container, order_cancelled(created["order_id"], "payment failed"))
 
-    assert call(payments_container, "get_payment", created["order_id"], OWNER)["status"] == "failed"
+    assert call(payments_container, "get_payment", created["order_id"], as_=OWNER)["status"] == "failed"
     payment_events.wait_for(1)
     assert [key for key, _ in call_until_quiet(payment_events)] == [PAYMENT_FAILED]
 
@@ -121,18 +121,18 @@ def test_an_order_cancelled_before_it_was_charged_is_never_charged(
     create(config, payments_container, order_created(order_id=order_id))
 
     with pytest.raises(NotFound):
-        call(payments_container, "get_payment", order_id, ADMIN)
+        call(payments_container, "get_payment", order_id, as_=ADMIN)
     assert call_until_quiet(payment_events) == []
 
 
 def test_only_the_owner_or_an_admin_sees_a_payment(config, payments_container):
     created = create(config, payments_container, order_created())
-    assert call(payments_container, "get_payment", created["order_id"], OWNER)["status"] == "succeeded"
-    assert call(payments_container, "get_payment", created["order_id"], ADMIN)["status"] == "succeeded"
+    assert call(payments_container, "get_payment", created["order_id"], as_=OWNER)["status"] == "succeeded"
+    assert call(payments_container, "get_payment", created["order_id"], as_=ADMIN)["status"] == "succeeded"
     with pytest.raises(NotFound):
-        call(payments_container, "get_payment", created["order_id"], {"id": "user-2", "role": "customer"})
+        call(payments_container, "get_payment", created["order_id"], as_=User("user-2"))
     with pytest.raises(NotFound):
-        call(payments_container, "get_payment", "no-such-order", ADMIN)
+        call(payments_container, "get_payment", "no-such-order", as_=ADMIN)
 
 
 def call_until_quiet(tap: EventTap) -> list:
@@ -150,6 +150,6 @@ def test_an_order_is_not_charged_once_its_reservation_lapses(config, payments_co
     pay_before = (datetime.now(UTC) + timedelta(seconds=seconds_left)).isoformat()
     created = create(config, payments_container, order_created(pay_before=pay_before))
 
-    assert call(payments_container, "get_payment", created["order_id"], OWNER)["status"] == status
+    assert call(payments_container, "get_payment", created["order_id"], as_=OWNER)["status"] == status
     [dispatched] = payment_events.wait_for(1)
     assert dispatched.get("reason") == reason

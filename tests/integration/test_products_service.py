@@ -6,11 +6,12 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import create_engine, text
 
-from plumbing.errors import Conflict, Forbidden, Invalid, NotFound
+from plumbing.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from plumbing.migrations import database_urls
-from tests.integration.conftest import ADMIN, call
+from tests.integration.conftest import call
+from tests.tokens import ADMIN, ORDERS_CLIENT, User, client_token, expired_token, forged_token, user_token
 
-CUSTOMER = {"id": "customer-1", "role": "customer"}
+CUSTOMER = User("customer-1")
 WIDGET = {
     "sku": "WID-001",
     "name": "Blue widget",
@@ -22,7 +23,7 @@ WIDGET = {
 
 
 def create(container, **overrides):
-    return call(container, "create_product", {**WIDGET, **overrides}, ADMIN)
+    return call(container, "create_product", {**WIDGET, **overrides}, as_=ADMIN)
 
 
 @pytest.fixture
@@ -74,15 +75,26 @@ def test_whole_amount_price_is_returned_with_two_places(products_container):
 
 def test_customer_cannot_create_a_product(products_container, products_db):
     with pytest.raises(Forbidden):
-        call(products_container, "create_product", WIDGET, CUSTOMER)
+        call(products_container, "create_product", WIDGET, as_=CUSTOMER)
     assert count_rows(products_db, "products") == 0
 
 
-@pytest.mark.parametrize("actor", [None, {}, {"id": "x", "role": "superuser"}, "admin"])
-def test_create_without_a_valid_actor_is_invalid(products_container, products_db, actor):
-    with pytest.raises(Invalid):
-        call(products_container, "create_product", WIDGET, actor)
+@pytest.mark.parametrize(
+    "token", [None, "not-a-jwt", forged_token(), expired_token(), user_token("x", "superuser")],
+    ids=["none", "garbage", "forged", "expired", "unknown-role"],
+)
+def test_create_without_a_valid_token_is_unauthenticated(products_container, products_db, token):
+    with pytest.raises(Unauthenticated):
+        call(products_container, "create_product", WIDGET, as_=token)
     assert count_rows(products_db, "products") == 0
+
+
+def test_a_client_with_catalog_write_creates_a_product_and_one_without_cannot(products_container, products_db):
+    with pytest.raises(Forbidden):
+        call(products_container, "create_product", WIDGET, as_=client_token("erp", "stock:write"))
+    assert count_rows(products_db, "products") == 0
+    created = call(products_container, "create_product", WIDGET, as_=client_token("pim", "catalog:write"))
+    assert created["sku"] == WIDGET["sku"]
 
 
 @pytest.mark.parametrize(
@@ -131,7 +143,7 @@ def test_create_rejects_invalid_payloads_and_stores_nothing(products_container, 
 def test_create_requires_every_mandatory_field(products_container, products_db, missing):
     payload = {k: v for k, v in WIDGET.items() if k != missing}
     with pytest.raises(Invalid) as raised:
-        call(products_container, "create_product", payload, ADMIN)
+        call(products_container, "create_product", payload, as_=ADMIN)
     assert missing in raised.value.errors
     assert count_rows(products_db, "products") == 0
 
@@ -183,8 +195,8 @@ def test_get_of_a_malformed_id_is_not_found(products_container, product_id):
 
 def test_price_changes_appear_in_the_history_newest_first(products_container):
     product = create(products_container, price="10.00")
-    call(products_container, "update_product", product["id"], {"price": "12.50"}, ADMIN)
-    updated = call(products_container, "update_product", product["id"], {"price": "11.00"}, ADMIN)
+    call(products_container, "update_product", product["id"], {"price": "12.50"}, as_=ADMIN)
+    updated = call(products_container, "update_product", product["id"], {"price": "11.00"}, as_=ADMIN)
     assert updated["price"] == "11.00"
     history = call(products_container, "get_price_history", product["id"])
     assert history["total"] == 3
@@ -197,7 +209,7 @@ def test_price_changes_appear_in_the_history_newest_first(products_container):
 def test_price_history_is_paginated(products_container):
     product = create(products_container, price="1.00")
     for price in ("2.00", "3.00", "4.00"):
-        call(products_container, "update_product", product["id"], {"price": price}, ADMIN)
+        call(products_container, "update_product", product["id"], {"price": price}, as_=ADMIN)
     page = call(products_container, "get_price_history", product["id"], page=2, page_size=3)
     assert page["total"] == 4 and page["page"] == 2 and page["page_size"] == 3
     assert [change["price"] for change in page["items"]] == ["1.00"]
@@ -207,7 +219,7 @@ def test_price_history_is_paginated(products_container):
 
 def test_currency_change_is_recorded_in_the_price_history(products_container):
     product = create(products_container, price="10.00", currency="USD")
-    updated = call(products_container, "update_product", product["id"], {"currency": "EUR"}, ADMIN)
+    updated = call(products_container, "update_product", product["id"], {"currency": "EUR"}, as_=ADMIN)
     assert updated["currency"] == "EUR" and updated["price"] == "10.00"
     items = call(products_container, "get_price_history", product["id"])["items"]
     assert [(c["price"], c["currency"]) for c in items] == [("10.00", "EUR"), ("10.00", "USD")]
@@ -215,7 +227,7 @@ def test_currency_change_is_recorded_in_the_price_history(products_container):
 
 def test_updating_only_the_name_adds_no_history_entry(products_container, products_db):
     product = create(products_container)
-    updated = call(products_container, "update_product", product["id"], {"name": "Red widget"}, ADMIN)
+    updated = call(products_container, "update_product", product["id"], {"name": "Red widget"}, as_=ADMIN)
     assert updated["name"] == "Red widget" and updated["price"] == product["price"]
     assert call(products_container, "get_product", product["id"])["name"] == "Red widget"
     assert call(products_container, "get_price_history", product["id"])["total"] == 1
@@ -224,7 +236,7 @@ def test_updating_only_the_name_adds_no_history_entry(products_container, produc
 
 def test_setting_the_same_price_again_adds_no_history_entry(products_container):
     product = create(products_container, price="10.00")
-    call(products_container, "update_product", product["id"], {"price": "10", "currency": "USD"}, ADMIN)
+    call(products_container, "update_product", product["id"], {"price": "10", "currency": "USD"}, as_=ADMIN)
     assert call(products_container, "get_price_history", product["id"])["total"] == 1
 
 
@@ -233,7 +245,7 @@ def test_update_with_no_changes_is_invalid(products_container, products_db, chan
     product = create(products_container)
     before = stored_row(products_db, product["id"])
     with pytest.raises(Invalid):
-        call(products_container, "update_product", product["id"], changes, ADMIN)
+        call(products_container, "update_product", product["id"], changes, as_=ADMIN)
     assert stored_row(products_db, product["id"]) == before
 
 
@@ -256,7 +268,7 @@ def test_update_rejects_invalid_changes_and_keeps_the_product(products_container
     product = create(products_container)
     before = stored_row(products_db, product["id"])
     with pytest.raises(Invalid):
-        call(products_container, "update_product", product["id"], changes, ADMIN)
+        call(products_container, "update_product", product["id"], changes, as_=ADMIN)
     assert stored_row(products_db, product["id"]) == before
     assert call(products_container, "get_product", product["id"]) == product
     assert call(products_container, "get_price_history", product["id"])["total"] == 1
@@ -266,13 +278,13 @@ def test_customer_cannot_update_a_product(products_container, products_db):
     product = create(products_container)
     before = stored_row(products_db, product["id"])
     with pytest.raises(Forbidden):
-        call(products_container, "update_product", product["id"], {"price": "1.00"}, CUSTOMER)
+        call(products_container, "update_product", product["id"], {"price": "1.00"}, as_=CUSTOMER)
     assert stored_row(products_db, product["id"]) == before
 
 
 def test_update_of_an_unknown_product_is_not_found(products_container):
     with pytest.raises(NotFound):
-        call(products_container, "update_product", "no-such-id", {"name": "x"}, ADMIN)
+        call(products_container, "update_product", "no-such-id", {"name": "x"}, as_=ADMIN)
 
 
 def test_changing_the_sku_to_a_taken_one_conflicts(products_container, products_db):
@@ -280,7 +292,7 @@ def test_changing_the_sku_to_a_taken_one_conflicts(products_container, products_
     other = create(products_container, sku="WID-002", name="Other")
     before = stored_row(products_db, other["id"])
     with pytest.raises(Conflict):
-        call(products_container, "update_product", other["id"], {"sku": "WID-001", "price": "1.00"}, ADMIN)
+        call(products_container, "update_product", other["id"], {"sku": "WID-001", "price": "1.00"}, as_=ADMIN)
     assert stored_row(products_db, other["id"]) == before
     assert call(products_container, "get_price_history", other["id"])["total"] == 1
 
@@ -290,9 +302,9 @@ def test_changing_the_sku_to_a_taken_one_conflicts(products_container, products_
 
 def test_set_stock_replaces_the_units_available(products_container, products_db):
     product = create(products_container, stock=10)
-    assert call(products_container, "set_stock", product["id"], {"stock": 3}, ADMIN)["stock"] == 3
+    assert call(products_container, "set_stock", product["id"], {"stock": 3}, as_=ADMIN)["stock"] == 3
     assert call(products_container, "get_product", product["id"])["stock"] == 3
-    assert call(products_container, "set_stock", product["id"], {"stock": 0}, ADMIN)["stock"] == 0
+    assert call(products_container, "set_stock", product["id"], {"stock": 0}, as_=ADMIN)["stock"] == 0
     assert stored_row(products_db, product["id"])["stock"] == 0
 
 
@@ -300,7 +312,7 @@ def test_set_stock_replaces_the_units_available(products_container, products_db)
 def test_set_stock_rejects_bad_values_and_keeps_the_stock(products_container, products_db, payload):
     product = create(products_container, stock=10)
     with pytest.raises(Invalid):
-        call(products_container, "set_stock", product["id"], payload, ADMIN)
+        call(products_container, "set_stock", product["id"], payload, as_=ADMIN)
     assert stored_row(products_db, product["id"])["stock"] == 10
     assert call(products_container, "get_product", product["id"])["stock"] == 10
 
@@ -308,23 +320,23 @@ def test_set_stock_rejects_bad_values_and_keeps_the_stock(products_container, pr
 def test_customer_cannot_set_stock(products_container, products_db):
     product = create(products_container, stock=10)
     with pytest.raises(Forbidden):
-        call(products_container, "set_stock", product["id"], {"stock": 0}, CUSTOMER)
+        call(products_container, "set_stock", product["id"], {"stock": 0}, as_=CUSTOMER)
     with pytest.raises(Forbidden):
-        call(products_container, "adjust_stock", product["id"], {"delta": -1}, CUSTOMER)
+        call(products_container, "adjust_stock", product["id"], {"delta": -1}, as_=CUSTOMER)
     assert stored_row(products_db, product["id"])["stock"] == 10
 
 
 def test_adjust_stock_adds_and_removes_units(products_container):
     product = create(products_container, stock=10)
-    assert call(products_container, "adjust_stock", product["id"], {"delta": 5}, ADMIN)["stock"] == 15
-    assert call(products_container, "adjust_stock", product["id"], {"delta": -15}, ADMIN)["stock"] == 0
+    assert call(products_container, "adjust_stock", product["id"], {"delta": 5}, as_=ADMIN)["stock"] == 15
+    assert call(products_container, "adjust_stock", product["id"], {"delta": -15}, as_=ADMIN)["stock"] == 0
     assert call(products_container, "get_product", product["id"])["stock"] == 0
 
 
 def test_adjusting_stock_below_zero_is_invalid_and_keeps_the_stock(products_container, products_db):
     product = create(products_container, stock=2)
     with pytest.raises(Invalid) as raised:
-        call(products_container, "adjust_stock", product["id"], {"delta": -3}, ADMIN)
+        call(products_container, "adjust_stock", product["id"], {"delta": -3}, as_=ADMIN)
     assert "delta" in raised.value.errors
     assert stored_row(products_db, product["id"])["stock"] == 2
     assert call(products_container, "get_product", product["id"])["stock"] == 2
@@ -334,21 +346,21 @@ def test_adjusting_stock_below_zero_is_invalid_and_keeps_the_stock(products_cont
 def test_adjust_stock_rejects_bad_deltas(products_container, products_db, payload):
     product = create(products_container, stock=2)
     with pytest.raises(Invalid):
-        call(products_container, "adjust_stock", product["id"], payload, ADMIN)
+        call(products_container, "adjust_stock", product["id"], payload, as_=ADMIN)
     assert stored_row(products_db, product["id"])["stock"] == 2
 
 
 def test_stock_of_an_unknown_product_is_not_found(products_container):
     with pytest.raises(NotFound):
-        call(products_container, "set_stock", "no-such-id", {"stock": 1}, ADMIN)
+        call(products_container, "set_stock", "no-such-id", {"stock": 1}, as_=ADMIN)
     with pytest.raises(NotFound):
-        call(products_container, "adjust_stock", "no-such-id", {"delta": 1}, ADMIN)
+        call(products_container, "adjust_stock", "no-such-id", {"delta": 1}, as_=ADMIN)
 
 
 def test_stock_changes_add_no_price_history(products_container):
     product = create(products_container, stock=2)
-    call(products_container, "set_stock", product["id"], {"stock": 9}, ADMIN)
-    call(products_container, "adjust_stock", product["id"], {"delta": 1}, ADMIN)
+    call(products_container, "set_stock", product["id"], {"stock": 9}, as_=ADMIN)
+    call(products_container, "adjust_stock", product["id"], {"delta": 1}, as_=ADMIN)
     assert call(products_container, "get_price_history", product["id"])["total"] == 1
 
 
@@ -358,7 +370,7 @@ def test_stock_changes_add_no_price_history(products_container):
 def test_deleted_product_is_not_found_even_after_being_cached(products_container, orders_container, products_db):
     product = create(products_container)
     assert call(products_container, "get_product", product["id"]) == product  # served and cached
-    assert call(products_container, "delete_product", product["id"], ADMIN) is None
+    assert call(products_container, "delete_product", product["id"], as_=ADMIN) is None
     with pytest.raises(NotFound):
         call(products_container, "get_product", product["id"])
     with pytest.raises(NotFound):
@@ -369,30 +381,30 @@ def test_deleted_product_is_not_found_even_after_being_cached(products_container
 
 def test_deleting_twice_is_not_found(products_container, orders_container):
     product = create(products_container)
-    call(products_container, "delete_product", product["id"], ADMIN)
+    call(products_container, "delete_product", product["id"], as_=ADMIN)
     with pytest.raises(NotFound):
-        call(products_container, "delete_product", product["id"], ADMIN)
+        call(products_container, "delete_product", product["id"], as_=ADMIN)
 
 
 def test_customer_cannot_delete_a_product(products_container, products_db):
     product = create(products_container)
     with pytest.raises(Forbidden):
-        call(products_container, "delete_product", product["id"], CUSTOMER)
+        call(products_container, "delete_product", product["id"], as_=CUSTOMER)
     assert stored_row(products_db, product["id"]) is not None
 
 
 def test_deleted_product_cannot_be_updated(products_container, orders_container):
     product = create(products_container)
-    call(products_container, "delete_product", product["id"], ADMIN)
+    call(products_container, "delete_product", product["id"], as_=ADMIN)
     with pytest.raises(NotFound):
-        call(products_container, "update_product", product["id"], {"price": "1.00"}, ADMIN)
+        call(products_container, "update_product", product["id"], {"price": "1.00"}, as_=ADMIN)
     with pytest.raises(NotFound):
-        call(products_container, "adjust_stock", product["id"], {"delta": 1}, ADMIN)
+        call(products_container, "adjust_stock", product["id"], {"delta": 1}, as_=ADMIN)
 
 
 def test_sku_of_a_deleted_product_can_be_reused(products_container, orders_container):
     product = create(products_container)
-    call(products_container, "delete_product", product["id"], ADMIN)
+    call(products_container, "delete_product", product["id"], as_=ADMIN)
     again = create(products_container)
     assert again["id"] != product["id"]
     assert call(products_container, "get_product", again["id"])["sku"] == WIDGET["sku"]
@@ -401,10 +413,11 @@ def test_sku_of_a_deleted_product_can_be_reused(products_container, orders_conta
 
 def test_product_with_reserved_units_cannot_be_deleted(products_container, orders_container, products_db):
     product = create(products_container, stock=5)
-    call(products_container, "reserve_stock", "order-1", [{"product_id": product["id"], "quantity": 2}], 600)
+    items = [{"product_id": product["id"], "quantity": 2}]
+    call(products_container, "reserve_stock", "order-1", items, 600, as_=ORDERS_CLIENT)
     before = stored_row(products_db, product["id"])
     with pytest.raises(Conflict):
-        call(products_container, "delete_product", product["id"], ADMIN)
+        call(products_container, "delete_product", product["id"], as_=ADMIN)
     assert stored_row(products_db, product["id"]) == before
     assert call(products_container, "get_product", product["id"])["stock"] == 3
 
@@ -491,7 +504,7 @@ def test_search_with_no_match_is_an_empty_page(products_container, catalog):
 
 
 def test_search_sees_a_renamed_product(products_container, catalog):
-    call(products_container, "update_product", catalog["P-4"]["id"], {"name": "Copper gadget"}, ADMIN)
+    call(products_container, "update_product", catalog["P-4"]["id"], {"name": "Copper gadget"}, as_=ADMIN)
     assert skus(call(products_container, "list_products", {"q": "gadgets"})) == ["P-4"]
 
 
@@ -523,5 +536,5 @@ def test_list_combines_search_and_filters(products_container, catalog):
 
 
 def test_list_shows_current_prices_after_an_update(products_container, catalog):
-    call(products_container, "update_product", catalog["P-1"]["id"], {"price": "30.00"}, ADMIN)
+    call(products_container, "update_product", catalog["P-1"]["id"], {"price": "30.00"}, as_=ADMIN)
     assert skus(call(products_container, "list_products", {"min_price": "26"})) == ["P-3", "P-1"]

@@ -6,29 +6,30 @@ from datetime import UTC, datetime
 
 import eventlet
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import create_engine, text
 
+from operations.session import proxy
 from plumbing.errors import Conflict, Invalid, NotFound
 from plumbing.events import ORDER_CONFIRMED
 from plumbing.migrations import database_urls
 from products.cache import ProductCache
 from products.service import ProductsService
-from tests.integration.conftest import ADMIN, call
+from tests.integration.conftest import call
 from tests.integration.eventing import deliver, event
+from tests.tokens import ADMIN, ORDERS_CLIENT
 
 TTL = 900
 
 
 def create(container, sku, stock=10, price="19.99", currency="USD", name=None):
     product = {"sku": sku, "name": name or f"Product {sku}", "price": price, "currency": currency, "stock": stock}
-    return call(container, "create_product", product, ADMIN)
+    return call(container, "create_product", product, as_=ADMIN)
 
 
 def reserve(container, order_id, *items, ttl=TTL):
     """items: (product, quantity) pairs."""
     lines = [{"product_id": product["id"], "quantity": quantity} for product, quantity in items]
-    return call(container, "reserve_stock", order_id, lines, ttl)
+    return call(container, "reserve_stock", order_id, lines, ttl, as_=ORDERS_CLIENT)
 
 
 def new_order_id() -> str:
@@ -78,7 +79,7 @@ def test_reserve_moves_units_from_stock_to_reserved_and_snapshots_prices(product
     ]
     assert counters(products_db, widget) == (8, 2, 0)
     assert counters(products_db, gadget) == (0, 3, 0)
-    stored = call(products_container, "get_reservation", order_id)
+    stored = call(products_container, "get_reservation", order_id, as_=ORDERS_CLIENT)
     assert stored == {**result, "status": "held"}
 
 
@@ -152,8 +153,7 @@ def test_unknown_products_are_invalid_and_named(products_container, products_db)
             "reserve_stock",
             new_order_id(),
             [{"product_id": widget["id"], "quantity": 1}, {"product_id": missing, "quantity": 1}],
-            TTL,
-        )
+            TTL, as_=ORDERS_CLIENT)
     assert raised.value.errors == {"items": {"unknown": [missing]}}
     assert counters(products_db, widget) == (10, 0, 0)
     assert count_rows(products_db, "reservations") == 0
@@ -190,7 +190,7 @@ def test_items_in_two_currencies_are_invalid(products_container, products_db):
 )
 def test_reserve_rejects_invalid_requests(products_container, items, ttl):
     with pytest.raises(Invalid):
-        call(products_container, "reserve_stock", new_order_id(), items, ttl)
+        call(products_container, "reserve_stock", new_order_id(), items, ttl, as_=ORDERS_CLIENT)
 
 
 def test_reserve_refreshes_the_product_cache(products_container, redis_client):
@@ -199,7 +199,7 @@ def test_reserve_refreshes_the_product_cache(products_container, redis_client):
     order_id = new_order_id()
     reserve(products_container, order_id, (widget, 4))
     assert call(products_container, "get_product", widget["id"])["stock"] == 6
-    call(products_container, "release_reservation", order_id)
+    call(products_container, "release_reservation", order_id, as_=ORDERS_CLIENT)
     assert call(products_container, "get_product", widget["id"])["stock"] == 10
     assert redis_client.exists(f"oms:products:product:{widget['id']}")
 
@@ -207,11 +207,11 @@ def test_reserve_refreshes_the_product_cache(products_container, redis_client):
 def test_admin_stock_changes_leave_reserved_and_sold_alone(products_container, products_db):
     widget = create(products_container, "WID-1", stock=10)
     reserve(products_container, new_order_id(), (widget, 4))
-    call(products_container, "adjust_stock", widget["id"], {"delta": -6}, ADMIN)
+    call(products_container, "adjust_stock", widget["id"], {"delta": -6}, as_=ADMIN)
     assert counters(products_db, widget) == (0, 4, 0)
     with pytest.raises(Invalid):
-        call(products_container, "adjust_stock", widget["id"], {"delta": -1}, ADMIN)
-    call(products_container, "set_stock", widget["id"], {"stock": 7}, ADMIN)
+        call(products_container, "adjust_stock", widget["id"], {"delta": -1}, as_=ADMIN)
+    call(products_container, "set_stock", widget["id"], {"stock": 7}, as_=ADMIN)
     assert counters(products_db, widget) == (7, 4, 0)
     product = call(products_container, "get_product", widget["id"])
     assert product["stock"] == 7 and "reserved" not in product and "sold" not in product
@@ -224,7 +224,7 @@ def test_twenty_concurrent_orders_for_the_last_five_units(products_container, pr
     widget = create(products_container, "LAST-5", stock=5)
 
     def attempt(_):
-        with ClusterRpcProxy(config, timeout=30) as rpc:
+        with proxy(config, ORDERS_CLIENT.token, timeout=30) as rpc:
             try:
                 rpc.products.reserve_stock(new_order_id(), [{"product_id": widget["id"], "quantity": 1}], TTL)
             except Conflict:
@@ -246,7 +246,7 @@ def test_overlapping_reservations_in_any_item_order_do_not_deadlock(products_con
     orders = [[a, b, c], [c, b, a], [b, a, c], [c, a, b]] * 4
 
     def attempt(products):
-        with ClusterRpcProxy(config, timeout=30) as rpc:
+        with proxy(config, ORDERS_CLIENT.token, timeout=30) as rpc:
             items = [{"product_id": p["id"], "quantity": 2} for p in products]
             return rpc.products.reserve_stock(new_order_id(), items, TTL)
 
@@ -265,13 +265,13 @@ def test_commit_moves_units_from_reserved_to_sold_once(products_container, produ
     order_id = new_order_id()
     reserved = reserve(products_container, order_id, (widget, 3))
 
-    committed = call(products_container, "commit_reservation", order_id)
+    committed = call(products_container, "commit_reservation", order_id, as_=ADMIN)
     assert committed == {**reserved, "status": "committed"}
     assert counters(products_db, widget) == (7, 0, 3)
 
-    assert call(products_container, "commit_reservation", order_id) == committed
+    assert call(products_container, "commit_reservation", order_id, as_=ADMIN) == committed
     assert counters(products_db, widget) == (7, 0, 3)
-    assert call(products_container, "get_reservation", order_id)["status"] == "committed"
+    assert call(products_container, "get_reservation", order_id, as_=ORDERS_CLIENT)["status"] == "committed"
 
 
 def confirmed(order_id: str) -> dict:
@@ -287,7 +287,7 @@ def test_order_confirmed_commits_the_reservation_once(config, products_container
     payload = confirmed(order_id)
 
     deliver(config, products_container, "handle_order_confirmed", payload)
-    assert call(products_container, "get_reservation", order_id)["status"] == "committed"
+    assert call(products_container, "get_reservation", order_id, as_=ORDERS_CLIENT)["status"] == "committed"
     assert counters(products_db, widget) == (7, 0, 3)
     # The cache got the product's new version after the commit.
     assert int(redis_client.get(key).split("|", 1)[0]) == version + 1
@@ -301,18 +301,18 @@ def test_order_confirmed_for_a_released_reservation_changes_nothing(config, prod
     widget = create(products_container, "WID-1", stock=10)
     order_id = new_order_id()
     reserve(products_container, order_id, (widget, 3))
-    call(products_container, "release_reservation", order_id)  # cancelled right after it was paid
+    call(products_container, "release_reservation", order_id, as_=ORDERS_CLIENT)  # cancelled right after it was paid
 
     deliver(config, products_container, "handle_order_confirmed", confirmed(order_id))
-    assert call(products_container, "get_reservation", order_id)["status"] == "released"
+    assert call(products_container, "get_reservation", order_id, as_=ORDERS_CLIENT)["status"] == "released"
     assert counters(products_db, widget) == (10, 0, 0)
-    assert call(products_container, "list_dead_letters")["items"] == []
+    assert call(products_container, "list_dead_letters", as_=ADMIN)["items"] == []
 
 
 def test_order_confirmed_without_a_reservation_becomes_a_dead_letter(config, products_container):
     payload = confirmed(new_order_id())
     deliver(config, products_container, "handle_order_confirmed", payload)
-    [dead] = call(products_container, "list_dead_letters")["items"]
+    [dead] = call(products_container, "list_dead_letters", as_=ADMIN)["items"]
     assert (dead["handler"], dead["event_id"], dead["attempts"]) == ("handle_order_confirmed", payload["event_id"], 3)
 
 
@@ -322,12 +322,12 @@ def test_release_returns_held_units_once(products_container, products_db):
     order_id = new_order_id()
     reserve(products_container, order_id, (widget, 3), (gadget, 5))
 
-    released = call(products_container, "release_reservation", order_id)
+    released = call(products_container, "release_reservation", order_id, as_=ORDERS_CLIENT)
     assert released["status"] == "released"
     assert counters(products_db, widget) == (10, 0, 0)
     assert counters(products_db, gadget) == (5, 0, 0)
 
-    assert call(products_container, "release_reservation", order_id) == released
+    assert call(products_container, "release_reservation", order_id, as_=ORDERS_CLIENT) == released
     assert counters(products_db, widget) == (10, 0, 0)
     assert counters(products_db, gadget) == (5, 0, 0)
 
@@ -336,11 +336,11 @@ def test_release_after_commit_returns_sold_units(products_container, products_db
     widget = create(products_container, "WID-1", stock=10)
     order_id = new_order_id()
     reserve(products_container, order_id, (widget, 3))
-    call(products_container, "commit_reservation", order_id)
+    call(products_container, "commit_reservation", order_id, as_=ADMIN)
 
-    assert call(products_container, "release_reservation", order_id)["status"] == "released"
+    assert call(products_container, "release_reservation", order_id, as_=ORDERS_CLIENT)["status"] == "released"
     assert counters(products_db, widget) == (10, 0, 0)
-    call(products_container, "release_reservation", order_id)
+    call(products_container, "release_reservation", order_id, as_=ORDERS_CLIENT)
     assert counters(products_db, widget) == (10, 0, 0)
 
 
@@ -348,10 +348,10 @@ def test_commit_after_release_conflicts(products_container, products_db):
     widget = create(products_container, "WID-1", stock=10)
     order_id = new_order_id()
     reserve(products_container, order_id, (widget, 3))
-    call(products_container, "release_reservation", order_id)
+    call(products_container, "release_reservation", order_id, as_=ORDERS_CLIENT)
 
     with pytest.raises(Conflict):
-        call(products_container, "commit_reservation", order_id)
+        call(products_container, "commit_reservation", order_id, as_=ADMIN)
     assert counters(products_db, widget) == (10, 0, 0)
     with pytest.raises(Conflict):  # and reserving it again is refused too
         reserve(products_container, order_id, (widget, 3))
@@ -361,12 +361,13 @@ def test_commit_after_release_conflicts(products_container, products_db):
 def test_unknown_orders(products_container, products_db):
     order_id = new_order_id()
     with pytest.raises(NotFound):
-        call(products_container, "commit_reservation", order_id)
+        call(products_container, "commit_reservation", order_id, as_=ADMIN)
     with pytest.raises(NotFound):
-        call(products_container, "get_reservation", order_id)
+        call(products_container, "get_reservation", order_id, as_=ORDERS_CLIENT)
     with pytest.raises(NotFound):
-        call(products_container, "get_reservation", None)
-    assert call(products_container, "release_reservation", order_id) == {"order_id": order_id, "status": "unknown"}
+        call(products_container, "get_reservation", None, as_=ORDERS_CLIENT)
+    released = call(products_container, "release_reservation", order_id, as_=ORDERS_CLIENT)
+    assert released == {"order_id": order_id, "status": "unknown"}
     assert count_rows(products_db, "reservations") == 0
 
 
@@ -391,19 +392,19 @@ def test_sweep_releases_expired_held_reservations(sweeping_container, orders_con
     reserve(sweeping_container, expiring, (widget, 2), ttl=1)
     reserve(sweeping_container, lasting, (widget, 3), ttl=3600)
     reserve(sweeping_container, paid, (widget, 1), ttl=1)
-    call(sweeping_container, "commit_reservation", paid)
+    call(sweeping_container, "commit_reservation", paid, as_=ADMIN)
     assert counters(products_db, widget) == (4, 5, 1)
     eventlet.sleep(1.2)
 
     assert call(sweeping_container, "release_expired_reservations") == 1
 
-    assert call(sweeping_container, "get_reservation", expiring)["status"] == "released"
-    assert call(sweeping_container, "get_reservation", lasting)["status"] == "held"
-    assert call(sweeping_container, "get_reservation", paid)["status"] == "committed"
+    assert call(sweeping_container, "get_reservation", expiring, as_=ORDERS_CLIENT)["status"] == "released"
+    assert call(sweeping_container, "get_reservation", lasting, as_=ORDERS_CLIENT)["status"] == "held"
+    assert call(sweeping_container, "get_reservation", paid, as_=ORDERS_CLIENT)["status"] == "committed"
     assert counters(products_db, widget) == (6, 3, 1)
     assert call(sweeping_container, "get_product", widget["id"])["stock"] == 6
     with pytest.raises(Conflict):
-        call(sweeping_container, "commit_reservation", expiring)
+        call(sweeping_container, "commit_reservation", expiring, as_=ADMIN)
     assert call(sweeping_container, "release_expired_reservations") == 0
 
 
@@ -437,7 +438,7 @@ def test_sweep_keeps_the_reservations_orders_still_uses(sweeping_container, orde
 
     assert call(sweeping_container, "release_expired_reservations") == 2
 
-    statuses = {order_id: call(sweeping_container, "get_reservation", order_id)["status"]
+    statuses = {order_id: call(sweeping_container, "get_reservation", order_id, as_=ORDERS_CLIENT)["status"]
                 for order_id in (orphan, cancelled, pending, confirmed, delivered)}
     assert statuses == {orphan: "released", cancelled: "released", pending: "held", confirmed: "held",
                         delivered: "held"}
@@ -452,7 +453,7 @@ def test_sweep_releases_nothing_while_orders_cannot_answer(sweeping_container, p
     eventlet.sleep(1.2)
 
     assert call(sweeping_container, "release_expired_reservations") == 0  # no orders service running
-    assert call(sweeping_container, "get_reservation", orphan)["status"] == "held"
+    assert call(sweeping_container, "get_reservation", orphan, as_=ORDERS_CLIENT)["status"] == "held"
     assert counters(products_db, widget) == (8, 2, 0)
 
 
@@ -470,5 +471,5 @@ def test_sweep_waits_for_the_grace_period(products_container, products_db, confi
     assert call(products_container, "release_expired_reservations") == 0
     assert counters(products_db, widget) == (8, 2, 0)
     # Expired but not swept yet: a late payment still commits.
-    assert call(products_container, "commit_reservation", order_id)["status"] == "committed"
+    assert call(products_container, "commit_reservation", order_id, as_=ADMIN)["status"] == "committed"
     assert counters(products_db, widget) == (8, 0, 2)

@@ -4,45 +4,50 @@ import eventlet
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from plumbing.entrypoints import RpcProxy, rpc
-from plumbing.errors import EXPECTED_ERRORS, Conflict, Unavailable
-from plumbing.rpc import call_with_timeout
+from plumbing.access import PUBLIC
+from plumbing.callers import Caller, rpc
+from plumbing.errors import Conflict, Unavailable
+from plumbing.rpc import RpcProxy
 from tests.integration.conftest import call
 
 
 class PeerService:
     name = "rpc_test_peer"
+    caller = Caller()
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc(access=PUBLIC)
     def lose_database(self):
         raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc(access=PUBLIC)
     def refuse(self):
         raise Conflict("No.")
 
-    @rpc
+    @rpc(access=PUBLIC)
     def slow(self):
         eventlet.sleep(5)
 
-    @rpc
+    @rpc(access=PUBLIC)
     def echo(self, value):
         return value
 
 
 class CallerService:
     name = "rpc_test_caller"
+    caller = Caller()
     peer = RpcProxy("rpc_test_peer")
 
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    @rpc(access=PUBLIC)
     def ask(self, method, *args):
-        return call_with_timeout(self.peer, method, *args, timeout=1)
+        return self.peer.call(method, *args)
 
 
 @pytest.fixture
-def caller(start_container):
+def caller(start_container, container_factory, config):
     start_container(PeerService)
-    return start_container(CallerService)
+    container = container_factory(CallerService, {**config, "RPC_TIMEOUT": 1})
+    container.start()
+    return container
 
 
 def test_a_peer_answers(caller):

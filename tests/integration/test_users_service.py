@@ -1,7 +1,8 @@
 import pytest
 
-from plumbing.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
-from tests.integration.conftest import ADMIN, call
+from plumbing.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
+from tests.integration.conftest import call
+from tests.tokens import ADMIN, User
 
 PASSWORD = "correct-horse-battery"
 
@@ -40,9 +41,9 @@ def test_register_rejects_invalid_payloads(users_container, payload):
 
 def test_login_with_the_wrong_password_is_unauthorized(users_container):
     register(users_container)
-    with pytest.raises(Unauthorized):
+    with pytest.raises(Unauthenticated):
         call(users_container, "login", {"email": "ada@example.com", "password": "wrong-password"})
-    with pytest.raises(Unauthorized):
+    with pytest.raises(Unauthenticated):
         call(users_container, "login", {"email": "nobody@example.com", "password": PASSWORD})
 
 
@@ -52,7 +53,7 @@ def test_refresh_rotates_and_the_old_token_stops_working(users_container):
     assert pair["token_type"] == "Bearer" and pair["expires_in"] > 0
     rotated = call(users_container, "refresh", pair["refresh_token"])
     assert rotated["refresh_token"] != pair["refresh_token"]
-    with pytest.raises(Unauthorized):
+    with pytest.raises(Unauthenticated):
         call(users_container, "refresh", pair["refresh_token"])
     call(users_container, "refresh", rotated["refresh_token"])
 
@@ -61,40 +62,40 @@ def test_logout_revokes_the_refresh_token(users_container):
     register(users_container)
     pair = call(users_container, "login", {"email": "ada@example.com", "password": PASSWORD})
     call(users_container, "logout", pair["refresh_token"])
-    with pytest.raises(Unauthorized):
+    with pytest.raises(Unauthenticated):
         call(users_container, "refresh", pair["refresh_token"])
 
 
 def test_a_customer_sees_only_itself(users_container):
     ada = register(users_container)
     bob = register(users_container, "bob@example.com", "Bob")
-    as_ada = {"id": ada["id"], "role": "customer"}
-    assert call(users_container, "get_user", ada["id"], as_ada)["email"] == "ada@example.com"
+    as_ada = User(ada["id"])
+    assert call(users_container, "get_user", ada["id"], as_=as_ada)["email"] == "ada@example.com"
     with pytest.raises(NotFound):
-        call(users_container, "get_user", bob["id"], as_ada)
-    assert call(users_container, "get_user", bob["id"], ADMIN)["name"] == "Bob"
+        call(users_container, "get_user", bob["id"], as_=as_ada)
+    assert call(users_container, "get_user", bob["id"], as_=ADMIN)["name"] == "Bob"
 
 
 def test_listing_users_is_for_admins_and_paginated(users_container):
     for i in range(3):
         register(users_container, f"user{i}@example.com", f"User {i}")
-    page = call(users_container, "list_users", ADMIN, page=2, page_size=2)
+    page = call(users_container, "list_users", page=2, page_size=2, as_=ADMIN)
     assert page["total"] == 3 and page["page"] == 2 and page["page_size"] == 2
     assert [u["email"] for u in page["items"]] == ["user2@example.com"]
     with pytest.raises(Forbidden):
-        call(users_container, "list_users", {"id": "x", "role": "customer"})
+        call(users_container, "list_users", as_=User("x"))
     with pytest.raises(Invalid):
-        call(users_container, "list_users", ADMIN, page=0)
+        call(users_container, "list_users", page=0, as_=ADMIN)
 
 
 def test_only_an_admin_changes_a_role(users_container):
     ada = register(users_container)
-    as_ada = {"id": ada["id"], "role": "customer"}
+    as_ada = User(ada["id"])
     with pytest.raises(Forbidden):
-        call(users_container, "update_user", ada["id"], {"role": "admin"}, as_ada)
-    renamed = call(users_container, "update_user", ada["id"], {"name": "Ada L."}, as_ada)
+        call(users_container, "update_user", ada["id"], {"role": "admin"}, as_=as_ada)
+    renamed = call(users_container, "update_user", ada["id"], {"name": "Ada L."}, as_=as_ada)
     assert renamed["name"] == "Ada L." and renamed["role"] == "customer"
-    promoted = call(users_container, "update_user", ada["id"], {"role": "admin"}, ADMIN)
+    promoted = call(users_container, "update_user", ada["id"], {"role": "admin"}, as_=ADMIN)
     assert promoted["role"] == "admin"
 
 
@@ -102,14 +103,14 @@ def test_changing_email_to_a_taken_one_conflicts(users_container):
     ada = register(users_container)
     register(users_container, "bob@example.com", "Bob")
     with pytest.raises(Conflict):
-        call(users_container, "update_user", ada["id"], {"email": "BOB@example.com"}, ADMIN)
+        call(users_container, "update_user", ada["id"], {"email": "BOB@example.com"}, as_=ADMIN)
 
 
 def test_deleted_user_can_no_longer_refresh(users_container):
     ada = register(users_container)
     pair = call(users_container, "login", {"email": "ada@example.com", "password": PASSWORD})
-    call(users_container, "delete_user", ada["id"], ADMIN)
+    call(users_container, "delete_user", ada["id"], as_=ADMIN)
     with pytest.raises(NotFound):
-        call(users_container, "get_user", ada["id"], ADMIN)
-    with pytest.raises(Unauthorized):
+        call(users_container, "get_user", ada["id"], as_=ADMIN)
+    with pytest.raises(Unauthenticated):
         call(users_container, "refresh", pair["refresh_token"])

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import requests
 from nameko.standalone.events import event_dispatcher
-from nameko.standalone.rpc import ClusterRpcProxy
 
+from operations.session import proxy
 from plumbing.handlers import ATTEMPTS
 from tests.conftest import TEST_VHOST
 from tests.e2e.conftest import PASSWORD, assert_problem, login
@@ -31,6 +31,7 @@ from tests.reliability.conftest import (
     stocked_product,
     wait_for,
 )
+from tests.tokens import ADMIN
 
 NO_HANG_SECONDS = RPC_TIMEOUT + 2
 PG_VERSION = sorted(p.name for p in Path("/etc/postgresql").iterdir())[0]
@@ -238,7 +239,7 @@ def test_6_a_poison_message_goes_to_dead_letters_and_orders_keep_flowing(system,
         load.wait_for_orders(10)
         sent = time.monotonic()
         event_dispatcher(config)("orders", "order_created", poison)
-        with ClusterRpcProxy(config, timeout=10) as rpc:
+        with proxy(config, ADMIN.token, timeout=10) as rpc:
             def dead_letter():
                 items = rpc.payments.list_dead_letters(page_size=100)["items"]
                 return next((item for item in items if item["event_id"] == event_id), None)

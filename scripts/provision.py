@@ -1,0 +1,55 @@
+"""What the system needs before its processes start, besides databases and keys: its broker
+users (plumbing.broker) and the OAuth2 clients its services call each other with.
+
+Idempotent: `make run` and the tests run it every time."""
+
+import logging
+
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+from plumbing.access import SERVICE_CLIENT_SCOPES
+from plumbing.broker import Grant, grant_of, provision
+from plumbing.migrations import database_urls
+from scripts.system import SERVICES, service_classes
+from users import clients
+
+log = logging.getLogger(__name__)
+
+# Principals that only call services, through standalone proxies.
+CALLERS = ("gateway", "operator")
+
+
+def broker_grants(config: dict) -> list[Grant]:
+    grants = [grant_of(cls, config) for cls in service_classes()]
+    return grants + [Grant(principal, calls=tuple(SERVICES), standalone=True) for principal in CALLERS]
+
+
+def provision_broker(config: dict, extra_users: dict | None = None) -> None:
+    provision(config, broker_grants(config), extra_users)
+
+
+def register_service_clients(config: dict) -> None:
+    """Each service's client (config SERVICE_CLIENTS), with the scopes it needs."""
+    engine = create_engine(database_urls(config)["users"])
+    try:
+        with Session(engine) as session:
+            for service, client in config["SERVICE_CLIENTS"].items():
+                done = clients.ensure_client(
+                    session,
+                    client["CLIENT_ID"],
+                    f"the {service} service",
+                    list(SERVICE_CLIENT_SCOPES[service]),
+                    client["SECRET"],
+                    int(config["PASSWORD_HASH_ROUNDS"]),
+                )
+                if done != "unchanged":
+                    print(f"{done} the {service} service's client {client['CLIENT_ID']}")
+            session.commit()
+    finally:
+        engine.dispose()
+
+
+def provision_all(config: dict, extra_users: dict | None = None) -> None:
+    provision_broker(config, extra_users)
+    register_service_clients(config)
