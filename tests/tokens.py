@@ -16,7 +16,7 @@ ADMIN_ID = "admin-1"
 _issuers: dict = {}
 
 
-def _issuer() -> TokenIssuer:
+def token_issuer() -> TokenIssuer:
     # Built on first use: the suite's key pair exists only once its session fixture has run.
     if "issuer" not in _issuers:
         _issuers["issuer"] = TokenIssuer(load_config()["AUTH"], redis=None)
@@ -24,7 +24,7 @@ def _issuer() -> TokenIssuer:
 
 
 def user_token(user_id: str, role: str = CUSTOMER) -> str:
-    return _issuer().operator_token(user_id, role)["access_token"]
+    return token_issuer().operator_token(user_id, role)["access_token"]
 
 
 def admin_token(user_id: str = ADMIN_ID) -> str:
@@ -47,11 +47,11 @@ ADMIN = User(ADMIN_ID, ADMIN_ROLE)
 
 
 def client_token(client_id: str, *scopes: str) -> str:
-    return _issuer().issue_client(client_id, list(scopes))["access_token"]
+    return token_issuer().issue_client(client_id, list(scopes))["access_token"]
 
 
 def expired_token(user_id: str = ADMIN_ID, role: str = ADMIN_ROLE) -> str:
-    issuer = _issuer()
+    issuer = token_issuer()
     now = time.time() - 3600
     claims = {"iss": issuer.issuer, "aud": issuer.audience, "sub": user_id, "role": role, "sid": "s", "iat": now,
               "exp": int(now) + 60}
@@ -60,7 +60,7 @@ def expired_token(user_id: str = ADMIN_ID, role: str = ADMIN_ROLE) -> str:
 
 def forged_token(user_id: str = ADMIN_ID, role: str = ADMIN_ROLE) -> str:
     """Well-formed and unexpired, but signed with a key that isn't ours."""
-    issuer = _issuer()
+    issuer = token_issuer()
     now = time.time()
     claims = {"iss": issuer.issuer, "aud": issuer.audience, "sub": user_id, "role": role, "sid": "s", "iat": now,
               "exp": int(now) + 600}

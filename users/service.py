@@ -18,7 +18,6 @@ from users.schemas import (
     ClientCreateSchema,
     ClientSchema,
     ClientTokenSchema,
-    ClientWithSecretSchema,
     IntrospectionSchema,
     LoginSchema,
     RegisterSchema,
@@ -31,7 +30,6 @@ from users.tokens import Tokens
 user_schema = UserSchema()
 tokens_schema = TokenPairSchema()
 client_schema = ClientSchema()
-client_with_secret_schema = ClientWithSecretSchema()
 client_token_schema = ClientTokenSchema()
 introspection_schema = IntrospectionSchema()
 # Claims an introspection answer carries (RFC 7662 §2.2), beside active and token_type.
@@ -134,7 +132,7 @@ class UsersService(Pingable, OutboxRelay):
         data = load(ClientCreateSchema(), payload)
         client, secret = clients.create_client(self.db.session, data["name"], data["scopes"], self.hash_rounds)
         self.db.session.commit()
-        return client_with_secret_schema.dump({**client_schema.dump(client), "client_secret": secret})
+        return {**client_schema.dump(client), "client_secret": secret}
 
     @rpc(access=ADMIN_ONLY)
     def list_clients(self, page: int = 1, page_size: int = 20) -> dict:
@@ -155,7 +153,7 @@ class UsersService(Pingable, OutboxRelay):
         client = clients.get_client(self.db.session, client_id, lock=True)
         secret = clients.rotate_secret(client, self.hash_rounds)
         self.db.session.commit()
-        return client_with_secret_schema.dump({**client_schema.dump(client), "client_secret": secret})
+        return {**client_schema.dump(client), "client_secret": secret}
 
     @rpc(access=ADMIN_ONLY)
     def revoke_client(self, client_id: str) -> dict:

@@ -8,11 +8,12 @@ from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import create_engine, text
 
 from plumbing.events import SOURCES, make_event
+from plumbing.handlers import handler_spec
 from plumbing.migrations import database_urls
 from tests.integration.conftest import call
 from tests.polling import wait_until
 
-__all__ = ["call", "wait_until", "deliver", "event", "EventTap"]
+__all__ = ["call", "wait_until", "deliver", "event", "EventTap", "purge_events"]
 
 
 def deliver(config, container, handler: str, payload: dict, source: str | None = None) -> dict:
@@ -26,6 +27,23 @@ def deliver(config, container, handler: str, payload: dict, source: str | None =
     with entrypoint_waiter(container, handler, timeout=15, callback=handled_ours):
         event_dispatcher(config)(source or SOURCES[event_type], event_type, payload)
     return payload
+
+
+def purge_events(config, services, source: str | None = None) -> None:
+    """Empty the handler queues of `services` (of events from `source`, or all): events a test
+    left there would reach the next test's containers, whose databases are empty."""
+    with Connection(config["AMQP_URI"]) as connection:
+        for service in services:
+            for name in dir(service):
+                spec = handler_spec(service, name)
+                if spec is not None and source in (None, spec.source_service):
+                    queue = Queue(
+                        f"evt-{spec.source_service}-{spec.event_type}--{service.name}.{spec.name}", no_declare=True
+                    )
+                    try:
+                        queue(connection.channel()).purge()
+                    except connection.channel_errors:
+                        pass  # that service never ran here, so its queue doesn't exist
 
 
 def event(event_type: str, **fields) -> dict:

@@ -3,17 +3,15 @@
 import uuid
 
 import pytest
-from kombu import Connection, Queue
 from sqlalchemy import create_engine, text
 
 from notifications.service import NotificationsService
 from payments.service import PaymentsService
 from plumbing.errors import Conflict, Invalid, NotFound
 from plumbing.events import ORDER_CONFIRMED, ORDERS, PAYMENT_SUCCEEDED
-from plumbing.handlers import handler_spec
 from plumbing.migrations import database_urls
 from products.service import ProductsService
-from tests.integration.eventing import EventTap, call, deliver, event, wait_until
+from tests.integration.eventing import EventTap, call, deliver, event, purge_events, wait_until
 from tests.tokens import ADMIN, ORDERS_CLIENT, PRODUCTS_CLIENT, User
 
 CUSTOMER = User("user-7")
@@ -25,16 +23,7 @@ def leave_no_events_behind(config):
     """The events orders publishes here wait in the durable queues of the other services'
     handlers: purged, so that later tests' containers don't consume them."""
     yield
-    with Connection(config["AMQP_URI"]) as connection:
-        for service in (PaymentsService, NotificationsService, ProductsService):
-            for name in dir(service):
-                spec = handler_spec(service, name)
-                if spec is not None and spec.source_service == ORDERS:
-                    queue = Queue(f"evt-{ORDERS}-{spec.event_type}--{service.name}.{spec.name}", no_declare=True)
-                    try:
-                        queue(connection.channel()).purge()
-                    except connection.channel_errors:
-                        pass  # that service never ran here, so its queue doesn't exist
+    purge_events(config, (PaymentsService, NotificationsService, ProductsService), ORDERS)
 
 
 def place(orders_container, products_container, stock=5):
