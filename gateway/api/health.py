@@ -2,7 +2,9 @@
 
 from concurrent.futures import ThreadPoolExecutor
 
-from gateway.api import ApiBlueprint, reply
+from marshmallow import Schema, fields
+
+from gateway.api import ApiBlueprint, errors, reply
 from gateway.context import oms
 from gateway.errors import problem
 from plumbing.errors import ServiceError
@@ -13,15 +15,33 @@ SERVICES = ("users", "products", "orders", "payments", "notifications")
 READY_TIMEOUT_SECONDS = 2
 
 
+class HealthSchema(Schema):
+    status = fields.String(metadata={"enum": ["ok"]})
+
+
+class ReadinessSchema(Schema):
+    status = fields.String(metadata={"enum": ["ready"]})
+    services = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "Each service and its state: ok, or why it is not answering."},
+    )
+
+
 @blp.route("/healthz", methods=["GET"])
+@blp.response(200, HealthSchema)
+@errors(blp)
 def healthz():
     """The gateway process is alive."""
     return reply({"status": "ok"})
 
 
 @blp.route("/readyz", methods=["GET"])
+@blp.response(200, ReadinessSchema)
+@errors(blp, 503)
 def readyz():
-    """The broker is reachable and every service answers a ping in time (else 503)."""
+    """The broker is reachable and every service answers a ping in time. Else 503, a problem
+    whose `errors.services` maps each service to its state, as in the 200 answer."""
     context = oms()
 
     def ping(service):
