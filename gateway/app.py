@@ -13,8 +13,9 @@ from gateway.errors import problem, register_error_handlers
 from gateway.openapi import ProblemApi, docs_assets, openapi_settings
 from gateway.ratelimit import RateLimiter, parse_limit
 from gateway.rpc import RpcPool
+from gateway.traces import trace_requests
 from plumbing.config import load_config
-from plumbing.logs import set_request_id
+from plumbing.logs import set_request_id, set_service_name
 from plumbing.redis_store import connect
 from products.cache import ProductCache, SearchCache
 
@@ -25,6 +26,7 @@ UNLIMITED_PATHS = ("/healthz", "/readyz")
 
 def create_app(config: dict | None = None) -> Flask:
     config = config or load_config()
+    set_service_name("gateway")
     logging.config.dictConfig(config["LOGGING"])
     settings = config["GATEWAY"]
 
@@ -52,6 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
         api.register_blueprint(blueprint)
     app.register_blueprint(docs_assets)
     register_error_handlers(app)
+    trace_requests(app)
 
     @app.before_request
     def start_request():

@@ -9,3 +9,13 @@ threads = int(os.environ.get("GATEWAY_THREADS", "16"))
 graceful_timeout = 10
 accesslog = os.environ.get("GATEWAY_ACCESS_LOG") or None
 control_socket_disable = True
+
+if os.environ.get("LOG_FORMAT") == "json":
+    # gunicorn's own lines (start, workers, signals) in the app's format too: one JSON object a line.
+    from plumbing.config import load_config
+    from plumbing.logs import set_service_name
+
+    set_service_name("gateway")
+    _logging = load_config()["LOGGING"]
+    _gunicorn = {"level": "INFO", "handlers": ["console"], "propagate": False}
+    logconfig_dict = {**_logging, "loggers": {**_logging["loggers"], "gunicorn.error": _gunicorn}}

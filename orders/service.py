@@ -43,6 +43,7 @@ from plumbing.logs import RequestIdLogging
 from plumbing.outbox import Outbox, OutboxRelay
 from plumbing.pagination import PageRequest, paged
 from plumbing.rpc import call_with_timeout
+from plumbing.tracing import Tracing
 from plumbing.validation import load
 
 order_schema = OrderSchema()
@@ -62,6 +63,7 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations):
     handler_tables = HANDLER_TABLES
     products = RpcProxy("products")
     request_logging = RequestIdLogging()
+    tracing = Tracing()
 
     @rpc(expected_exceptions=EXPECTED_ERRORS, sensitive_arguments=("payload.payment_token",))
     def create_order(self, payload: dict, actor: dict, idempotency_key: str) -> dict:

@@ -9,12 +9,14 @@ import eventlet
 from nameko.exceptions import RemoteError, UnknownService
 
 from plumbing.errors import STORE_OUTAGE_ERRORS, Unavailable
+from plumbing.tracing import rpc_span
 
 
 def call_with_timeout(proxy, method: str, *args, timeout: float, **kwargs):
     timer = eventlet.Timeout(timeout)
     try:
-        return getattr(proxy, method).call_async(*args, **kwargs).result()
+        with rpc_span(proxy.worker_ctx.data, proxy.service_name, method):
+            return getattr(proxy, method).call_async(*args, **kwargs).result()
     except eventlet.Timeout as exc:
         if exc is not timer:
             raise
