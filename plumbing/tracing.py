@@ -10,11 +10,13 @@ Tracing is on when the process has an SDK TracerProvider: `configure_tracing` in
 OTEL_EXPORTER_OTLP_ENDPOINT is set (OTLP over HTTP, batched; the exporter reads the other
 OTEL_EXPORTER_OTLP_* variables itself) or OTEL_TRACES_FILE (every span as a JSON line appended
 to that file: for tests, whose services are separate processes). Otherwise every hook here
-returns after one check of the global provider, and nothing is sent or stored."""
+returns after one check of a module global, and nothing is sent or stored: whether tracing is
+on is settled at the first use (asking the API each time cost ~2 µs, an os.environ lookup), so
+a provider must be installed before the first span, as `configure_tracing` is in every process."""
 
 import os
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 from nameko.extensions import DependencyProvider
 from nameko.timer import Timer
@@ -30,17 +32,17 @@ TRACEPARENT_KEY = "traceparent"  # in worker context data; the AMQP header is na
 HEADER = "nameko." + TRACEPARENT_KEY  # in the headers an outbox row is published with
 _NO_TRACING = (trace.ProxyTracerProvider, trace.NoOpTracerProvider)
 _propagator = TraceContextTextMapPropagator()
-_tracer: trace.Tracer | None = None
+_UNSETTLED = object()
+_tracer = _UNSETTLED
+_NO_SPAN = nullcontext()
 
 
 def tracer() -> trace.Tracer | None:
-    """The tracer, or None while no SDK TracerProvider is installed (tracing off)."""
+    """The tracer, or None when no SDK TracerProvider was installed before the first use (off)."""
     global _tracer
-    if _tracer is None:
+    if _tracer is _UNSETTLED:
         provider = trace.get_tracer_provider()
-        if isinstance(provider, _NO_TRACING):
-            return None
-        _tracer = provider.get_tracer("oms")
+        _tracer = None if isinstance(provider, _NO_TRACING) else provider.get_tracer("oms")
     return _tracer
 
 
@@ -48,6 +50,7 @@ def configure_tracing(service_name: str) -> None:
     """Install the SDK's TracerProvider for this process if the environment asks for traces."""
     endpoint = os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
     path = os.environ.get("OTEL_TRACES_FILE")
+    global _tracer
     if not (endpoint or path) or not isinstance(trace.get_tracer_provider(), _NO_TRACING):
         return
     from opentelemetry.sdk.resources import Resource
@@ -62,6 +65,7 @@ def configure_tracing(service_name: str) -> None:
     if path:
         provider.add_span_processor(SimpleSpanProcessor(JsonLinesSpanExporter(path)))
     trace.set_tracer_provider(provider)
+    _tracer = _UNSETTLED
 
 
 class JsonLinesSpanExporter(SpanExporter):
@@ -156,13 +160,14 @@ def span(name: str, kind: SpanKind, traceparent: str | None = None, attributes: 
         end(handle, error)
 
 
-@contextmanager
-def rpc_span(context_data: dict, service: str, method: str) -> Iterator[None]:
+def rpc_span(context_data: dict, service: str, method: str) -> AbstractContextManager[None]:
     """The span of an RPC this process makes, its traceparent in the call's context data (which
     nameko sends as a header) for the duration of the call; what was there before is put back."""
-    if tracer() is None:
-        yield
-        return
+    return _NO_SPAN if tracer() is None else _rpc_span(context_data, service, method)
+
+
+@contextmanager
+def _rpc_span(context_data: dict, service: str, method: str) -> Iterator[None]:
     attributes = {"rpc.service": service, "rpc.method": method}
     previous = context_data.get(TRACEPARENT_KEY)
     with span(f"{service}.{method}", SpanKind.CLIENT, attributes=attributes) as traceparent:
@@ -187,13 +192,16 @@ def event_headers(headers: dict) -> dict:
     return {**headers, HEADER: traceparent} if traceparent else headers
 
 
-@contextmanager
-def publish_span(service: str, event_type: str, headers: dict) -> Iterator[dict]:
+def publish_span(service: str, event_type: str, headers: dict) -> AbstractContextManager[dict]:
     """The span of publishing an outbox row, child of the span that wrote it; yields the headers
     to publish with, carrying this span on to the handlers."""
     if tracer() is None or HEADER not in headers:
-        yield headers
-        return
+        return nullcontext(headers)
+    return _publish_span(service, event_type, headers)
+
+
+@contextmanager
+def _publish_span(service: str, event_type: str, headers: dict) -> Iterator[dict]:
     attributes = {"messaging.system": "rabbitmq", "messaging.destination.name": f"{service}.events"}
     with span(f"{service}.{event_type} publish", SpanKind.PRODUCER, headers[HEADER], attributes) as traceparent:
         yield {**headers, HEADER: traceparent}
