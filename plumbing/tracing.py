@@ -21,8 +21,9 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from nameko.extensions import DependencyProvider
 from nameko.timer import Timer
 from opentelemetry import context, trace
-from opentelemetry.sdk.trace import ReadableSpan
-from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter, SpanExportResult
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
@@ -53,12 +54,9 @@ def configure_tracing(service_name: str) -> None:
     global _tracer
     if not (endpoint or path) or not isinstance(trace.get_tracer_provider(), _NO_TRACING):
         return
-    from opentelemetry.sdk.resources import Resource
-    from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
-
     provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
     if endpoint:
+        # Imported only when used: it brings protobuf and the generated OTLP messages with it.
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))

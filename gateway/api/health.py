@@ -1,6 +1,7 @@
 """Liveness and readiness probes."""
 
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 
 from marshmallow import Schema, fields
 
@@ -44,15 +45,17 @@ def readyz():
     whose `errors.services` maps each service to its state, as in the 200 answer."""
     context = oms()
 
-    def ping(service):
+    def ping(service, request_context):
         try:
-            context.rpc.call(service, "ping", timeout=READY_TIMEOUT_SECONDS)
+            # In a copy of the request's context: the ping's RPC span is a child of the request's.
+            request_context.run(context.rpc.call, service, "ping", timeout=READY_TIMEOUT_SECONDS)
             return "ok"
         except ServiceError as exc:
             return exc.detail
 
     with ThreadPoolExecutor(len(SERVICES)) as pool:
-        checks = dict(zip(SERVICES, pool.map(ping, SERVICES), strict=True))
+        states = pool.map(ping, SERVICES, [copy_context() for _ in SERVICES])
+        checks = dict(zip(SERVICES, states, strict=True))
     if all(state == "ok" for state in checks.values()):
         return reply({"status": "ready", "services": checks})
     return problem(503, "Not every service is answering.", {"services": checks})

@@ -9,6 +9,7 @@ import json
 import uuid
 
 import pytest
+import requests
 
 from tests.e2e.conftest import PASSWORD, login
 from tests.e2e.test_order_saga import ADDRESS, wait_for_status
@@ -140,3 +141,17 @@ def test_service_logs_carry_request_trace_and_event_ids(system, traced_order):
         what="payments' line for order_created",
     )
     assert uuid.UUID(handled[0]["event_id"]) and handled[0]["request_id"] == request_id
+
+
+def test_the_readiness_pings_are_children_of_their_request(system, spans_file):
+    request_id = f"ready-{uuid.uuid4().hex}"
+    assert requests.get(f"{system.url}/readyz", headers={"X-Request-ID": request_id}, timeout=10).status_code == 200
+    root = wait_until(lambda: _span_of_request(spans_file, request_id), what="the span of GET /readyz")
+
+    def pings():
+        found = [span for span in _trace_of(_spans(spans_file), root["context"]["trace_id"])
+                 if span["name"].endswith(".ping")]
+        return found if len(found) == 10 else None  # a client span and a server span per service
+
+    clients = [span for span in wait_until(pings, what="the pings' spans") if span["kind"] == "SpanKind.CLIENT"]
+    assert len(clients) == 5 and all(span["parent_id"] == root["context"]["span_id"] for span in clients)
