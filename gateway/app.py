@@ -5,15 +5,16 @@ import re
 import uuid
 
 from flask import Flask, g, request
-from flask_smorest import Api
 
 from gateway.api import auth, clients, health, oauth, orders, products, users
 from gateway.context import GatewayContext
-from gateway.errors import ProblemSchema, http_exception_problem, problem, register_error_handlers
+from gateway.errors import problem, register_error_handlers
+from gateway.openapi import ProblemApi, docs_assets, openapi_settings
 from gateway.ratelimit import RateLimiter, parse_limit
 from gateway.rpc import RpcPool
+from gateway.traces import trace_requests
 from plumbing.config import load_config
-from plumbing.logs import set_request_id
+from plumbing.logs import set_request_id, set_service_name
 from plumbing.production import GATEWAY, refuse_unsafe_production
 from plumbing.redis_store import connect
 from plumbing.tokens import TokenVerifier
@@ -24,16 +25,9 @@ _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 UNLIMITED_PATHS = ("/healthz", "/readyz")
 
 
-class ProblemApi(Api):
-    ERROR_SCHEMA = ProblemSchema
-    DEFAULT_ERROR_RESPONSE_CONTENT_TYPE = "application/problem+json"
-
-    def handle_http_exception(self, error):
-        return http_exception_problem(error)
-
-
 def create_app(config: dict | None = None) -> Flask:
     config = config or load_config()
+    set_service_name("gateway")
     logging.config.dictConfig(config["LOGGING"])
     refuse_unsafe_production(config, GATEWAY)
     settings = config["GATEWAY"]
@@ -42,13 +36,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(
         MAX_CONTENT_LENGTH=int(settings["MAX_CONTENT_LENGTH"]),
-        API_TITLE="Order Management System",
-        API_VERSION="v1",
-        OPENAPI_VERSION="3.0.3",
-        OPENAPI_URL_PREFIX="/",
-        OPENAPI_JSON_PATH="openapi.json",
-        OPENAPI_SWAGGER_UI_PATH="/docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        **openapi_settings(),
     )
     redis_client = connect(config["REDIS_URI"])
     app.extensions["oms"] = GatewayContext(
@@ -67,7 +55,9 @@ def create_app(config: dict | None = None) -> Flask:
     )
     for blueprint in (health.blp, auth.blp, oauth.blp, users.blp, clients.blp, products.blp, orders.blp):
         api.register_blueprint(blueprint)
+    app.register_blueprint(docs_assets)
     register_error_handlers(app)
+    trace_requests(app)
 
     @app.before_request
     def start_request():

@@ -13,7 +13,17 @@ graceful_timeout = 10
 accesslog = os.environ.get("GATEWAY_ACCESS_LOG") or None
 control_socket_disable = True
 
-_tls = load_config()["GATEWAY"]
+_config = load_config()
+_tls = _config["GATEWAY"]
 if _tls["TLS_CERT"] and _tls["TLS_KEY"]:
     certfile = str(project_path(_tls["TLS_CERT"]))
     keyfile = str(project_path(_tls["TLS_KEY"]))
+
+if os.environ.get("LOG_FORMAT") == "json":
+    # gunicorn's own lines (start, workers, signals) in the app's format too: one JSON object a line.
+    from plumbing.logs import set_service_name
+
+    set_service_name("gateway")
+    _logging = _config["LOGGING"]
+    _gunicorn = {"level": "INFO", "handlers": ["console"], "propagate": False}
+    logconfig_dict = {**_logging, "loggers": {**_logging["loggers"], "gunicorn.error": _gunicorn}}

@@ -20,6 +20,7 @@ from plumbing.callers import AUTH_TOKEN_KEY
 from plumbing.entrypoints import RPC_REQUEST_OPTIONS
 from plumbing.errors import Unavailable
 from plumbing.logs import REQUEST_ID_KEY
+from plumbing.tracing import rpc_span
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,8 @@ class RpcPool:
                 proxy = standalone._proxy
                 if timeout is not None:
                     standalone._reply_listener.queue_consumer.timeout = timeout
-                return getattr(proxy[service], method)(*args, **kwargs)
+                with rpc_span(standalone._worker_ctx.data, service, method):
+                    return getattr(proxy[service], method)(*args, **kwargs)
         finally:
             self._slots.release()
 

@@ -24,6 +24,7 @@ from plumbing.handlers import idempotent_handler
 from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging
 from plumbing.pagination import PageQuerySchema, PageRequest, paged
+from plumbing.tracing import Tracing
 from plumbing.validation import load
 
 notification_schema = NotificationSchema()
@@ -37,6 +38,7 @@ class NotificationsService(Pingable, DeadLetterOperations):
     handler_tables = HANDLER_TABLES
     channel = Channel()
     request_logging = RequestIdLogging()
+    tracing = Tracing()
 
     @idempotent_handler(USERS, USER_REGISTERED)
     def handle_user_registered(self, session, event: dict) -> None:

@@ -51,6 +51,7 @@ from plumbing.logs import RequestIdLogging
 from plumbing.outbox import Outbox, OutboxRelay
 from plumbing.pagination import PageRequest, paged
 from plumbing.rpc import RpcProxy
+from plumbing.tracing import Tracing
 from plumbing.validation import load
 
 order_schema = OrderSchema()
@@ -71,6 +72,7 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations):
     handler_tables = HANDLER_TABLES
     products = RpcProxy("products")
     request_logging = RequestIdLogging()
+    tracing = Tracing()
 
     @rpc(access=SIGNED_IN, sensitive_arguments=("payload.payment_token",))
     def create_order(self, payload: dict, idempotency_key: str) -> dict:

@@ -14,6 +14,7 @@ from plumbing.handlers import idempotent_handler
 from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging
 from plumbing.outbox import Outbox, OutboxRelay
+from plumbing.tracing import Tracing
 
 payment_schema = PaymentSchema()
 
@@ -27,6 +28,7 @@ class PaymentsService(Pingable, OutboxRelay, DeadLetterOperations):
     handler_tables = HANDLER_TABLES
     provider = Provider()
     request_logging = RequestIdLogging()
+    tracing = Tracing()
 
     @idempotent_handler(ORDERS, ORDER_CREATED)
     def handle_order_created(self, session, event: dict) -> None:

@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session, mapped_column
 
 from plumbing.entrypoints import event_handler
 from plumbing.events import parse_event
+from plumbing.logs import set_event_id
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +173,7 @@ def handler_spec(service_cls, handler: str) -> HandlerSpec | None:
 
 
 def handle_with_retries(service, spec: HandlerSpec, payload) -> None:
+    set_event_id(str(payload.get("event_id"))[:64] if isinstance(payload, dict) else None)  # for the log lines
     try:
         event = parse_event(spec.event_type, payload)
         attempts = spec.attempts

@@ -1,18 +1,25 @@
-"""Request ids in every log line.
+"""Request ids, trace ids and event ids in every log line; LOG_FORMAT=json for JSON lines.
 
-The gateway puts `request_id` into the RPC context data; `RequestIdLogging` copies it
-into a greenlet-local for the worker, and `RequestIdFilter` stamps it on records."""
+The gateway puts `request_id` into the RPC context data; `RequestIdLogging` copies it into a
+greenlet-local for the worker, the event handler wrapper (plumbing/handlers.py) puts the event id
+beside it, and `ContextFilter` stamps them, the service's name and the current trace id
+(plumbing/tracing.py) on every record. `JsonFormatter` writes a record as one JSON object."""
 
 import logging
 import threading
 import time
+from datetime import UTC, datetime
 
 from nameko.extensions import DependencyProvider
 from nameko.timer import Timer
+from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
+
+from plumbing.tracing import current_trace_id
 
 REQUEST_ID_KEY = "request_id"
 calls_log = logging.getLogger("oms.calls")
 _local = threading.local()  # greenlet-local once eventlet has patched threading
+_process = {"service": "-"}  # this process's service (or "gateway"), once it is known
 
 
 def current_request_id() -> str:
@@ -23,10 +30,36 @@ def set_request_id(request_id: str | None) -> None:
     _local.request_id = request_id
 
 
-class RequestIdFilter(logging.Filter):
+def set_event_id(event_id: str | None) -> None:
+    """The id of the event this worker handles, until its teardown."""
+    _local.event_id = event_id
+
+
+def set_service_name(name: str) -> None:
+    _process["service"] = name
+
+
+class ContextFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = current_request_id()
+        record.event_id = getattr(_local, "event_id", None)
+        record.trace_id = current_trace_id()
+        record.service = _process["service"]
         return True
+
+
+class JsonFormatter(_JsonFormatter):
+    """One JSON object per line: time (ISO 8601, UTC), level, service, logger, message,
+    request_id, trace_id, event_id (null where there is none), and exc_info when there is one."""
+
+    def __init__(self):
+        super().__init__(
+            "%(asctime)s %(levelname)s %(service)s %(name)s %(message)s %(request_id)s %(trace_id)s %(event_id)s",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        )
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        return datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
 
 
 class RequestIdLogging(DependencyProvider):
@@ -34,6 +67,7 @@ class RequestIdLogging(DependencyProvider):
     and to log one line per handled call (logger `oms.calls`) with outcome and duration."""
 
     def setup(self):
+        set_service_name(self.container.service_name)
         self.started = {}
 
     def worker_setup(self, worker_ctx):
@@ -50,3 +84,4 @@ class RequestIdLogging(DependencyProvider):
 
     def worker_teardown(self, worker_ctx):
         set_request_id(None)
+        set_event_id(None)

@@ -28,12 +28,16 @@ def _two_places(value: Decimal) -> None:
 class Price(fields.Decimal):
     """A positive amount with at most two decimal places, carried as a string."""
 
+    # What the OpenAPI document says it looks like (the gateway documents decimals as strings).
+    WIRE_FORMAT = {"pattern": r"^[0-9]{1,10}(\.[0-9]{1,2})?$", "example": "19.99"}
+
     def __init__(self, **kwargs):
         super().__init__(
             places=None,
             as_string=True,
             allow_nan=False,
             validate=[validate.Range(min=CENT, max=MAX_AMOUNT), _two_places],
+            metadata={**self.WIRE_FORMAT, **kwargs.pop("metadata", {})},
             **kwargs,
         )
 

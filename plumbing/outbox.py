@@ -65,6 +65,7 @@ from sqlalchemy.orm import Session, mapped_column
 from plumbing.db import ping_after_idle
 from plumbing.events import make_event
 from plumbing.logs import REQUEST_ID_KEY, current_request_id
+from plumbing.tracing import event_headers, publish_span
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +132,7 @@ def insert_event(session: Session, model: type, event_type: str, fields: dict) -
     """Write an event into the outbox in the caller's transaction; the row as written."""
     payload = make_event(event_type, **fields)
     request_id = current_request_id()
-    headers = {} if request_id == "-" else {HEADER_PREFIX + REQUEST_ID_KEY: request_id}
+    headers = event_headers({} if request_id == "-" else {HEADER_PREFIX + REQUEST_ID_KEY: request_id})
     # A Core insert, written at once: no ORM object to flush, and the row's id (the publishing
     # order) follows the order of the calls.
     row_id = session.execute(
@@ -182,6 +183,7 @@ class Relay:
 
     def __init__(self, engine: Engine, model: type, service_name: str, config: dict):
         self.engine = engine
+        self.service_name = service_name
         self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self.model = model
         # Its own exchange, which it declares whatever DECLARE_EVENT_EXCHANGES says (that setting
@@ -242,9 +244,10 @@ class Relay:
         sent = []
         for row in rows:
             try:
-                self.publisher.publish(
-                    row.payload, exchange=self.exchange, routing_key=row.event_type, headers=row.headers
-                )
+                with publish_span(self.service_name, row.event_type, row.headers) as headers:
+                    self.publisher.publish(
+                        row.payload, exchange=self.exchange, routing_key=row.event_type, headers=headers
+                    )
             except Exception as exc:
                 # Keep the order: stop here, the rows left unsent go with a later relay.
                 log.warning("outbox: publishing %s %s failed: %s", row.event_type, row.event_id, exc)

@@ -28,6 +28,7 @@ from nameko.extensions import SharedExtension
 from plumbing.callers import AUTH_TOKEN_KEY
 from plumbing.entrypoints import RPC_REQUEST_OPTIONS, ReplyListener
 from plumbing.errors import STORE_OUTAGE_ERRORS, Unauthenticated, Unavailable
+from plumbing.tracing import rpc_span
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,8 @@ REFRESH_BEFORE_EXPIRY = 0.2  # fetch a new token once 80 % of the old one's life
 def call_with_timeout(proxy, method: str, *args, timeout: float, **kwargs):
     timer = eventlet.Timeout(timeout)
     try:
-        return getattr(proxy, method).call_async(*args, **kwargs).result()
+        with rpc_span(proxy.worker_ctx.data, proxy.service_name, method):
+            return getattr(proxy, method).call_async(*args, **kwargs).result()
     except eventlet.Timeout as exc:
         if exc is not timer:
             raise
@@ -59,7 +61,11 @@ class _CallContext:
 
     def __init__(self, worker_ctx, token: str):
         self.container = worker_ctx.container
-        self.context_data = {**worker_ctx.context_data, AUTH_TOKEN_KEY: token}
+        self.data = {**worker_ctx.context_data, AUTH_TOKEN_KEY: token}  # the trace span adds its header here
+
+    @property
+    def context_data(self) -> dict:
+        return self.data
 
 
 class ClientCredentials(SharedExtension):

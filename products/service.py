@@ -17,6 +17,7 @@ from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging
 from plumbing.pagination import PageQuerySchema, PageRequest, paged
 from plumbing.rpc import RpcProxy
+from plumbing.tracing import Tracing
 from plumbing.validation import load
 from products import catalog, reservations
 from products.cache import DELETED, MISS, CachedProducts
@@ -62,6 +63,7 @@ class ProductsService(Pingable, DeadLetterOperations):
     cache = CachedProducts()
     orders = RpcProxy("orders")
     request_logging = RequestIdLogging()
+    tracing = Tracing()
 
     @rpc(access=CATALOG_WRITE)
     def create_product(self, payload: dict) -> dict:

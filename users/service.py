@@ -11,6 +11,7 @@ from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging
 from plumbing.outbox import Outbox, OutboxRelay
 from plumbing.pagination import PageQuerySchema, PageRequest, paged
+from plumbing.tracing import Tracing
 from plumbing.validation import load
 from users import accounts, clients
 from users.models import Base, OutboxEvent, User
@@ -45,6 +46,7 @@ class UsersService(Pingable, OutboxRelay):
     outbox = Outbox(OutboxEvent)
     tokens = Tokens()
     request_logging = RequestIdLogging()
+    tracing = Tracing()
 
     @property
     def hash_rounds(self) -> int:

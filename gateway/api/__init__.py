@@ -32,11 +32,15 @@ ERROR_RESPONSES = {
 }
 
 
+# Any route: the gateway refuses a URL with a NUL character (400) before routing it.
+EVERY_ROUTE_ERRORS = (400,)
+
+
 def errors(blp: Blueprint, *codes: int):
-    """Document the problem+json responses a route can give."""
+    """Document the problem+json responses a route can give (and those of EVERY_ROUTE_ERRORS)."""
 
     def decorate(view):
-        for code in codes:
+        for code in sorted(set(codes) | set(EVERY_ROUTE_ERRORS)):
             view = blp.alt_response(code, response=ERROR_RESPONSES[code])(view)
         return view
 

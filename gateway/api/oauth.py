@@ -9,10 +9,12 @@ import binascii
 from urllib.parse import unquote_plus
 
 from flask import g, jsonify, request
+from marshmallow import Schema, fields
 
-from gateway.api import ApiBlueprint
+from gateway.api import ApiBlueprint, errors
 from gateway.auth import bearer_token
 from gateway.context import oms
+from gateway.errors import PROBLEM_JSON, ProblemSchema
 from plumbing.errors import Invalid, Unauthenticated
 from users.schemas import ClientTokenSchema, IntrospectionSchema
 
@@ -21,6 +23,20 @@ blp = ApiBlueprint("oauth", __name__, url_prefix="/oauth", description="OAuth2 c
 FORM = "application/x-www-form-urlencoded"
 CLIENT_CREDENTIALS = "client_credentials"
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+class OAuthErrorSchema(Schema):
+    error = fields.String(metadata={"description": "invalid_request, invalid_client, invalid_scope, ..."})
+    error_description = fields.String()
+    request_id = fields.String()
+
+
+def _oauth_error(description: str) -> dict:
+    """An error documented both ways: OAuth's own, and the gateway's problem (e.g. a NUL in the URL)."""
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": OAuthErrorSchema}, PROBLEM_JSON: {"schema": ProblemSchema}},
+    }
 
 
 class OAuthError(Exception):
@@ -91,10 +107,11 @@ def client_credentials(form: dict) -> tuple[str | None, str | None, bool]:
     },
     responses={
         "200": {"description": "The token", "content": {"application/json": {"schema": ClientTokenSchema}}},
-        "400": {"description": "invalid_request, unsupported_grant_type or invalid_scope (RFC 6749 §5.2)"},
-        "401": {"description": "invalid_client"},
+        "400": _oauth_error("invalid_request, unsupported_grant_type or invalid_scope (RFC 6749 §5.2)"),
+        "401": _oauth_error("invalid_client"),
     },
 )
+@errors(blp, 429, 503)
 def token():
     """The client-credentials grant: a short-lived bearer token with the client's scopes (or the
     `scope` asked for, a subset)."""
@@ -161,14 +178,15 @@ _INTROSPECTION_DOC = {
     },
     "responses": {
         "200": {"description": "RFC 7662 §2.2", "content": {"application/json": {"schema": IntrospectionSchema}}},
-        "400": {"description": "invalid_request"},
-        "401": {"description": "invalid_client: no client credentials, and no admin's or client's token"},
+        "400": _oauth_error("invalid_request"),
+        "401": _oauth_error("invalid_client: no client credentials, and no admin's or client's token"),
     },
 }
 
 
 @blp.route("/introspect", methods=["POST"])
 @blp.doc(summary="Is this token active? (RFC 7662)", **_INTROSPECTION_DOC)
+@errors(blp, 429, 503)
 def introspect():
     """Whether a token is active now, with its subject, scopes and expiry. The asker
     authenticates as a client (HTTP Basic or form), or with an admin's or a client's token."""
@@ -177,6 +195,7 @@ def introspect():
 
 @blp.route("/check_token", methods=["POST"])
 @blp.doc(summary="The same as /oauth/introspect", **_INTROSPECTION_DOC)
+@errors(blp, 429, 503)
 def check_token():
     """The same answer as /oauth/introspect, under the name the design this follows uses."""
     return _introspect()

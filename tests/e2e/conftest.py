@@ -3,6 +3,7 @@
 import socket
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 import requests
@@ -21,11 +22,22 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="package")
-def system(config, tmp_path_factory, test_infrastructure):
+def spans_file(tmp_path_factory) -> Path:
+    """Where every process of the system appends its spans (OTEL_TRACES_FILE), one JSON line each."""
+    return tmp_path_factory.mktemp("traces") / "spans.jsonl"
+
+
+@pytest.fixture(scope="package")
+def system(config, tmp_path_factory, test_infrastructure, spans_file):
     seed(config)
     running = System(
-        # Short reservations, so an unpaid order expires within a test.
-        env={"RPC_TIMEOUT": "2", "CALLS_LOG_LEVEL": "INFO", "ORDER_RESERVATION_TTL": "6"},
+        env={
+            "RPC_TIMEOUT": "2",
+            "CALLS_LOG_LEVEL": "INFO",
+            "ORDER_RESERVATION_TTL": "6",  # short reservations, so an unpaid order expires within a test
+            "LOG_FORMAT": "json",
+            "OTEL_TRACES_FILE": str(spans_file),
+        },
         port=free_port(),
         log_dir=tmp_path_factory.mktemp("logs"),
     )

@@ -146,3 +146,11 @@ def test_nul_characters_are_refused_not_a_500(anonymous, admin, product):
     body = {"email": "nul@example.com", "password": "a-long-enough-password", "name": "N\u0000"}
     assert_problem(anonymous.post("/auth/register", json=body), 422)
     assert admin.get(f"/products/{product['id']}").json() == product
+
+
+def test_order_time_filters_take_any_iso_offset_and_refuse_what_utc_cannot_hold(customer):
+    # Found by the API fuzz run: PostgreSQL refuses offsets past ±15:59, which ISO 8601 allows (a 500).
+    far_offset = customer.get("/orders", params={"created_from": "0207-01-26T14:06:21+20:52"})
+    assert far_offset.status_code == 200 and far_offset.json()["total"] == 0
+    problem = assert_problem(customer.get("/orders", params={"created_to": "0001-01-01T00:00:00+01:00"}), 422)
+    assert problem["errors"]["query"]["created_to"]

@@ -1,0 +1,91 @@
+"""The OpenAPI document and its docs page: what flask-smorest needs told about this API.
+
+- Errors are application/problem+json with the problem schema (flask-smorest documents its
+  error responses as application/json), and only the codes a route lists with `errors(...)`:
+  no catch-all `default` response, which would make every status code "documented".
+- Decimals travel as strings (`"19.99"`): documented as strings, their bounds as numbers
+  (apispec writes a bound through the field itself, so a string field's bound became a string).
+- Patterns are ECMA-262, as OpenAPI says: Python's end anchor `\\Z` is written `$`.
+- /docs serves Swagger UI from the swagger-ui-bundle package: no CDN, works offline."""
+
+import http
+
+from flask import Blueprint, send_from_directory
+from flask_smorest import Api
+from flask_smorest.utils import prepare_response
+from marshmallow import fields
+from swagger_ui_bundle import swagger_ui_path
+
+from gateway.errors import PROBLEM_JSON, ProblemSchema, http_exception_problem
+
+DOCS_ASSETS_URL = "/docs/assets/"
+
+
+def decimal_properties(self, field: fields.Field, ret: dict, **kwargs) -> dict:
+    """apispec attribute function: a Decimal field as the wire carries it, bounds as numbers."""
+    if not isinstance(field, fields.Decimal):
+        return {}
+    properties = {key: _number(ret[key]) for key in ("minimum", "maximum") if key in ret}
+    if field.as_string:
+        properties.update(type="string", format="decimal")
+    return properties
+
+
+def ecma_pattern(self, field: fields.Field, ret: dict, **kwargs) -> dict:
+    """apispec attribute function: `\\Z` is no ECMA-262 escape; there `$` (no multiline flag)
+    matches only at the very end, which is what `\\Z` means to Python."""
+    pattern = ret.get("pattern")
+    if pattern is None or not pattern.endswith(r"\Z"):
+        return {}
+    return {"pattern": pattern[:-2] + "$"}
+
+
+def _number(value) -> int | float:
+    number = float(value)
+    return int(number) if number.is_integer() else number
+
+
+class ProblemApi(Api):
+    ERROR_SCHEMA = ProblemSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def _init_spec(self, **kwargs):
+        super()._init_spec(**kwargs)
+        self.ma_plugin.converter.add_attribute_function(decimal_properties)
+        self.ma_plugin.converter.add_attribute_function(ecma_pattern)
+
+    def _register_responses(self):
+        # flask-smorest's, with problem+json for errors; success responses are documented per route.
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            content_type = self.DEFAULT_RESPONSE_CONTENT_TYPE
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+                content_type = PROBLEM_JSON
+            prepare_response(response, self.spec, content_type)
+            self.spec.components.response(status.name, response, lazy=True)
+
+    def handle_http_exception(self, error):
+        return http_exception_problem(error)
+
+
+def openapi_settings() -> dict:
+    """Flask config for flask-smorest: the document at /openapi.json, Swagger UI at /docs."""
+    return {
+        "API_TITLE": "Order Management System",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "/docs",
+        "OPENAPI_SWAGGER_UI_URL": DOCS_ASSETS_URL,
+    }
+
+
+docs_assets = Blueprint("docs_assets", __name__)
+
+
+@docs_assets.route(DOCS_ASSETS_URL + "<path:filename>")
+def docs_asset(filename: str):
+    """Swagger UI's scripts and styles, from the installed package."""
+    return send_from_directory(swagger_ui_path, filename, max_age=86400)
