@@ -24,12 +24,13 @@ from plumbing.handlers import idempotent_handler
 from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging
 from plumbing.pagination import PageQuerySchema, PageRequest, paged
+from plumbing.retention import Retention
 from plumbing.validation import load
 
 notification_schema = NotificationSchema()
 
 
-class NotificationsService(Pingable, DeadLetterOperations):
+class NotificationsService(Pingable, DeadLetterOperations, Retention):
     name = "notifications"
 
     db = Database(Base)

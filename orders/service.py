@@ -42,6 +42,7 @@ from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging
 from plumbing.outbox import Outbox, OutboxRelay
 from plumbing.pagination import PageRequest, paged
+from plumbing.retention import Retention
 from plumbing.rpc import call_with_timeout
 from plumbing.validation import load
 
@@ -53,7 +54,7 @@ EXPIRY_BATCH = 100  # orders cancelled per tick at most
 SYSTEM = "system"
 
 
-class OrdersService(Pingable, OutboxRelay, DeadLetterOperations):
+class OrdersService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
     name = "orders"
 
     config = Config()

@@ -14,11 +14,12 @@ from plumbing.handlers import idempotent_handler
 from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging
 from plumbing.outbox import Outbox, OutboxRelay
+from plumbing.retention import Retention
 
 payment_schema = PaymentSchema()
 
 
-class PaymentsService(Pingable, OutboxRelay, DeadLetterOperations):
+class PaymentsService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
     name = "payments"
 
     db = Database(Base)

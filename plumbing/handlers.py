@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import eventlet
 from marshmallow import ValidationError
 from nameko.events import SERVICE_POOL
-from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint, func, text
+from sqlalchemy import DateTime, Index, Integer, String, Text, UniqueConstraint, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session, mapped_column
 
@@ -68,7 +68,8 @@ HandlerTables = namedtuple("HandlerTables", "processed_events dead_letters")
 
 
 def handler_tables(base) -> HandlerTables:
-    """Add `processed_events` and `dead_letters` to a service's DeclarativeBase."""
+    """Add `processed_events` and `dead_letters` to a service's DeclarativeBase (as migrated by
+    `create_handler_tables`, then `plumbing.retention.retention_migration`)."""
     processed = type(
         "ProcessedEvent",
         (base,),
@@ -80,6 +81,7 @@ def handler_tables(base) -> HandlerTables:
             "processed_at": mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now()),
             "__table_args__": (
                 UniqueConstraint("event_id", "handler", name="uq_processed_events_event_handler"),
+                Index("ix_processed_events_processed_at", "processed_at"),  # plumbing/retention.py
             ),
         },
     )
@@ -99,6 +101,13 @@ def handler_tables(base) -> HandlerTables:
             "created_at": mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now()),
             "updated_at": mapped_column(
                 DateTime(timezone=True), nullable=False, server_default=func.now(), onupdate=func.now()
+            ),
+            # Set by discard_dead_letter; plumbing/retention.py deletes the row some days later.
+            "discarded_at": mapped_column(DateTime(timezone=True), nullable=True),
+            "__table_args__": (
+                Index(
+                    "ix_dead_letters_discarded_at", "discarded_at", postgresql_where=text("discarded_at IS NOT NULL")
+                ),
             ),
         },
     )

@@ -16,6 +16,7 @@ from plumbing.handlers import idempotent_handler
 from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging
 from plumbing.pagination import PageQuerySchema, PageRequest, paged
+from plumbing.retention import Retention
 from plumbing.rpc import call_with_timeout
 from plumbing.validation import load
 from products import catalog, reservations
@@ -52,7 +53,7 @@ class ReservationSweepTimer(Timer):
         super().setup()
 
 
-class ProductsService(Pingable, DeadLetterOperations):
+class ProductsService(Pingable, DeadLetterOperations, Retention):
     name = "products"
 
     config = Config()

@@ -11,6 +11,7 @@ from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging
 from plumbing.outbox import Outbox, OutboxRelay
 from plumbing.pagination import PageQuerySchema, PageRequest, paged
+from plumbing.retention import Retention
 from plumbing.validation import load
 from users import accounts
 from users.models import Base, OutboxEvent, User
@@ -27,7 +28,7 @@ user_schema = UserSchema()
 tokens_schema = TokenPairSchema()
 
 
-class UsersService(Pingable, OutboxRelay):
+class UsersService(Pingable, OutboxRelay, Retention):
     name = "users"
 
     config = Config()
