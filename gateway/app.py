@@ -7,6 +7,7 @@ import uuid
 from flask import Flask, g, request
 from flask_smorest import Api
 
+from gateway import metrics
 from gateway.api import auth, health, orders, products, users
 from gateway.auth import TokenVerifier
 from gateway.context import GatewayContext
@@ -20,7 +21,7 @@ from products.cache import ProductCache, SearchCache
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-UNLIMITED_PATHS = ("/healthz", "/readyz")
+UNLIMITED_PATHS = ("/healthz", "/readyz", metrics.METRICS_PATH)
 
 
 class ProblemApi(Api):
@@ -65,6 +66,7 @@ def create_app(config: dict | None = None) -> Flask:
     for blueprint in (health.blp, auth.blp, users.blp, products.blp, orders.blp):
         api.register_blueprint(blueprint)
     register_error_handlers(app)
+    metrics.instrument(app)  # first: its timer starts before any hook can answer early
 
     @app.before_request
     def start_request():

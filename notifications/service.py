@@ -23,6 +23,7 @@ from plumbing.events import (
 from plumbing.handlers import idempotent_handler
 from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging
+from plumbing.metrics import ServiceMetrics
 from plumbing.pagination import PageQuerySchema, PageRequest, paged
 from plumbing.retention import Retention
 from plumbing.validation import load
@@ -37,6 +38,7 @@ class NotificationsService(Pingable, DeadLetterOperations, Retention):
     handler_tables = HANDLER_TABLES
     channel = Channel()
     request_logging = RequestIdLogging()
+    metrics = ServiceMetrics()
 
     @idempotent_handler(USERS, USER_REGISTERED)
     def handle_user_registered(self, session, event: dict) -> None:

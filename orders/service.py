@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from orders import ordering
 from orders.lifecycle import ADDRESS_CHANGEABLE, CANCELLABLE, OrderStatus, is_terminal
+from orders.metrics import observe_confirmation
 from orders.models import HANDLER_TABLES, Base, Order, OutboxEvent
 from orders.schemas import (
     CreateOrderSchema,
@@ -40,6 +41,7 @@ from plumbing.events import (
 from plumbing.handlers import idempotent_handler
 from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging
+from plumbing.metrics import ServiceMetrics
 from plumbing.outbox import Outbox, OutboxRelay
 from plumbing.pagination import PageRequest, paged
 from plumbing.retention import Retention
@@ -63,6 +65,7 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
     handler_tables = HANDLER_TABLES
     products = RpcProxy("products")
     request_logging = RequestIdLogging()
+    metrics = ServiceMetrics()
 
     @rpc(expected_exceptions=EXPECTED_ERRORS, sensitive_arguments=("payload.payment_token",))
     def create_order(self, payload: dict, actor: dict, idempotency_key: str) -> dict:
@@ -205,6 +208,7 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
             return
         ordering.move_paid(session, order, OrderStatus.CONFIRMED, PAYMENTS, "payment succeeded")
         self.outbox.add(session, ORDER_CONFIRMED, **_event_fields(order))
+        return observe_confirmation(order.created_at)
 
     @idempotent_handler(PAYMENTS, PAYMENT_FAILED)
     def handle_payment_failed(self, session, event):

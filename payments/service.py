@@ -13,6 +13,7 @@ from plumbing.events import ORDER_CANCELLED, ORDER_CREATED, ORDERS
 from plumbing.handlers import idempotent_handler
 from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging
+from plumbing.metrics import ServiceMetrics
 from plumbing.outbox import Outbox, OutboxRelay
 from plumbing.retention import Retention
 
@@ -27,6 +28,7 @@ class PaymentsService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
     handler_tables = HANDLER_TABLES
     provider = Provider()
     request_logging = RequestIdLogging()
+    metrics = ServiceMetrics()
 
     @idempotent_handler(ORDERS, ORDER_CREATED)
     def handle_order_created(self, session, event: dict) -> None:

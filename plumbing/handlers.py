@@ -49,6 +49,9 @@ ATTEMPTS = 3
 BACKOFF_SECONDS = (0.2, 1.0)  # before the 2nd and the 3rd attempt
 REQUEUE_DELAY_SECONDS = 1.0  # when not even the dead letter can be stored
 MAX_ERROR_CHARS = 8000
+# What became of a delivered event: the worker's result (plumbing.metrics counts them).
+PROCESSED, DUPLICATE, DEAD_LETTER = "processed", "duplicate", "dead_letter"
+HANDLER_OUTCOMES = (PROCESSED, DUPLICATE, DEAD_LETTER)
 
 
 # SQL text, not a construct: SQLAlchemy 2.0 never caches the compiled form of a PostgreSQL
@@ -162,7 +165,7 @@ def idempotent_handler(source_service: str, event_type: str, attempts: int = ATT
         spec = HandlerSpec(source_service, event_type, fn, attempts)
 
         def entry(self, payload):
-            handle_with_retries(self, spec, payload)
+            return handle_with_retries(self, spec, payload)
 
         entry.__name__ = fn.__name__
         entry.__qualname__ = fn.__qualname__
@@ -180,7 +183,8 @@ def handler_spec(service_cls, handler: str) -> HandlerSpec | None:
     return getattr(getattr(service_cls, handler, None), "handler_spec", None)
 
 
-def handle_with_retries(service, spec: HandlerSpec, payload) -> None:
+def handle_with_retries(service, spec: HandlerSpec, payload) -> str:
+    """PROCESSED, DUPLICATE or DEAD_LETTER; raises only when the dead letter can't be stored."""
     try:
         event = parse_event(spec.event_type, payload)
         attempts = spec.attempts
@@ -189,8 +193,8 @@ def handle_with_retries(service, spec: HandlerSpec, payload) -> None:
     attempt = 1
     for attempt in range(1, attempts + 1):
         try:
-            run_handler(service, spec, dict(event))  # a copy: an attempt's changes don't carry over
-            return
+            # A copy: an attempt's changes don't carry over.
+            return PROCESSED if run_handler(service, spec, dict(event)) else DUPLICATE
         except Exception as exc:
             error = "".join(traceback.format_exception(exc))
             log.warning("%s failed (attempt %d of %d): %r", spec.name, attempt, spec.attempts, exc)
@@ -203,6 +207,7 @@ def handle_with_retries(service, spec: HandlerSpec, payload) -> None:
         eventlet.sleep(REQUEUE_DELAY_SECONDS)  # not a hot loop while the database is down
         raise
     log.error("%s gave up after %d attempt(s); stored as a dead letter", spec.name, attempt)
+    return DEAD_LETTER
 
 
 def run_handler(service, spec: HandlerSpec, event: dict, dead_letter_id: str | None = None) -> bool:

@@ -15,6 +15,7 @@ from plumbing.events import ORDER_CONFIRMED, ORDERS
 from plumbing.handlers import idempotent_handler
 from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging
+from plumbing.metrics import ServiceMetrics
 from plumbing.pagination import PageQuerySchema, PageRequest, paged
 from plumbing.retention import Retention
 from plumbing.rpc import call_with_timeout
@@ -62,6 +63,7 @@ class ProductsService(Pingable, DeadLetterOperations, Retention):
     cache = CachedProducts()
     orders = RpcProxy("orders")
     request_logging = RequestIdLogging()
+    metrics = ServiceMetrics()
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def create_product(self, payload: dict, actor: dict) -> dict:

@@ -9,6 +9,7 @@ from plumbing.errors import EXPECTED_ERRORS, Invalid, NotFound, Unauthorized
 from plumbing.events import USER_REGISTERED
 from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging
+from plumbing.metrics import ServiceMetrics
 from plumbing.outbox import Outbox, OutboxRelay
 from plumbing.pagination import PageQuerySchema, PageRequest, paged
 from plumbing.retention import Retention
@@ -36,6 +37,7 @@ class UsersService(Pingable, OutboxRelay, Retention):
     outbox = Outbox(OutboxEvent)
     tokens = Tokens()
     request_logging = RequestIdLogging()
+    metrics = ServiceMetrics()
 
     @property
     def hash_rounds(self) -> int:
