@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 
-.PHONY: run test test-reliability lint infra bench check-invariants dead-letters replay-dead-letters discard-dead-letter
+.PHONY: run status test test-tools test-reliability lint infra bench check-invariants dead-letters replay-dead-letters discard-dead-letter
 
 $(INSTALLED): requirements.txt scripts/quiet_eventlet.pth
 	test -x $(BIN)/python || python3 -m venv $(VENV)
@@ -18,8 +18,19 @@ infra:
 run: $(INSTALLED) infra
 	$(BIN)/python -m scripts.run
 
-test: $(INSTALLED) infra lint
+# Every process of a running `make run`, as supervisord sees it (OMS_RUN_DIR: var/ unless set).
+OMS_RUN_DIR ?= var
+status: $(INSTALLED)
+	@test -f $(OMS_RUN_DIR)/supervisord.conf || { echo "no $(OMS_RUN_DIR)/supervisord.conf: is \`make run\` running?" >&2; exit 1; }
+	$(BIN)/supervisorctl -c $(OMS_RUN_DIR)/supervisord.conf status
+
+test: $(INSTALLED) infra lint test-tools
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# What the tests run besides the servers: Debian's Prometheus (tests/operating/).
+test-tools:
+	@command -v prometheus >/dev/null || { apt-get update -qq && \
+	  apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends prometheus >/dev/null; }
 
 # The reliability suite of issue 4 (tests/reliability/, not part of `make test`, a few minutes):
 # kills services and restarts RabbitMQ, PostgreSQL and Redis on this machine, briefly.

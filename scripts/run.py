@@ -1,15 +1,42 @@
-"""`make run`: prepare the databases, seed a demo, start every service and the gateway,
-and stop them all on Ctrl-C."""
+"""`make run`: prepare the databases, keys and demo data, then run every process under
+supervisord in the foreground (scripts/supervisor.py), showing their logs, until Ctrl-C.
+
+OMS_RUN_DIR (default var/) holds supervisord's config, socket and the logs (`log/<process>.log`);
+`make status` asks the supervisord found there."""
 
 import os
 import signal
+import subprocess
 import sys
+import threading
+import time
+from pathlib import Path
 
-from plumbing.config import load_config
+from plumbing.config import PROJECT_ROOT, load_config
 from plumbing.migrations import upgrade_all
 from scripts.seed import seed
-from scripts.system import System
+from scripts.supervisor import LogFollower, programs, write_config
+from scripts.system import VENV_BIN, wait_until_ready
 from users.tokens import generate_key_pair
+
+POLL_SECONDS = 0.2
+READY_TIMEOUT_SECONDS = 120
+STOP_TIMEOUT_SECONDS = 90  # supervisord's own stop waits are shorter
+
+
+def run_dir() -> Path:
+    path = Path(os.environ.get("OMS_RUN_DIR", "var"))
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def announce_when_ready(url: str) -> None:
+    try:
+        wait_until_ready(url, READY_TIMEOUT_SECONDS)
+    except TimeoutError:
+        print(f"\nthe system is not ready after {READY_TIMEOUT_SECONDS} s: see `make status`", flush=True)
+        return
+    print(f"\nOMS is running: gateway at {url}  (API docs: {url}/docs, metrics: {url}/metrics)", flush=True)
+    print("`make status` shows every process; Ctrl-C stops them all.\n", flush=True)
 
 
 def main() -> int:
@@ -17,24 +44,33 @@ def main() -> int:
     generate_key_pair(config["AUTH"]["PRIVATE_KEY_PATH"], config["AUTH"]["PUBLIC_KEY_PATH"])
     upgrade_all(config)
     seed(config)
-    system = System(port=int(os.environ.get("GATEWAY_PORT", "8000")))
+    directory = run_dir()
+    config_path = write_config(directory)
+    follower = LogFollower(directory / "log", list(programs()))
+    supervisord = subprocess.Popen([str(VENV_BIN / "supervisord"), "-n", "-c", str(config_path)], cwd=PROJECT_ROOT)
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started in the background
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    signal.signal(signal.SIGCHLD, lambda *_: None)  # wakes the pause below when a child dies
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # a `kill` stops it as Ctrl-C does
+    url = f"http://127.0.0.1:{os.environ.get('GATEWAY_PORT', '8000')}"
+    threading.Thread(target=announce_when_ready, args=(url,), daemon=True).start()
     try:
-        system.start()
-        print(f"\nOMS is running: gateway at {system.url}  (API docs: {system.url}/docs)")
-        print("Press Ctrl-C to stop.\n", flush=True)
-        while all(process.poll() is None for process in system.processes.values()):
-            signal.pause()
-        exited = [name for name, process in system.processes.items() if process.poll() is not None]
-        print(f"stopping: {', '.join(exited)} exited", file=sys.stderr)
-        return 1
+        while supervisord.poll() is None:
+            follower.poll()
+            time.sleep(POLL_SECONDS)
+        follower.poll()
+        print(f"supervisord exited with {supervisord.returncode}", file=sys.stderr)
+        return supervisord.returncode  # 0 after an orderly shutdown (`supervisorctl shutdown`)
     except KeyboardInterrupt:
+        # A Ctrl-C reached supervisord too (one process group), unless this runs in the background.
         print("\nstopping ...", flush=True)
+        supervisord.send_signal(signal.SIGINT)
+        deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
+        while supervisord.poll() is None and time.monotonic() < deadline:
+            follower.poll()
+            time.sleep(POLL_SECONDS)
+        if supervisord.poll() is None:
+            supervisord.kill()
+        follower.poll()
         return 0
-    finally:
-        system.stop()
 
 
 if __name__ == "__main__":
