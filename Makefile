@@ -3,8 +3,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 
-.PHONY: run test test-reliability lint infra chromium bench check-invariants dead-letters replay-dead-letters \
-	discard-dead-letter operator-token dev-cert
+.PHONY: run status test test-tools test-reliability lint infra bench check-invariants dead-letters \
+	replay-dead-letters discard-dead-letter operator-token dev-cert
 
 $(INSTALLED): requirements.txt scripts/quiet_eventlet.pth
 	test -x $(BIN)/python || python3 -m venv $(VENV)
@@ -19,13 +19,22 @@ infra:
 run: $(INSTALLED) infra
 	$(BIN)/python -m scripts.run
 
-test: $(INSTALLED) infra chromium lint
+# Every process of a running `make run`, as supervisord sees it (OMS_RUN_DIR: var/ unless set).
+OMS_RUN_DIR ?= var
+status: $(INSTALLED)
+	@test -f $(OMS_RUN_DIR)/supervisord.conf || { echo "no $(OMS_RUN_DIR)/supervisord.conf: is \`make run\` running?" >&2; exit 1; }
+	$(BIN)/supervisorctl -c $(OMS_RUN_DIR)/supervisord.conf status
+
+test: $(INSTALLED) infra lint test-tools
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# The /docs test (tests/e2e/test_docs_page.py) renders the page in Debian's headless Chromium.
-chromium:
-	@command -v chromium >/dev/null || { apt-get -o DPkg::Lock::Timeout=300 update -qq \
-		&& apt-get -o DPkg::Lock::Timeout=300 install -y -qq chromium >/dev/null; }
+# What the tests run besides the servers: Debian's Prometheus (tests/operating/) and headless
+# Chromium (the /docs test, tests/e2e/test_docs_page.py).
+test-tools:
+	@command -v prometheus >/dev/null || { apt-get -o DPkg::Lock::Timeout=300 update -qq && \
+	  apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends prometheus >/dev/null; }
+	@command -v chromium >/dev/null || { apt-get -o DPkg::Lock::Timeout=300 update -qq && \
+	  apt-get -o DPkg::Lock::Timeout=300 install -y -qq chromium >/dev/null; }
 
 # The reliability suite of issue 4 (tests/reliability/, not part of `make test`, a few minutes):
 # kills services and restarts RabbitMQ, PostgreSQL and Redis on this machine, briefly.

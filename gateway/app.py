@@ -6,6 +6,7 @@ import uuid
 
 from flask import Flask, g, request
 
+from gateway import metrics
 from gateway.api import auth, clients, health, oauth, orders, products, users
 from gateway.context import GatewayContext
 from gateway.errors import problem, register_error_handlers
@@ -22,7 +23,7 @@ from products.cache import ProductCache, SearchCache
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-UNLIMITED_PATHS = ("/healthz", "/readyz")
+UNLIMITED_PATHS = ("/healthz", "/readyz", metrics.METRICS_PATH)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -57,6 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
         api.register_blueprint(blueprint)
     app.register_blueprint(docs_assets)
     register_error_handlers(app)
+    metrics.instrument(app)  # first: its timer starts before any hook can answer early
     trace_requests(app)
 
     @app.before_request

@@ -2,6 +2,7 @@
 config.yaml's GATEWAY.TLS_CERT / TLS_KEY (GATEWAY_TLS_CERT, GATEWAY_TLS_KEY)."""
 
 import os
+from pathlib import Path
 
 from plumbing.config import load_config, project_path
 
@@ -12,6 +13,24 @@ threads = int(os.environ.get("GATEWAY_THREADS", "16"))
 graceful_timeout = 10
 accesslog = os.environ.get("GATEWAY_ACCESS_LOG") or None
 control_socket_disable = True
+
+# Workers write their metrics to files here (gateway/metrics.py); set before any worker imports
+# prometheus-client, one directory per port so two gateways never add up each other's.
+METRICS_DIR = Path(
+    os.environ.setdefault(
+        "PROMETHEUS_MULTIPROC_DIR",
+        str(Path(__file__).resolve().parent.parent / "var" / "prometheus" / f"gateway-{bind.rsplit(':', 1)[1]}"),
+    )
+)
+
+
+def on_starting(server):
+    """Files a previous run left would be added to this run's counts: only prometheus-client's
+    own (*.db) are removed."""
+    METRICS_DIR.mkdir(parents=True, exist_ok=True)
+    for stale in METRICS_DIR.glob("*.db"):
+        stale.unlink()
+
 
 _config = load_config()
 _tls = _config["GATEWAY"]

@@ -23,14 +23,16 @@ from plumbing.events import (
 from plumbing.handlers import idempotent_handler
 from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging
+from plumbing.metrics import ServiceMetrics
 from plumbing.pagination import PageQuerySchema, PageRequest, paged
+from plumbing.retention import Retention
 from plumbing.tracing import Tracing
 from plumbing.validation import load
 
 notification_schema = NotificationSchema()
 
 
-class NotificationsService(Pingable, DeadLetterOperations):
+class NotificationsService(Pingable, DeadLetterOperations, Retention):
     name = "notifications"
 
     caller = Caller()
@@ -39,6 +41,7 @@ class NotificationsService(Pingable, DeadLetterOperations):
     channel = Channel()
     request_logging = RequestIdLogging()
     tracing = Tracing()
+    metrics = ServiceMetrics()
 
     @idempotent_handler(USERS, USER_REGISTERED)
     def handle_user_registered(self, session, event: dict) -> None:

@@ -176,7 +176,9 @@ def _read_service(service: str, conn: Connection) -> dict:
             text("SELECT id, event_type, created_at FROM outbox WHERE sent_at IS NULL ORDER BY id")
         ).all()
     if "dead_letters" in tables:
-        data["dead_letters"] = conn.execute(text("SELECT count(*) FROM dead_letters")).scalar_one()
+        data["dead_letters"] = conn.execute(
+            text("SELECT count(*) FROM dead_letters WHERE discarded_at IS NULL")  # not those set aside
+        ).scalar_one()
     if service == "products":
         data["products"] = conn.execute(
             text("SELECT id, sku, stock, reserved, sold, received FROM products ORDER BY id")

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from orders import ordering
 from orders.lifecycle import ADDRESS_CHANGEABLE, CANCELLABLE, OrderStatus, is_terminal
+from orders.metrics import observe_confirmation
 from orders.models import HANDLER_TABLES, Base, Order, OutboxEvent
 from orders.schemas import (
     CreateOrderSchema,
@@ -48,8 +49,10 @@ from plumbing.events import (
 from plumbing.handlers import idempotent_handler
 from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging
+from plumbing.metrics import ServiceMetrics
 from plumbing.outbox import Outbox, OutboxRelay
 from plumbing.pagination import PageRequest, paged
+from plumbing.retention import Retention
 from plumbing.rpc import RpcProxy
 from plumbing.tracing import Tracing
 from plumbing.validation import load
@@ -62,7 +65,7 @@ EXPIRY_BATCH = 100  # orders cancelled per tick at most
 SYSTEM = "system"
 
 
-class OrdersService(Pingable, OutboxRelay, DeadLetterOperations):
+class OrdersService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
     name = "orders"
 
     config = Config()
@@ -73,6 +76,7 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations):
     products = RpcProxy("products")
     request_logging = RequestIdLogging()
     tracing = Tracing()
+    metrics = ServiceMetrics()
 
     @rpc(access=SIGNED_IN, sensitive_arguments=("payload.payment_token",))
     def create_order(self, payload: dict, idempotency_key: str) -> dict:
@@ -217,6 +221,7 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations):
             return
         ordering.move_paid(session, order, OrderStatus.CONFIRMED, PAYMENTS, "payment succeeded")
         self.outbox.add(session, ORDER_CONFIRMED, **_event_fields(order))
+        return observe_confirmation(order.created_at)
 
     @idempotent_handler(PAYMENTS, PAYMENT_FAILED)
     def handle_payment_failed(self, session, event):

@@ -13,13 +13,15 @@ from plumbing.events import ORDER_CANCELLED, ORDER_CREATED, ORDERS
 from plumbing.handlers import idempotent_handler
 from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging
+from plumbing.metrics import ServiceMetrics
 from plumbing.outbox import Outbox, OutboxRelay
+from plumbing.retention import Retention
 from plumbing.tracing import Tracing
 
 payment_schema = PaymentSchema()
 
 
-class PaymentsService(Pingable, OutboxRelay, DeadLetterOperations):
+class PaymentsService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
     name = "payments"
 
     caller = Caller()
@@ -29,6 +31,7 @@ class PaymentsService(Pingable, OutboxRelay, DeadLetterOperations):
     provider = Provider()
     request_logging = RequestIdLogging()
     tracing = Tracing()
+    metrics = ServiceMetrics()
 
     @idempotent_handler(ORDERS, ORDER_CREATED)
     def handle_order_created(self, session, event: dict) -> None:

@@ -8,7 +8,7 @@ Mixed into every service that handles events (see `plumbing.handlers`); meant fo
     rpc.payments.discard_dead_letter("<id>")"""
 
 from marshmallow import Schema, fields
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from plumbing.access import ADMIN_ONLY
 from plumbing.callers import Caller, rpc
@@ -48,7 +48,8 @@ class DeadLetterOperations:
         created_at, updated_at}."""
         page = PageRequest(**load(PageQuerySchema(), {"page": page, "page_size": page_size}))
         model = self.handler_tables.dead_letters
-        rows, total = fetch_page(self.db.session, select(model).order_by(model.created_at, model.id), page)
+        waiting = select(model).where(model.discarded_at.is_(None)).order_by(model.created_at, model.id)
+        rows, total = fetch_page(self.db.session, waiting, page)
         return paged(dead_letter_schema.dump(rows, many=True), page, total)
 
     @rpc(access=ADMIN_ONLY)
@@ -75,13 +76,15 @@ class DeadLetterOperations:
 
     @rpc(access=ADMIN_ONLY)
     def discard_dead_letter(self, dead_letter_id: str) -> None:
-        """Delete a dead letter without handling it; NotFound if there is none."""
-        self.db.session.delete(self._dead_letter(dead_letter_id))
+        """Set a dead letter aside without handling it: it is no longer listed nor replayable, and
+        is deleted RETENTION.DISCARDED_DEAD_LETTER_DAYS later (plumbing.retention). NotFound if
+        there is none."""
+        self._dead_letter(dead_letter_id).discarded_at = func.now()
         self.db.session.commit()
 
     def _dead_letter(self, dead_letter_id):
         model = self.handler_tables.dead_letters
         dead = self.db.session.get(model, dead_letter_id) if isinstance(dead_letter_id, str) else None
-        if dead is None:
+        if dead is None or dead.discarded_at is not None:
             raise NotFound("No such dead letter.")
         return dead

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import eventlet
 from marshmallow import ValidationError
 from nameko.events import SERVICE_POOL
-from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint, func, text
+from sqlalchemy import DateTime, Index, Integer, String, Text, UniqueConstraint, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session, mapped_column
 
@@ -50,6 +50,9 @@ ATTEMPTS = 3
 BACKOFF_SECONDS = (0.2, 1.0)  # before the 2nd and the 3rd attempt
 REQUEUE_DELAY_SECONDS = 1.0  # when not even the dead letter can be stored
 MAX_ERROR_CHARS = 8000
+# What became of a delivered event: the worker's result (plumbing.metrics counts them).
+PROCESSED, DUPLICATE, DEAD_LETTER = "processed", "duplicate", "dead_letter"
+HANDLER_OUTCOMES = (PROCESSED, DUPLICATE, DEAD_LETTER)
 
 
 # SQL text, not a construct: SQLAlchemy 2.0 never caches the compiled form of a PostgreSQL
@@ -69,7 +72,8 @@ HandlerTables = namedtuple("HandlerTables", "processed_events dead_letters")
 
 
 def handler_tables(base) -> HandlerTables:
-    """Add `processed_events` and `dead_letters` to a service's DeclarativeBase."""
+    """Add `processed_events` and `dead_letters` to a service's DeclarativeBase (as migrated by
+    `create_handler_tables`, then `plumbing.retention.retention_migration`)."""
     processed = type(
         "ProcessedEvent",
         (base,),
@@ -81,6 +85,7 @@ def handler_tables(base) -> HandlerTables:
             "processed_at": mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now()),
             "__table_args__": (
                 UniqueConstraint("event_id", "handler", name="uq_processed_events_event_handler"),
+                Index("ix_processed_events_processed_at", "processed_at"),  # plumbing/retention.py
             ),
         },
     )
@@ -100,6 +105,13 @@ def handler_tables(base) -> HandlerTables:
             "created_at": mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now()),
             "updated_at": mapped_column(
                 DateTime(timezone=True), nullable=False, server_default=func.now(), onupdate=func.now()
+            ),
+            # Set by discard_dead_letter; plumbing/retention.py deletes the row some days later.
+            "discarded_at": mapped_column(DateTime(timezone=True), nullable=True),
+            "__table_args__": (
+                Index(
+                    "ix_dead_letters_discarded_at", "discarded_at", postgresql_where=text("discarded_at IS NOT NULL")
+                ),
             ),
         },
     )
@@ -154,7 +166,7 @@ def idempotent_handler(source_service: str, event_type: str, attempts: int = ATT
         spec = HandlerSpec(source_service, event_type, fn, attempts)
 
         def entry(self, payload):
-            handle_with_retries(self, spec, payload)
+            return handle_with_retries(self, spec, payload)
 
         entry.__name__ = fn.__name__
         entry.__qualname__ = fn.__qualname__
@@ -172,7 +184,8 @@ def handler_spec(service_cls, handler: str) -> HandlerSpec | None:
     return getattr(getattr(service_cls, handler, None), "handler_spec", None)
 
 
-def handle_with_retries(service, spec: HandlerSpec, payload) -> None:
+def handle_with_retries(service, spec: HandlerSpec, payload) -> str:
+    """PROCESSED, DUPLICATE or DEAD_LETTER; raises only when the dead letter can't be stored."""
     set_event_id(str(payload.get("event_id"))[:64] if isinstance(payload, dict) else None)  # for the log lines
     try:
         event = parse_event(spec.event_type, payload)
@@ -182,8 +195,8 @@ def handle_with_retries(service, spec: HandlerSpec, payload) -> None:
     attempt = 1
     for attempt in range(1, attempts + 1):
         try:
-            run_handler(service, spec, dict(event))  # a copy: an attempt's changes don't carry over
-            return
+            # A copy: an attempt's changes don't carry over.
+            return PROCESSED if run_handler(service, spec, dict(event)) else DUPLICATE
         except Exception as exc:
             error = "".join(traceback.format_exception(exc))
             log.warning("%s failed (attempt %d of %d): %r", spec.name, attempt, spec.attempts, exc)
@@ -196,6 +209,7 @@ def handle_with_retries(service, spec: HandlerSpec, payload) -> None:
         eventlet.sleep(REQUEUE_DELAY_SECONDS)  # not a hot loop while the database is down
         raise
     log.error("%s gave up after %d attempt(s); stored as a dead letter", spec.name, attempt)
+    return DEAD_LETTER
 
 
 def run_handler(service, spec: HandlerSpec, event: dict, dead_letter_id: str | None = None) -> bool:

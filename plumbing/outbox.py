@@ -95,6 +95,8 @@ def outbox_model(base) -> type:
             "last_error": mapped_column(Text, nullable=True),
             "__table_args__": (
                 Index("ix_outbox_unsent", "id", postgresql_where=text("sent_at IS NULL")),
+                # plumbing/retention.py's purge (created by its migration helper)
+                Index("ix_outbox_sent_at", "sent_at", postgresql_where=text("sent_at IS NOT NULL")),
             ),
         },
     )

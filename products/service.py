@@ -15,7 +15,9 @@ from plumbing.events import ORDER_CONFIRMED, ORDERS
 from plumbing.handlers import idempotent_handler
 from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging
+from plumbing.metrics import ServiceMetrics
 from plumbing.pagination import PageQuerySchema, PageRequest, paged
+from plumbing.retention import Retention
 from plumbing.rpc import RpcProxy
 from plumbing.tracing import Tracing
 from plumbing.validation import load
@@ -53,7 +55,7 @@ class ReservationSweepTimer(Timer):
         super().setup()
 
 
-class ProductsService(Pingable, DeadLetterOperations):
+class ProductsService(Pingable, DeadLetterOperations, Retention):
     name = "products"
 
     config = Config()
@@ -64,6 +66,7 @@ class ProductsService(Pingable, DeadLetterOperations):
     orders = RpcProxy("orders")
     request_logging = RequestIdLogging()
     tracing = Tracing()
+    metrics = ServiceMetrics()
 
     @rpc(access=CATALOG_WRITE)
     def create_product(self, payload: dict) -> dict:

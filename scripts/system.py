@@ -1,7 +1,8 @@
-"""Starting and stopping the whole system as local processes.
+"""The processes of the whole system, and starting and stopping them as local processes.
 
-`make run` uses it in the foreground; the end-to-end tests use it to start every service
-and the gateway against their own vhost and databases."""
+`make run` runs these commands under supervisord (scripts/supervisor.py); the end-to-end and
+reliability tests start them here, one Popen each, against their own vhost and databases, so
+that a process they kill stays dead until they restart it."""
 
 import importlib
 import os
@@ -24,11 +25,36 @@ SERVICES = {
     "payments": "PaymentsService",
     "notifications": "NotificationsService",
 }
+GATEWAY = "gateway"
 VENV_BIN = Path(sys.executable).parent
 
 
 def service_classes() -> list[type]:
     return [getattr(importlib.import_module(f"{package}.service"), name) for package, name in SERVICES.items()]
+
+
+def service_command(service: str, config_path: str = "config.yaml") -> list[str]:
+    return [str(VENV_BIN / "nameko"), "run", "--config", config_path, f"{service}.service:{SERVICES[service]}"]
+
+
+def gateway_command() -> list[str]:
+    return [str(VENV_BIN / "gunicorn"), "--config", "gateway/gunicorn.conf.py", "gateway.app:create_app()"]
+
+
+def wait_until_ready(url: str, timeout: float, check_alive=None, verify: str | bool = True) -> None:
+    """Until `url`/readyz answers 200 (`verify`: the CA of its certificate); `check_alive()` may
+    raise to give up early."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check_alive is not None:
+            check_alive()
+        try:
+            if requests.get(f"{url}/readyz", timeout=3, verify=verify).status_code == 200:
+                return
+        except requests.RequestException:
+            pass  # not listening yet, or a readiness check still waiting on a service
+        time.sleep(0.3)
+    raise TimeoutError(f"the system was not ready within {timeout} s")
 
 
 class System:
@@ -56,17 +82,14 @@ class System:
         return str(project_path(cert)) if cert else True
 
     def start_service(self, service: str, instance: str | None = None) -> subprocess.Popen:
-        command = [str(VENV_BIN / "nameko"), "run", "--config", self.env.get("OMS_CONFIG", "config.yaml")]
-        return self._spawn(instance or service, service, [*command, f"{service}.service:{SERVICES[service]}"])
+        command = service_command(service, self.env.get("OMS_CONFIG", "config.yaml"))
+        return self._spawn(instance or service, service, command)
 
     def start_gateway(self) -> subprocess.Popen:
-        command = [
-            str(VENV_BIN / "gunicorn"),
-            "--config",
-            "gateway/gunicorn.conf.py",
-            "gateway.app:create_app()",
-        ]
-        return self._spawn("gateway", "gateway", command)
+        env = None
+        if self.log_dir is not None:  # its metrics files beside the logs, not in the project's var/
+            env = {"PROMETHEUS_MULTIPROC_DIR": str(self.log_dir / "gateway-metrics")}
+        return self._spawn(GATEWAY, GATEWAY, gateway_command(), env)
 
     def start(self, timeout: float = 60) -> None:
         for service in SERVICES:
@@ -75,18 +98,12 @@ class System:
         self.wait_ready(timeout)
 
     def wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def check_alive():
             for name, process in self.processes.items():
                 if process.poll() is not None:
                     raise RuntimeError(f"{name} exited with {process.returncode}:\n{self.log_tail(name)}")
-            try:
-                if requests.get(f"{self.url}/readyz", timeout=3, verify=self.verify).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass  # not listening yet, or a readiness check still waiting on a service
-            time.sleep(0.3)
-        raise TimeoutError(f"the system was not ready within {timeout} s")
+
+        wait_until_ready(self.url, timeout, check_alive, self.verify)
 
     def stop(self, name: str | None = None, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
         names = [name] if name else list(self.processes)
@@ -106,7 +123,7 @@ class System:
             return "(output went to the terminal)"
         return "\n".join((self.log_dir / f"{name}.log").read_text(errors="replace").splitlines()[-lines:])
 
-    def _spawn(self, name: str, principal: str, command: list[str]) -> subprocess.Popen:
+    def _spawn(self, name: str, principal: str, command: list[str], env: dict | None = None) -> subprocess.Popen:
         output = None
         if self.log_dir is not None:
             self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -114,7 +131,7 @@ class System:
         process = subprocess.Popen(
             command,
             cwd=PROJECT_ROOT,
-            env={**self.env, "AMQP_URI": amqp_uri_for(self.config, principal)},
+            env={**self.env, "AMQP_URI": amqp_uri_for(self.config, principal), **(env or {})},
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C reaches the supervisor, which stops them in order

@@ -9,8 +9,10 @@ from plumbing.errors import Invalid, NotFound, Unauthenticated
 from plumbing.events import USER_REGISTERED
 from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging
+from plumbing.metrics import ServiceMetrics
 from plumbing.outbox import Outbox, OutboxRelay
 from plumbing.pagination import PageQuerySchema, PageRequest, paged
+from plumbing.retention import Retention
 from plumbing.tracing import Tracing
 from plumbing.validation import load
 from users import accounts, clients
@@ -37,7 +39,7 @@ introspection_schema = IntrospectionSchema()
 INTROSPECTED_CLAIMS = ("sub", "client_id", "scope", "role", "exp", "iat", "iss", "aud")
 
 
-class UsersService(Pingable, OutboxRelay):
+class UsersService(Pingable, OutboxRelay, Retention):
     name = "users"
 
     config = Config()
@@ -47,6 +49,7 @@ class UsersService(Pingable, OutboxRelay):
     tokens = Tokens()
     request_logging = RequestIdLogging()
     tracing = Tracing()
+    metrics = ServiceMetrics()
 
     @property
     def hash_rounds(self) -> int:

@@ -95,6 +95,8 @@ class OwnSystem:
                     f"{service.upper()}_DB_URI": f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}"
                     for service, name in self.databases.items()
                 },
+                # Metrics served on free ports: a `make run` beside it holds the default ones.
+                **{f"{service.upper()}_METRICS_PORT": "0" for service in self.databases},
             }
         )
         self.system = None

@@ -39,8 +39,8 @@ def empty_stores(config, redis_client):
 def start_container(container_factory, config):
     """Start a real service container on the test vhost; the plugin kills it afterwards."""
 
-    def start(service_cls):
-        container = container_factory(service_cls, config)
+    def start(service_cls, service_config: dict | None = None):
+        container = container_factory(service_cls, service_config or config)
         container.start()
         return container
 

@@ -1,13 +1,16 @@
 """Failing handlers: bounded retries, then a dead letter an operator can replay or discard."""
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from notifications.models import HANDLER_TABLES, Base
+from operations.invariants import check
 from plumbing.db import Database
 from plumbing.dead_letters import DeadLetterOperations
 from plumbing.errors import Conflict, NotFound
 from plumbing.events import USER_REGISTERED
 from plumbing.handlers import ATTEMPTS, idempotent_handler
+from plumbing.migrations import database_urls
 from tests.integration.eventing import call, deliver, event
 from tests.tokens import ADMIN
 
@@ -76,11 +79,17 @@ def test_replay_after_the_fix_processes_the_event_and_removes_the_dead_letter(co
     assert ProbeService.calls.count(payload["event_id"]) == ATTEMPTS + 2
 
 
-def test_discard_removes_a_dead_letter(config, probe):
+def test_a_discarded_dead_letter_is_set_aside_until_retention_deletes_it(config, probe):
     send(config, probe, registered())
     [dead] = call(probe, "list_dead_letters", as_=ADMIN)["items"]
     call(probe, "discard_dead_letter", dead["id"], as_=ADMIN)
     assert call(probe, "list_dead_letters", as_=ADMIN)["total"] == 0
+    engine = create_engine(database_urls(config)["notifications"])
+    with engine.connect() as conn:
+        kept = conn.execute(text("SELECT discarded_at FROM dead_letters WHERE id = :id"), {"id": dead["id"]}).one()
+    engine.dispose()
+    assert kept.discarded_at is not None  # deleted DISCARDED_DEAD_LETTER_DAYS later (test_retention)
+    assert not [note for note in check(config).notes if "dead letter" in note]  # only those waiting count
     with pytest.raises(NotFound):
         call(probe, "discard_dead_letter", dead["id"], as_=ADMIN)
     with pytest.raises(NotFound):

@@ -27,6 +27,12 @@ def test_compose_points_every_database_at_the_postgres_container(config):
     assert "rabbitmq" in env["AMQP_URI"] and "redis" in env["REDIS_URI"]
 
 
+def test_compose_serves_the_services_metrics_beyond_their_container():
+    assert COMPOSE["x-service"]["environment"]["METRICS_HOST"] == "0.0.0.0"
+    for package in SERVICES:
+        assert COMPOSE["services"][package]["environment"] == COMPOSE["x-service"]["environment"]
+
+
 def test_every_config_variable_the_compose_file_sets_exists_in_config_yaml():
     config_text = (PROJECT_ROOT / "config.yaml").read_text()
     for name in COMPOSE["x-service"]["environment"]:
