@@ -21,6 +21,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
 from kombu import Connection
+from nameko.rpc import get_rpc_exchange
 from nameko.standalone.events import get_event_exchange
 
 UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -162,13 +163,15 @@ class BrokerAdmin:
     def delete_user(self, user: str) -> None:
         self._request("DELETE", f"users/{quote(user, safe='')}", ok=(204, 404))
 
-    def users(self) -> list[str]:
-        return [user["name"] for user in self._request("GET", "users").json()]
+    def connected_users(self, vhost: str) -> set[str]:
+        """The users with a connection open to `vhost` now."""
+        return {each["user"] for each in self._request("GET", "connections").json() if each["vhost"] == vhost}
 
 
 def provision(config: dict, grants: list[Grant], extra_users: dict[str, dict] | None = None) -> None:
     """Create the vhost of config's AMQP_URI, a user per grant (password from config
-    BROKER.PASSWORDS) with its permissions, and every event exchange, declared by its owner.
+    BROKER.PASSWORDS) with its permissions, the RPC exchange and every event exchange, declared by
+    its owner.
     `extra_users`: {principal: {password, configure, write, read, topics}} (the tests' own)."""
     admin = BrokerAdmin(config["BROKER"]["ADMIN_URL"])
     vhost = vhost_of(config["AMQP_URI"])
@@ -179,9 +182,13 @@ def provision(config: dict, grants: list[Grant], extra_users: dict[str, dict] | 
     for principal, allowed in (extra_users or {}).items():
         admin.set_user(vhost, user_name(vhost, principal), allowed["password"], allowed)
     for grant in grants:
-        if grant.publishes:
-            with Connection(amqp_uri_for(config, grant.principal), ssl=config.get("AMQP_SSL")) as connection:
-                exchange = get_event_exchange(grant.principal, {})  # declared, whatever the config says
+        exchanges = [get_event_exchange(grant.principal, {})] if grant.publishes else []  # its own
+        if grant is grants[0]:
+            exchanges.append(get_rpc_exchange(config))  # every participant may declare it
+        if not exchanges:
+            continue
+        with Connection(amqp_uri_for(config, grant.principal), ssl=config.get("AMQP_SSL")) as connection:
+            for exchange in exchanges:
                 exchange(connection.default_channel).declare()
 
 

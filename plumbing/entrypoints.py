@@ -62,6 +62,12 @@ class Responder(nameko.rpc.Responder):
 class RpcConsumer(nameko.rpc.RpcConsumer):
     def handle_result(self, message, result, exc_info):
         # nameko's own, with our Responder, and a lost broker logged instead of fatal.
+        if "reply_to" not in message.properties:
+            # nameko would raise KeyError here and kill the container: one malformed message on
+            # the queue, from anyone allowed to send requests, would stop the service.
+            log.warning("dropped a message without reply_to on %s", message.delivery_info.get("routing_key"))
+            self.queue_consumer.ack_message(message)
+            return result, exc_info
         config = self.container.config
         responder = Responder(
             config[AMQP_URI_CONFIG_KEY],

@@ -1,10 +1,10 @@
-"""Production mode (`OMS_ENV=production`): a process refuses to start with development credentials.
+"""Production mode (config ENV, `OMS_ENV=production`): a process refuses to start with development
+credentials.
 
 What counts as development is read off config.yaml itself: a secret (a `${..._PASSWORD:...}` or
 `${..._SECRET:...}` setting) still at its default, the broker's `guest` user, a key pair made by
 `generate_key_pair` (it leaves a marker beside the public key), and a gateway without TLS."""
 
-import os
 import re
 from functools import cache
 from urllib.parse import urlsplit
@@ -22,8 +22,8 @@ class UnsafeProduction(RuntimeError):
     pass
 
 
-def is_production() -> bool:
-    return os.environ.get("OMS_ENV", "").strip().lower() == PRODUCTION
+def is_production(config: dict) -> bool:
+    return str(config.get("ENV", "")).strip().lower() == PRODUCTION
 
 
 @cache
@@ -67,7 +67,7 @@ def development_key_marker(auth_config: dict):
 
 def refuse_unsafe_production(config: dict, component: str) -> None:
     """In production mode, raise UnsafeProduction naming every problem; otherwise do nothing."""
-    if not is_production():
+    if not is_production(config):
         return
     problems = unsafe_settings(config, component)
     if problems:

@@ -27,7 +27,7 @@ from nameko.extensions import SharedExtension
 
 from plumbing.callers import AUTH_TOKEN_KEY
 from plumbing.entrypoints import RPC_REQUEST_OPTIONS, ReplyListener
-from plumbing.errors import STORE_OUTAGE_ERRORS, Unauthenticated, Unavailable
+from plumbing.errors import STORE_OUTAGE_ERRORS, Forbidden, Unauthenticated, Unavailable
 from plumbing.tracing import rpc_span
 
 log = logging.getLogger(__name__)
@@ -101,13 +101,17 @@ class ClientCredentials(SharedExtension):
         users = nameko.rpc.ServiceProxy(
             _CallContext(worker_ctx, ""), TOKEN_SERVICE, self.rpc_reply_listener, **RPC_REQUEST_OPTIONS
         )
-        issued = call_with_timeout(
-            users,
-            "issue_client_token",
-            self.client["CLIENT_ID"],
-            self.client["SECRET"],
-            timeout=float(self.container.config["RPC_TIMEOUT"]),
-        )
+        try:
+            issued = call_with_timeout(
+                users,
+                "issue_client_token",
+                self.client["CLIENT_ID"],
+                self.client["SECRET"],
+                timeout=float(self.container.config["RPC_TIMEOUT"]),
+            )
+        except Unauthenticated as exc:  # revoked, or a secret that config and users disagree on
+            log.error("%s's client %s got no token: %s", self.container.service_name, self.client["CLIENT_ID"], exc)
+            raise Unavailable(f"{self.container.service_name} cannot authenticate to its peers.") from exc
         now = time.monotonic()
         self._token = issued["access_token"]
         self._renew_at = now + issued["expires_in"] * (1 - REFRESH_BEFORE_EXPIRY)
@@ -123,16 +127,22 @@ class Peer:
 
     def call(self, method: str, *args, **kwargs):
         """`method`(*args, **kwargs) of the peer, as this service; one more try with a new token
-        when the peer refuses the cached one."""
+        when the peer refuses the cached one. A peer that refuses this service is a deployment
+        fault (a revoked client, a missing scope), not the caller's: Unavailable, logged."""
         credentials = self._provider.credentials
         token = credentials.token(self._worker_ctx)
         try:
-            return self._call(token, method, *args, **kwargs)
-        except Unauthenticated:
-            if not token:
-                raise
-            credentials.forget(token)
-            return self._call(credentials.token(self._worker_ctx), method, *args, **kwargs)
+            try:
+                return self._call(token, method, *args, **kwargs)
+            except Unauthenticated:
+                if not token:
+                    raise
+                credentials.forget(token)
+                return self._call(credentials.token(self._worker_ctx), method, *args, **kwargs)
+        except (Unauthenticated, Forbidden) as exc:
+            me, peer = self._worker_ctx.container.service_name, self._provider.target_service
+            log.error("%s refuses %s's call to %s: %s", peer, me, method, exc)
+            raise Unavailable(f"{peer} refuses {me}'s calls; see the logs.") from exc
 
     def _call(self, token: str, method: str, *args, **kwargs):
         provider = self._provider

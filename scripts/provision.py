@@ -53,3 +53,9 @@ def register_service_clients(config: dict) -> None:
 def provision_all(config: dict, extra_users: dict | None = None) -> None:
     provision_broker(config, extra_users)
     register_service_clients(config)
+
+
+if __name__ == "__main__":
+    from plumbing.config import load_config
+
+    provision_all(load_config())

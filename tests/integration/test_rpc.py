@@ -2,6 +2,7 @@
 
 import eventlet
 import pytest
+from kombu import Connection, Exchange, Producer
 from sqlalchemy.exc import OperationalError
 
 from plumbing.access import PUBLIC
@@ -48,6 +49,16 @@ def caller(start_container, container_factory, config):
     container = container_factory(CallerService, {**config, "RPC_TIMEOUT": 1})
     container.start()
     return container
+
+
+def test_a_malformed_request_is_dropped_and_the_service_keeps_serving(caller, config):
+    """nameko 2.14 would kill the container replying to a message without reply_to."""
+    with Connection(config["AMQP_URI"]) as connection:
+        Producer(connection.channel()).publish(
+            {"probe": True}, exchange=Exchange("nameko-rpc", no_declare=True), routing_key="rpc_test_peer.echo"
+        )
+    assert call(caller, "ask", "echo", "still here") == "still here"
+    assert call(caller, "ask", "echo", "and here") == "and here"
 
 
 def test_a_peer_answers(caller):

@@ -24,13 +24,23 @@ def test_compose_points_every_database_at_the_postgres_container(config):
     env = COMPOSE["x-service"]["environment"]
     for service in database_urls(config):
         assert f"@postgres:5432/oms_{service}" in env[f"{service.upper()}_DB_URI"]
-    assert "rabbitmq" in env["AMQP_URI"] and "redis" in env["REDIS_URI"]
+    assert "redis" in env["REDIS_URI"]
+
+
+def test_compose_gives_every_process_its_own_broker_user_and_the_private_key_only_to_users():
+    for name in [*SERVICES, "gateway"]:
+        service = COMPOSE["services"][name]
+        assert service["environment"]["AMQP_URI"].startswith(f"pyamqp://oms-{name}:"), name
+        assert "@rabbitmq:5672/oms" in service["environment"]["AMQP_URI"]
+        assert ("keys:/keys:ro" in service["volumes"]) == (name == "users"), name
+        assert "public-keys:/public:ro" in service["volumes"]
+    assert "scripts.provision" in COMPOSE["services"]["migrate"]["command"][-1]
 
 
 def test_compose_serves_the_services_metrics_beyond_their_container():
     assert COMPOSE["x-service"]["environment"]["METRICS_HOST"] == "0.0.0.0"
     for package in SERVICES:
-        assert COMPOSE["services"][package]["environment"] == COMPOSE["x-service"]["environment"]
+        assert COMPOSE["x-service"]["environment"].items() <= COMPOSE["services"][package]["environment"].items()
 
 
 def test_every_config_variable_the_compose_file_sets_exists_in_config_yaml():

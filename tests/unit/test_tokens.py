@@ -1,6 +1,22 @@
-"""Token revocation: a revoked session or a per-user cutoff voids an access token."""
+"""Access tokens (plumbing/tokens.py): the two kinds, and revocation by session or per-subject cutoff."""
 
-from plumbing.tokens import is_revoked, revoked_session_key, user_cutoff_key
+import time
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from plumbing.access import CLIENT, USER
+from plumbing.tokens import (
+    ALGORITHM,
+    actor_of,
+    client_cutoff_key,
+    cutoff_key,
+    decode_access_token,
+    is_revoked,
+    revoked_session_key,
+    user_cutoff_key,
+)
 
 CLAIMS = {"sub": "user-1", "sid": "session-1", "iat": 1_700_000_000}
 
@@ -36,3 +52,55 @@ def test_revocation_keys_are_namespaced_per_session_and_user():
     assert revoked_session_key("s1") != revoked_session_key("s2")
     assert user_cutoff_key("u1") != user_cutoff_key("u2")
     assert revoked_session_key("x").startswith("oms:auth:") and user_cutoff_key("x").startswith("oms:auth:")
+
+
+# --- the two kinds of token -------------------------------------------------------------------
+
+
+
+KEY = Ed25519PrivateKey.generate()
+
+
+def signed(**claims) -> str:
+    now = time.time()
+    base = {"iss": "oms-users", "aud": "oms-api", "sid": "s-1", "iat": now, "exp": int(now) + 60}
+    return jwt.encode({**base, **claims}, KEY, algorithm=ALGORITHM)
+
+
+def decode(token: str) -> dict:
+    return decode_access_token(token, KEY.public_key(), "oms-users", "oms-api")
+
+
+def test_a_client_token_is_a_client_with_its_scopes():
+    claims = decode(signed(sub="cl-1", client_id="cl-1", scope="stock:write orders:read"))
+    actor = actor_of(claims)
+    assert (actor.id, actor.kind, actor.scopes) == ("cl-1", CLIENT, frozenset({"stock:write", "orders:read"}))
+    assert cutoff_key(claims) == client_cutoff_key("cl-1")
+
+
+def test_a_user_token_is_a_user_with_its_role():
+    claims = decode(signed(sub="u-1", role="admin"))
+    assert actor_of(claims).kind == USER and actor_of(claims).is_admin
+    assert cutoff_key(claims) == user_cutoff_key("u-1")
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"sub": "cl-1", "client_id": "cl-2", "scope": "stock:write"},  # a client speaking for another
+        {"sub": "cl-1", "client_id": "cl-1"},  # no scope
+        {"sub": "u-1", "role": "root"},  # a role nobody has
+        {"sub": "u-1"},  # neither kind
+    ],
+)
+def test_a_token_of_neither_kind_is_invalid(claims):
+    with pytest.raises(jwt.InvalidTokenError):
+        decode(signed(**claims))
+
+
+def test_another_algorithm_is_refused_even_with_the_right_key_material():
+    token = jwt.encode({"sub": "u-1", "role": "admin", "iss": "oms-users", "aud": "oms-api", "sid": "s",
+                        "iat": time.time(), "exp": int(time.time()) + 60}, "a-shared-secret-of-32-bytes-or-more!",
+                       algorithm="HS256")
+    with pytest.raises(jwt.InvalidTokenError):
+        decode(token)

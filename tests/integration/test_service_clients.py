@@ -1,0 +1,51 @@
+"""Services call services with their own client tokens (plumbing/rpc.py), fetched from users,
+renewed when refused, and never the token of the request they serve."""
+
+import time
+import uuid
+
+import pytest
+
+from plumbing.errors import Forbidden, Unavailable
+from plumbing.tokens import client_cutoff_key
+from tests.integration.conftest import call
+from tests.tokens import ADMIN, ORDERS_CLIENT, User
+
+CUSTOMER = User("user-9")
+ADDRESS = {"name": "Ada", "line1": "1 Main St", "city": "Paris", "postal_code": "75001", "country": "FR"}
+
+
+@pytest.fixture
+def product(products_container) -> dict:
+    return call(products_container, "create_product", {"sku": f"S-{uuid.uuid4().hex[:8]}", "name": "Lamp",
+                                                       "price": "5.00", "currency": "EUR", "stock": 10}, as_=ADMIN)
+
+
+def order(orders_container, product) -> dict:
+    body = {"items": [{"product_id": product["id"], "quantity": 1}], "shipping_address": ADDRESS,
+            "payment_token": "tok_visa"}
+    return call(orders_container, "create_order", body, uuid.uuid4().hex, as_=CUSTOMER)
+
+
+def test_orders_reserves_stock_as_itself_which_the_customer_could_not(orders_container, products_container, product):
+    with pytest.raises(Forbidden):
+        call(products_container, "reserve_stock", str(uuid.uuid4()), [{"product_id": product["id"], "quantity": 1}],
+             60, as_=CUSTOMER)
+    placed = order(orders_container, product)
+    reservation = call(products_container, "get_reservation", placed["id"], as_=ORDERS_CLIENT)
+    assert reservation["status"] in ("held", "committed")
+
+
+def test_a_service_whose_tokens_were_voided_fetches_a_new_one(
+    orders_container, products_container, product, redis_client
+):
+    order(orders_container, product)  # orders now holds a token
+    redis_client.set(client_cutoff_key(ORDERS_CLIENT.id), repr(time.time()))  # every token of svc-orders void
+    time.sleep(0.01)  # the new token is issued after the cutoff
+    assert order(orders_container, product)["status"] == "pending_payment"
+
+
+def test_a_revoked_service_client_is_a_503_not_the_customers_fault(orders_container, users_container, product):
+    call(users_container, "revoke_client", ORDERS_CLIENT.id, as_=ADMIN)
+    with pytest.raises(Unavailable, match="cannot authenticate|refuses"):
+        order(orders_container, product)

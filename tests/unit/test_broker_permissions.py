@@ -1,0 +1,48 @@
+"""The RabbitMQ permissions each principal gets (plumbing/broker.py), as the patterns match names
+and routing keys; the broker itself enforces them in tests/integration/test_broker_permissions.py."""
+
+import re
+import uuid
+
+from plumbing.broker import Grant, permissions
+
+REPLY = str(uuid.uuid4())
+orders = permissions(Grant("orders", serves_rpc=True, calls=("products", "users"), publishes=("order_created",),
+                           consumes={"payments": ("payment_succeeded",)}))
+gateway = permissions(Grant("gateway", calls=("orders", "users"), standalone=True))
+
+
+def matches(pattern: str, *names: str) -> bool:
+    return all(re.fullmatch(pattern, name) for name in names)
+
+
+def test_a_service_declares_and_reads_only_its_own_queues():
+    own = ["rpc-orders", f"rpc.reply-orders-{REPLY}", "evt-payments-payment_succeeded--orders.handle_payment"]
+    assert matches(orders["configure"], *own, "nameko-rpc", "orders.events")
+    assert not any(re.fullmatch(orders["configure"], name) for name in
+                   ["rpc-products", f"rpc.reply-products-{REPLY}", "payments.events", "evt-orders-x--payments.y"])
+    assert matches(orders["read"], "payments.events") and not re.fullmatch(orders["read"], "users.events")
+
+
+def test_a_service_sends_requests_only_to_the_services_it_calls_and_replies():
+    rpc = orders["topics"]["nameko-rpc"]
+    assert matches(rpc["write"], "products.reserve_stock", "users.issue_client_token", REPLY)
+    assert not re.fullmatch(rpc["write"], "payments.get_payment")
+    assert matches(rpc["read"], "orders.*", REPLY) and not re.fullmatch(rpc["read"], "products.*")
+
+
+def test_a_publisher_sends_only_its_own_event_types_and_a_consumer_binds_only_its_own():
+    assert matches(orders["topics"]["orders.events"]["write"], "order_created")
+    assert not re.fullmatch(orders["topics"]["orders.events"]["write"], "order_cancelled")
+    consumed = orders["topics"]["payments.events"]
+    assert matches(consumed["read"], "payment_succeeded") and not re.fullmatch(consumed["read"], "payment_failed")
+    assert not re.fullmatch(consumed["write"], "payment_succeeded")
+
+
+def test_the_gateway_only_sends_requests_and_reads_its_own_replies():
+    rpc = gateway["topics"]["nameko-rpc"]
+    assert matches(rpc["write"], "orders.get_order") and not re.fullmatch(rpc["write"], REPLY)
+    assert matches(rpc["read"], REPLY) and not re.fullmatch(rpc["read"], "orders.*")
+    assert matches(gateway["read"], f"rpc.reply-standalone_rpc_proxy-{REPLY}")
+    assert not any(re.fullmatch(gateway["read"], name) for name in ["rpc-orders", "orders.events"])
+    assert set(gateway["topics"]) == {"nameko-rpc"}
