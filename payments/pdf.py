@@ -27,6 +27,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 INVOICE_TITLE, CREDIT_NOTE_TITLE = "Invoice", "Credit note"
 MARGIN = 18 * mm
+FRAME_PADDING = 6  # points: platypus' frame keeps this inside the margins
 REGULAR, BOLD, FALLBACK = "OMS-Regular", "OMS-Bold", "OMS-Fallback"
 
 
@@ -131,7 +132,7 @@ def render(document: dict, title: str, fonts: Fonts) -> bytes:
         facts += [("Order date", document["order_placed_at"][:10]), ("Payment reference",
                                                                        document["payment_reference"] or "-")]
     facts.append(("Order", document["order_id"]))
-    width = A4[0] - 2 * MARGIN
+    width = A4[0] - 2 * (MARGIN + FRAME_PADDING)
     header = Table(
         [
             [
@@ -142,20 +143,21 @@ def render(document: dict, title: str, fonts: Fonts) -> bytes:
         ],
         colWidths=[width * 0.5, width * 0.5],
     )
-    header.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (0, -1), 0),
-                                ("RIGHTPADDING", (-1, 0), (-1, -1), 0)]))
+    header.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), REGULAR, 9), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                ("LEFTPADDING", (0, 0), (0, -1), 0), ("RIGHTPADDING", (-1, 0), (-1, -1), 0)]))
     city = " ".join(part for part in (buyer.get("postal_code"), buyer.get("city")) if part)
     buyer_lines = [buyer.get("name"), buyer.get("line1"), buyer.get("line2"), city, buyer.get("country"),
                    buyer.get("email")]
-    story = [header, Spacer(1, 8 * mm), para("Bill to", "heading", BOLD)]
+    story = [header, Spacer(1, 4 * mm), para("Bill to", "heading", BOLD)]
     story += [para(line) for line in buyer_lines if line]
-    story += [Spacer(1, 6 * mm), _lines_table(document, para, width), Spacer(1, 5 * mm),
-              _tax_table(document, para, width), Spacer(1, 5 * mm),
+    story += [Spacer(1, 5 * mm), _lines_table(document, para, width), Spacer(1, 4 * mm),
+              _tax_table(document, para, width), Spacer(1, 3 * mm),
               para(f"Prices include VAT. Amounts in {currency}.", "small")]
     buffer = BytesIO()
     pdf = SimpleDocTemplate(
         buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN, bottomMargin=18 * mm,
         title=f"{title} {document['number']}", author=seller["name"], invariant=1,
+        initialFontName=REGULAR,  # not Helvetica, which would be listed as a font, unembedded
     )
     canvas = type("DocumentCanvas", (_NumberedCanvas,), {"footer": f"{title} {document['number']}"})
     pdf.build(story, canvasmaker=canvas)
@@ -168,6 +170,8 @@ _TABLE = [
     ("LINEBELOW", (0, 0), (-1, 0), 0.6, colors.black),
     ("VALIGN", (0, 0), (-1, -1), "TOP"),
     ("ALIGN", (2, 0), (-1, -1), "RIGHT"),
+    ("TOPPADDING", (0, 0), (-1, -1), 2),
+    ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
 ]
 
 

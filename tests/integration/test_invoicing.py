@@ -2,6 +2,7 @@
 once per confirmed order from its order_confirmed, the buyer's email from a real users service,
 numbered without gaps, frozen by the database, credited on refund whichever comes first."""
 
+import subprocess
 import uuid
 from datetime import UTC, datetime
 
@@ -9,6 +10,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError
 
+from notifications.service import NotificationsService
 from payments.service import PaymentsService
 from plumbing.errors import Conflict, Invalid, NotFound
 from plumbing.events import (
@@ -19,9 +21,11 @@ from plumbing.events import (
     ORDER_CREATED,
     ORDERS,
     PAYMENT_REFUNDED,
+    USER_REGISTERED,
 )
 from plumbing.migrations import database_urls
-from tests.integration.eventing import EventTap, call, deliver, event, purge_events
+from tests.integration.eventing import EventTap, call, deliver, event, purge_events, wait_until
+from tests.integration.fake_smtp import FakeSmtpServer
 from tests.tokens import ADMIN, Client, User
 
 YEAR = datetime.now(UTC).year
@@ -37,6 +41,7 @@ LINES = [
 def leave_no_events_behind(config):
     yield
     purge_events(config, (PaymentsService,), ORDERS)
+    purge_events(config, (NotificationsService,))
 
 
 @pytest.fixture
@@ -249,3 +254,65 @@ def test_an_admin_issues_a_missing_invoice_from_the_order_in_orders(config, shop
         call(payments_container, "issue_credit_note", {"order_id": confirmed["order_id"]}, as_=ADMIN)
     with pytest.raises(NotFound):
         call(payments_container, "issue_credit_note", {"order_id": "no-such-order"}, as_=ADMIN)
+
+
+# --- sent: the confirmation carries the invoice, the refund the credit note (SMTP) ---------------
+
+
+@pytest.fixture
+def smtp_server():
+    server = FakeSmtpServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def mailing(config, container_factory, smtp_server, shop):
+    """notifications mailing through SMTP, told the customer's address."""
+    purge_events(config, (NotificationsService,))  # the user_registered users published, if queued
+    settings = {**config["NOTIFICATIONS"], "SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp_server.port}
+    container = container_factory(NotificationsService, {**config, "NOTIFICATIONS": settings})
+    container.start()
+    deliver(config, container, "handle_user_registered",
+            event(USER_REGISTERED, user_id=shop.user.id, email="zoe@example.com", name="Zoë"))
+    wait_until(lambda: smtp_server.messages, what="the welcome mail")
+    return container
+
+
+def text_of(part) -> str:
+    return part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
+
+
+def pdf_text(part, tmp_path) -> str:
+    path = tmp_path / part.get_filename()
+    path.write_bytes(part.get_payload(decode=True))
+    return subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True).stdout
+
+
+def test_the_confirmation_mail_carries_the_invoice_and_the_refund_mail_the_credit_note(
+    shop, mailing, smtp_server, tmp_path
+):
+    confirmed = shop.confirm(shop.paid_order())
+    [_, confirmation] = wait_until(lambda: smtp_server.messages[:2] if len(smtp_server.messages) >= 2 else None)
+    assert confirmation["To"] == "zoe@example.com"
+    assert confirmation["Subject"] == f"Order {confirmed['order_id']} confirmed"
+    [body, invoice] = confirmation.get_payload()
+    assert f"invoice INV-{YEAR}-000001 is attached" in text_of(body)
+    assert (invoice.get_content_type(), invoice.get_filename()) == ("application/pdf", f"INV-{YEAR}-000001.pdf")
+    text = pdf_text(invoice, tmp_path)
+    assert f"INV-{YEAR}-000001" in text and "Zoë Łukasz-Straße 日本" in text and "100.00 EUR" in text
+
+    shop.cancel(confirmed)  # notifications is told of the cancellation too (no attachment)
+
+    def refund_mail():
+        return [m for m in smtp_server.messages if m["Subject"] == f"Refund for order {confirmed['order_id']}"]
+
+    [refund] = wait_until(refund_mail)
+    [body, note] = refund.get_payload()
+    assert f"credit note CN-{YEAR}-000001 is attached" in text_of(body)
+    assert note.get_filename() == f"CN-{YEAR}-000001.pdf"
+    assert f"Credits invoice: INV-{YEAR}-000001" in pdf_text(note, tmp_path)
+    wait_until(lambda: len(smtp_server.messages) == 4)
+    [cancellation] = [m for m in smtp_server.messages if m["Subject"].endswith("cancelled")]
+    assert not cancellation.is_multipart()  # nothing attached
+    assert len(smtp_server.messages) == 4  # welcome, confirmation, cancellation, refund: each once
