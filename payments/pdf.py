@@ -108,8 +108,8 @@ class _NumberedCanvas(Canvas):
             self.__dict__.update(state)
             self.setFont(REGULAR, 8)
             self.setFillColor(colors.HexColor("#555555"))
-            self.drawString(MARGIN, 10 * mm, self.footer)
-            self.drawRightString(A4[0] - MARGIN, 10 * mm, f"Page {page} of {len(self._pages)}")
+            self.drawString(MARGIN + FRAME_PADDING, 10 * mm, self.footer)
+            self.drawRightString(A4[0] - MARGIN - FRAME_PADDING, 10 * mm, f"Page {page} of {len(self._pages)}")
             super().showPage()
         super().save()
 
