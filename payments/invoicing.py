@@ -91,10 +91,7 @@ def _issue_invoice(session: Session, outbox, settings: InvoicingConfig, facts: O
     number = allocate(session, INVOICE, settings.pause_after_numbering)
     invoice = Invoice(
         id=new_id(),
-        number=number.number,
-        year=number.year,
-        sequence=number.sequence,
-        issued_at=number.issued_at,
+        **number.columns(),
         payment_id=payment.id,
         payment_reference=payment.provider_reference,
         order_placed_at=datetime.fromisoformat(facts.placed_at),
@@ -105,18 +102,8 @@ def _issue_invoice(session: Session, outbox, settings: InvoicingConfig, facts: O
     credit_note = None
     if payment.status == PaymentStatus.REFUNDED:  # the refund came first: credit it at once
         credit_note = _credit(session, outbox, settings, invoice, payment, _refund_reason(session, facts.order_id))
-    outbox.add(
-        session,
-        INVOICE_ISSUED,
-        order_id=invoice.order_id,
-        user_id=invoice.user_id,
-        invoice_id=invoice.id,
-        number=invoice.number,
-        total=str(invoice.gross_total),
-        currency=invoice.currency,
-        issued_at=invoice.issued_at.isoformat(),
-        credit_note_number=credit_note.number if credit_note else None,
-    )
+    outbox.add(session, INVOICE_ISSUED, **_announced(invoice), invoice_id=invoice.id,
+               credit_note_number=credit_note.number if credit_note else None)
     return invoice
 
 
@@ -161,10 +148,7 @@ def _credit(session: Session, outbox, settings: InvoicingConfig, invoice: Invoic
     number = allocate(session, CREDIT_NOTE, settings.pause_after_numbering)
     note = CreditNote(
         id=new_id(),
-        number=number.number,
-        year=number.year,
-        sequence=number.sequence,
-        issued_at=number.issued_at,
+        **number.columns(),
         invoice_id=invoice.id,
         invoice_number=invoice.number,
         refund_reference=payment.refund_reference,
@@ -173,19 +157,16 @@ def _credit(session: Session, outbox, settings: InvoicingConfig, invoice: Invoic
     )
     session.add(note)
     session.flush()
-    outbox.add(
-        session,
-        CREDIT_NOTE_ISSUED,
-        order_id=note.order_id,
-        user_id=note.user_id,
-        credit_note_id=note.id,
-        number=note.number,
-        invoice_number=note.invoice_number,
-        total=str(note.gross_total),
-        currency=note.currency,
-        issued_at=note.issued_at.isoformat(),
-    )
+    outbox.add(session, CREDIT_NOTE_ISSUED, **_announced(note), credit_note_id=note.id,
+               invoice_number=note.invoice_number)
     return note
+
+
+def _announced(document: Invoice | CreditNote) -> dict:
+    """The fields invoice_issued and credit_note_issued share."""
+    return {"order_id": document.order_id, "user_id": document.user_id, "number": document.number,
+            "total": str(document.gross_total), "currency": document.currency,
+            "issued_at": document.issued_at.isoformat()}
 
 
 # --- reading ---------------------------------------------------------------------------------------

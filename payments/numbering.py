@@ -43,6 +43,10 @@ class Allocation:
     sequence: int
     issued_at: datetime
 
+    def columns(self) -> dict:
+        """The document's columns that say its number and issue time."""
+        return {"number": self.number, "year": self.year, "sequence": self.sequence, "issued_at": self.issued_at}
+
 
 def format_number(kind: DocumentKind, year: int, sequence: int) -> str:
     return f"{kind.prefix}-{year}-{sequence:06d}"

@@ -141,28 +141,25 @@ class PaymentRefundedSchema(PaymentSucceededSchema):
     credit_note_number = fields.String(load_default=None, allow_none=True)
 
 
-class InvoiceIssuedSchema(EventSchema):
+class DocumentIssuedSchema(EventSchema):
     order_id = _id()
     user_id = _id()
-    invoice_id = _id()
     number = fields.String(required=True)
     total = Amount()
     currency = Currency(required=True)
     issued_at = Timestamp(required=True)
+
+
+class InvoiceIssuedSchema(DocumentIssuedSchema):
+    invoice_id = _id()
     # Set when the order was refunded before its invoice was issued: its credit note was issued
     # in the same transaction.
     credit_note_number = fields.String(load_default=None, allow_none=True)
 
 
-class CreditNoteIssuedSchema(EventSchema):
-    order_id = _id()
-    user_id = _id()
+class CreditNoteIssuedSchema(DocumentIssuedSchema):
     credit_note_id = _id()
-    number = fields.String(required=True)
     invoice_number = fields.String(required=True)
-    total = Amount()
-    currency = Currency(required=True)
-    issued_at = Timestamp(required=True)
 
 
 class PaymentFailedSchema(EventSchema):

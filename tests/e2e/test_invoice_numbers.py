@@ -8,22 +8,13 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from urllib.parse import quote
 
-import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from plumbing.broker import BrokerAdmin, vhost_of
-from plumbing.migrations import database_urls
 from tests.e2e.test_order_saga import place, wait_for_status
 from tests.polling import wait_until
 
 ORDERS = 50
-
-
-@pytest.fixture
-def payments_db(config):
-    engine = create_engine(database_urls(config)["payments"])
-    yield engine
-    engine.dispose()
 
 
 def sequences(payments_db) -> list[int]:

@@ -25,7 +25,6 @@ from plumbing.events import (
 )
 from plumbing.migrations import database_urls
 from tests.integration.eventing import EventTap, call, deliver, event, purge_events, wait_until
-from tests.integration.fake_smtp import FakeSmtpServer
 from tests.tokens import ADMIN, Client, User
 
 YEAR = datetime.now(UTC).year
@@ -42,13 +41,6 @@ def leave_no_events_behind(config):
     yield
     purge_events(config, (PaymentsService,), ORDERS)
     purge_events(config, (NotificationsService,))
-
-
-@pytest.fixture
-def payments_db(config):
-    engine = create_engine(database_urls(config)["payments"])
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture
@@ -257,13 +249,6 @@ def test_an_admin_issues_a_missing_invoice_from_the_order_in_orders(config, shop
 
 
 # --- sent: the confirmation carries the invoice, the refund the credit note (SMTP) ---------------
-
-
-@pytest.fixture
-def smtp_server():
-    server = FakeSmtpServer()
-    yield server
-    server.close()
 
 
 @pytest.fixture
