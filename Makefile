@@ -28,9 +28,12 @@ status: $(INSTALLED)
 test: $(INSTALLED) infra lint test-tools
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# What the tests run besides the servers: Debian's Prometheus (tests/operating/) and headless
-# Chromium (the /docs test, tests/e2e/test_docs_page.py).
+# What the tests run besides the servers: Debian's Prometheus (tests/operating/), headless
+# Chromium (the /docs test, tests/e2e/test_docs_page.py) and poppler (pdftotext, pdftoppm: the
+# invoice PDF tests).
 test-tools:
+	@command -v pdftotext >/dev/null || { apt-get -o DPkg::Lock::Timeout=300 update -qq && \
+	  apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends poppler-utils >/dev/null; }
 	@command -v prometheus >/dev/null || { apt-get -o DPkg::Lock::Timeout=300 update -qq && \
 	  apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends prometheus >/dev/null; }
 	@command -v chromium >/dev/null || { apt-get -o DPkg::Lock::Timeout=300 update -qq && \

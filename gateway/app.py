@@ -7,7 +7,7 @@ import uuid
 from flask import Flask, g, request
 
 from gateway import metrics
-from gateway.api import auth, clients, health, oauth, orders, products, users
+from gateway.api import auth, clients, health, invoices, oauth, orders, products, users
 from gateway.context import GatewayContext
 from gateway.errors import problem, register_error_handlers
 from gateway.openapi import ProblemApi, docs_assets, openapi_settings
@@ -54,7 +54,8 @@ def create_app(config: dict | None = None) -> Flask:
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
-    for blueprint in (health.blp, auth.blp, oauth.blp, users.blp, clients.blp, products.blp, orders.blp):
+    for blueprint in (health.blp, auth.blp, oauth.blp, users.blp, clients.blp, products.blp, orders.blp,
+                      invoices.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(docs_assets)
     register_error_handlers(app)

@@ -2,7 +2,9 @@
 
 import logging
 import smtplib
+from collections.abc import Sequence
 from email.message import EmailMessage
+from typing import NamedTuple
 
 from nameko.extensions import DependencyProvider
 
@@ -14,27 +16,41 @@ class RecipientUnknown(Exception):
     dead-lettered, and can be replayed once the address is known."""
 
 
+class Attachment(NamedTuple):
+    filename: str
+    content: bytes
+    mime_type: str = "application/pdf"
+
+
 class LogChannel:
     name = "log"
+    carries_attachments = False  # nothing to attach them to: they are never fetched
 
-    def deliver(self, user_id: str, address: str | None, subject: str, body: str) -> None:
+    def deliver(self, user_id: str, address: str | None, subject: str, body: str,
+                attachments: Sequence[Attachment] = ()) -> None:
         log.info("notification for %s <%s>: %s", user_id, address or "-", subject)
 
 
 class SmtpChannel:
     name = "smtp"
+    carries_attachments = True
 
     def __init__(self, host: str, port: int, sender: str, username: str = "", password: str = "",
                  starttls: bool = False, timeout: float = 10):
         self.host, self.port, self.sender = host, port, sender
         self.username, self.password, self.starttls, self.timeout = username, password, starttls, timeout
 
-    def deliver(self, user_id: str, address: str | None, subject: str, body: str) -> None:
+    def deliver(self, user_id: str, address: str | None, subject: str, body: str,
+                attachments: Sequence[Attachment] = ()) -> None:
         if not address:
             raise RecipientUnknown(f"No email address known for user {user_id}.")
         message = EmailMessage()
         message["From"], message["To"], message["Subject"] = self.sender, address, subject
         message.set_content(body)
+        for attachment in attachments:
+            maintype, subtype = attachment.mime_type.split("/")
+            message.add_attachment(attachment.content, maintype=maintype, subtype=subtype,
+                                   filename=attachment.filename)
         with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
             if self.starttls:
                 smtp.starttls()

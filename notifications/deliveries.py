@@ -30,10 +30,13 @@ def remember_recipient(session: Session, user_id: str, email: str, name: str) ->
     )
 
 
-def notify(session: Session, channel, event_type: str, event: dict) -> str | None:
+def notify(session: Session, channel, event_type: str, event: dict, attachments=None) -> str | None:
     """Render, store and deliver the event's notification; the new id, or None when this
     recipient already had it. Delivery happens before the caller commits: a failure rolls the
-    record back, so the retry sends again (at least once, never recorded twice)."""
+    record back, so the retry sends again (at least once, never recorded twice).
+
+    `attachments()` gives the message's attachments (channels.Attachment); it is called only
+    for a message about to be sent by a channel that carries them (SMTP)."""
     user_id = event["user_id"]
     recipient = session.execute(_RECIPIENT, {"user_id": user_id}).first()
     subject, body = render(event_type, event, recipient.name if recipient else None)
@@ -50,7 +53,8 @@ def notify(session: Session, channel, event_type: str, event: dict) -> str | Non
         },
     ).scalar()
     if notification_id is not None:
-        channel.deliver(user_id, recipient.email if recipient else None, subject, body)
+        attached = attachments() if attachments is not None and channel.carries_attachments else ()
+        channel.deliver(user_id, recipient.email if recipient else None, subject, body, attached)
     return notification_id
 
 

@@ -1,7 +1,9 @@
 """The notifications service: tells users what happened to their account and orders."""
 
+import base64
+
 from notifications import deliveries
-from notifications.channels import Channel
+from notifications.channels import Attachment, Channel
 from notifications.models import HANDLER_TABLES, Base
 from notifications.schemas import NotificationSchema
 from plumbing.access import SIGNED_IN
@@ -10,8 +12,8 @@ from plumbing.db import Database
 from plumbing.dead_letters import DeadLetterOperations
 from plumbing.errors import NotFound
 from plumbing.events import (
+    INVOICE_ISSUED,
     ORDER_CANCELLED,
-    ORDER_CONFIRMED,
     ORDER_SHIPPED,
     ORDERS,
     PAYMENT_FAILED,
@@ -26,6 +28,7 @@ from plumbing.logs import RequestIdLogging
 from plumbing.metrics import ServiceMetrics
 from plumbing.pagination import PageQuerySchema, PageRequest, paged
 from plumbing.retention import Retention
+from plumbing.rpc import RpcProxy
 from plumbing.tracing import Tracing
 from plumbing.validation import load
 
@@ -39,6 +42,7 @@ class NotificationsService(Pingable, DeadLetterOperations, Retention):
     db = Database(Base)
     handler_tables = HANDLER_TABLES
     channel = Channel()
+    payments = RpcProxy("payments")  # the PDFs to attach, with the client scope invoices:read
     request_logging = RequestIdLogging()
     tracing = Tracing()
     metrics = ServiceMetrics()
@@ -49,10 +53,12 @@ class NotificationsService(Pingable, DeadLetterOperations, Retention):
         deliveries.remember_recipient(session, event["user_id"], event["email"], event["name"])
         deliveries.notify(session, self.channel, USER_REGISTERED, event)
 
-    @idempotent_handler(ORDERS, ORDER_CONFIRMED)
-    def handle_order_confirmed(self, session, event: dict) -> None:
-        """order_confirmed: tell the owner its order is paid and confirmed."""
-        deliveries.notify(session, self.channel, ORDER_CONFIRMED, event)
+    @idempotent_handler(PAYMENTS, INVOICE_ISSUED)
+    def handle_invoice_issued(self, session, event: dict) -> None:
+        """invoice_issued: tell the owner its order is paid and confirmed, its invoice attached
+        (payments issues it once the order is confirmed), and its credit note if the event names
+        one."""
+        deliveries.notify(session, self.channel, INVOICE_ISSUED, event, lambda: self._documents(event, invoice=True))
 
     @idempotent_handler(ORDERS, ORDER_CANCELLED)
     def handle_order_cancelled(self, session, event: dict) -> None:
@@ -71,8 +77,9 @@ class NotificationsService(Pingable, DeadLetterOperations, Retention):
 
     @idempotent_handler(PAYMENTS, PAYMENT_REFUNDED)
     def handle_payment_refunded(self, session, event: dict) -> None:
-        """payment_refunded: tell the owner how much was refunded."""
-        deliveries.notify(session, self.channel, PAYMENT_REFUNDED, event)
+        """payment_refunded: tell the owner how much was refunded, with the credit note attached
+        when the event names one (an order refunded before its invoice gets it with the invoice)."""
+        deliveries.notify(session, self.channel, PAYMENT_REFUNDED, event, lambda: self._documents(event))
 
     @rpc(access=SIGNED_IN)
     def list_notifications(self, user_id: str, page: int = 1, page_size: int = 20) -> dict:
@@ -84,3 +91,14 @@ class NotificationsService(Pingable, DeadLetterOperations, Retention):
             raise NotFound("No such user.")
         items, total = deliveries.list_notifications(self.db.session, user_id, page)
         return paged(notification_schema.dump(items, many=True), page, total)
+
+    def _documents(self, event: dict, invoice: bool = False) -> list[Attachment]:
+        """The PDFs a message about `event` carries, from payments."""
+        methods = (["get_invoice_pdf"] if invoice else []) + (
+            ["get_credit_note_pdf"] if event.get("credit_note_number") else []
+        )
+        return [_attachment(self.payments.call(method, event["order_id"])) for method in methods]
+
+
+def _attachment(pdf: dict) -> Attachment:
+    return Attachment(pdf["filename"], base64.b64decode(pdf["content"]))

@@ -3,8 +3,8 @@
 Fields come from the event payload plus `name` (the recipient's, or "there" when unknown)."""
 
 from plumbing.events import (
+    INVOICE_ISSUED,
     ORDER_CANCELLED,
-    ORDER_CONFIRMED,
     ORDER_SHIPPED,
     PAYMENT_FAILED,
     PAYMENT_REFUNDED,
@@ -16,9 +16,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "Welcome to OMS, {name}",
         "Hello {name},\n\nyour account {email} is ready. Happy shopping!\n",
     ),
-    ORDER_CONFIRMED: (
+    # The order confirmation: sent once its invoice is issued, with the invoice attached.
+    INVOICE_ISSUED: (
         "Order {order_id} confirmed",
-        "Hello {name},\n\nwe received your payment of {total} {currency}; order {order_id} is confirmed.\n",
+        "Hello {name},\n\nwe received your payment of {total} {currency}; order {order_id} is confirmed.\n"
+        "Your invoice {number} is attached.\n",
     ),
     ORDER_CANCELLED: (
         "Order {order_id} cancelled",
@@ -40,10 +42,17 @@ TEMPLATES: dict[str, tuple[str, str]] = {
 }
 
 
+# Added to a message whose event names a credit note (a refund's, or an invoice issued after the
+# refund), which is then attached.
+CREDIT_NOTE_LINE = "The order was refunded: credit note {credit_note_number} is attached.\n"
+
+
 def render(event_type: str, event: dict, name: str | None) -> tuple[str, str]:
     """(subject, body) for an event; KeyError for an event type without a template."""
     subject, body = TEMPLATES[event_type]
     fields = {**event, "name": name or "there"}
     if "reason" in fields:
         fields["reason"] = str(fields["reason"]).replace("_", " ")
+    if fields.get("credit_note_number"):
+        body += CREDIT_NOTE_LINE
     return subject.format(**fields), body.format(**fields)

@@ -24,6 +24,12 @@ Checks:
   pending ones a held one, cancelled/refunded ones a released one or none;
 - payments: exactly one successful charge per confirmed/shipped/delivered order, none standing
   for an order cancelled before payment, one refund per refunded order;
+- invoices: every paid order (paid in orders: confirmed once) has exactly one invoice, and no
+  invoice is for an order that orders knows as unpaid;
+- invoice_totals: an invoice's gross is its order's total, in its currency, and its net plus tax;
+- document_numbers: per kind and year, invoice and credit note numbers run 1..n with no gap and no
+  duplicate, each written as INV-/CN-<year>-<6 digits>, and the year's counter stands at n;
+- credit_notes: every refund of an invoiced order has its credit note, for the amount refunded;
 - outbox: no row unsent for longer than grace, in every service with an outbox;
 - notifications: no notification recorded twice for one (event, recipient)."""
 
@@ -39,6 +45,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
+from payments.numbering import CREDIT_NOTE, INVOICE, format_number
 from plumbing.migrations import database_urls
 
 DEFAULT_GRACE_SECONDS = 30.0
@@ -138,10 +145,13 @@ def check(config: dict, grace: float = DEFAULT_GRACE_SECONDS, limit: int = DEFAU
             "reservations": len(products["reservations"]),
             "orders": len(orders["orders"]),
             "payments": len(payments["payments"]),
+            "invoices": len(payments["invoices"]),
+            "credit_notes": len(payments["credit_notes"]),
         },
     )
     report.checks += _product_checks(products)
     report.checks += _order_checks(orders["orders"], products["reservations"], payments["payments"], now, settled)
+    report.checks += _invoice_checks(orders["orders"], payments, settled)
     report.checks.append(_outbox_check(snapshot, settled))
     report.checks.append(_notifications_check(snapshot["notifications"]))
     for service, data in snapshot.items():
@@ -198,13 +208,27 @@ def _read_service(service: str, conn: Connection) -> dict:
         }
     elif service == "orders":
         data["orders"] = conn.execute(
-            text("SELECT id, status, paid, reservation_expires_at, updated_at FROM orders ORDER BY created_at, id")
+            text(
+                "SELECT id, status, paid, total, currency, reservation_expires_at, updated_at FROM orders"
+                " ORDER BY created_at, id"
+            )
         ).all()
     elif service == "payments":
         payments = defaultdict(list)
-        for row in conn.execute(text("SELECT id, order_id, status, updated_at FROM payments ORDER BY created_at")):
+        for row in conn.execute(
+            text("SELECT id, order_id, status, amount, refund_reference, updated_at FROM payments ORDER BY created_at")
+        ):
             payments[row.order_id].append(row)
         data["payments"] = payments
+        documents = "SELECT id, order_id, number, year, sequence, currency, net_total, tax_total, gross_total"
+        data["invoices"] = conn.execute(text(f"{documents} FROM invoices ORDER BY year, sequence")).all()
+        data["credit_notes"] = conn.execute(
+            text(f"{documents}, invoice_id, refund_reference FROM credit_notes ORDER BY year, sequence")
+        ).all()
+        data["counters"] = {
+            (row.kind, row.year): row.last_number
+            for row in conn.execute(text("SELECT kind, year, last_number FROM document_counters"))
+        }
     elif service == "notifications":
         data["duplicates"] = conn.execute(
             text(
@@ -300,6 +324,74 @@ def _order_checks(orders, reservations: dict, payments: dict, now: datetime, set
         if reservation.status == HELD and order_id not in known and reservation.expires_at < settled:
             orphans.breaches.append(f"{order_id}: held, no order, expired {reservation.expires_at.isoformat()}")
     return [states, held_by, charges, orphans]
+
+
+def _invoice_checks(orders, payments: dict, settled: datetime) -> list[Check]:
+    invoiced = Check("invoices", "every paid order has exactly one invoice, no unpaid order has one")
+    totals = Check("invoice_totals", "each invoice's gross = its order's total (currency too) = net + tax")
+    numbers = Check("document_numbers", "per kind and year: numbers 1..n, no gap or duplicate, counter at n")
+    credited = Check("credit_notes", "every refund of an invoiced order has its credit note, for the refund")
+
+    invoices_of = defaultdict(list)
+    for invoice in payments["invoices"]:
+        invoices_of[invoice.order_id].append(invoice)
+    known = {}
+    for order in orders:
+        known[order.id] = order
+        if order.updated_at > settled:  # a confirmation or cancellation may be on its way
+            continue
+        found = invoices_of.get(order.id, [])
+        if order.paid and len(found) != 1:
+            invoiced.breaches.append(f"{order.id}: paid ({order.status}), {len(found)} invoices")
+        elif not order.paid and found:
+            invoiced.breaches.append(f"{order.id}: not paid ({order.status}), invoiced as {found[0].number}")
+    for invoice in payments["invoices"]:
+        order = known.get(invoice.order_id)  # an order deleted since (finished) has nothing to compare
+        if invoice.net_total + invoice.tax_total != invoice.gross_total:
+            totals.breaches.append(f"{invoice.number}: net {invoice.net_total} + tax {invoice.tax_total}"
+                                   f" != gross {invoice.gross_total}")
+        elif order is not None and (order.total, order.currency) != (invoice.gross_total, invoice.currency):
+            totals.breaches.append(f"{invoice.number}: {invoice.gross_total} {invoice.currency}, order"
+                                   f" {order.id} {order.total} {order.currency}")
+
+    for kind, documents in ((INVOICE, payments["invoices"]), (CREDIT_NOTE, payments["credit_notes"])):
+        numbers.breaches += _numbering_breaches(kind, documents, payments["counters"])
+
+    by_invoice = {invoice.id: invoice for invoice in payments["invoices"]}
+    notes_of = defaultdict(list)
+    for note in payments["credit_notes"]:
+        notes_of[note.refund_reference].append(note)
+        if note.invoice_id not in by_invoice or by_invoice[note.invoice_id].order_id != note.order_id:
+            credited.breaches.append(f"{note.number}: credits no invoice of order {note.order_id}")
+    for order_id, order_payments in payments["payments"].items():
+        for payment in order_payments:
+            if payment.status != PAYMENT_REFUNDED or payment.updated_at > settled or not invoices_of.get(order_id):
+                continue
+            notes = notes_of.get(payment.refund_reference, [])
+            if len(notes) != 1 or notes[0].gross_total != payment.amount:
+                listed = ", ".join(f"{n.number} ({n.gross_total})" for n in notes) or "none"
+                credited.breaches.append(f"{order_id}: refunded {payment.amount}, credit notes: {listed}")
+    return [invoiced, totals, numbers, credited]
+
+
+def _numbering_breaches(kind, documents, counters: dict) -> list[str]:
+    breaches = []
+    by_year = defaultdict(list)
+    for document in documents:
+        by_year[document.year].append(document)
+        if document.number != format_number(kind, document.year, document.sequence):
+            breaches.append(f"{document.number}: number {document.year}/{document.sequence} written otherwise")
+    for year in sorted(set(by_year) | {y for (k, y) in counters if k == kind.name}):
+        sequences = sorted(document.sequence for document in by_year.get(year, []))
+        counter = counters.get((kind.name, year), 0)
+        if sequences != list(range(1, len(sequences) + 1)) or counter != len(sequences):
+            missing = sorted(set(range(1, max(sequences + [counter]) + 1)) - set(sequences))
+            twice = sorted({n for n in sequences if sequences.count(n) > 1})
+            breaches.append(
+                f"{kind.prefix}-{year}: {len(sequences)} numbers, counter at {counter}"
+                + (f", missing {missing[:5]}" if missing else "") + (f", twice {twice[:5]}" if twice else "")
+            )
+    return breaches
 
 
 def _outbox_check(snapshot: dict, settled: datetime) -> Check:

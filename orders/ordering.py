@@ -55,6 +55,14 @@ _ITEM_ARRAYS = {
     "quantities": "quantity",
 }
 _LOCK = text("SELECT * FROM orders WHERE id = :order_id FOR UPDATE")
+# The same, with the lines that payments freezes into the invoice (order_confirmed carries them),
+# in the same round trip; money as text, never as a JSON number.
+_LOCK_WITH_LINES = text(
+    "SELECT o.*, (SELECT json_agg(json_build_object('sku', i.sku, 'name', i.name, 'quantity', i.quantity,"
+    " 'unit_price', i.unit_price::text, 'line_total', i.line_total::text) ORDER BY i.position)"
+    " FROM order_items i WHERE i.order_id = o.id) AS lines"
+    " FROM orders o WHERE o.id = :order_id FOR UPDATE OF o"
+)
 _MOVE_PAID = text(
     "WITH history AS (INSERT INTO order_history (order_id, from_status, to_status, actor, reason)"
     " VALUES (:order_id, :from_status, :to_status, :actor, :reason))"
@@ -105,9 +113,10 @@ def place_order(
     return order, items
 
 
-def lock_order(session: Session, order_id: str) -> Row | None:
-    """The order's row, locked for the rest of the transaction."""
-    return session.execute(_LOCK, {"order_id": order_id}).first()
+def lock_order(session: Session, order_id: str, with_lines: bool = False) -> Row | None:
+    """The order's row, locked for the rest of the transaction; `with_lines`: and its lines as
+    `lines`, a list of {sku, name, quantity, unit_price, line_total}."""
+    return session.execute(_LOCK_WITH_LINES if with_lines else _LOCK, {"order_id": order_id}).first()
 
 
 def move(session: Session, order: Order, target: OrderStatus, actor: str, reason: str) -> None:

@@ -1,12 +1,11 @@
 """RPC payloads of the orders service."""
 
-from datetime import UTC
-
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from orders.lifecycle import OrderStatus
 from plumbing.money import Price
 from plumbing.pagination import PageQuerySchema
+from plumbing.validation import UtcTime
 
 MAX_ITEMS = 50
 MAX_QUANTITY = 1000
@@ -52,18 +51,6 @@ class ReasonSchema(Schema):
     reason = fields.String(load_default="", validate=validate.Length(max=500))
 
 
-class UtcTime(fields.AwareDateTime):
-    """An ISO 8601 time with its offset, loaded as UTC: PostgreSQL refuses offsets past ±15:59,
-    which ISO 8601 and Python allow (the API fuzz run's "+20:52" was a 500)."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        aware = super()._deserialize(value, attr, data, **kwargs)
-        try:
-            return aware.astimezone(UTC)
-        except OverflowError as exc:  # e.g. 0001-01-01T00:00+01:00 is before year 1 in UTC
-            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE) from exc
-
-
 class OrderQuerySchema(PageQuerySchema):
     status = fields.String(validate=validate.OneOf([status.value for status in OrderStatus]))
     created_from = UtcTime()
@@ -87,6 +74,9 @@ class OrderSchema(Schema):
     total = Price()
     currency = fields.String()
     shipping_address = fields.Dict()
+    paid = fields.Boolean(
+        metadata={"description": "Whether its payment was taken: true from confirmation on, refunded or not."}
+    )
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 

@@ -212,15 +212,23 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
 
     @idempotent_handler(PAYMENTS, PAYMENT_SUCCEEDED)
     def handle_payment_succeeded(self, session, event):
-        """pending_payment → confirmed; products commits the reserved stock when order_confirmed
-        reaches it (its expiry sweep keeps the reservation of an order in use meanwhile). A
+        """pending_payment → confirmed. order_confirmed carries the order's lines, shipping address
+        and placement time (payments freezes them into the invoice); products commits the reserved
+        stock when it reaches it (its expiry sweep keeps the reservation of an order in use meanwhile). A
         payment for an order cancelled meanwhile changes nothing here: payments refunds it on
         order_cancelled."""
-        order = ordering.lock_order(session, event["order_id"])
+        order = ordering.lock_order(session, event["order_id"], with_lines=True)
         if order is None or order.status != OrderStatus.PENDING_PAYMENT:
             return
         ordering.move_paid(session, order, OrderStatus.CONFIRMED, PAYMENTS, "payment succeeded")
-        self.outbox.add(session, ORDER_CONFIRMED, **_event_fields(order))
+        self.outbox.add(
+            session,
+            ORDER_CONFIRMED,
+            **_event_fields(order),
+            items=order.lines,
+            shipping_address=order.shipping_address,
+            placed_at=order.created_at.isoformat(),
+        )
         return observe_confirmation(order.created_at)
 
     @idempotent_handler(PAYMENTS, PAYMENT_FAILED)

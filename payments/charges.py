@@ -81,8 +81,11 @@ def _too_late(pay_before: str | None) -> bool:
     return pay_before is not None and datetime.now(UTC) > datetime.fromisoformat(pay_before) - CHARGE_MARGIN
 
 
-def cancel_order(session: Session, provider: PaymentProvider, outbox, event: dict) -> Payment | None:
-    """Record an order_cancelled; refund the order if it was paid. The refunded payment or None."""
+def cancel_order(session: Session, provider: PaymentProvider, outbox, event: dict, credit=None) -> Payment | None:
+    """Record an order_cancelled; refund the order if it was paid. The refunded payment or None.
+
+    `credit(payment)`, called once the payment is refunded, in the same transaction, may issue the
+    refund's credit note: payment_refunded names it (payments/invoicing.py)."""
     order_id = event["order_id"]
     lock_order(session, order_id)
     if session.get(OrderCancellation, order_id) is None:
@@ -94,6 +97,7 @@ def cancel_order(session: Session, provider: PaymentProvider, outbox, event: dic
         payment.provider_reference, payment.amount, payment.currency, idempotency_key=f"refund:{order_id}"
     )
     payment.status = PaymentStatus.REFUNDED
+    credit_note = credit(payment) if credit is not None else None
     outbox.add(
         session,
         PAYMENT_REFUNDED,
@@ -102,6 +106,7 @@ def cancel_order(session: Session, provider: PaymentProvider, outbox, event: dic
         payment_id=payment.id,
         amount=payment.amount,
         currency=payment.currency,
+        credit_note_number=credit_note.number if credit_note is not None else None,
     )
     return payment
 

@@ -1,24 +1,40 @@
-"""The payments service: charges orders once, refunds cancelled paid orders; events in and out."""
+"""The payments service: charges orders once, refunds cancelled paid orders, issues their invoices
+and credit notes; events in and out."""
 
-from payments import charges
-from payments.models import HANDLER_TABLES, Base, OutboxEvent
+import base64
+
+from payments import charges, invoicing, pdf
+from payments.invoicing_config import Invoicing
+from payments.models import HANDLER_TABLES, Base, CreditNote, Invoice, OutboxEvent
 from payments.provider import Provider
-from payments.schemas import PaymentSchema
-from plumbing.access import ORDERS_READ, ORDERS_READ_SCOPE
+from payments.schemas import (
+    CreditNoteSchema,
+    DocumentQuerySchema,
+    InvoiceSchema,
+    IssueDocumentSchema,
+    PaymentSchema,
+)
+from plumbing.access import ADMIN_ONLY, INVOICES_LIST, INVOICES_READ, ORDERS_READ, ORDERS_READ_SCOPE
 from plumbing.callers import Caller, rpc
 from plumbing.db import Database
 from plumbing.dead_letters import DeadLetterOperations
 from plumbing.errors import NotFound
-from plumbing.events import ORDER_CANCELLED, ORDER_CREATED, ORDERS
+from plumbing.events import ORDER_CANCELLED, ORDER_CONFIRMED, ORDER_CREATED, ORDERS
 from plumbing.handlers import idempotent_handler
 from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging
 from plumbing.metrics import ServiceMetrics
 from plumbing.outbox import Outbox, OutboxRelay
+from plumbing.pagination import PageRequest, paged
 from plumbing.retention import Retention
+from plumbing.rpc import RpcProxy
 from plumbing.tracing import Tracing
+from plumbing.validation import load
 
 payment_schema = PaymentSchema()
+invoice_schema = InvoiceSchema()
+credit_note_schema = CreditNoteSchema()
+INVOICE, CREDIT_NOTE = "invoice", "credit note"
 
 
 class PaymentsService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
@@ -29,6 +45,9 @@ class PaymentsService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
     outbox = Outbox(OutboxEvent)
     handler_tables = HANDLER_TABLES
     provider = Provider()
+    invoicing = Invoicing()
+    users = RpcProxy("users")
+    orders = RpcProxy("orders")
     request_logging = RequestIdLogging()
     tracing = Tracing()
     metrics = ServiceMetrics()
@@ -40,12 +59,25 @@ class PaymentsService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
         (reason `card_declined` or `insufficient_funds`) in the same transaction."""
         charges.charge_order(session, self.provider, self.outbox, event)
 
+    @idempotent_handler(ORDERS, ORDER_CONFIRMED)
+    def handle_order_confirmed(self, session, event: dict) -> None:
+        """order_confirmed: issue the order's invoice once, numbered INV-<year>-<6 digits> without
+        gaps, its content frozen (the event's lines and shipping address, the customer's email
+        from users, the seller and tax from config), and dispatch invoice_issued in the same
+        transaction. If the order was refunded meanwhile, its credit note is issued with it."""
+        invoicing.invoice_confirmed_order(session, self.outbox, self.invoicing, self.users, self.orders, event)
+
     @idempotent_handler(ORDERS, ORDER_CANCELLED)
     def handle_order_cancelled(self, session, event: dict) -> None:
-        """order_cancelled: if the order was paid, refund it once (status refunded) and dispatch
-        payment_refunded; otherwise remember the cancellation so a later order_created does not
-        charge."""
-        charges.cancel_order(session, self.provider, self.outbox, event)
+        """order_cancelled: if the order was paid, refund it once (status refunded), issue the
+        credit note of its invoice (if it has one yet) and dispatch credit_note_issued and
+        payment_refunded (naming the credit note); otherwise remember the cancellation so a later
+        order_created does not charge."""
+
+        def credit(payment):
+            return invoicing.credit_refund(session, self.outbox, self.invoicing, payment, event["reason"])
+
+        charges.cancel_order(session, self.provider, self.outbox, event, credit)
 
     @rpc(access=ORDERS_READ)
     def get_payment(self, order_id: str) -> dict:
@@ -56,3 +88,83 @@ class PaymentsService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
         if payment is None or not self.caller.actor.acts_for(payment.user_id, ORDERS_READ_SCOPE):
             raise NotFound("No payment for this order.")
         return payment_schema.dump(payment)
+
+    # --- invoices ------------------------------------------------------------------------------
+
+    @rpc(access=INVOICES_READ)
+    def get_invoice(self, order_id: str) -> dict:
+        """The order's invoice (payments/schemas.py InvoiceSchema), for its customer, an admin or a
+        client with invoices:read; NotFound for anyone else, and until it is issued."""
+        return invoice_schema.dump(self._invoice(order_id))
+
+    @rpc(access=INVOICES_READ)
+    def get_invoice_pdf(self, order_id: str) -> dict:
+        """The order's invoice as PDF: {filename ("INV-2026-000001.pdf"), content (base64)}; who
+        may, as get_invoice."""
+        return self._pdf(invoice_schema.dump(self._invoice(order_id)), pdf.INVOICE_TITLE)
+
+    @rpc(access=INVOICES_LIST)
+    def list_invoices(self, query: dict | None = None) -> dict:
+        """Every invoice, newest number first (admin, or a client with invoices:read). query:
+        {issued_from, issued_to (ISO 8601 with offset), number, order_id, page, page_size}."""
+        return self._list(Invoice, invoice_schema, query)
+
+    @rpc(access=ADMIN_ONLY)
+    def issue_invoice(self, payload: dict) -> dict:
+        """Issue the invoice of {order_id} now if it has none (admin): {invoice, created}; created
+        is false when it had one. NotFound for an unknown order, Conflict for an unpaid one."""
+        order_id = load(IssueDocumentSchema(), payload)["order_id"]
+        invoice, created = invoicing.issue_invoice_now(
+            self.db.session, self.outbox, self.invoicing, self.users, self.orders, order_id
+        )
+        return self._commit({"invoice": invoice_schema.dump(invoice), "created": created})
+
+    # --- credit notes --------------------------------------------------------------------------
+
+    @rpc(access=INVOICES_READ)
+    def get_credit_note(self, order_id: str) -> dict:
+        """The credit note of the order's refund (CreditNoteSchema), for its customer, an admin or
+        a client with invoices:read; NotFound for anyone else, and until it is issued."""
+        return credit_note_schema.dump(self._credit_note(order_id))
+
+    @rpc(access=INVOICES_READ)
+    def get_credit_note_pdf(self, order_id: str) -> dict:
+        """The order's credit note as PDF: {filename ("CN-2026-000001.pdf"), content (base64)}."""
+        return self._pdf(credit_note_schema.dump(self._credit_note(order_id)), pdf.CREDIT_NOTE_TITLE)
+
+    @rpc(access=INVOICES_LIST)
+    def list_credit_notes(self, query: dict | None = None) -> dict:
+        """Every credit note, newest number first (admin, or a client with invoices:read); query
+        as list_invoices."""
+        return self._list(CreditNote, credit_note_schema, query)
+
+    @rpc(access=ADMIN_ONLY)
+    def issue_credit_note(self, payload: dict) -> dict:
+        """Issue the credit note of the refunded order {order_id} now if it has none (admin):
+        {credit_note, created}. NotFound for an order payments knows nothing of, Conflict for one
+        not refunded, or refunded but not invoiced yet."""
+        order_id = load(IssueDocumentSchema(), payload)["order_id"]
+        note, created = invoicing.issue_credit_note_now(self.db.session, self.outbox, self.invoicing, order_id)
+        return self._commit({"credit_note": credit_note_schema.dump(note), "created": created})
+
+    def _invoice(self, order_id) -> Invoice:
+        found = invoicing.find_invoice(self.db.session, order_id) if isinstance(order_id, str) else None
+        return invoicing.visible(found, self.caller.actor, INVOICE)
+
+    def _credit_note(self, order_id) -> CreditNote:
+        found = invoicing.find_credit_note(self.db.session, order_id) if isinstance(order_id, str) else None
+        return invoicing.visible(found, self.caller.actor, CREDIT_NOTE)
+
+    def _pdf(self, document: dict, title: str) -> dict:
+        content = pdf.render(document, title, self.invoicing.fonts)
+        return {"filename": f"{document['number']}.pdf", "content": base64.b64encode(content).decode("ascii")}
+
+    def _list(self, model: type, schema, query: dict | None) -> dict:
+        query = load(DocumentQuerySchema(), query or {})
+        page = PageRequest(query.pop("page"), query.pop("page_size"))
+        items, total = invoicing.list_documents(self.db.session, model, query, page)
+        return paged(schema.dump(items, many=True), page, total)
+
+    def _commit(self, answer: dict) -> dict:
+        self.db.session.commit()
+        return answer

@@ -24,6 +24,8 @@ STOCK_RELEASE_SCOPE = "stock:release"
 ORDERS_READ_SCOPE = "orders:read"
 ORDERS_FULFIL_SCOPE = "orders:fulfil"
 ORDER_RESERVATIONS_SCOPE = "orders:reservations"
+USERS_READ_SCOPE = "users:read"
+INVOICES_READ_SCOPE = "invoices:read"
 # Every scope a client can hold, with what it allows (the README lists them).
 SCOPES = {
     CATALOG_WRITE_SCOPE: "create, change and delete products",
@@ -33,11 +35,17 @@ SCOPES = {
     ORDERS_READ_SCOPE: "read every order, its history and its payment",
     ORDERS_FULFIL_SCOPE: "ship, deliver and cancel any order",
     ORDER_RESERVATIONS_SCOPE: "ask which orders still hold stock (the products service)",
+    USERS_READ_SCOPE: "read any user's account: name and email (payments, for the buyer of an invoice)",
+    INVOICES_READ_SCOPE: "read every invoice and credit note and their PDFs (notifications, to attach them)",
 }
 # The scopes of each service's own client (config SERVICE_CLIENTS): what it calls other services for.
 SERVICE_CLIENT_SCOPES = {
     "orders": (STOCK_RESERVE_SCOPE, STOCK_RELEASE_SCOPE),
     "products": (ORDER_RESERVATIONS_SCOPE,),
+    # payments issues invoices: the buyer's email from users, an order's content from orders
+    # when an admin issues one by hand.
+    "payments": (USERS_READ_SCOPE, ORDERS_READ_SCOPE),
+    "notifications": (INVOICES_READ_SCOPE,),
 }
 
 
@@ -113,3 +121,6 @@ ORDERS_READ = allow(roles=ROLES, scopes=(ORDERS_READ_SCOPE,))  # whose orders: t
 ORDERS_FULFIL = allow(roles=(ADMIN,), scopes=(ORDERS_FULFIL_SCOPE,))
 ORDERS_CANCEL = allow(roles=ROLES, scopes=(ORDERS_FULFIL_SCOPE,))
 ORDER_RESERVATIONS = allow(scopes=(ORDER_RESERVATIONS_SCOPE,))
+USERS_READ = allow(roles=ROLES, scopes=(USERS_READ_SCOPE,))  # whose account: the method decides
+INVOICES_READ = allow(roles=ROLES, scopes=(INVOICES_READ_SCOPE,))  # whose invoices: the method decides
+INVOICES_LIST = allow(roles=(ADMIN,), scopes=(INVOICES_READ_SCOPE,))

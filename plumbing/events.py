@@ -28,6 +28,8 @@ ORDER_DELIVERED = "order_delivered"
 PAYMENT_SUCCEEDED = "payment_succeeded"
 PAYMENT_FAILED = "payment_failed"
 PAYMENT_REFUNDED = "payment_refunded"
+INVOICE_ISSUED = "invoice_issued"
+CREDIT_NOTE_ISSUED = "credit_note_issued"
 USER_REGISTERED = "user_registered"
 
 
@@ -95,6 +97,32 @@ class OrderCreatedSchema(OrderEventSchema):
     items = fields.List(fields.Nested(OrderItemSchema), required=True, validate=validate.Length(min=1))
 
 
+class OrderLineSchema(Schema):
+    sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    quantity = fields.Integer(required=True, validate=validate.Range(min=1))
+    unit_price = Amount()
+    line_total = Amount()
+
+
+class AddressSchema(Schema):
+    name = fields.String(required=True)
+    line1 = fields.String(required=True)
+    line2 = fields.String(load_default=None, allow_none=True)
+    city = fields.String(required=True)
+    postal_code = fields.String(required=True)
+    country = fields.String(required=True, validate=validate.Length(equal=2))
+
+
+class OrderConfirmedSchema(OrderEventSchema):
+    """The order as it was confirmed: what payments freezes into its invoice. The three fields
+    are None in events published before they existed (payments then asks orders)."""
+
+    items = fields.List(fields.Nested(OrderLineSchema), load_default=None, validate=validate.Length(min=1))
+    shipping_address = fields.Nested(AddressSchema, load_default=None)
+    placed_at = Timestamp(load_default=None)
+
+
 class OrderCancelledSchema(OrderEventSchema):
     reason = fields.String(required=True, validate=validate.Length(max=500))
 
@@ -105,6 +133,33 @@ class PaymentSucceededSchema(EventSchema):
     payment_id = _id()
     amount = Amount()
     currency = Currency(required=True)
+
+
+class PaymentRefundedSchema(PaymentSucceededSchema):
+    # The credit note issued with the refund (None when the order had no invoice yet: the
+    # credit note then comes with the invoice, see invoice_issued).
+    credit_note_number = fields.String(load_default=None, allow_none=True)
+
+
+class DocumentIssuedSchema(EventSchema):
+    order_id = _id()
+    user_id = _id()
+    number = fields.String(required=True)
+    total = Amount()
+    currency = Currency(required=True)
+    issued_at = Timestamp(required=True)
+
+
+class InvoiceIssuedSchema(DocumentIssuedSchema):
+    invoice_id = _id()
+    # Set when the order was refunded before its invoice was issued: its credit note was issued
+    # in the same transaction.
+    credit_note_number = fields.String(load_default=None, allow_none=True)
+
+
+class CreditNoteIssuedSchema(DocumentIssuedSchema):
+    credit_note_id = _id()
+    invoice_number = fields.String(required=True)
 
 
 class PaymentFailedSchema(EventSchema):
@@ -121,19 +176,23 @@ class UserRegisteredSchema(EventSchema):
 
 SCHEMAS: dict[str, type[EventSchema]] = {
     ORDER_CREATED: OrderCreatedSchema,
-    ORDER_CONFIRMED: OrderEventSchema,
+    ORDER_CONFIRMED: OrderConfirmedSchema,
     ORDER_CANCELLED: OrderCancelledSchema,
     ORDER_SHIPPED: OrderEventSchema,
     ORDER_DELIVERED: OrderEventSchema,
     PAYMENT_SUCCEEDED: PaymentSucceededSchema,
     PAYMENT_FAILED: PaymentFailedSchema,
-    PAYMENT_REFUNDED: PaymentSucceededSchema,
+    PAYMENT_REFUNDED: PaymentRefundedSchema,
+    INVOICE_ISSUED: InvoiceIssuedSchema,
+    CREDIT_NOTE_ISSUED: CreditNoteIssuedSchema,
     USER_REGISTERED: UserRegisteredSchema,
 }
 
 SOURCES: dict[str, str] = {
     **{name: ORDERS for name in SCHEMAS if name.startswith("order_")},
     **{name: PAYMENTS for name in SCHEMAS if name.startswith("payment_")},
+    INVOICE_ISSUED: PAYMENTS,
+    CREDIT_NOTE_ISSUED: PAYMENTS,
     USER_REGISTERED: USERS,
 }
 

@@ -56,3 +56,19 @@ class Price(fields.Decimal):
 class Currency(fields.String):
     def __init__(self, **kwargs):
         super().__init__(validate=validate.OneOf(sorted(CURRENCIES)), **kwargs)
+
+
+class Money(fields.Decimal):
+    """An amount of zero or more with exactly two decimal places, as a string: what a document's
+    figures are (a line's tax may be 0.00), in answers only."""
+
+    WIRE_FORMAT = {"pattern": r"^[0-9]{1,12}\.[0-9]{2}$", "example": "3.19"}
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            places=2,
+            as_string=True,
+            allow_nan=False,
+            metadata={**self.WIRE_FORMAT, **kwargs.pop("metadata", {})},
+            **kwargs,
+        )

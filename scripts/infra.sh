@@ -8,6 +8,13 @@ if ! command -v rabbitmq-server >/dev/null || ! command -v redis-server >/dev/nu
   apt-get update -qq && apt-get install -y -qq rabbitmq-server postgresql redis-server >/dev/null
 fi
 
+# The fonts of the invoice PDFs (config INVOICING.FONTS): DejaVu for Latin, Greek and Cyrillic,
+# Droid Sans Fallback (TrueType outlines, which ReportLab needs) for Chinese, Japanese and Korean.
+if ! dpkg -s fonts-dejavu-core fonts-droid-fallback >/dev/null 2>&1; then
+  apt-get -o DPkg::Lock::Timeout=300 update -qq
+  apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends fonts-dejavu-core fonts-droid-fallback >/dev/null
+fi
+
 if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start
   for _ in $(seq 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done

@@ -81,9 +81,11 @@ class System:
         cert = self.env.get("GATEWAY_TLS_CERT")
         return str(project_path(cert)) if cert else True
 
-    def start_service(self, service: str, instance: str | None = None) -> subprocess.Popen:
+    def start_service(self, service: str, instance: str | None = None, env: dict | None = None) -> subprocess.Popen:
+        """`service` as the process `instance` (its name; the service's by default), with `env`
+        on top of the system's environment."""
         command = service_command(service, self.env.get("OMS_CONFIG", "config.yaml"))
-        return self._spawn(instance or service, service, command)
+        return self._spawn(instance or service, service, command, env)
 
     def start_gateway(self) -> subprocess.Popen:
         env = None

@@ -51,6 +51,8 @@ os.environ.update(
     }
 )
 
+from sqlalchemy import create_engine  # noqa: E402
+
 from plumbing.broker import EVERYTHING, BrokerAdmin, unprovision  # noqa: E402
 from plumbing.config import load_config  # noqa: E402
 from plumbing.migrations import database_urls, drop_database, upgrade_all  # noqa: E402
@@ -103,3 +105,11 @@ def redis_client(config):
     client = connect(config["REDIS_URI"])
     yield client
     client.close()
+
+
+@pytest.fixture
+def payments_db(config):
+    """An engine on the payments database (tests read invoices and counters directly)."""
+    engine = create_engine(database_urls(config)["payments"])
+    yield engine
+    engine.dispose()

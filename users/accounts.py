@@ -32,10 +32,10 @@ def authenticate(session: Session, email: str, password: str, rounds: int) -> Us
     return user if verify_password(password, user.password_hash) else None
 
 
-def get_visible_user(session: Session, user_id: str, actor: Actor) -> User:
-    """The user, if the actor may see it: itself, or anyone for an admin."""
+def get_visible_user(session: Session, user_id: str, actor: Actor, scope: str | None = None) -> User:
+    """The user, if the actor may see it: itself, or anyone for an admin (or a client with `scope`)."""
     user = session.get(User, user_id) if isinstance(user_id, str) else None
-    if user is None or not actor.acts_for(user.id):
+    if user is None or not actor.acts_for(user.id, scope):
         raise NotFound("No such user.")
     return user
 

@@ -2,7 +2,7 @@
 
 from nameko.dependency_providers import Config
 
-from plumbing.access import ADMIN_ONLY, CLIENT, PUBLIC, SIGNED_IN
+from plumbing.access import ADMIN_ONLY, CLIENT, PUBLIC, SIGNED_IN, USERS_READ, USERS_READ_SCOPE
 from plumbing.callers import Caller, rpc
 from plumbing.db import Database
 from plumbing.errors import Invalid, NotFound, Unauthenticated
@@ -91,10 +91,12 @@ class UsersService(Pingable, OutboxRelay, Retention):
         if session is not None:
             self.tokens.revoke_session(session["sid"])
 
-    @rpc(access=SIGNED_IN)
+    @rpc(access=USERS_READ)
     def get_user(self, user_id: str) -> dict:
-        """The user; a customer sees only itself (NotFound otherwise)."""
-        return user_schema.dump(accounts.get_visible_user(self.db.session, user_id, self.caller.actor))
+        """The user: {id, email, name, role, created_at}. A customer sees only itself (NotFound
+        otherwise); an admin or a client with users:read (payments, for an invoice's buyer) anyone."""
+        user = accounts.get_visible_user(self.db.session, user_id, self.caller.actor, USERS_READ_SCOPE)
+        return user_schema.dump(user)
 
     @rpc(access=ADMIN_ONLY)
     def list_users(self, page: int = 1, page_size: int = 20) -> dict:

@@ -11,6 +11,7 @@ from plumbing.callers import AUTH_TOKEN_KEY
 from plumbing.migrations import database_urls
 from products.service import ProductsService
 from scripts.provision import register_service_clients
+from tests.integration.fake_smtp import FakeSmtpServer
 from tests.tokens import Client, User
 from users.service import UsersService
 
@@ -81,3 +82,11 @@ def payments_container(start_container):
 @pytest.fixture
 def notifications_container(start_container):
     return start_container(NotificationsService)
+
+
+@pytest.fixture
+def smtp_server():
+    """A fake mail server (outside the system, so it may be faked); its `messages`."""
+    server = FakeSmtpServer()
+    yield server
+    server.close()

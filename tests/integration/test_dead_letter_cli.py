@@ -6,12 +6,11 @@ import json
 import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from operations.dead_letters import dead_letter_services, main, summary
 from operations.session import TOKEN_ENV
 from plumbing.events import ORDER_CREATED
-from plumbing.migrations import database_urls
 from tests.integration.eventing import deliver, event
 from tests.tokens import ADMIN, User, expired_token
 
@@ -34,13 +33,6 @@ def run(config, *argv, token: str | None = None) -> tuple[int, str]:
         patch.setenv(TOKEN_ENV, token or ADMIN.token)
         code = main(["--timeout", "10", *argv], config=config, out=out)
     return code, out.getvalue()
-
-
-@pytest.fixture
-def payments_db(config):
-    engine = create_engine(database_urls(config)["payments"])
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

@@ -22,8 +22,21 @@ from tests.tokens import ADMIN, ORDERS_CLIENT
 
 CHECKS = [
     "product_ledger", "product_reserved", "product_sold", "order_states", "order_reservations", "payments",
-    "orphan_reservations", "outbox", "notifications",
+    "orphan_reservations", "invoices", "invoice_totals", "document_numbers", "credit_notes", "outbox",
+    "notifications",
 ]
+# As payments/numbering.py allocates (the test writes documents directly: the checker only reads).
+NUMBER = text(
+    "INSERT INTO document_counters (kind, year, last_number) VALUES (:kind, 2026, 1)"
+    " ON CONFLICT (kind, year) DO UPDATE SET last_number = document_counters.last_number + 1 RETURNING last_number"
+)
+COPIED = ("id, number, year, sequence, order_id, user_id, currency, issued_at, seller, buyer, lines, taxes,"
+          " net_total, tax_total, gross_total, payment_id, order_placed_at")
+DOCUMENT = (
+    " (id, number, year, sequence, order_id, user_id, currency, issued_at, seller, buyer, lines, taxes, net_total,"
+    " tax_total, gross_total{extra}) VALUES (:id, :number, 2026, :sequence, :order_id, 'user-1', 'EUR', now(),"
+    " '{{}}', '{{}}', '[]', '[]', 8.33, 1.67, 10{values})"
+)
 
 
 class Databases:
@@ -62,9 +75,11 @@ class Shop:
         items = [{"product_id": self.product, "quantity": quantity}]
         return call(self.products, "reserve_stock", order_id, items, 600, as_=ORDERS_CLIENT)["expires_at"]
 
-    def order(self, status: str, paid: bool, payment: str | None, reservation: tuple[str, ...]) -> str:
-        """An order with its reservation taken through `reservation` (reserve, commit, release)
-        and its payment row (None: never charged)."""
+    def order(self, status: str, paid: bool, payment: str | None, reservation: tuple[str, ...],
+              invoiced: bool | None = None) -> str:
+        """An order with its reservation taken through `reservation` (reserve, commit, release),
+        its payment row (None: never charged) and, if paid (or `invoiced`), its invoice, and the
+        credit note of a refund."""
         order_id = str(uuid.uuid4())
         expires_at = self.reserve(order_id)
         for step in reservation:
@@ -78,15 +93,31 @@ class Shop:
         )
         if payment is not None:
             self.pay(order_id, payment)
+        if paid if invoiced is None else invoiced:
+            invoice_id = self.document("invoice", "INV", order_id, ", payment_id, order_placed_at", ", 'pay', now()")
+            if payment == "refunded":
+                self.document("credit_note", "CN", order_id, ", invoice_id, invoice_number, refund_reference, reason",
+                              f", '{invoice_id}', 'INV', 're-{order_id}', 'refund'")
         return order_id
 
     def pay(self, order_id: str, status: str) -> None:
         self.db.run(
             "payments",
-            "INSERT INTO payments (id, order_id, user_id, status, amount, currency)"
-            " VALUES (:id, :order_id, 'user-1', :status, 10, 'EUR')",
+            "INSERT INTO payments (id, order_id, user_id, status, amount, currency, refund_reference)"
+            " VALUES (:id, :order_id, 'user-1', :status, 10, 'EUR', 're-' || :order_id)",
             id=str(uuid.uuid4()), order_id=order_id, status=status,
         )
+
+    def document(self, kind: str, prefix: str, order_id: str, extra: str, values: str) -> str:
+        """An invoice or credit note of 10.00 EUR, numbered next."""
+        document_id = str(uuid.uuid4())
+        table = "invoices" if kind == "invoice" else "credit_notes"
+        with self.db.engines["payments"].begin() as conn:
+            sequence = conn.execute(NUMBER, {"kind": kind}).scalar_one()
+            conn.execute(text(f"INSERT INTO {table}" + DOCUMENT.format(extra=extra, values=values)), {
+                "id": document_id, "number": f"{prefix}-2026-{sequence:06d}", "sequence": sequence,
+                "order_id": order_id})
+        return document_id
 
 
 def outbox_row(db, service: str, sent: bool, age_seconds: float = 0) -> None:
@@ -139,7 +170,8 @@ def test_consistent_data_passes_every_check(config, shop, capsys):
     report = check(config, grace=0)
     assert report.ok, report
     assert [c.name for c in report.checks] == CHECKS
-    assert report.counts == {"products": 1, "reservations": 7, "orders": 7, "payments": 5}
+    assert report.counts == {"products": 1, "reservations": 7, "orders": 7, "payments": 5, "invoices": 4,
+                             "credit_notes": 1}
     assert product_row(shop.shop.db, shop.product) == (18, 1, 3, 22)
 
     assert main(["--grace", "0"], config) == 0
@@ -229,6 +261,30 @@ def _orphan_reservation_past_expiry(shop):
     return orphan
 
 
+def _paid_order_without_an_invoice(shop):
+    return shop.shop.order("confirmed", True, "succeeded", ("commit",), invoiced=False)
+
+
+def _unpaid_order_with_an_invoice(shop):
+    return shop.shop.order("cancelled", False, "failed", ("release",), invoiced=True)
+
+
+def _invoice_total_not_the_orders(shop):
+    shop.shop.db.run("orders", "UPDATE orders SET total = 10.01 WHERE id = :id", id=shop.shipped)
+    return "INV-2026-000002"
+
+
+def _a_number_allocated_but_never_used(shop):
+    shop.shop.db.run("payments", "UPDATE document_counters SET last_number = last_number + 1 WHERE kind = 'invoice'")
+    return "INV-2026: 4 numbers, counter at 5, missing [5]"
+
+
+def _a_refund_without_its_credit_note(shop):
+    order_id = shop.shop.order("refunded", True, "refunded", ("commit", "release"))
+    shop.shop.db.run("payments", "UPDATE payments SET refund_reference = 'other' WHERE order_id = :id", id=order_id)
+    return order_id
+
+
 def _unsent_outbox_row(shop):
     outbox_row(shop.shop.db, "payments", sent=False, age_seconds=3600)
     return "payments outbox"
@@ -251,6 +307,11 @@ def _unsent_outbox_row(shop):
         (_refunded_without_a_refund, "payments"),
         (_pending_although_charged, "payments"),
         (_orphan_reservation_past_expiry, "orphan_reservations"),
+        (_paid_order_without_an_invoice, "invoices"),
+        (_unpaid_order_with_an_invoice, "invoices"),
+        (_invoice_total_not_the_orders, "invoice_totals"),
+        (_a_number_allocated_but_never_used, "document_numbers"),
+        (_a_refund_without_its_credit_note, "credit_notes"),
         (_unsent_outbox_row, "outbox"),
     ],
     ids=lambda value: value.__name__.strip("_") if callable(value) else value,
@@ -303,8 +364,14 @@ def test_the_report_shows_the_first_offenders_only(config, shop, db):
         ("payments", "INSERT INTO payments (id, order_id, user_id, status, amount, currency)"
                      " SELECT gen_random_uuid()::text, order_id, user_id, 'succeeded', amount, currency"
                      " FROM payments WHERE status = 'succeeded'"),
+        ("payments", f"INSERT INTO invoices ({COPIED}) SELECT 'i-x', 'INV-2026-000099', 2026, 99, order_id,"
+                     f" {COPIED.split('order_id, ', 1)[1]} FROM invoices LIMIT 1"),
+        ("payments", f"INSERT INTO invoices ({COPIED}) SELECT 'i-y', number, year, sequence, 'order-new',"
+                     f" {COPIED.split('order_id, ', 1)[1]} FROM invoices LIMIT 1"),
+        ("payments", "UPDATE invoices SET gross_total = 20, net_total = 18.33"),
     ],
-    ids=["negative stock", "negative received", "negative reserved", "a second charge for an order"],
+    ids=["negative stock", "negative received", "negative reserved", "a second charge for an order",
+         "a second invoice for an order", "an invoice's number given twice", "an issued invoice changed"],
 )
 def test_the_databases_refuse_some_breaches_outright(config, shop, db, service, statement):
     with pytest.raises(IntegrityError):

@@ -5,17 +5,9 @@ import pytest
 from notifications.service import NotificationsService
 from plumbing.events import ORDER_SHIPPED, USER_REGISTERED
 from tests.integration.eventing import call, deliver, event, wait_until
-from tests.integration.fake_smtp import FakeSmtpServer
 from tests.tokens import ADMIN, User
 
 ADA = User("user-ada")
-
-
-@pytest.fixture
-def smtp_server():
-    server = FakeSmtpServer()
-    yield server
-    server.close()
 
 
 @pytest.fixture

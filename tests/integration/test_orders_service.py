@@ -52,6 +52,11 @@ def test_a_payment_confirms_the_order_and_products_sells_its_stock(config, order
         # By type: the order's own order_created may reach the tap too (it is relayed after the 201).
         [confirmed] = tap.wait_for(1, ORDER_CONFIRMED)
         assert confirmed["order_id"] == order["id"]
+        # What payments freezes into the invoice: the lines, the address and the placement time.
+        assert confirmed["items"] == [{key: item[key] for key in ("sku", "name", "quantity", "unit_price",
+                                                                  "line_total")} for item in order["items"]]
+        assert confirmed["shipping_address"] == {**ADDRESS, "line2": None}
+        assert confirmed["placed_at"] == order["created_at"]
     finally:
         tap.close()
     # products commits the reservation when order_confirmed reaches it.

@@ -5,23 +5,15 @@ import threading
 import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from notifications.service import NotificationsService
 from orders.service import OrdersService
 from payments.service import PaymentsService
-from plumbing.migrations import database_urls
 from plumbing.retention import RetentionTimer, purges
 from products.service import ProductsService
 from tests.integration.conftest import call
 from users.service import UsersService
-
-
-@pytest.fixture
-def payments_db(config):
-    engine = create_engine(database_urls(config)["payments"])
-    yield engine
-    engine.dispose()
 
 
 def run(engine, statement: str, **params):

@@ -19,6 +19,7 @@ from plumbing.tokens import ALGORITHM, revoked_session_key
 from scripts.system import service_classes
 from tests.integration.conftest import call
 from tests.integration.eventing import purge_events
+from tests.polling import wait_until
 from tests.tokens import (
     ADMIN,
     ORDERS_CLIENT,
@@ -48,7 +49,7 @@ TABLE = {
     ("users", "logout"): (PUBLIC, ["not-a-refresh-token"]),
     ("users", "issue_client_token"): (PUBLIC, ["<client>", "wrong-secret"]),
     ("users", "introspect_token"): (PUBLIC, ["some-token"]),
-    ("users", "get_user"): (who(USERS), ["<user>"]),
+    ("users", "get_user"): (who(USERS, ["users:read"]), ["<user>"]),
     ("users", "update_user"): (who(USERS), ["<user>", {"role": "admin"}]),
     ("users", "list_users"): (who(ADMINS), []),
     ("users", "delete_user"): (who(ADMINS), ["<user>"]),
@@ -98,6 +99,14 @@ TABLE = {
     ("orders", "discard_dead_letter"): (who(ADMINS), ["<dead letter>"]),
     ("payments", "ping"): (PUBLIC, []),
     ("payments", "get_payment"): (who(USERS, ["orders:read"]), ["<order>"]),
+    ("payments", "get_invoice"): (who(USERS, ["invoices:read"]), ["<order>"]),
+    ("payments", "get_invoice_pdf"): (who(USERS, ["invoices:read"]), ["<order>"]),
+    ("payments", "list_invoices"): (who(ADMINS, ["invoices:read"]), [{}]),
+    ("payments", "issue_invoice"): (who(ADMINS), [{"order_id": "<order>"}]),
+    ("payments", "get_credit_note"): (who(USERS, ["invoices:read"]), ["<order>"]),
+    ("payments", "get_credit_note_pdf"): (who(USERS, ["invoices:read"]), ["<order>"]),
+    ("payments", "list_credit_notes"): (who(ADMINS, ["invoices:read"]), [{}]),
+    ("payments", "issue_credit_note"): (who(ADMINS), [{"order_id": "<order>"}]),
     ("payments", "list_dead_letters"): (who(ADMINS), []),
     ("payments", "replay_dead_letter"): (who(ADMINS), ["<dead letter>"]),
     ("payments", "discard_dead_letter"): (who(ADMINS), ["<dead letter>"]),
@@ -299,3 +308,8 @@ def test_the_allowed_callers_get_through(config, shop):
         assert rpc.products.get_reservation(shop["<order>"])["order_id"] == shop["<order>"]
     with proxy(config, ADMIN.token, timeout=10) as rpc:
         assert rpc.users.get_client(shop["<client>"])["scopes"] == ["stock:write"]
+    with proxy(config, client_token("cl-accounting", "invoices:read"), timeout=10) as rpc:
+        invoiced = wait_until(lambda: rpc.payments.list_invoices({})["items"], what="the seeded order's invoice")
+        assert invoiced[0]["order_id"] == shop["<order>"]
+    with proxy(config, client_token("cl-billing", "users:read"), timeout=10) as rpc:
+        assert rpc.users.get_user(shop["<user>"])["id"] == shop["<user>"]

@@ -1,0 +1,135 @@
+"""Invoice numbers stay gap-free and unique with two payments instances issuing at once, and when
+the issuing process is killed (kill -9) between taking a number and committing the invoice."""
+
+import signal
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from urllib.parse import quote
+
+from sqlalchemy import text
+
+from plumbing.broker import BrokerAdmin, vhost_of
+from tests.e2e.test_order_saga import place, wait_for_status
+from tests.polling import wait_until
+
+ORDERS = 50
+
+
+def sequences(payments_db) -> list[int]:
+    """This year's invoice sequence numbers, in order, and the counter's value appended."""
+    year = datetime.now(UTC).year
+    with payments_db.connect() as conn:
+        numbers = conn.execute(text("SELECT sequence FROM invoices WHERE year = :year ORDER BY sequence"),
+                               {"year": year}).scalars().all()
+        counter = conn.execute(text("SELECT last_number FROM document_counters WHERE kind = 'invoice' AND"
+                                    " year = :year"), {"year": year}).scalar() or 0
+    return [*numbers, counter]
+
+
+def invoiced(payments_db, order_ids: list[str]) -> dict[str, str]:
+    with payments_db.connect() as conn:
+        rows = conn.execute(text("SELECT order_id, number FROM invoices WHERE order_id = ANY(:ids)"),
+                            {"ids": order_ids}).all()
+    return dict(rows)
+
+
+def assert_gap_free(payments_db) -> int:
+    *numbers, counter = sequences(payments_db)
+    assert numbers == list(range(1, len(numbers) + 1)), "a gap or a duplicate"
+    assert counter == len(numbers), "the counter gave out a number no invoice holds"
+    return len(numbers)
+
+
+def place_retrying(api, product):
+    """An order, placed again with the same Idempotency-Key after a 503 (a busy machine may time out
+    an RPC): the same order either way."""
+    key = uuid.uuid4().hex
+    for _ in range(5):
+        response = place(api, product, key=key)
+        if response.status_code != 503:
+            return response
+        time.sleep(1)
+    return response
+
+
+def payments_consumers(config) -> int:
+    """How many payments instances consume order_created and order_confirmed (the fewer of the two)."""
+    admin, vhost = BrokerAdmin(config["BROKER"]["ADMIN_URL"]), quote(vhost_of(config["AMQP_URI"]), safe="")
+    counts = []
+    for event_type in ("order_created", "order_confirmed"):
+        queue = quote(f"evt-orders-{event_type}--payments.handle_{event_type}", safe="")
+        counts.append(admin._request("GET", f"queues/{vhost}/{queue}").json().get("consumers", 0))
+    return min(counts)
+
+
+def handled_confirmations(system, process: str) -> int:
+    return system.log_tail(process, lines=100_000).count("payments.handle_order_confirmed.")
+
+
+def test_fifty_orders_paid_at_once_over_two_payments_instances_are_numbered_without_gaps(
+    system, config, new_customer, admin, product, payments_db
+):
+    admin.put(f"/products/{product['id']}/stock", json={"stock": ORDERS})
+    before = assert_gap_free(payments_db)
+    system.start_service("payments", instance="payments-2")
+    try:
+        wait_until(lambda: payments_consumers(config) == 2, timeout=60, what="the second instance")
+        shoppers = [new_customer()[2] for _ in range(5)]
+        with ThreadPoolExecutor(10) as pool:
+            responses = list(pool.map(lambda n: place(shoppers[n % 5], product), range(ORDERS)))
+        assert [r.status_code for r in responses] == [201] * ORDERS
+        order_ids = [r.json()["id"] for r in responses]
+        numbers = wait_until(lambda: len(found := invoiced(payments_db, order_ids)) == ORDERS and found,
+                             timeout=60, what="50 invoices")
+    finally:
+        system.stop("payments-2")
+
+    year = datetime.now(UTC).year
+    assert sorted(numbers.values()) == [f"INV-{year}-{n:06d}" for n in range(before + 1, before + ORDERS + 1)]
+    assert assert_gap_free(payments_db) == before + ORDERS
+    assert handled_confirmations(system, "payments") and handled_confirmations(system, "payments-2"), (
+        "both instances issued invoices")
+
+
+def test_kill_9_between_taking_a_number_and_committing_leaves_no_gap_and_no_duplicate(
+    system, config, customer, product, payments_db
+):
+    before = assert_gap_free(payments_db)
+    system.stop("payments")
+    # The broker's figures lag by seconds: see the old instance gone before the new one there.
+    wait_until(lambda: payments_consumers(config) == 0, timeout=60, what="payments gone")
+    # The only payments now: it sleeps once it has taken an invoice's number, before committing.
+    system.start_service("payments", instance="payments-paused", env={"INVOICING_PAUSE_AFTER_NUMBERING": "60"})
+    try:
+        wait_until(lambda: payments_consumers(config) == 1, timeout=60, what="the paused instance")
+        order = place_retrying(customer, product).json()
+        wait_for_status(customer, order["id"], "confirmed")
+
+        def numbered_not_committed():
+            with payments_db.connect() as conn:
+                return conn.execute(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND state = 'idle in transaction' AND query LIKE 'INSERT INTO document_counters%'"
+                )).scalar()
+
+        wait_until(numbered_not_committed, timeout=30, what="payments holding a number it has not committed")
+        system.stop("payments-paused", sig=signal.SIGKILL)
+        assert invoiced(payments_db, [order["id"]]) == {}
+        assert assert_gap_free(payments_db) == before  # the number taken went back with the transaction
+    finally:
+        if "payments-paused" in system.processes:
+            system.stop("payments-paused", sig=signal.SIGKILL)
+        wait_until(lambda: payments_consumers(config) == 0, timeout=60, what="the paused instance gone")
+        system.start_service("payments")
+    wait_until(lambda: payments_consumers(config) == 1, timeout=60, what="payments again")
+
+    # The order_confirmed it never acknowledged is delivered again: the invoice takes that number.
+    year = datetime.now(UTC).year
+    first = wait_until(lambda: invoiced(payments_db, [order["id"]]), timeout=60, what="the invoice after the kill")
+    assert first == {order["id"]: f"INV-{year}-{before + 1:06d}"}
+    second = place_retrying(customer, product).json()
+    assert wait_until(lambda: invoiced(payments_db, [second["id"]]), timeout=60) == {
+        second["id"]: f"INV-{year}-{before + 2:06d}"}
+    assert assert_gap_free(payments_db) == before + 2
