@@ -71,7 +71,7 @@ def test_the_gateway_may_bind_its_own_reply_queue_and_send_requests(config):
 
 
 def test_a_service_may_not_call_a_service_it_does_not_need(config):
-    with connect_as(config, "payments") as connection, pytest.raises(REFUSED):
+    with connect_as(config, "users") as connection, pytest.raises(REFUSED):  # users calls nobody
         publish(connection, RPC_EXCHANGE, "orders.cancel_order")
 
 
