@@ -6,6 +6,7 @@ import uuid
 
 from flask import Flask, g, request
 
+from contracts.product_cache import ProductCache, SearchCache
 from gateway import metrics
 from gateway.api import auth, clients, health, invoices, oauth, orders, products, users
 from gateway.context import GatewayContext
@@ -19,7 +20,6 @@ from plumbing.logs import set_request_id, set_service_name
 from plumbing.production import GATEWAY, refuse_unsafe_production
 from plumbing.redis_store import connect
 from plumbing.tokens import TokenVerifier
-from products.cache import ProductCache, SearchCache
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 from flask import current_app, g
 
 if TYPE_CHECKING:
+    from contracts.product_cache import ProductCache, SearchCache
     from gateway.ratelimit import RateLimiter
     from gateway.rpc import RpcPool
     from plumbing.tokens import TokenVerifier
-    from products.cache import ProductCache, SearchCache
 
 
 @dataclass

@@ -2,16 +2,7 @@
 
 import base64
 
-from notifications import deliveries
-from notifications.channels import Attachment, Channel
-from notifications.models import HANDLER_TABLES, Base
-from notifications.schemas import NotificationSchema
-from plumbing.access import SIGNED_IN
-from plumbing.callers import Caller, rpc
-from plumbing.db import Database
-from plumbing.dead_letters import DeadLetterOperations
-from plumbing.errors import NotFound
-from plumbing.events import (
+from contracts.events import (
     INVOICE_ISSUED,
     ORDER_CANCELLED,
     ORDER_SHIPPED,
@@ -22,6 +13,15 @@ from plumbing.events import (
     USER_REGISTERED,
     USERS,
 )
+from contracts.notifications import NotificationSchema
+from notifications import deliveries
+from notifications.channels import Attachment, Channel
+from notifications.models import HANDLER_TABLES, Base
+from plumbing.access import SIGNED_IN
+from plumbing.callers import Caller, rpc
+from plumbing.db import Database
+from plumbing.dead_letters import DeadLetterOperations
+from plumbing.errors import NotFound
 from plumbing.handlers import idempotent_handler
 from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging

@@ -2,7 +2,7 @@
 
 Fields come from the event payload plus `name` (the recipient's, or "there" when unknown)."""
 
-from plumbing.events import (
+from contracts.events import (
     INVOICE_ISSUED,
     ORDER_CANCELLED,
     ORDER_SHIPPED,

@@ -5,19 +5,8 @@
     confirmed → cancelled → refunded
 """
 
-from enum import StrEnum
-
+from contracts.orders import OrderStatus
 from plumbing.errors import Conflict
-
-
-class OrderStatus(StrEnum):
-    PENDING_PAYMENT = "pending_payment"
-    CONFIRMED = "confirmed"
-    SHIPPED = "shipped"
-    DELIVERED = "delivered"
-    CANCELLED = "cancelled"
-    REFUNDED = "refunded"
-
 
 ALLOWED = {
     OrderStatus.PENDING_PAYMENT: {OrderStatus.CONFIRMED, OrderStatus.CANCELLED},

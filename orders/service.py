@@ -10,11 +10,18 @@ from nameko.dependency_providers import Config
 from nameko.timer import timer
 from sqlalchemy.exc import IntegrityError
 
-from orders import ordering
-from orders.lifecycle import ADDRESS_CHANGEABLE, CANCELLABLE, OrderStatus, is_terminal
-from orders.metrics import observe_confirmation
-from orders.models import HANDLER_TABLES, Base, Order, OutboxEvent
-from orders.schemas import (
+from contracts.events import (
+    ORDER_CANCELLED,
+    ORDER_CONFIRMED,
+    ORDER_CREATED,
+    ORDER_DELIVERED,
+    ORDER_SHIPPED,
+    PAYMENT_FAILED,
+    PAYMENT_REFUNDED,
+    PAYMENT_SUCCEEDED,
+    PAYMENTS,
+)
+from contracts.orders import (
     CreateOrderSchema,
     HistoryEntrySchema,
     OrderQuerySchema,
@@ -22,6 +29,10 @@ from orders.schemas import (
     ReasonSchema,
     UpdateOrderSchema,
 )
+from orders import ordering
+from orders.lifecycle import ADDRESS_CHANGEABLE, CANCELLABLE, OrderStatus, is_terminal
+from orders.metrics import observe_confirmation
+from orders.models import HANDLER_TABLES, Base, Order, OutboxEvent
 from plumbing.access import (
     ADMIN_ONLY,
     ORDER_RESERVATIONS,
@@ -35,17 +46,6 @@ from plumbing.callers import Caller, rpc
 from plumbing.db import Database
 from plumbing.dead_letters import DeadLetterOperations
 from plumbing.errors import Conflict, Invalid, NotFound
-from plumbing.events import (
-    ORDER_CANCELLED,
-    ORDER_CONFIRMED,
-    ORDER_CREATED,
-    ORDER_DELIVERED,
-    ORDER_SHIPPED,
-    PAYMENT_FAILED,
-    PAYMENT_REFUNDED,
-    PAYMENT_SUCCEEDED,
-    PAYMENTS,
-)
 from plumbing.handlers import idempotent_handler
 from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging

@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from contracts.events import PAYMENT_FAILED, PAYMENT_REFUNDED, PAYMENT_SUCCEEDED
 from payments.models import OrderCancellation, Payment, PaymentStatus, new_id
 from payments.provider import ChargeResult, PaymentProvider
-from plumbing.events import PAYMENT_FAILED, PAYMENT_REFUNDED, PAYMENT_SUCCEEDED
 
 RESERVATION_EXPIRED = "reservation_expired"
 # A charge must leave orders time to confirm before the reservation lapses; closer than this

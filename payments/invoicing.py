@@ -21,6 +21,7 @@ from datetime import datetime
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from contracts.events import CREDIT_NOTE_ISSUED, INVOICE_ISSUED
 from payments.charges import get_payment, lock_order
 from payments.documents import OrderFacts, credit_note_content, facts_from_event, facts_from_order, invoice_content
 from payments.invoicing_config import InvoicingConfig
@@ -28,7 +29,6 @@ from payments.models import CreditNote, Invoice, OrderCancellation, Payment, Pay
 from payments.numbering import CREDIT_NOTE, INVOICE, allocate
 from plumbing.access import INVOICES_READ_SCOPE, Actor
 from plumbing.errors import Conflict, NotFound
-from plumbing.events import CREDIT_NOTE_ISSUED, INVOICE_ISSUED
 from plumbing.pagination import PageRequest, fetch_page
 
 CHARGED = (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED)

@@ -3,23 +3,23 @@ and credit notes; events in and out."""
 
 import base64
 
-from payments import charges, invoicing, pdf
-from payments.invoicing_config import Invoicing
-from payments.models import HANDLER_TABLES, Base, CreditNote, Invoice, OutboxEvent
-from payments.provider import Provider
-from payments.schemas import (
+from contracts.events import ORDER_CANCELLED, ORDER_CONFIRMED, ORDER_CREATED, ORDERS
+from contracts.payments import (
     CreditNoteSchema,
     DocumentQuerySchema,
     InvoiceSchema,
     IssueDocumentSchema,
     PaymentSchema,
 )
+from payments import charges, invoicing, pdf
+from payments.invoicing_config import Invoicing
+from payments.models import HANDLER_TABLES, Base, CreditNote, Invoice, OutboxEvent
+from payments.provider import Provider
 from plumbing.access import ADMIN_ONLY, INVOICES_LIST, INVOICES_READ, ORDERS_READ, ORDERS_READ_SCOPE
 from plumbing.callers import Caller, rpc
 from plumbing.db import Database
 from plumbing.dead_letters import DeadLetterOperations
 from plumbing.errors import NotFound
-from plumbing.events import ORDER_CANCELLED, ORDER_CONFIRMED, ORDER_CREATED, ORDERS
 from plumbing.handlers import idempotent_handler
 from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging

@@ -46,7 +46,7 @@ class Grant:
 def grant_of(service_cls, config: dict) -> Grant:
     """What a service class does on the broker, read off its declarations: its RPCs, the peers it
     calls (and users, for its client token), its outbox's events, its handlers' events."""
-    from plumbing.events import SOURCES
+    from contracts.events import SOURCES
     from plumbing.handlers import handler_spec
     from plumbing.outbox import Outbox
     from plumbing.rpc import TOKEN_SERVICE, RpcProxy

@@ -10,10 +10,10 @@ Mixed into every service that handles events (see `plumbing.handlers`); meant fo
 from marshmallow import Schema, fields
 from sqlalchemy import func, select
 
+from contracts.events import parse_event
 from plumbing.access import ADMIN_ONLY
 from plumbing.callers import Caller, rpc
 from plumbing.errors import Conflict, NotFound
-from plumbing.events import parse_event
 from plumbing.handlers import handler_spec, run_handler
 from plumbing.pagination import PageQuerySchema, PageRequest, fetch_page, paged
 from plumbing.validation import load

@@ -40,8 +40,8 @@ from sqlalchemy import DateTime, Index, Integer, String, Text, UniqueConstraint,
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session, mapped_column
 
+from contracts.events import parse_event
 from plumbing.entrypoints import event_handler
-from plumbing.events import parse_event
 from plumbing.logs import set_event_id
 
 log = logging.getLogger(__name__)

@@ -62,8 +62,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, mapped_column
 
+from contracts.events import make_event
 from plumbing.db import ping_after_idle
-from plumbing.events import make_event
 from plumbing.logs import REQUEST_ID_KEY, current_request_id
 from plumbing.tracing import event_headers, publish_span
 

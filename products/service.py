@@ -6,25 +6,9 @@ from contextlib import contextmanager
 from nameko.dependency_providers import Config
 from nameko.timer import Timer
 
-from plumbing.access import ADMIN_ONLY, CATALOG_WRITE, PUBLIC, STOCK_READ, STOCK_RELEASE, STOCK_RESERVE, STOCK_WRITE
-from plumbing.callers import Caller, rpc
-from plumbing.db import Database
-from plumbing.dead_letters import DeadLetterOperations
-from plumbing.errors import Conflict, Invalid, NotFound, ServiceError, Unavailable
-from plumbing.events import ORDER_CONFIRMED, ORDERS
-from plumbing.handlers import idempotent_handler
-from plumbing.health import Pingable
-from plumbing.logs import RequestIdLogging
-from plumbing.metrics import ServiceMetrics
-from plumbing.pagination import PageQuerySchema, PageRequest, paged
-from plumbing.retention import Retention
-from plumbing.rpc import RpcProxy
-from plumbing.tracing import Tracing
-from plumbing.validation import load
-from products import catalog, reservations
-from products.cache import DELETED, MISS, CachedProducts
-from products.models import HANDLER_TABLES, Base, Product
-from products.schemas import (
+from contracts.events import ORDER_CONFIRMED, ORDERS
+from contracts.product_cache import DELETED, MISS
+from contracts.products import (
     PriceChangeSchema,
     ProductCreateSchema,
     ProductQuerySchema,
@@ -35,6 +19,23 @@ from products.schemas import (
     StockAdjustmentSchema,
     StockSchema,
 )
+from plumbing.access import ADMIN_ONLY, CATALOG_WRITE, PUBLIC, STOCK_READ, STOCK_RELEASE, STOCK_RESERVE, STOCK_WRITE
+from plumbing.callers import Caller, rpc
+from plumbing.db import Database
+from plumbing.dead_letters import DeadLetterOperations
+from plumbing.errors import Conflict, Invalid, NotFound, ServiceError, Unavailable
+from plumbing.handlers import idempotent_handler
+from plumbing.health import Pingable
+from plumbing.logs import RequestIdLogging
+from plumbing.metrics import ServiceMetrics
+from plumbing.pagination import PageQuerySchema, PageRequest, paged
+from plumbing.retention import Retention
+from plumbing.rpc import RpcProxy
+from plumbing.tracing import Tracing
+from plumbing.validation import load
+from products import catalog, reservations
+from products.cache import CachedProducts
+from products.models import HANDLER_TABLES, Base, Product
 
 log = logging.getLogger(__name__)
 

@@ -2,22 +2,8 @@
 
 from nameko.dependency_providers import Config
 
-from plumbing.access import ADMIN_ONLY, CLIENT, PUBLIC, SIGNED_IN, USERS_READ, USERS_READ_SCOPE
-from plumbing.callers import Caller, rpc
-from plumbing.db import Database
-from plumbing.errors import Invalid, NotFound, Unauthenticated
-from plumbing.events import USER_REGISTERED
-from plumbing.health import Pingable
-from plumbing.logs import RequestIdLogging
-from plumbing.metrics import ServiceMetrics
-from plumbing.outbox import Outbox, OutboxRelay
-from plumbing.pagination import PageQuerySchema, PageRequest, paged
-from plumbing.retention import Retention
-from plumbing.tracing import Tracing
-from plumbing.validation import load
-from users import accounts, clients
-from users.models import Base, OutboxEvent, User
-from users.schemas import (
+from contracts.events import USER_REGISTERED
+from contracts.users import (
     ClientCreateSchema,
     ClientSchema,
     ClientTokenSchema,
@@ -28,6 +14,20 @@ from users.schemas import (
     UserSchema,
     UserUpdateSchema,
 )
+from plumbing.access import ADMIN_ONLY, CLIENT, PUBLIC, SIGNED_IN, USERS_READ, USERS_READ_SCOPE
+from plumbing.callers import Caller, rpc
+from plumbing.db import Database
+from plumbing.errors import Invalid, NotFound, Unauthenticated
+from plumbing.health import Pingable
+from plumbing.logs import RequestIdLogging
+from plumbing.metrics import ServiceMetrics
+from plumbing.outbox import Outbox, OutboxRelay
+from plumbing.pagination import PageQuerySchema, PageRequest, paged
+from plumbing.retention import Retention
+from plumbing.tracing import Tracing
+from plumbing.validation import load
+from users import accounts, clients
+from users.models import Base, OutboxEvent, User
 from users.tokens import Tokens
 
 user_schema = UserSchema()

@@ -2,11 +2,11 @@
 
 from marshmallow import Schema, fields, validate
 
+from contracts.users import LoginSchema, RegisterSchema, TokenPairSchema, UserSchema
 from gateway.api import ApiBlueprint, errors, json_body, reply
 from gateway.context import oms
 from gateway.errors import problem
 from plumbing.errors import Unauthenticated
-from users.schemas import LoginSchema, RegisterSchema, TokenPairSchema, UserSchema
 
 blp = ApiBlueprint("auth", __name__, url_prefix="/api/v1/auth", description="Accounts and tokens")
 

@@ -1,11 +1,11 @@
 """OAuth2 clients, for admins: register one (its secret is shown once), list, rotate, revoke."""
 
+from contracts.users import ClientCreateSchema, ClientSchema, ClientWithSecretSchema
 from gateway.api import ApiBlueprint, errors, json_body, page_of, reply
 from gateway.auth import BEARER_AUTH, requires
 from gateway.context import oms
 from plumbing.access import ADMIN_ONLY
 from plumbing.pagination import PageQuerySchema
-from users.schemas import ClientCreateSchema, ClientSchema, ClientWithSecretSchema
 
 blp = ApiBlueprint("clients", __name__, url_prefix="/api/v1/clients", description="OAuth2 clients (admin)")
 

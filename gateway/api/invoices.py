@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from flask import Response
 from marshmallow import Schema
 
+from contracts.payments import CreditNoteSchema, DocumentQuerySchema, InvoiceSchema, IssueDocumentSchema
 from gateway.api import ApiBlueprint, errors, json_body, page_of, query_args, reply
 from gateway.auth import BEARER_AUTH, requires
 from gateway.context import oms
-from payments.schemas import CreditNoteSchema, DocumentQuerySchema, InvoiceSchema, IssueDocumentSchema
 from plumbing.access import ADMIN_ONLY, INVOICES_LIST, INVOICES_READ
 
 blp = ApiBlueprint("invoices", __name__, url_prefix="/api/v1", description="Invoices and credit notes")

@@ -11,12 +11,12 @@ from urllib.parse import unquote_plus
 from flask import g, jsonify, request
 from marshmallow import Schema, fields
 
+from contracts.users import ClientTokenSchema, IntrospectionSchema
 from gateway.api import ApiBlueprint, errors
 from gateway.auth import bearer_token
 from gateway.context import oms
 from gateway.errors import PROBLEM_JSON, ProblemSchema
 from plumbing.errors import Invalid, Unauthenticated
-from users.schemas import ClientTokenSchema, IntrospectionSchema
 
 blp = ApiBlueprint("oauth", __name__, url_prefix="/oauth", description="OAuth2 client credentials")
 

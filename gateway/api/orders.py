@@ -2,11 +2,8 @@
 
 from marshmallow import Schema, fields, validate
 
-from gateway.api import ApiBlueprint, errors, json_body, page_of, query_args, reply
-from gateway.auth import BEARER_AUTH, current_actor, requires
-from gateway.context import oms
-from notifications.schemas import NotificationSchema
-from orders.schemas import (
+from contracts.notifications import NotificationSchema
+from contracts.orders import (
     CreateOrderSchema,
     HistoryEntrySchema,
     OrderQuerySchema,
@@ -14,7 +11,10 @@ from orders.schemas import (
     ReasonSchema,
     UpdateOrderSchema,
 )
-from payments.schemas import PaymentSchema
+from contracts.payments import PaymentSchema
+from gateway.api import ApiBlueprint, errors, json_body, page_of, query_args, reply
+from gateway.auth import BEARER_AUTH, current_actor, requires
+from gateway.context import oms
 from plumbing.access import ADMIN_ONLY, ORDERS_CANCEL, ORDERS_FULFIL, ORDERS_READ, SIGNED_IN
 from plumbing.pagination import PageQuerySchema
 

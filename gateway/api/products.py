@@ -1,14 +1,8 @@
 """The catalog: public reads, admin writes."""
 
 
-from gateway.api import ApiBlueprint, errors, json_body, page_of, query_args, reply
-from gateway.auth import BEARER_AUTH, requires
-from gateway.context import oms
-from plumbing.access import CATALOG_WRITE, STOCK_WRITE
-from plumbing.errors import NotFound
-from plumbing.pagination import PageQuerySchema
-from products.cache import DELETED, MISS
-from products.schemas import (
+from contracts.product_cache import DELETED, MISS
+from contracts.products import (
     PriceChangeSchema,
     ProductCreateSchema,
     ProductQuerySchema,
@@ -16,6 +10,12 @@ from products.schemas import (
     ProductUpdateSchema,
     StockSchema,
 )
+from gateway.api import ApiBlueprint, errors, json_body, page_of, query_args, reply
+from gateway.auth import BEARER_AUTH, requires
+from gateway.context import oms
+from plumbing.access import CATALOG_WRITE, STOCK_WRITE
+from plumbing.errors import NotFound
+from plumbing.pagination import PageQuerySchema
 
 blp = ApiBlueprint("products", __name__, url_prefix="/api/v1/products", description="The catalog")
 

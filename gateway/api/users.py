@@ -1,12 +1,12 @@
 """Users: oneself, and every account for admins."""
 
 
+from contracts.users import UserSchema, UserUpdateSchema
 from gateway.api import ApiBlueprint, errors, json_body, page_of, reply
 from gateway.auth import BEARER_AUTH, current_actor, requires
 from gateway.context import oms
 from plumbing.access import ADMIN_ONLY, SIGNED_IN
 from plumbing.pagination import PageQuerySchema
-from users.schemas import UserSchema, UserUpdateSchema
 
 blp = ApiBlueprint("users", __name__, url_prefix="/api/v1/users", description="User accounts")
 

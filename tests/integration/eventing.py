@@ -7,7 +7,7 @@ from nameko.standalone.events import event_dispatcher, get_event_exchange
 from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import create_engine, text
 
-from plumbing.events import SOURCES, make_event
+from contracts.events import SOURCES, make_event
 from plumbing.handlers import handler_spec
 from plumbing.migrations import database_urls
 from tests.integration.conftest import call

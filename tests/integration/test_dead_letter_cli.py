@@ -8,9 +8,9 @@ import uuid
 import pytest
 from sqlalchemy import text
 
+from contracts.events import ORDER_CREATED
 from operations.dead_letters import dead_letter_services, main, summary
 from operations.session import TOKEN_ENV
-from plumbing.events import ORDER_CREATED
 from tests.integration.eventing import deliver, event
 from tests.tokens import ADMIN, User, expired_token
 

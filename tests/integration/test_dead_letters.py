@@ -3,12 +3,12 @@
 import pytest
 from sqlalchemy import create_engine, text
 
+from contracts.events import USER_REGISTERED
 from notifications.models import HANDLER_TABLES, Base
 from operations.invariants import check
 from plumbing.db import Database
 from plumbing.dead_letters import DeadLetterOperations
 from plumbing.errors import Conflict, NotFound
-from plumbing.events import USER_REGISTERED
 from plumbing.handlers import ATTEMPTS, idempotent_handler
 from plumbing.migrations import database_urls
 from tests.integration.eventing import call, deliver, event

@@ -10,10 +10,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError
 
-from notifications.service import NotificationsService
-from payments.service import PaymentsService
-from plumbing.errors import Conflict, Invalid, NotFound
-from plumbing.events import (
+from contracts.events import (
     CREDIT_NOTE_ISSUED,
     INVOICE_ISSUED,
     ORDER_CANCELLED,
@@ -23,6 +20,9 @@ from plumbing.events import (
     PAYMENT_REFUNDED,
     USER_REGISTERED,
 )
+from notifications.service import NotificationsService
+from payments.service import PaymentsService
+from plumbing.errors import Conflict, Invalid, NotFound
 from plumbing.migrations import database_urls
 from tests.integration.eventing import EventTap, call, deliver, event, purge_events, wait_until
 from tests.tokens import ADMIN, Client, User

@@ -4,8 +4,7 @@ import uuid
 
 import pytest
 
-from plumbing.errors import NotFound
-from plumbing.events import (
+from contracts.events import (
     INVOICE_ISSUED,
     ORDER_CANCELLED,
     ORDER_SHIPPED,
@@ -13,6 +12,7 @@ from plumbing.events import (
     PAYMENT_REFUNDED,
     USER_REGISTERED,
 )
+from plumbing.errors import NotFound
 from tests.integration.eventing import call, deliver, event
 from tests.tokens import ADMIN, User
 

@@ -2,8 +2,8 @@
 
 import pytest
 
+from contracts.events import ORDER_SHIPPED, USER_REGISTERED
 from notifications.service import NotificationsService
-from plumbing.events import ORDER_SHIPPED, USER_REGISTERED
 from tests.integration.eventing import call, deliver, event, wait_until
 from tests.tokens import ADMIN, User
 

@@ -5,10 +5,10 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 
+from contracts.events import ORDER_CONFIRMED, ORDERS, PAYMENT_SUCCEEDED
 from notifications.service import NotificationsService
 from payments.service import PaymentsService
 from plumbing.errors import Conflict, Invalid, NotFound
-from plumbing.events import ORDER_CONFIRMED, ORDERS, PAYMENT_SUCCEEDED
 from plumbing.migrations import database_urls
 from products.service import ProductsService
 from tests.integration.eventing import EventTap, call, deliver, event, purge_events, wait_until

@@ -6,10 +6,10 @@ from nameko.events import event_handler
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
+from contracts.events import USER_REGISTERED
 from plumbing.access import PUBLIC
 from plumbing.callers import Caller, rpc
 from plumbing.db import Database
-from plumbing.events import USER_REGISTERED
 from plumbing.migrations import database_urls
 from plumbing.outbox import Outbox, OutboxRelay, Relay, add_event, insert_event
 from tests.integration.eventing import EventTap, call, wait_until

@@ -5,14 +5,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from plumbing.errors import NotFound
-from plumbing.events import (
+from contracts.events import (
     ORDER_CANCELLED,
     ORDER_CREATED,
     PAYMENT_FAILED,
     PAYMENT_REFUNDED,
     PAYMENT_SUCCEEDED,
 )
+from plumbing.errors import NotFound
 from tests.integration.eventing import EventTap, call, deliver, event
 from tests.tokens import ADMIN, User
 

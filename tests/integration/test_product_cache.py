@@ -3,10 +3,10 @@
 import pytest
 from sqlalchemy import create_engine, text
 
+from contracts.product_cache import DELETED, GENERATION_KEY, MISS, ProductCache, SearchCache
 from plumbing.errors import NotFound
 from plumbing.migrations import database_urls
 from plumbing.redis_store import connect
-from products.cache import DELETED, GENERATION_KEY, MISS, ProductCache, SearchCache
 from products.service import ProductsService
 from tests.integration.conftest import call
 from tests.tokens import ADMIN

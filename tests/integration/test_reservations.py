@@ -8,11 +8,11 @@ import eventlet
 import pytest
 from sqlalchemy import create_engine, text
 
+from contracts.events import ORDER_CONFIRMED
+from contracts.product_cache import ProductCache
 from operations.session import proxy
 from plumbing.errors import Conflict, Invalid, NotFound
-from plumbing.events import ORDER_CONFIRMED
 from plumbing.migrations import database_urls
-from products.cache import ProductCache
 from products.service import ProductsService
 from tests.integration.conftest import call
 from tests.integration.eventing import deliver, event

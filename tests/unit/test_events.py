@@ -3,8 +3,8 @@ from decimal import Decimal
 import pytest
 from marshmallow import ValidationError
 
+from contracts.events import ORDER_CREATED, PAYMENT_FAILED, SCHEMAS, SOURCES, make_event, parse_event
 from payments.provider import INSUFFICIENT_FUNDS, SimulatedProvider
-from plumbing.events import ORDER_CREATED, PAYMENT_FAILED, SCHEMAS, SOURCES, make_event, parse_event
 
 ORDER = dict(
     order_id="o-1",

@@ -1,11 +1,25 @@
-"""RPC payloads of the orders service."""
+"""RPC payloads of the orders service, and the order statuses they carry."""
+
+from enum import StrEnum
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from orders.lifecycle import OrderStatus
 from plumbing.money import Price
 from plumbing.pagination import PageQuerySchema
 from plumbing.validation import UtcTime
+
+
+class OrderStatus(StrEnum):
+    """An order's status as the API and the events show it; orders/lifecycle.py says which
+    move is allowed."""
+
+    PENDING_PAYMENT = "pending_payment"
+    CONFIRMED = "confirmed"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+    REFUNDED = "refunded"
+
 
 MAX_ITEMS = 50
 MAX_QUANTITY = 1000
