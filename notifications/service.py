@@ -30,16 +30,22 @@ from plumbing.pagination import PageQuerySchema, PageRequest, paged
 from plumbing.retention import Retention
 from plumbing.rpc import RpcProxy
 from plumbing.tracing import Tracing
+from plumbing.unit_of_work import UnitOfWorkProvider
 from plumbing.validation import load
 
 notification_schema = NotificationSchema()
 
 
 class NotificationsService(Pingable, DeadLetterOperations, Retention):
+    """Entrypoints: those below, and from its mixins (plumbing/): Pingable ping,
+    DeadLetterOperations list_dead_letters/replay_dead_letter/discard_dead_letter, Retention
+    purge_bookkeeping."""
+
     name = "notifications"
 
     caller = Caller()
     db = Database(Base)
+    uow = UnitOfWorkProvider()
     handler_tables = HANDLER_TABLES
     channel = Channel()
     payments = RpcProxy("payments")  # the PDFs to attach, with the client scope invoices:read
@@ -48,38 +54,39 @@ class NotificationsService(Pingable, DeadLetterOperations, Retention):
     metrics = ServiceMetrics()
 
     @idempotent_handler(USERS, USER_REGISTERED)
-    def handle_user_registered(self, session, event: dict) -> None:
+    def handle_user_registered(self, uow, event: dict) -> None:
         """user_registered: remember the user's address and name, then send a welcome."""
-        deliveries.remember_recipient(session, event["user_id"], event["email"], event["name"])
-        deliveries.notify(session, self.channel, USER_REGISTERED, event)
+        deliveries.remember_recipient(uow.session, event["user_id"], event["email"], event["name"])
+        deliveries.notify(uow.session, self.channel, USER_REGISTERED, event)
 
     @idempotent_handler(PAYMENTS, INVOICE_ISSUED)
-    def handle_invoice_issued(self, session, event: dict) -> None:
+    def handle_invoice_issued(self, uow, event: dict) -> None:
         """invoice_issued: tell the owner its order is paid and confirmed, its invoice attached
         (payments issues it once the order is confirmed), and its credit note if the event names
         one."""
-        deliveries.notify(session, self.channel, INVOICE_ISSUED, event, lambda: self._documents(event, invoice=True))
+        documents = lambda: self._documents(event, invoice=True)  # noqa: E731 (fetched only if mailed)
+        deliveries.notify(uow.session, self.channel, INVOICE_ISSUED, event, documents)
 
     @idempotent_handler(ORDERS, ORDER_CANCELLED)
-    def handle_order_cancelled(self, session, event: dict) -> None:
+    def handle_order_cancelled(self, uow, event: dict) -> None:
         """order_cancelled: tell the owner its order was cancelled, and why."""
-        deliveries.notify(session, self.channel, ORDER_CANCELLED, event)
+        deliveries.notify(uow.session, self.channel, ORDER_CANCELLED, event)
 
     @idempotent_handler(ORDERS, ORDER_SHIPPED)
-    def handle_order_shipped(self, session, event: dict) -> None:
+    def handle_order_shipped(self, uow, event: dict) -> None:
         """order_shipped: tell the owner its order is on its way."""
-        deliveries.notify(session, self.channel, ORDER_SHIPPED, event)
+        deliveries.notify(uow.session, self.channel, ORDER_SHIPPED, event)
 
     @idempotent_handler(PAYMENTS, PAYMENT_FAILED)
-    def handle_payment_failed(self, session, event: dict) -> None:
+    def handle_payment_failed(self, uow, event: dict) -> None:
         """payment_failed: tell the owner the payment was declined, and why."""
-        deliveries.notify(session, self.channel, PAYMENT_FAILED, event)
+        deliveries.notify(uow.session, self.channel, PAYMENT_FAILED, event)
 
     @idempotent_handler(PAYMENTS, PAYMENT_REFUNDED)
-    def handle_payment_refunded(self, session, event: dict) -> None:
+    def handle_payment_refunded(self, uow, event: dict) -> None:
         """payment_refunded: tell the owner how much was refunded, with the credit note attached
         when the event names one (an order refunded before its invoice gets it with the invoice)."""
-        deliveries.notify(session, self.channel, PAYMENT_REFUNDED, event, lambda: self._documents(event))
+        deliveries.notify(uow.session, self.channel, PAYMENT_REFUNDED, event, lambda: self._documents(event))
 
     @rpc(access=SIGNED_IN)
     def list_notifications(self, user_id: str, page: int = 1, page_size: int = 20) -> dict:
@@ -89,8 +96,9 @@ class NotificationsService(Pingable, DeadLetterOperations, Retention):
         page = PageRequest(**load(PageQuerySchema(), {"page": page, "page_size": page_size}))
         if not isinstance(user_id, str) or not self.caller.actor.acts_for(user_id):
             raise NotFound("No such user.")
-        items, total = deliveries.list_notifications(self.db.session, user_id, page)
-        return paged(notification_schema.dump(items, many=True), page, total)
+        with self.uow() as uow:
+            items, total = deliveries.list_notifications(uow.session, user_id, page)
+            return paged(notification_schema.dump(items, many=True), page, total)
 
     def _documents(self, event: dict, invoice: bool = False) -> list[Attachment]:
         """The PDFs a message about `event` carries, from payments."""

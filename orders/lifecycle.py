@@ -1,4 +1,6 @@
-"""The order life cycle: every state change goes through `move`, which refuses illegal ones.
+"""The order life cycle, without I/O: which status may follow which, and what a status means for
+the order's stock and money. Every status change goes through `check_move` (called by
+orders/repository.py `move`, the only writer of an order's status), which refuses illegal ones.
 
     pending_payment → confirmed → shipped → delivered
     pending_payment → cancelled
@@ -19,8 +21,17 @@ ALLOWED = {
 
 # Orders that still hold stock or money in flight: a product in one of them can't be deleted.
 OPEN = (OrderStatus.PENDING_PAYMENT, OrderStatus.CONFIRMED, OrderStatus.SHIPPED)
-# Orders whose stock reservation stays (held, or committed once paid): not cancelled or refunded.
-RESERVING = (*OPEN, OrderStatus.DELIVERED)
+
+
+def reservation_in_use(status: str) -> bool:
+    """Whether the order's stock reservation must stay (held, or committed once paid): the order
+    is pending payment, or paid and neither cancelled nor refunded. The one statement of the
+    rule: products' expiry sweep asks orders (reservations_in_use), which answers from this."""
+    return OrderStatus(status) not in (OrderStatus.CANCELLED, OrderStatus.REFUNDED)
+
+
+# The statuses for which `reservation_in_use` holds, for a query.
+RESERVING = tuple(status for status in OrderStatus if reservation_in_use(status))
 CANCELLABLE = (OrderStatus.PENDING_PAYMENT, OrderStatus.CONFIRMED)
 ADDRESS_CHANGEABLE = (OrderStatus.PENDING_PAYMENT, OrderStatus.CONFIRMED)
 

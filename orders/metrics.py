@@ -14,7 +14,7 @@ CONFIRMATION_SECONDS = Histogram(
 
 
 def observe_confirmation(created_at: datetime) -> Callable[[], None]:
-    """What the confirming handler returns: observed once its transaction has committed (a
+    """What the confirming handler runs after its commit (`uow.after_commit`): observed once (a
     rolled-back attempt is retried, and must not count twice). created_at is the database's
     clock, the observation this process's: both on one host, or kept in sync by NTP."""
     return lambda: CONFIRMATION_SECONDS.observe((datetime.now(UTC) - created_at).total_seconds())

@@ -29,7 +29,8 @@ from contracts.orders import (
     ReasonSchema,
     UpdateOrderSchema,
 )
-from orders import ordering
+from orders import repository
+from orders.idempotency import request_hash
 from orders.lifecycle import ADDRESS_CHANGEABLE, CANCELLABLE, OrderStatus, is_terminal
 from orders.metrics import observe_confirmation
 from orders.models import HANDLER_TABLES, Base, Order, OutboxEvent
@@ -55,6 +56,7 @@ from plumbing.pagination import PageRequest, paged
 from plumbing.retention import Retention
 from plumbing.rpc import RpcProxy
 from plumbing.tracing import Tracing
+from plumbing.unit_of_work import UnitOfWork, UnitOfWorkProvider
 from plumbing.validation import load
 
 order_schema = OrderSchema()
@@ -66,12 +68,17 @@ SYSTEM = "system"
 
 
 class OrdersService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
+    """Entrypoints: those below, and from its mixins (plumbing/): Pingable ping, OutboxRelay
+    relay_outbox, DeadLetterOperations list_dead_letters/replay_dead_letter/discard_dead_letter,
+    Retention purge_bookkeeping."""
+
     name = "orders"
 
     config = Config()
     caller = Caller()
     db = Database(Base)
     outbox = Outbox(OutboxEvent)
+    uow = UnitOfWorkProvider()
     handler_tables = HANDLER_TABLES
     products = RpcProxy("products")
     request_logging = RequestIdLogging()
@@ -91,20 +98,27 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
         if not isinstance(idempotency_key, str) or not 1 <= len(idempotency_key) <= 200:
             raise Invalid("An idempotency key of 1 to 200 characters is required.", {"idempotency_key": ["Required."]})
         data = load(create_order_schema, payload)
-        body_hash = ordering.request_hash(data)
-        existing = self._replay(actor.id, idempotency_key, body_hash)
-        if existing is not None:
-            return existing
+        body_hash = request_hash(data)
+        with self.uow() as uow:
+            existing = self._replay(uow, actor.id, idempotency_key, body_hash)
+            if existing is not None:
+                return existing
 
-        order_id = str(uuid.uuid4())
-        reservation = self.products.call("reserve_stock", order_id, data["items"], self._reservation_ttl)
-        session = self.db.session
-        try:
-            order, items = ordering.place_order(
-                session, order_id, actor.id, idempotency_key, body_hash, reservation, data["shipping_address"]
-            )
-            self.outbox.add(
-                session,
+            order_id = str(uuid.uuid4())
+            reservation = self.products.call("reserve_stock", order_id, data["items"], self._reservation_ttl)
+            try:
+                order, items = repository.place_order(
+                    uow.session, order_id, actor.id, idempotency_key, body_hash, reservation, data["shipping_address"]
+                )
+            except IntegrityError:
+                # Another request with the same key won the race: ours gives its stock back.
+                uow.rollback()
+                self.products.call("release_reservation", order_id)
+                existing = self._replay(uow, actor.id, idempotency_key, body_hash)
+                if existing is None:
+                    raise
+                return existing
+            uow.add_event(
                 ORDER_CREATED,
                 **_event_fields(order),
                 payment_token=data["payment_token"],
@@ -114,23 +128,16 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
                     for i in items
                 ],
             )
-            placed = order_schema.dump({**order._mapping, "items": items})
-            session.commit()
-        except IntegrityError:
-            # Another request with the same key won the race: ours gives its stock back.
-            session.rollback()
-            self.products.call("release_reservation", order_id)
-            existing = self._replay(actor.id, idempotency_key, body_hash)
-            if existing is None:
-                raise
-            return existing
+            placed = order_schema.dump(_with_items(order, items))
+            uow.commit()
         return placed
 
     @rpc(access=ORDERS_READ)
     def get_order(self, order_id: str) -> dict:
         """The order, for its owner, an admin or a client with orders:read (NotFound for anyone
         else)."""
-        return order_schema.dump(ordering.get_visible_order(self.db.session, order_id, self.caller.actor))
+        with self.uow() as uow:
+            return order_schema.dump(repository.get_visible_order(uow.session, order_id, self.caller.actor))
 
     @rpc(access=ORDERS_READ)
     def list_orders(self, query: dict | None = None) -> dict:
@@ -139,24 +146,27 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
         page_size}."""
         query = load(OrderQuerySchema(), query or {})
         page = PageRequest(query.pop("page"), query.pop("page_size"))
-        orders, total = ordering.list_orders(self.db.session, self.caller.actor, query, page)
-        return paged(order_schema.dump(orders, many=True), page, total)
+        with self.uow() as uow:
+            orders, total = repository.list_orders(uow.session, self.caller.actor, query, page)
+            return paged(order_schema.dump(orders, many=True), page, total)
 
     @rpc(access=ORDERS_READ)
     def get_order_history(self, order_id: str) -> list:
         """Every transition of the order, oldest first: {from_status, to_status, at, actor, reason}."""
-        order = ordering.get_visible_order(self.db.session, order_id, self.caller.actor)
-        return history_schema.dump(ordering.order_history(self.db.session, order.id), many=True)
+        with self.uow() as uow:
+            order = repository.get_visible_order(uow.session, order_id, self.caller.actor)
+            return history_schema.dump(repository.order_history(uow.session, order.id), many=True)
 
     @rpc(access=SIGNED_IN)
     def update_order(self, order_id: str, changes: dict) -> dict:
         """Change the shipping address (owner or admin) while the order is not yet shipped."""
         changes = load(UpdateOrderSchema(), changes)
-        order = ordering.get_visible_order(self.db.session, order_id, self.caller.actor, lock=True)
-        if order.status not in ADDRESS_CHANGEABLE:
-            raise Conflict(f"The address of a {order.status} order can no longer change.")
-        order.shipping_address = changes["shipping_address"]
-        return self._commit_and_dump(order)
+        with self.uow() as uow:
+            order = repository.get_visible_order(uow.session, order_id, self.caller.actor, lock=True)
+            if order.status not in ADDRESS_CHANGEABLE:
+                raise Conflict(f"The address of a {order.status} order can no longer change.")
+            order.shipping_address = changes["shipping_address"]
+            return _commit_and_dump(uow, order)
 
     @rpc(access=ORDERS_CANCEL)
     def cancel_order(self, order_id: str, payload: dict | None = None) -> dict:
@@ -165,12 +175,12 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
         payment_refunded → refunded)."""
         actor = self.caller.actor
         reason = load(ReasonSchema(), payload or {})["reason"] or "cancelled by request"
-        order = ordering.get_visible_order(self.db.session, order_id, actor, lock=True, scope=ORDERS_FULFIL_SCOPE)
-        if order.status not in CANCELLABLE:
-            raise Conflict(f"A {order.status} order cannot be cancelled.", {"status": [order.status]})
-        self._cancel(self.db.session, order, actor.id, reason)
-        data = self._commit_and_dump(order)
-        return data
+        with self.uow() as uow:
+            order = repository.get_visible_order(uow.session, order_id, actor, lock=True, scope=ORDERS_FULFIL_SCOPE)
+            if order.status not in CANCELLABLE:
+                raise Conflict(f"A {order.status} order cannot be cancelled.", {"status": [order.status]})
+            self._cancel(uow, order, actor.id, reason)
+            return _commit_and_dump(uow, order)
 
     @rpc(access=ORDERS_FULFIL)
     def ship_order(self, order_id: str) -> dict:
@@ -187,13 +197,14 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
         """Delete a finished order (admin): delivered, refunded, or cancelled unpaid. Conflict
         while products has not committed a delivered order's stock yet (its order_confirmed is
         still on its way): gone from orders, the reservation would look orphaned to the sweep."""
-        order = ordering.get_visible_order(self.db.session, order_id, self.caller.actor, lock=True)
-        if not is_terminal(order.status, order.paid):
-            raise Conflict(f"A {order.status} order is not finished and cannot be deleted.")
-        if order.status == OrderStatus.DELIVERED and self._reservation_status(order.id) == "held":
-            raise Conflict("This order's stock is not settled in products yet; try again shortly.")
-        self.db.session.delete(order)
-        self.db.session.commit()
+        with self.uow() as uow:
+            order = repository.get_visible_order(uow.session, order_id, self.caller.actor, lock=True)
+            if not is_terminal(order.status, order.paid):
+                raise Conflict(f"A {order.status} order is not finished and cannot be deleted.")
+            if order.status == OrderStatus.DELIVERED and self._reservation_status(order.id) == "held":
+                raise Conflict("This order's stock is not settled in products yet; try again shortly.")
+            uow.session.delete(order)
+            uow.commit()
 
     @rpc(access=ORDER_RESERVATIONS)
     def reservations_in_use(self, order_ids: list) -> list:
@@ -202,98 +213,92 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
         orders:reservations)."""
         if not isinstance(order_ids, list) or not all(isinstance(order_id, str) for order_id in order_ids):
             raise Invalid("order_ids must be a list of strings.", {"order_ids": ["Not a list of strings."]})
-        return ordering.reservations_in_use(self.db.session, order_ids)
+        with self.uow() as uow:
+            return repository.reservations_in_use(uow.session, order_ids)
 
     @rpc(access=ORDER_RESERVATIONS)
     def has_open_orders(self, product_id: str) -> bool:
         """Whether the product is in an order not yet delivered or cancelled (products asks
         before deleting one; scope orders:reservations)."""
-        return ordering.has_open_orders(self.db.session, product_id)
+        with self.uow() as uow:
+            return repository.has_open_orders(uow.session, product_id)
 
     @idempotent_handler(PAYMENTS, PAYMENT_SUCCEEDED)
-    def handle_payment_succeeded(self, session, event):
+    def handle_payment_succeeded(self, uow, event):
         """pending_payment → confirmed. order_confirmed carries the order's lines, shipping address
         and placement time (payments freezes them into the invoice); products commits the reserved
         stock when it reaches it (its expiry sweep keeps the reservation of an order in use meanwhile). A
         payment for an order cancelled meanwhile changes nothing here: payments refunds it on
         order_cancelled."""
-        order = ordering.lock_order(session, event["order_id"], with_lines=True)
-        if order is None or order.status != OrderStatus.PENDING_PAYMENT:
+        found = repository.lock_with_lines(uow.session, event["order_id"])
+        if found is None or found[0].status != OrderStatus.PENDING_PAYMENT:
             return
-        ordering.move_paid(session, order, OrderStatus.CONFIRMED, PAYMENTS, "payment succeeded")
-        self.outbox.add(
-            session,
+        order, lines = found
+        repository.move(uow.session, order, OrderStatus.CONFIRMED, PAYMENTS, "payment succeeded", paid=True)
+        uow.add_event(
             ORDER_CONFIRMED,
             **_event_fields(order),
-            items=order.lines,
+            items=lines,
             shipping_address=order.shipping_address,
             placed_at=order.created_at.isoformat(),
         )
-        return observe_confirmation(order.created_at)
+        uow.after_commit(observe_confirmation(order.created_at))
 
     @idempotent_handler(PAYMENTS, PAYMENT_FAILED)
-    def handle_payment_failed(self, session, event):
+    def handle_payment_failed(self, uow, event):
         """pending_payment → cancelled; the reserved stock goes back."""
-        order = session.get(Order, event["order_id"], with_for_update=True)
+        order = repository.get(uow.session, event["order_id"], lock=True)
         if order is None or order.status != OrderStatus.PENDING_PAYMENT:
             return
-        self._cancel(session, order, PAYMENTS, f"payment failed: {event['reason']}")
+        self._cancel(uow, order, PAYMENTS, f"payment failed: {event['reason']}")
 
     @idempotent_handler(PAYMENTS, PAYMENT_REFUNDED)
-    def handle_payment_refunded(self, session, event):
+    def handle_payment_refunded(self, uow, event):
         """cancelled → refunded."""
-        order = session.get(Order, event["order_id"], with_for_update=True)
+        order = repository.get(uow.session, event["order_id"], lock=True)
         if order is None or order.status != OrderStatus.CANCELLED:
             return
-        ordering.move(session, order, OrderStatus.REFUNDED, PAYMENTS, "payment refunded")
+        repository.move(uow.session, order, OrderStatus.REFUNDED, PAYMENTS, "payment refunded")
 
     @timer(interval=EXPIRY_CHECK_SECONDS)
     def cancel_expired_orders(self) -> None:
         """Cancel pending orders whose reservation ran out (their stock goes back). Safe with
         several instances: each order is locked by the one that cancels it."""
-        session = self.db.session
         for _ in range(EXPIRY_BATCH):
-            order = ordering.next_expired_order(session, datetime.now(UTC))
-            if order is None:
-                break
-            self._cancel(session, order, SYSTEM, "reservation expired")
-            session.commit()  # one order per transaction: its lock is held only while it is cancelled
+            # One order per transaction: its lock is held only while it is cancelled.
+            with self.uow() as uow:
+                order = repository.next_expired_order(uow.session, datetime.now(UTC))
+                if order is None:
+                    break
+                self._cancel(uow, order, SYSTEM, "reservation expired")
+                uow.commit()
 
-    def _cancel(self, session, order: Order, actor_id: str, reason: str) -> None:
+    def _cancel(self, uow: UnitOfWork, order: Order, actor_id: str, reason: str) -> None:
         """Move to cancelled, announce it and give the stock back; the caller commits.
 
         The release comes before the commit: if products can't answer, nothing is cancelled
         and the caller's retry does it all again (release is idempotent)."""
-        ordering.move(session, order, OrderStatus.CANCELLED, actor_id, reason)
-        self.outbox.add(session, ORDER_CANCELLED, **_event_fields(order), reason=reason)
+        repository.move(uow.session, order, OrderStatus.CANCELLED, actor_id, reason)
+        uow.add_event(ORDER_CANCELLED, **_event_fields(order), reason=reason)
         self.products.call("release_reservation", order.id)
 
     def _advance(self, order_id, target: OrderStatus, event_type: str, reason: str) -> dict:
         actor = self.caller.actor
-        order = ordering.get_visible_order(self.db.session, order_id, actor, lock=True, scope=ORDERS_FULFIL_SCOPE)
-        ordering.move(self.db.session, order, target, actor.id, reason)
-        self.outbox.add(self.db.session, event_type, **_event_fields(order))
-        data = self._commit_and_dump(order)
-        return data
+        with self.uow() as uow:
+            order = repository.get_visible_order(uow.session, order_id, actor, lock=True, scope=ORDERS_FULFIL_SCOPE)
+            repository.move(uow.session, order, target, actor.id, reason)
+            uow.add_event(event_type, **_event_fields(order))
+            return _commit_and_dump(uow, order)
 
-    def _commit_and_dump(self, order: Order) -> dict:
-        """Commit the worker's transaction; the order dumped. Dumped before the commit, which
-        would expire it (a reload of the order and its items)."""
-        session = self.db.session
-        session.flush()
-        data = order_schema.dump(order)
-        session.commit()
-        return data
-
-    def _replay(self, user_id: str, key: str, body_hash: str) -> dict | None:
-        existing = ordering.find_by_idempotency_key(self.db.session, user_id, key)
+    def _replay(self, uow: UnitOfWork, user_id: str, key: str, body_hash: str) -> dict | None:
+        existing = repository.find_by_idempotency_key(uow.session, user_id, key)
         if existing is None:
             return None
         if existing.request_hash != body_hash:
             raise Invalid(
                 "This Idempotency-Key was used with another request body.", {"idempotency_key": ["Reused."]}
             )
-        return order_schema.dump(self.db.session.get(Order, existing.id))
+        return order_schema.dump(existing)
 
     def _reservation_status(self, order_id: str) -> str | None:
         try:
@@ -306,6 +311,19 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
         return int(self.config["ORDER_RESERVATION_TTL_SECONDS"])
 
 
-def _event_fields(order) -> dict:
-    """From an Order or an order's row."""
+def _commit_and_dump(uow: UnitOfWork, order: Order) -> dict:
+    """Commit; the order dumped. Dumped before the commit, which would expire it (a reload of
+    the order and its items)."""
+    uow.session.flush()
+    data = order_schema.dump(order)
+    uow.commit()
+    return data
+
+
+def _with_items(order: Order, items: list[dict]) -> dict:
+    """A just-placed order as dumped, with the items it was placed with (not loaded again)."""
+    return {**{column.key: getattr(order, column.key) for column in Order.__table__.columns}, "items": items}
+
+
+def _event_fields(order: Order) -> dict:
     return {"order_id": order.id, "user_id": order.user_id, "total": str(order.total), "currency": order.currency}

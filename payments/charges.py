@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from contracts.events import PAYMENT_FAILED, PAYMENT_REFUNDED, PAYMENT_SUCCEEDED
 from payments.models import OrderCancellation, Payment, PaymentStatus, new_id
 from payments.provider import ChargeResult, PaymentProvider
+from plumbing.unit_of_work import UnitOfWork
 
 RESERVATION_EXPIRED = "reservation_expired"
 # A charge must leave orders time to confirm before the reservation lapses; closer than this
@@ -36,9 +37,10 @@ def lock_order(session: Session, order_id: str) -> None:
     session.execute(_LOCK_ORDER, {"order_id": order_id})
 
 
-def charge_order(session: Session, provider: PaymentProvider, outbox, event: dict) -> dict | None:
+def charge_order(uow: UnitOfWork, provider: PaymentProvider, event: dict) -> dict | None:
     """Charge an order_created once; the payment's columns, or None when the order was already
     charged or already cancelled."""
+    session = uow.session
     order_id = event["order_id"]
     lock_order(session, order_id)
     if session.execute(_SETTLED, {"order_id": order_id}).scalar():
@@ -61,8 +63,7 @@ def charge_order(session: Session, provider: PaymentProvider, outbox, event: dic
     }
     session.execute(_INSERT_PAYMENT, payment)
     if result.succeeded:
-        outbox.add(
-            session,
+        uow.add_event(
             PAYMENT_SUCCEEDED,
             order_id=order_id,
             user_id=payment["user_id"],
@@ -71,9 +72,7 @@ def charge_order(session: Session, provider: PaymentProvider, outbox, event: dic
             currency=payment["currency"],
         )
     else:
-        outbox.add(
-            session, PAYMENT_FAILED, order_id=order_id, user_id=payment["user_id"], reason=result.decline_reason
-        )
+        uow.add_event(PAYMENT_FAILED, order_id=order_id, user_id=payment["user_id"], reason=result.decline_reason)
     return payment
 
 
@@ -81,11 +80,12 @@ def _too_late(pay_before: str | None) -> bool:
     return pay_before is not None and datetime.now(UTC) > datetime.fromisoformat(pay_before) - CHARGE_MARGIN
 
 
-def cancel_order(session: Session, provider: PaymentProvider, outbox, event: dict, credit=None) -> Payment | None:
+def cancel_order(uow: UnitOfWork, provider: PaymentProvider, event: dict, credit=None) -> Payment | None:
     """Record an order_cancelled; refund the order if it was paid. The refunded payment or None.
 
     `credit(payment)`, called once the payment is refunded, in the same transaction, may issue the
     refund's credit note: payment_refunded names it (payments/invoicing.py)."""
+    session = uow.session
     order_id = event["order_id"]
     lock_order(session, order_id)
     if session.get(OrderCancellation, order_id) is None:
@@ -98,8 +98,7 @@ def cancel_order(session: Session, provider: PaymentProvider, outbox, event: dic
     )
     payment.status = PaymentStatus.REFUNDED
     credit_note = credit(payment) if credit is not None else None
-    outbox.add(
-        session,
+    uow.add_event(
         PAYMENT_REFUNDED,
         order_id=order_id,
         user_id=payment.user_id,

@@ -30,6 +30,7 @@ from payments.numbering import CREDIT_NOTE, INVOICE, allocate
 from plumbing.access import INVOICES_READ_SCOPE, Actor
 from plumbing.errors import Conflict, NotFound
 from plumbing.pagination import PageRequest, fetch_page
+from plumbing.unit_of_work import UnitOfWork
 
 CHARGED = (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED)
 FULL_REFUND = "refund"
@@ -45,11 +46,12 @@ def find_credit_note(session: Session, order_id: str) -> CreditNote | None:
     return session.scalar(query.order_by(CreditNote.year.desc(), CreditNote.sequence.desc()).limit(1))
 
 
-def invoice_confirmed_order(session: Session, outbox, settings: InvoicingConfig, users, orders,
+def invoice_confirmed_order(uow: UnitOfWork, settings: InvoicingConfig, users, orders,
                             event: dict) -> Invoice | None:
     """order_confirmed: the order's invoice, issued in the handler's transaction; None if it
     already had one. LookupError when payments holds no charge for the order (a bug: orders
     confirms only on payment_succeeded)."""
+    session = uow.session
     order_id = event["order_id"]
     lock_order(session, order_id)
     if find_invoice(session, order_id) is not None:
@@ -58,13 +60,14 @@ def invoice_confirmed_order(session: Session, outbox, settings: InvoicingConfig,
     if payment is None or payment.status not in CHARGED:
         raise LookupError(f"order {order_id} was confirmed, but payments holds no charge for it")
     facts = facts_from_event(event) or facts_from_order(orders.call("get_order", order_id))
-    return _issue_invoice(session, outbox, settings, facts, payment, buyer_email(users, facts.user_id))
+    return _issue_invoice(uow, settings, facts, payment, buyer_email(users, facts.user_id))
 
 
-def issue_invoice_now(session: Session, outbox, settings: InvoicingConfig, users, orders,
+def issue_invoice_now(uow: UnitOfWork, settings: InvoicingConfig, users, orders,
                       order_id: str) -> tuple[Invoice, bool]:
     """The order's invoice and whether it was issued just now: NotFound for an order orders
     doesn't know, Conflict for one that is not paid."""
+    session = uow.session
     lock_order(session, order_id)
     existing = find_invoice(session, order_id)
     if existing is not None:
@@ -74,7 +77,7 @@ def issue_invoice_now(session: Session, outbox, settings: InvoicingConfig, users
     if not order.get("paid") or payment is None or payment.status not in CHARGED:
         raise Conflict("The order is not paid: it gets its invoice once it is.", {"order_id": ["Not paid."]})
     facts = facts_from_order(order)
-    return _issue_invoice(session, outbox, settings, facts, payment, buyer_email(users, facts.user_id)), True
+    return _issue_invoice(uow, settings, facts, payment, buyer_email(users, facts.user_id)), True
 
 
 def buyer_email(users, user_id: str) -> str | None:
@@ -85,8 +88,9 @@ def buyer_email(users, user_id: str) -> str | None:
         return None
 
 
-def _issue_invoice(session: Session, outbox, settings: InvoicingConfig, facts: OrderFacts, payment: Payment,
+def _issue_invoice(uow: UnitOfWork, settings: InvoicingConfig, facts: OrderFacts, payment: Payment,
                    email: str | None) -> Invoice:
+    session = uow.session
     content = invoice_content(facts, email, settings.seller, settings.rates)
     number = allocate(session, INVOICE, settings.pause_after_numbering)
     invoice = Invoice(
@@ -101,27 +105,29 @@ def _issue_invoice(session: Session, outbox, settings: InvoicingConfig, facts: O
     session.flush()
     credit_note = None
     if payment.status == PaymentStatus.REFUNDED:  # the refund came first: credit it at once
-        credit_note = _credit(session, outbox, settings, invoice, payment, _refund_reason(session, facts.order_id))
-    outbox.add(session, INVOICE_ISSUED, **_announced(invoice), invoice_id=invoice.id,
+        credit_note = _credit(uow, settings, invoice, payment, _refund_reason(session, facts.order_id))
+    uow.add_event(INVOICE_ISSUED, **_announced(invoice), invoice_id=invoice.id,
                credit_note_number=credit_note.number if credit_note else None)
     return invoice
 
 
-def credit_refund(session: Session, outbox, settings: InvoicingConfig, payment: Payment,
+def credit_refund(uow: UnitOfWork, settings: InvoicingConfig, payment: Payment,
                   reason: str) -> CreditNote | None:
     """In a refund's transaction, under the order's lock: the refund's credit note, if the order
     has an invoice (None otherwise: the credit note then comes with the invoice)."""
+    session = uow.session
     invoice = find_invoice(session, payment.order_id)
     if invoice is None:
         return None
     existing = session.scalar(select(CreditNote).where(CreditNote.refund_reference == payment.refund_reference))
-    return existing or _credit(session, outbox, settings, invoice, payment, reason)
+    return existing or _credit(uow, settings, invoice, payment, reason)
 
 
-def issue_credit_note_now(session: Session, outbox, settings: InvoicingConfig, order_id: str) -> tuple[CreditNote,
+def issue_credit_note_now(uow: UnitOfWork, settings: InvoicingConfig, order_id: str) -> tuple[CreditNote,
                                                                                                       bool]:
     """The credit note of a refunded order and whether it was issued just now: NotFound for an
     order payments knows nothing of, Conflict for one not refunded or not invoiced yet."""
+    session = uow.session
     lock_order(session, order_id)
     payment = get_payment(session, order_id)
     invoice = find_invoice(session, order_id)
@@ -134,7 +140,7 @@ def issue_credit_note_now(session: Session, outbox, settings: InvoicingConfig, o
     existing = session.scalar(select(CreditNote).where(CreditNote.refund_reference == payment.refund_reference))
     if existing is not None:
         return existing, False
-    return _credit(session, outbox, settings, invoice, payment, _refund_reason(session, order_id)), True
+    return _credit(uow, settings, invoice, payment, _refund_reason(session, order_id)), True
 
 
 def _refund_reason(session: Session, order_id: str) -> str:
@@ -142,8 +148,9 @@ def _refund_reason(session: Session, order_id: str) -> str:
     return cancellation.reason if cancellation is not None else FULL_REFUND
 
 
-def _credit(session: Session, outbox, settings: InvoicingConfig, invoice: Invoice, payment: Payment,
+def _credit(uow: UnitOfWork, settings: InvoicingConfig, invoice: Invoice, payment: Payment,
             reason: str) -> CreditNote:
+    session = uow.session
     content = credit_note_content(invoice)
     number = allocate(session, CREDIT_NOTE, settings.pause_after_numbering)
     note = CreditNote(
@@ -157,7 +164,7 @@ def _credit(session: Session, outbox, settings: InvoicingConfig, invoice: Invoic
     )
     session.add(note)
     session.flush()
-    outbox.add(session, CREDIT_NOTE_ISSUED, **_announced(note), credit_note_id=note.id,
+    uow.add_event(CREDIT_NOTE_ISSUED, **_announced(note), credit_note_id=note.id,
                invoice_number=note.invoice_number)
     return note
 

@@ -29,6 +29,7 @@ from plumbing.pagination import PageRequest, paged
 from plumbing.retention import Retention
 from plumbing.rpc import RpcProxy
 from plumbing.tracing import Tracing
+from plumbing.unit_of_work import UnitOfWork, UnitOfWorkProvider
 from plumbing.validation import load
 
 payment_schema = PaymentSchema()
@@ -38,11 +39,16 @@ INVOICE, CREDIT_NOTE = "invoice", "credit note"
 
 
 class PaymentsService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
+    """Entrypoints: those below, and from its mixins (plumbing/): Pingable ping, OutboxRelay
+    relay_outbox, DeadLetterOperations list_dead_letters/replay_dead_letter/discard_dead_letter,
+    Retention purge_bookkeeping."""
+
     name = "payments"
 
     caller = Caller()
     db = Database(Base)
     outbox = Outbox(OutboxEvent)
+    uow = UnitOfWorkProvider()
     handler_tables = HANDLER_TABLES
     provider = Provider()
     invoicing = Invoicing()
@@ -53,41 +59,42 @@ class PaymentsService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
     metrics = ServiceMetrics()
 
     @idempotent_handler(ORDERS, ORDER_CREATED)
-    def handle_order_created(self, session, event: dict) -> None:
+    def handle_order_created(self, uow, event: dict) -> None:
         """order_created: charge the order's total once through the provider, unless the order
         was cancelled first; record the Payment and dispatch payment_succeeded or payment_failed
         (reason `card_declined` or `insufficient_funds`) in the same transaction."""
-        charges.charge_order(session, self.provider, self.outbox, event)
+        charges.charge_order(uow, self.provider, event)
 
     @idempotent_handler(ORDERS, ORDER_CONFIRMED)
-    def handle_order_confirmed(self, session, event: dict) -> None:
+    def handle_order_confirmed(self, uow, event: dict) -> None:
         """order_confirmed: issue the order's invoice once, numbered INV-<year>-<6 digits> without
         gaps, its content frozen (the event's lines and shipping address, the customer's email
         from users, the seller and tax from config), and dispatch invoice_issued in the same
         transaction. If the order was refunded meanwhile, its credit note is issued with it."""
-        invoicing.invoice_confirmed_order(session, self.outbox, self.invoicing, self.users, self.orders, event)
+        invoicing.invoice_confirmed_order(uow, self.invoicing, self.users, self.orders, event)
 
     @idempotent_handler(ORDERS, ORDER_CANCELLED)
-    def handle_order_cancelled(self, session, event: dict) -> None:
+    def handle_order_cancelled(self, uow, event: dict) -> None:
         """order_cancelled: if the order was paid, refund it once (status refunded), issue the
         credit note of its invoice (if it has one yet) and dispatch credit_note_issued and
         payment_refunded (naming the credit note); otherwise remember the cancellation so a later
         order_created does not charge."""
 
         def credit(payment):
-            return invoicing.credit_refund(session, self.outbox, self.invoicing, payment, event["reason"])
+            return invoicing.credit_refund(uow, self.invoicing, payment, event["reason"])
 
-        charges.cancel_order(session, self.provider, self.outbox, event, credit)
+        charges.cancel_order(uow, self.provider, event, credit)
 
     @rpc(access=ORDERS_READ)
     def get_payment(self, order_id: str) -> dict:
         """The payment of an order: {id, order_id, status, amount, currency, created_at}, status
         succeeded | failed | refunded. For its owner, an admin or a client with orders:read;
         NotFound otherwise, and while the order has not been charged yet."""
-        payment = charges.get_payment(self.db.session, order_id) if isinstance(order_id, str) else None
-        if payment is None or not self.caller.actor.acts_for(payment.user_id, ORDERS_READ_SCOPE):
-            raise NotFound("No payment for this order.")
-        return payment_schema.dump(payment)
+        with self.uow() as uow:
+            payment = charges.get_payment(uow.session, order_id) if isinstance(order_id, str) else None
+            if payment is None or not self.caller.actor.acts_for(payment.user_id, ORDERS_READ_SCOPE):
+                raise NotFound("No payment for this order.")
+            return payment_schema.dump(payment)
 
     # --- invoices ------------------------------------------------------------------------------
 
@@ -95,13 +102,16 @@ class PaymentsService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
     def get_invoice(self, order_id: str) -> dict:
         """The order's invoice (payments/schemas.py InvoiceSchema), for its customer, an admin or a
         client with invoices:read; NotFound for anyone else, and until it is issued."""
-        return invoice_schema.dump(self._invoice(order_id))
+        with self.uow() as uow:
+            return invoice_schema.dump(self._invoice(uow, order_id))
 
     @rpc(access=INVOICES_READ)
     def get_invoice_pdf(self, order_id: str) -> dict:
         """The order's invoice as PDF: {filename ("INV-2026-000001.pdf"), content (base64)}; who
         may, as get_invoice."""
-        return self._pdf(invoice_schema.dump(self._invoice(order_id)), pdf.INVOICE_TITLE)
+        with self.uow() as uow:
+            document = invoice_schema.dump(self._invoice(uow, order_id))
+        return self._pdf(document, pdf.INVOICE_TITLE)
 
     @rpc(access=INVOICES_LIST)
     def list_invoices(self, query: dict | None = None) -> dict:
@@ -114,10 +124,11 @@ class PaymentsService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
         """Issue the invoice of {order_id} now if it has none (admin): {invoice, created}; created
         is false when it had one. NotFound for an unknown order, Conflict for an unpaid one."""
         order_id = load(IssueDocumentSchema(), payload)["order_id"]
-        invoice, created = invoicing.issue_invoice_now(
-            self.db.session, self.outbox, self.invoicing, self.users, self.orders, order_id
-        )
-        return self._commit({"invoice": invoice_schema.dump(invoice), "created": created})
+        with self.uow() as uow:
+            invoice, created = invoicing.issue_invoice_now(uow, self.invoicing, self.users, self.orders, order_id)
+            answer = {"invoice": invoice_schema.dump(invoice), "created": created}
+            uow.commit()
+        return answer
 
     # --- credit notes --------------------------------------------------------------------------
 
@@ -125,12 +136,15 @@ class PaymentsService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
     def get_credit_note(self, order_id: str) -> dict:
         """The credit note of the order's refund (CreditNoteSchema), for its customer, an admin or
         a client with invoices:read; NotFound for anyone else, and until it is issued."""
-        return credit_note_schema.dump(self._credit_note(order_id))
+        with self.uow() as uow:
+            return credit_note_schema.dump(self._credit_note(uow, order_id))
 
     @rpc(access=INVOICES_READ)
     def get_credit_note_pdf(self, order_id: str) -> dict:
         """The order's credit note as PDF: {filename ("CN-2026-000001.pdf"), content (base64)}."""
-        return self._pdf(credit_note_schema.dump(self._credit_note(order_id)), pdf.CREDIT_NOTE_TITLE)
+        with self.uow() as uow:
+            document = credit_note_schema.dump(self._credit_note(uow, order_id))
+        return self._pdf(document, pdf.CREDIT_NOTE_TITLE)
 
     @rpc(access=INVOICES_LIST)
     def list_credit_notes(self, query: dict | None = None) -> dict:
@@ -144,15 +158,18 @@ class PaymentsService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
         {credit_note, created}. NotFound for an order payments knows nothing of, Conflict for one
         not refunded, or refunded but not invoiced yet."""
         order_id = load(IssueDocumentSchema(), payload)["order_id"]
-        note, created = invoicing.issue_credit_note_now(self.db.session, self.outbox, self.invoicing, order_id)
-        return self._commit({"credit_note": credit_note_schema.dump(note), "created": created})
+        with self.uow() as uow:
+            note, created = invoicing.issue_credit_note_now(uow, self.invoicing, order_id)
+            answer = {"credit_note": credit_note_schema.dump(note), "created": created}
+            uow.commit()
+        return answer
 
-    def _invoice(self, order_id) -> Invoice:
-        found = invoicing.find_invoice(self.db.session, order_id) if isinstance(order_id, str) else None
+    def _invoice(self, uow: UnitOfWork, order_id) -> Invoice:
+        found = invoicing.find_invoice(uow.session, order_id) if isinstance(order_id, str) else None
         return invoicing.visible(found, self.caller.actor, INVOICE)
 
-    def _credit_note(self, order_id) -> CreditNote:
-        found = invoicing.find_credit_note(self.db.session, order_id) if isinstance(order_id, str) else None
+    def _credit_note(self, uow: UnitOfWork, order_id) -> CreditNote:
+        found = invoicing.find_credit_note(uow.session, order_id) if isinstance(order_id, str) else None
         return invoicing.visible(found, self.caller.actor, CREDIT_NOTE)
 
     def _pdf(self, document: dict, title: str) -> dict:
@@ -162,9 +179,6 @@ class PaymentsService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
     def _list(self, model: type, schema, query: dict | None) -> dict:
         query = load(DocumentQuerySchema(), query or {})
         page = PageRequest(query.pop("page"), query.pop("page_size"))
-        items, total = invoicing.list_documents(self.db.session, model, query, page)
-        return paged(schema.dump(items, many=True), page, total)
-
-    def _commit(self, answer: dict) -> dict:
-        self.db.session.commit()
-        return answer
+        with self.uow() as uow:
+            items, total = invoicing.list_documents(uow.session, model, query, page)
+            return paged(schema.dump(items, many=True), page, total)

@@ -36,8 +36,10 @@ dead_letter_schema = DeadLetterSchema()
 
 
 class DeadLetterOperations:
-    """Mixin for a service with `db` and `handler_tables` (see `plumbing.handlers`): the RPCs
-    list_dead_letters, replay_dead_letter and discard_dead_letter, for admins."""
+    """Mixin for a service with `uow` and `handler_tables` (see `plumbing.handlers`). Adds the
+    RPCs list_dead_letters, replay_dead_letter and discard_dead_letter, for admins."""
+
+    NEEDS = ("uow", "handler_tables")  # what the service must declare (tests/unit/test_service_shape.py)
 
     caller = Caller()
 
@@ -49,8 +51,9 @@ class DeadLetterOperations:
         page = PageRequest(**load(PageQuerySchema(), {"page": page, "page_size": page_size}))
         model = self.handler_tables.dead_letters
         waiting = select(model).where(model.discarded_at.is_(None)).order_by(model.created_at, model.id)
-        rows, total = fetch_page(self.db.session, waiting, page)
-        return paged(dead_letter_schema.dump(rows, many=True), page, total)
+        with self.uow() as uow:
+            rows, total = fetch_page(uow.session, waiting, page)
+            return paged(dead_letter_schema.dump(rows, many=True), page, total)
 
     @rpc(access=ADMIN_ONLY)
     def replay_dead_letter(self, dead_letter_id: str) -> dict:
@@ -58,19 +61,20 @@ class DeadLetterOperations:
         removed (in the handler's transaction) and {id, outcome: "processed"} returned, or
         outcome "already_processed" if the event had been handled since. On failure it stays,
         with its attempts and error updated, and Conflict is raised. NotFound if there is none."""
-        dead = self._dead_letter(dead_letter_id)
-        dead_id, handler, payload = dead.id, dead.handler, dead.payload
-        self.db.session.rollback()  # no transaction held open while the handler runs
+        with self.uow() as uow:  # no transaction held open while the handler runs
+            dead = self._dead_letter(uow, dead_letter_id)
+            dead_id, handler, payload = dead.id, dead.handler, dead.payload
         spec = handler_spec(type(self), handler)
         if spec is None:
             raise Conflict(f"This service has no handler {handler!r} any more; discard the dead letter.")
         try:
             processed = run_handler(self, spec, parse_event(spec.event_type, payload), dead_letter_id=dead_id)
         except Exception as exc:
-            dead = self._dead_letter(dead_id)
-            dead.attempts += 1
-            dead.error = f"{type(exc).__name__}: {exc}"
-            self.db.session.commit()
+            with self.uow() as uow:
+                dead = self._dead_letter(uow, dead_id)
+                dead.attempts += 1
+                dead.error = f"{type(exc).__name__}: {exc}"
+                uow.commit()
             raise Conflict(f"The handler failed again: {type(exc).__name__}: {exc}") from exc
         return {"id": dead_id, "outcome": "processed" if processed else "already_processed"}
 
@@ -79,12 +83,13 @@ class DeadLetterOperations:
         """Set a dead letter aside without handling it: it is no longer listed nor replayable, and
         is deleted RETENTION.DISCARDED_DEAD_LETTER_DAYS later (plumbing.retention). NotFound if
         there is none."""
-        self._dead_letter(dead_letter_id).discarded_at = func.now()
-        self.db.session.commit()
+        with self.uow() as uow:
+            self._dead_letter(uow, dead_letter_id).discarded_at = func.now()
+            uow.commit()
 
-    def _dead_letter(self, dead_letter_id):
+    def _dead_letter(self, uow, dead_letter_id):
         model = self.handler_tables.dead_letters
-        dead = self.db.session.get(model, dead_letter_id) if isinstance(dead_letter_id, str) else None
+        dead = uow.session.get(model, dead_letter_id) if isinstance(dead_letter_id, str) else None
         if dead is None or dead.discarded_at is not None:
             raise NotFound("No such dead letter.")
         return dead

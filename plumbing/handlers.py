@@ -8,18 +8,20 @@ A service uses it in four steps:
     def upgrade(): create_handler_tables(op)
     # service.py
     class PaymentsService(Pingable, DeadLetterOperations):
-        db = Database(Base)                      # the handlers' sessions come from `db`
+        db = Database(Base)
+        uow = UnitOfWorkProvider()               # each attempt is a unit of work of its own
         handler_tables = HANDLER_TABLES
 
         @idempotent_handler(ORDERS, ORDER_CREATED)
-        def handle_order_created(self, session, event): ...
+        def handle_order_created(self, uow, event): ...
 
-The handler gets its own session and the parsed event (money as Decimal). In that one
-transaction, a row (event_id, handler) is inserted into `processed_events` first: a redelivered
-event finds it and changes nothing, and two instances racing on one event are serialised by the
-unique constraint. The decorator commits; the handler must not. If the service declares an
-`outbox`, events the handler added are relayed right after the commit. A handler may return a
-function without arguments: it runs once the transaction has committed (a cache update).
+The handler gets a unit of work with a session of its own (plumbing/unit_of_work.py) and the
+parsed event (money as Decimal). In that one transaction, a row (event_id, handler) is inserted
+into `processed_events` first: a redelivered event finds it and changes nothing, and two
+instances racing on one event are serialised by the unique constraint. The decorator commits
+the unit of work; the handler must not. Events the handler adds with `uow.add_event` are
+published right after that commit, and work it registers with `uow.after_commit` (a cache
+update) runs then.
 
 A handler that raises is retried (`attempts` in all, short backoff, each attempt a fresh
 transaction); then the message is stored in `dead_letters` and acked, for an operator to list,
@@ -38,7 +40,7 @@ from marshmallow import ValidationError
 from nameko.events import SERVICE_POOL
 from sqlalchemy import DateTime, Index, Integer, String, Text, UniqueConstraint, func, text
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Session, mapped_column
+from sqlalchemy.orm import mapped_column
 
 from contracts.events import parse_event
 from plumbing.entrypoints import event_handler
@@ -159,7 +161,7 @@ class HandlerSpec:
 
 
 def idempotent_handler(source_service: str, event_type: str, attempts: int = ATTEMPTS):
-    """Decorate `def handler(self, session, event)` as a SERVICE_POOL handler of
+    """Decorate `def handler(self, uow, event)` as a SERVICE_POOL handler of
     `source_service`'s `event_type` events: instances of the service compete for them."""
 
     def decorator(fn):
@@ -218,34 +220,24 @@ def run_handler(service, spec: HandlerSpec, event: dict, dead_letter_id: str | N
 
     With `dead_letter_id`, that dead letter is deleted in the same transaction."""
     tables = service.handler_tables
-    session: Session = service.db.get_session()
-    after_commit = None
-    try:
-        marked = session.execute(
+    with service.uow(own_session=True) as uow:
+        marked = uow.session.execute(
             _MARK_PROCESSED, {"id": new_id(), "event_id": str(event["event_id"]), "handler": spec.name}
         ).first()
         if marked is not None:
-            after_commit = spec.fn(service, session, event)
+            spec.fn(service, uow, event)
         if dead_letter_id is not None:
-            dead = session.get(tables.dead_letters, dead_letter_id)
+            dead = uow.session.get(tables.dead_letters, dead_letter_id)
             if dead is not None:
-                session.delete(dead)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-    if after_commit is not None:
-        after_commit()
+                uow.session.delete(dead)
+        uow.commit()
     return marked is not None
 
 
 def store_dead_letter(service, spec: HandlerSpec, payload, error: str, attempts: int) -> None:
     event_id = payload.get("event_id") if isinstance(payload, dict) else None
-    session: Session = service.db.get_session()
-    try:
-        session.add(
+    with service.uow(own_session=True) as uow:
+        uow.session.add(
             service.handler_tables.dead_letters(
                 event_id=str(event_id)[:64] if event_id is not None else None,
                 event_type=spec.event_type,
@@ -256,6 +248,4 @@ def store_dead_letter(service, spec: HandlerSpec, payload, error: str, attempts:
                 attempts=attempts,
             )
         )
-        session.commit()
-    finally:
-        session.close()
+        uow.commit()

@@ -5,6 +5,10 @@ from plumbing.callers import Caller, rpc
 
 
 class Pingable:
+    """Mixin for every service. Adds the RPC ping."""
+
+    NEEDS = ()
+
     caller = Caller()
 
     @rpc(access=PUBLIC)

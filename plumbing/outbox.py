@@ -8,20 +8,22 @@ A service uses it in four steps:
     # migrations/versions/000N_...py
     def upgrade(): create_outbox_table(op)
     # service.py
-    class OrdersService(Pingable, OutboxRelay):
+    class OrdersService(OutboxRelay, ...):
         outbox = Outbox(OutboxEvent)
+        uow = UnitOfWorkProvider()
         ...
-        self.outbox.add(self.db.session, ORDER_CREATED, order_id=..., ...)
-        self.db.session.commit()    # and it is published right away
+        with self.uow() as uow:
+            uow.add_event(ORDER_CREATED, order_id=..., ...)
+            uow.commit()            # and it is published right away
 
-Rows a worker adds through `self.outbox` are remembered with its session; when that transaction
-commits they go to the container's sender, which publishes each to `<service>.events` with the
-event type as routing key, exactly as nameko's EventDispatcher does, waits for the broker's
-confirm, then marks the rows sent, all in the background. A rolled-back transaction sends
-nothing. A crash between commit and publish loses nothing: the row stays unsent and the relay
-timer publishes it once it is RELAY_GRACE_SECONDS old. A crash between publish and marking
-publishes it again, which handlers tolerate (they are idempotent). Several timer relays
-(instances) share the rows with `SELECT ... FOR UPDATE SKIP LOCKED`.
+Rows a unit of work adds (plumbing/unit_of_work.py) go, once its transaction commits, to the
+container's sender, which publishes each to `<service>.events` with the event type as routing
+key, exactly as nameko's EventDispatcher does, waits for the broker's confirm, then marks the
+rows sent, all in the background. A rolled-back transaction sends nothing. A crash between
+commit and publish loses nothing: the row stays unsent and the relay timer publishes it once it
+is RELAY_GRACE_SECONDS old. A crash between publish and marking publishes it again, which
+handlers tolerate (they are idempotent). Several timer relays (instances) share the rows with
+`SELECT ... FOR UPDATE SKIP LOCKED`.
 
 The sender touches the database once per burst of commits (one UPDATE, no transaction): the
 SELECT ... FOR UPDATE relay after every commit cost four round trips per event.
@@ -52,7 +54,6 @@ from sqlalchemy import (
     Text,
     bindparam,
     create_engine,
-    event,
     func,
     insert,
     select,
@@ -144,40 +145,11 @@ def insert_event(session: Session, model: type, event_type: str, fields: dict) -
     return OutboxRow(row_id, payload["event_id"], event_type, payload, headers)
 
 
-def add_event(session: Session, model: type, event_type: str, **fields) -> dict:
-    """Write an event into the outbox in the caller's transaction; returns its payload.
-
-    Nothing is published until the caller commits and a relay runs."""
-    return insert_event(session, model, event_type, fields).payload
-
-
 @lru_cache
 def _insert_statement(model: type):
     # Built once: constructing and coercing an insert per event cost more than executing it.
     table = model.__table__
     return insert(table).returning(table.c.id)
-
-
-# Rows written in a session's open transaction, by the relay that publishes them once it commits:
-# session.info[_PENDING] = {enqueue: [OutboxRow, ...]}.
-_PENDING = "oms.outbox.pending"
-
-
-@event.listens_for(Session, "after_commit")
-def _hand_over_committed(session: Session) -> None:
-    for enqueue, rows in session.info.pop(_PENDING, {}).items():
-        try:
-            enqueue(rows)
-        except Exception:
-            # The commit stands; the relay timer publishes these rows.
-            log.exception("outbox: handing %d committed event(s) to the sender failed", len(rows))
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_uncommitted(session: Session, transaction) -> None:
-    # Runs after `after_commit`; what is still pending here was rolled back.
-    if transaction.parent is None:
-        session.info.pop(_PENDING, None)
 
 
 class Relay:
@@ -277,13 +249,6 @@ class OutboxHandle:
     def __init__(self, provider: "Outbox"):
         self._provider = provider
 
-    def add(self, session: Session, event_type: str, **fields) -> dict:
-        """Write an event in the caller's transaction (see `add_event`); returns its payload.
-        It is published as soon as that transaction commits."""
-        row = insert_event(session, self._provider.model, event_type, fields)
-        session.info.setdefault(_PENDING, {}).setdefault(self._provider.enqueue, []).append(row)
-        return row.payload
-
     def relay(self, min_age: float = 0) -> int:
         """Publish unsent rows written at least `min_age` seconds ago now, in this worker;
         returns how many were sent."""
@@ -341,9 +306,11 @@ class RelayTimer(Timer):
 
 
 class OutboxRelay:
-    """Mixin: a periodic relay for a service that declares `outbox = Outbox(...)`.
+    """Mixin for a service that declares `outbox = Outbox(...)`. Adds the timer relay_outbox.
 
     The timer fires in every instance; SKIP LOCKED shares the rows among them."""
+
+    NEEDS = ("outbox",)
 
     @RelayTimer.decorator(interval=RELAY_INTERVAL_SECONDS)
     def relay_outbox(self) -> None:

@@ -70,8 +70,9 @@ def purges(service_cls) -> tuple[Purge, ...]:
     return tuple(found)
 
 
-def purge(session, service_cls, settings: dict) -> dict[str, int]:
-    """Run every purge of `service_cls` on `session`, committing each batch; rows deleted by table."""
+def purge(begin, service_cls, settings: dict) -> dict[str, int]:
+    """Run every purge of `service_cls`, each batch a unit of work from `begin()`; rows deleted
+    by table."""
     settings = {**DEFAULTS, **settings}
     batch = int(settings["BATCH_SIZE"])
     deleted = {}
@@ -79,8 +80,9 @@ def purge(session, service_cls, settings: dict) -> dict[str, int]:
         params = {"days": float(settings[each.days_setting]), "batch": batch}
         total = 0
         for _ in range(MAX_BATCHES):
-            count = session.execute(each.statement, params).rowcount
-            session.commit()
+            with begin() as uow:
+                count = uow.session.execute(each.statement, params).rowcount
+                uow.commit()
             total += count
             if count < batch:
                 break
@@ -104,7 +106,10 @@ class RetentionSettings(DependencyProvider):
 
 
 class Retention:
-    """Mixin for a service with `db`; see the module docstring."""
+    """Mixin for a service with `uow` (plumbing/unit_of_work.py). Adds the timer
+    purge_bookkeeping; see the module docstring."""
+
+    NEEDS = ("uow",)
 
     retention = RetentionSettings()
 
@@ -112,7 +117,7 @@ class Retention:
     def purge_bookkeeping(self) -> None:
         """Delete published outbox rows, processed-event marks and discarded dead letters past
         their retention (config RETENTION), in batches. Safe with several instances."""
-        deleted = purge(self.db.session, type(self), self.retention)
+        deleted = purge(self.uow, type(self), self.retention)
         if any(deleted.values()):
             log.info("retention: deleted %s", ", ".join(f"{n} from {t}" for t, n in deleted.items() if n))
 

@@ -97,8 +97,7 @@ def price_history(session: Session, product_id: str, page: PageRequest) -> tuple
 def _flush_unique_sku(session: Session) -> None:
     try:
         session.flush()
-    except IntegrityError as exc:
-        session.rollback()
+    except IntegrityError as exc:  # the unit of work rolls back
         if "sku" in str(exc.orig):
             raise Conflict("A product with this SKU already exists.", {"sku": ["Already in use."]}) from exc
         raise

@@ -1,4 +1,5 @@
-"""Stock reservations for the order saga. Pure database work: the caller commits.
+"""Stock reservations for the order saga, in the database (the arithmetic: products/stock.py);
+the caller's unit of work commits.
 
 A product's `stock` is what can still be sold. Reserving an order's items moves units from
 `stock` to `reserved`; committing the reservation (the order was paid) moves them on to `sold`;
@@ -28,6 +29,7 @@ from sqlalchemy import func, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from plumbing.errors import Conflict, Invalid, NotFound
+from products import stock
 from products.models import Product, Reservation
 
 HELD = "held"
@@ -128,7 +130,7 @@ def reserve(session: Session, order_id: str, items: list[dict], ttl_seconds: int
     short = [
         {"product_id": product.id, "sku": product.sku, "requested": wanted[product.id], "available": product.stock}
         for product in (products[product_id] for product_id in wanted)
-        if product.stock < wanted[product.id]
+        if stock.shortfall(product.stock, wanted[product.id])
     ]
     if short:
         names = "; ".join(f"{s['sku']} (requested {s['requested']}, available {s['available']})" for s in short)
@@ -256,11 +258,9 @@ def _release_locked(session: Session, reservations: list[Reservation], reason: s
             product = products.get(item.product_id)
             if product is None:  # deleted meanwhile: nothing to put back
                 continue
-            if reservation.status == HELD:
-                product.reserved -= item.quantity
-            else:
-                product.sold -= item.quantity
-            product.stock += item.quantity
+            units = stock.Units(product.stock, product.reserved, product.sold)
+            units = stock.release(units, item.quantity, committed=reservation.status == COMMITTED)
+            product.stock, product.reserved, product.sold = units.stock, units.reserved, units.sold
         reservation.status = RELEASED
         reservation.release_reason = reason
     session.flush()

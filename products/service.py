@@ -1,7 +1,6 @@
 """The products service: the catalog, prices with their history, stock and stock reservations."""
 
 import logging
-from contextlib import contextmanager
 
 from nameko.dependency_providers import Config
 from nameko.timer import Timer
@@ -23,7 +22,7 @@ from plumbing.access import ADMIN_ONLY, CATALOG_WRITE, PUBLIC, STOCK_READ, STOCK
 from plumbing.callers import Caller, rpc
 from plumbing.db import Database
 from plumbing.dead_letters import DeadLetterOperations
-from plumbing.errors import Conflict, Invalid, NotFound, ServiceError, Unavailable
+from plumbing.errors import Conflict, Invalid, NotFound, Unavailable
 from plumbing.handlers import idempotent_handler
 from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging
@@ -32,10 +31,11 @@ from plumbing.pagination import PageQuerySchema, PageRequest, paged
 from plumbing.retention import Retention
 from plumbing.rpc import RpcProxy
 from plumbing.tracing import Tracing
+from plumbing.unit_of_work import UnitOfWork, UnitOfWorkProvider
 from plumbing.validation import load
 from products import catalog, reservations
 from products.cache import CachedProducts
-from products.models import HANDLER_TABLES, Base, Product
+from products.models import HANDLER_TABLES, Base
 
 log = logging.getLogger(__name__)
 
@@ -57,11 +57,16 @@ class ReservationSweepTimer(Timer):
 
 
 class ProductsService(Pingable, DeadLetterOperations, Retention):
+    """Entrypoints: those below, and from its mixins (plumbing/): Pingable ping,
+    DeadLetterOperations list_dead_letters/replay_dead_letter/discard_dead_letter, Retention
+    purge_bookkeeping."""
+
     name = "products"
 
     config = Config()
     caller = Caller()
     db = Database(Base)
+    uow = UnitOfWorkProvider()
     handler_tables = HANDLER_TABLES
     cache = CachedProducts()
     orders = RpcProxy("orders")
@@ -72,8 +77,9 @@ class ProductsService(Pingable, DeadLetterOperations, Retention):
     @rpc(access=CATALOG_WRITE)
     def create_product(self, payload: dict) -> dict:
         """Create a product (admin, or scope catalog:write); its first price opens its price history."""
-        product = catalog.create_product(self.db.session, load(ProductCreateSchema(), payload))
-        return self._commit_and_cache(product)
+        data = load(ProductCreateSchema(), payload)
+        with self.uow() as uow:
+            return self._commit_and_cache(uow, [catalog.create_product(uow.session, data)])[0]
 
     @rpc(access=PUBLIC)
     def get_product(self, product_id: str) -> dict:
@@ -83,18 +89,20 @@ class ProductsService(Pingable, DeadLetterOperations, Retention):
             raise NotFound("No such product.")
         if cached is not MISS:
             return cached
-        product = catalog.get_product(self.db.session, product_id)
-        data = product_schema.dump(product)
-        self.cache.store(product.id, product.version, data)
-        return data
+        with self.uow() as uow:
+            product = catalog.get_product(uow.session, product_id)
+            data = product_schema.dump(product)
+            self.cache.store(product.id, product.version, data)
+            return data
 
     @rpc(access=PUBLIC)
     def list_products(self, query: dict | None = None) -> dict:
         """A page of products: {q, min_price, max_price, in_stock, currency, page, page_size}."""
         query = load(ProductQuerySchema(), query or {})
         page = PageRequest(query.pop("page"), query.pop("page_size"))
-        products, total = catalog.search_products(self.db.session, query, page)
-        return paged(product_schema.dump(products, many=True), page, total)
+        with self.uow() as uow:
+            products, total = catalog.search_products(uow.session, query, page)
+            return paged(product_schema.dump(products, many=True), page, total)
 
     @rpc(access=CATALOG_WRITE)
     def update_product(self, product_id: str, changes: dict) -> dict:
@@ -104,23 +112,26 @@ class ProductsService(Pingable, DeadLetterOperations, Retention):
         changes = load(ProductUpdateSchema(), changes)
         if not changes:
             raise Invalid("Nothing to change.")
-        product = catalog.get_product(self.db.session, product_id, lock=True)
-        return self._commit_and_cache(catalog.update_product(self.db.session, product, changes))
+        with self.uow() as uow:
+            product = catalog.get_product(uow.session, product_id, lock=True)
+            return self._commit_and_cache(uow, [catalog.update_product(uow.session, product, changes)])[0]
 
     @rpc(access=STOCK_WRITE)
     def set_stock(self, product_id: str, payload: dict) -> dict:
         """Set the units available for sale to {stock} (admin, or scope stock:write)."""
         stock = load(StockSchema(), payload)["stock"]
-        product = catalog.get_product(self.db.session, product_id, lock=True)
-        return self._commit_and_cache(catalog.set_stock(self.db.session, product, stock))
+        with self.uow() as uow:
+            product = catalog.get_product(uow.session, product_id, lock=True)
+            return self._commit_and_cache(uow, [catalog.set_stock(uow.session, product, stock)])[0]
 
     @rpc(access=STOCK_WRITE)
     def adjust_stock(self, product_id: str, payload: dict) -> dict:
         """Add {delta} units (negative to remove; admin, or scope stock:write); Invalid if stock
         would go below zero."""
         delta = load(StockAdjustmentSchema(), payload)["delta"]
-        product = catalog.get_product(self.db.session, product_id, lock=True)
-        return self._commit_and_cache(catalog.adjust_stock(self.db.session, product, delta))
+        with self.uow() as uow:
+            product = catalog.get_product(uow.session, product_id, lock=True)
+            return self._commit_and_cache(uow, [catalog.adjust_stock(uow.session, product, delta)])[0]
 
     @rpc(access=CATALOG_WRITE)
     def delete_product(self, product_id: str) -> None:
@@ -128,21 +139,23 @@ class ProductsService(Pingable, DeadLetterOperations, Retention):
         units of it are reserved or it is in an order not yet delivered or cancelled (orders is
         asked)."""
         # The row lock keeps new reservations out until the product is gone.
-        product = catalog.get_product(self.db.session, product_id, lock=True)
-        if product.reserved > 0 or self.orders.call("has_open_orders", product.id):
-            raise Conflict("The product is in open orders and cannot be deleted.")
-        tombstone_version = product.version + 1
-        self.db.session.delete(product)
-        self.db.session.commit()
-        self.cache.store(product_id, tombstone_version, None)
+        with self.uow() as uow:
+            product = catalog.get_product(uow.session, product_id, lock=True)
+            if product.reserved > 0 or self.orders.call("has_open_orders", product.id):
+                raise Conflict("The product is in open orders and cannot be deleted.")
+            tombstone_version = product.version + 1
+            uow.session.delete(product)
+            uow.after_commit(lambda: self.cache.store(product_id, tombstone_version, None))
+            uow.commit()
 
     @rpc(access=PUBLIC)
     def get_price_history(self, product_id: str, page: int = 1, page_size: int = 20) -> dict:
         """The product's prices, newest first, each with the time it took effect."""
         page = PageRequest(**load(PageQuerySchema(), {"page": page, "page_size": page_size}))
-        product = catalog.get_product(self.db.session, product_id)
-        changes, total = catalog.price_history(self.db.session, product.id, page)
-        return paged(price_change_schema.dump(changes, many=True), page, total)
+        with self.uow() as uow:
+            product = catalog.get_product(uow.session, product_id)
+            changes, total = catalog.price_history(uow.session, product.id, page)
+            return paged(price_change_schema.dump(changes, many=True), page, total)
 
     # --- stock reservations (the order saga) -----------------------------------------------------
 
@@ -168,10 +181,10 @@ class ProductsService(Pingable, DeadLetterOperations, Retention):
         or items in more than one currency; Conflict when stock is short, detail and errors
         {"items": {"short": [{product_id, sku, requested, available}]}} naming every short item."""
         request = load(reserve_schema, {"order_id": order_id, "items": items, "ttl_seconds": ttl_seconds})
-        with self._rollback_on_error():
-            outcome = reservations.reserve(self.db.session, **request)
-        data = reserved_schema.dump(outcome.reservation)
-        self._commit_and_cache_all(outcome.products)
+        with self.uow() as uow:
+            outcome = reservations.reserve(uow.session, **request)
+            data = reserved_schema.dump(outcome.reservation)
+            self._commit_and_cache(uow, outcome.products)
         return data
 
     @rpc(access=ADMIN_ONLY)
@@ -183,10 +196,10 @@ class ProductsService(Pingable, DeadLetterOperations, Retention):
         reservation changes nothing and returns it again. A held reservation past expires_at is
         still committed if the sweep has not released it yet. Conflict if the reservation was
         released (cancelled, or expired and swept); NotFound if the order has none."""
-        with self._rollback_on_error():
-            outcome = reservations.commit(self.db.session, order_id)
-        data = reservation_schema.dump(outcome.reservation)
-        self._commit_and_cache_all(outcome.products)
+        with self.uow() as uow:
+            outcome = reservations.commit(uow.session, order_id)
+            data = reservation_schema.dump(outcome.reservation)
+            self._commit_and_cache(uow, outcome.products)
         return data
 
     @rpc(access=STOCK_RELEASE)
@@ -202,12 +215,12 @@ class ProductsService(Pingable, DeadLetterOperations, Retention):
         "unknown"} and changes nothing, because a compensating action may run for an order whose
         reserve_stock never happened (or failed). A later reserve_stock for that order_id still
         reserves."""
-        with self._rollback_on_error():
-            outcome = reservations.release(self.db.session, order_id)
-        if outcome is None:
-            return {"order_id": order_id, "status": "unknown"}
-        data = reservation_schema.dump(outcome.reservation)
-        self._commit_and_cache_all(outcome.products)
+        with self.uow() as uow:
+            outcome = reservations.release(uow.session, order_id)
+            if outcome is None:
+                return {"order_id": order_id, "status": "unknown"}
+            data = reservation_schema.dump(outcome.reservation)
+            self._commit_and_cache(uow, outcome.products)
         return data
 
     @rpc(access=STOCK_READ)
@@ -215,24 +228,24 @@ class ProductsService(Pingable, DeadLetterOperations, Retention):
         """An order's reservation (scope stock:reserve, or an admin): {order_id, status (held |
         committed | released), expires_at (ISO 8601, UTC), currency, items: [{product_id, sku,
         name, unit_price, quantity}]}. NotFound if the order has none."""
-        reservation = reservations.get_reservation(self.db.session, order_id)
-        if reservation is None:
-            raise NotFound("No reservation for this order.")
-        return reservation_schema.dump(reservation)
+        with self.uow() as uow:
+            reservation = reservations.get_reservation(uow.session, order_id)
+            if reservation is None:
+                raise NotFound("No reservation for this order.")
+            return reservation_schema.dump(reservation)
 
     @idempotent_handler(ORDERS, ORDER_CONFIRMED)
-    def handle_order_confirmed(self, session, event: dict):
+    def handle_order_confirmed(self, uow, event: dict) -> None:
         """order_confirmed: the order was paid, so its reservation is committed (held →
         committed, its units move from reserved to sold). A reservation released meanwhile (the
         order was cancelled right after it was confirmed) stays released. No reservation at all
         is an error: retried, then a dead letter."""
         try:
-            outcome = reservations.commit(session, event["order_id"])
+            outcome = reservations.commit(uow.session, event["order_id"])
         except Conflict as exc:
             log.info("order_confirmed for %s: %s; nothing to commit", event["order_id"], exc)
-            return None
-        dumped = _dump_all(outcome.products)
-        return lambda: self._cache_all(dumped)
+            return
+        self._cache_after_commit(uow, outcome.products)
 
     @ReservationSweepTimer.decorator(interval=5)
     def release_expired_reservations(self) -> int:
@@ -247,16 +260,16 @@ class ProductsService(Pingable, DeadLetterOperations, Retention):
         grace = float(self.config.get("RESERVATION_RELEASE_GRACE_SECONDS", 30))
         released, after = 0, None
         while True:
-            try:
-                with self._rollback_on_error():
+            with self.uow() as uow:
+                try:
                     examined, batch, products = reservations.release_expired(
-                        self.db.session, grace, SWEEP_BATCH_SIZE, self._reservations_in_use, after
+                        uow.session, grace, SWEEP_BATCH_SIZE, self._reservations_in_use, after
                     )
-            except Unavailable as exc:
-                log.warning("expired reservations kept: orders can't say which are in use (%s)", exc)
-                return released
-            order_ids = [reservation.order_id for reservation in batch]
-            self._commit_and_cache_all(products)
+                except Unavailable as exc:
+                    log.warning("expired reservations kept: orders can't say which are in use (%s)", exc)
+                    return released
+                order_ids = [reservation.order_id for reservation in batch]
+                self._commit_and_cache(uow, products)
             released += len(order_ids)
             if order_ids:
                 log.info("released %d expired reservations: %s", len(order_ids), ", ".join(order_ids))
@@ -267,32 +280,20 @@ class ProductsService(Pingable, DeadLetterOperations, Retention):
     def _reservations_in_use(self, order_ids: list[str]) -> set[str]:
         return set(self.orders.call("reservations_in_use", order_ids))
 
-    def _commit_and_cache_all(self, products: list[Product]) -> list[dict]:
-        """Commit, then store each product's new version in the cache; returns them dumped.
+    def _commit_and_cache(self, uow: UnitOfWork, products: list) -> list[dict]:
+        """Commit; each changed product's new version goes into the cache after the commit.
+        Returns them dumped: dumped before the commit, which would expire them (a reload per
+        product)."""
+        dumped = self._cache_after_commit(uow, products)
+        uow.commit()
+        return dumped
 
-        Dumped before the commit, which would expire them (a reload per product)."""
-        self.db.session.flush()
-        dumped = _dump_all(products)
-        self.db.session.commit()
-        self._cache_all(dumped)
+    def _cache_after_commit(self, uow: UnitOfWork, products: list) -> list[dict]:
+        uow.session.flush()
+        dumped = [(product.id, product.version, product_schema.dump(product)) for product in products]
+        uow.after_commit(lambda: self._cache_all(dumped))
         return [data for _, _, data in dumped]
 
     def _cache_all(self, dumped: list[tuple]) -> None:
         for product_id, version, data in dumped:
             self.cache.store(product_id, version, data)
-
-    @contextmanager
-    def _rollback_on_error(self):
-        try:
-            yield
-        except ServiceError:
-            self.db.session.rollback()
-            raise
-
-    def _commit_and_cache(self, product: Product) -> dict:
-        return self._commit_and_cache_all([product])[0]
-
-
-def _dump_all(products: list) -> list[tuple]:
-    """(id, version, dumped) of each changed product, as the cache stores it."""
-    return [(product.id, product.version, product_schema.dump(product)) for product in products]

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from plumbing.access import SERVICE_CLIENT_SCOPES
 from plumbing.broker import Grant, grant_of, provision
 from plumbing.migrations import database_urls
+from plumbing.unit_of_work import UnitOfWork
 from scripts.system import SERVICES, service_classes
 from users import clients
 
@@ -33,10 +34,10 @@ def register_service_clients(config: dict) -> None:
     """Each service's client (config SERVICE_CLIENTS), with the scopes it needs."""
     engine = create_engine(database_urls(config)["users"])
     try:
-        with Session(engine) as session:
+        with UnitOfWork(Session(engine), close=True) as uow:
             for service, client in config["SERVICE_CLIENTS"].items():
                 done = clients.ensure_client(
-                    session,
+                    uow.session,
                     client["CLIENT_ID"],
                     f"the {service} service",
                     list(SERVICE_CLIENT_SCOPES[service]),
@@ -45,7 +46,7 @@ def register_service_clients(config: dict) -> None:
                 )
                 if done != "unchanged":
                     print(f"{done} the {service} service's client {client['CLIENT_ID']}")
-            session.commit()
+            uow.commit()
     finally:
         engine.dispose()
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from plumbing.access import ADMIN
 from plumbing.migrations import database_urls
+from plumbing.unit_of_work import UnitOfWork
 from products import catalog
 from products.models import Product
 from users import accounts
@@ -25,18 +26,18 @@ DEMO_PRODUCTS = [
 def seed(config: dict) -> None:
     urls = database_urls(config)
     rounds = int(config["PASSWORD_HASH_ROUNDS"])
-    with Session(create_engine(urls["users"])) as session:
+    with UnitOfWork(Session(create_engine(urls["users"])), close=True) as uow:
         email = config["ADMIN"]["EMAIL"]
-        if accounts.find_by_email(session, email) is None:
-            accounts.create_user(session, email, config["ADMIN"]["PASSWORD"], "Administrator", rounds, role=ADMIN)
-            session.commit()
+        if accounts.find_by_email(uow.session, email) is None:
+            accounts.create_user(uow.session, email, config["ADMIN"]["PASSWORD"], "Administrator", rounds, role=ADMIN)
+            uow.commit()
             print(f"seeded admin account {email}")
-    with Session(create_engine(urls["products"])) as session:
-        existing = set(session.scalars(select(Product.sku)))
+    with UnitOfWork(Session(create_engine(urls["products"])), close=True) as uow:
+        existing = set(uow.session.scalars(select(Product.sku)))
         for sku, name, description, price, stock in DEMO_PRODUCTS:
             if sku not in existing:
                 catalog.create_product(
-                    session,
+                    uow.session,
                     dict(
                         sku=sku,
                         name=name,
@@ -46,7 +47,7 @@ def seed(config: dict) -> None:
                         stock=stock,
                     ),
                 )
-        session.commit()
+        uow.commit()
 
 
 if __name__ == "__main__":

@@ -68,6 +68,5 @@ def _flush_unique(session: Session) -> None:
     # Two racing requests for one email both pass the lookup; the unique index decides.
     try:
         session.flush()
-    except IntegrityError as exc:
-        session.rollback()
+    except IntegrityError as exc:  # the unit of work rolls back
         raise Conflict("A user with this email already exists.", {"email": ["Already registered."]}) from exc

@@ -25,6 +25,7 @@ from plumbing.outbox import Outbox, OutboxRelay
 from plumbing.pagination import PageQuerySchema, PageRequest, paged
 from plumbing.retention import Retention
 from plumbing.tracing import Tracing
+from plumbing.unit_of_work import UnitOfWorkProvider
 from plumbing.validation import load
 from users import accounts, clients
 from users.models import Base, OutboxEvent, User
@@ -40,12 +41,16 @@ INTROSPECTED_CLAIMS = ("sub", "client_id", "scope", "role", "exp", "iat", "iss",
 
 
 class UsersService(Pingable, OutboxRelay, Retention):
+    """Entrypoints: those below, and from its mixins (plumbing/): Pingable ping, OutboxRelay
+    relay_outbox, Retention purge_bookkeeping."""
+
     name = "users"
 
     config = Config()
     caller = Caller()
     db = Database(Base)
     outbox = Outbox(OutboxEvent)
+    uow = UnitOfWorkProvider()
     tokens = Tokens()
     request_logging = RequestIdLogging()
     tracing = Tracing()
@@ -60,29 +65,32 @@ class UsersService(Pingable, OutboxRelay, Retention):
         """Create a customer account from {email, password, name}; Conflict if the email is taken.
         Dispatches user_registered {user_id, email, name} (through the outbox, same transaction)."""
         data = load(RegisterSchema(), payload)
-        user = accounts.create_user(self.db.session, rounds=self.hash_rounds, **data)
-        self.outbox.add(self.db.session, USER_REGISTERED, user_id=user.id, email=user.email, name=user.name)
-        self.db.session.commit()
-        return user_schema.dump(user)
+        with self.uow() as uow:
+            user = accounts.create_user(uow.session, rounds=self.hash_rounds, **data)
+            uow.add_event(USER_REGISTERED, user_id=user.id, email=user.email, name=user.name)
+            uow.commit()
+            return user_schema.dump(user)
 
     @rpc(access=PUBLIC, sensitive_arguments=("payload.password",))
     def login(self, payload: dict) -> dict:
         """A token pair for {email, password}; Unauthenticated when they don't match. While the
         token store (Redis) is down, refresh_token is null: the access token still works."""
         data = load(LoginSchema(), payload)
-        user = accounts.authenticate(self.db.session, data["email"], data["password"], self.hash_rounds)
-        if user is None:
-            raise Unauthenticated("Invalid email or password.")
-        return tokens_schema.dump(self.tokens.issue(user.id, user.role))
+        with self.uow() as uow:
+            user = accounts.authenticate(uow.session, data["email"], data["password"], self.hash_rounds)
+            if user is None:
+                raise Unauthenticated("Invalid email or password.")
+            return tokens_schema.dump(self.tokens.issue(user.id, user.role))
 
     @rpc(access=PUBLIC, sensitive_arguments=("refresh_token",))
     def refresh(self, refresh_token: str) -> dict:
         """Rotate a refresh token: a new pair; the old refresh token stops working."""
         session = self.tokens.consume_refresh(_token(refresh_token))
-        user = session and self.db.session.get(User, session["user_id"])
-        if user is None:
-            raise Unauthenticated("The refresh token is invalid, expired or revoked.")
-        return tokens_schema.dump(self.tokens.issue(user.id, user.role, sid=session["sid"]))
+        with self.uow() as uow:
+            user = session and uow.session.get(User, session["user_id"])
+            if user is None:
+                raise Unauthenticated("The refresh token is invalid, expired or revoked.")
+            return tokens_schema.dump(self.tokens.issue(user.id, user.role, sid=session["sid"]))
 
     @rpc(access=PUBLIC, sensitive_arguments=("refresh_token",))
     def logout(self, refresh_token: str) -> None:
@@ -95,15 +103,14 @@ class UsersService(Pingable, OutboxRelay, Retention):
     def get_user(self, user_id: str) -> dict:
         """The user: {id, email, name, role, created_at}. A customer sees only itself (NotFound
         otherwise); an admin or a client with users:read (payments, for an invoice's buyer) anyone."""
-        user = accounts.get_visible_user(self.db.session, user_id, self.caller.actor, USERS_READ_SCOPE)
-        return user_schema.dump(user)
+        with self.uow() as uow:
+            user = accounts.get_visible_user(uow.session, user_id, self.caller.actor, USERS_READ_SCOPE)
+            return user_schema.dump(user)
 
     @rpc(access=ADMIN_ONLY)
     def list_users(self, page: int = 1, page_size: int = 20) -> dict:
         """All users, oldest first, one page at a time (admin)."""
-        page = PageRequest(**load(PageQuerySchema(), {"page": page, "page_size": page_size}))
-        users, total = accounts.list_users(self.db.session, page)
-        return paged(user_schema.dump(users, many=True), page, total)
+        return self._page(accounts.list_users, user_schema, page, page_size)
 
     @rpc(access=SIGNED_IN, sensitive_arguments=("changes.password",))
     def update_user(self, user_id: str, changes: dict) -> dict:
@@ -112,23 +119,25 @@ class UsersService(Pingable, OutboxRelay, Retention):
         changes = load(UserUpdateSchema(), changes)
         if not changes:
             raise Invalid("Nothing to change.")
-        user = accounts.get_visible_user(self.db.session, user_id, actor)
-        if accounts.update_user(self.db.session, user, changes, actor, self.hash_rounds):
-            # Revoke first: if the token store is down, nothing changes (503) rather than a
-            # change whose old tokens keep working.
-            self.tokens.revoke_user(user.id)
-        self.db.session.commit()
-        return user_schema.dump(user)
+        with self.uow() as uow:
+            user = accounts.get_visible_user(uow.session, user_id, actor)
+            if accounts.update_user(uow.session, user, changes, actor, self.hash_rounds):
+                # Revoke first: if the token store is down, nothing changes (503) rather than a
+                # change whose old tokens keep working.
+                self.tokens.revoke_user(user.id)
+            uow.commit()
+            return user_schema.dump(user)
 
     @rpc(access=ADMIN_ONLY)
     def delete_user(self, user_id: str) -> None:
         """Delete the user (admin) and void its tokens (Unavailable if they can't be voided)."""
-        user = self.db.session.get(User, user_id) if isinstance(user_id, str) else None
-        if user is None:
-            raise NotFound("No such user.")
-        self.tokens.revoke_user(user_id)
-        self.db.session.delete(user)
-        self.db.session.commit()
+        with self.uow() as uow:
+            user = uow.session.get(User, user_id) if isinstance(user_id, str) else None
+            if user is None:
+                raise NotFound("No such user.")
+            self.tokens.revoke_user(user_id)
+            uow.session.delete(user)
+            uow.commit()
 
     # --- OAuth2 clients (client credentials, RFC 6749 §4.4) ---------------------------------------
 
@@ -137,50 +146,53 @@ class UsersService(Pingable, OutboxRelay, Retention):
         """Register a client from {name, scopes}: {client_id, client_secret, name, scopes,
         created_at, secret_rotated_at, revoked_at}. The secret is returned only here."""
         data = load(ClientCreateSchema(), payload)
-        client, secret = clients.create_client(self.db.session, data["name"], data["scopes"], self.hash_rounds)
-        self.db.session.commit()
-        return {**client_schema.dump(client), "client_secret": secret}
+        with self.uow() as uow:
+            client, secret = clients.create_client(uow.session, data["name"], data["scopes"], self.hash_rounds)
+            uow.commit()
+            return {**client_schema.dump(client), "client_secret": secret}
 
     @rpc(access=ADMIN_ONLY)
     def list_clients(self, page: int = 1, page_size: int = 20) -> dict:
         """Every client, oldest first, revoked ones included; never a secret."""
-        page = PageRequest(**load(PageQuerySchema(), {"page": page, "page_size": page_size}))
-        items, total = clients.list_clients(self.db.session, page)
-        return paged(client_schema.dump(items, many=True), page, total)
+        return self._page(clients.list_clients, client_schema, page, page_size)
 
     @rpc(access=ADMIN_ONLY)
     def get_client(self, client_id: str) -> dict:
         """One client; NotFound if there is none."""
-        return client_schema.dump(clients.get_client(self.db.session, client_id))
+        with self.uow() as uow:
+            return client_schema.dump(clients.get_client(uow.session, client_id))
 
     @rpc(access=ADMIN_ONLY)
     def rotate_client_secret(self, client_id: str) -> dict:
         """A new secret (returned once, as create_client does); the old one stops working.
         Conflict for a revoked client."""
-        client = clients.get_client(self.db.session, client_id, lock=True)
-        secret = clients.rotate_secret(client, self.hash_rounds)
-        self.db.session.commit()
-        return {**client_schema.dump(client), "client_secret": secret}
+        with self.uow() as uow:
+            client = clients.get_client(uow.session, client_id, lock=True)
+            secret = clients.rotate_secret(client, self.hash_rounds)
+            uow.commit()
+            return {**client_schema.dump(client), "client_secret": secret}
 
     @rpc(access=ADMIN_ONLY)
     def revoke_client(self, client_id: str) -> dict:
         """Revoke a client: it gets no more tokens, and every token it holds stops working in every
         service at once (Unavailable, and nothing changed, while the token store is down)."""
-        client = clients.get_client(self.db.session, client_id, lock=True)
-        if clients.revoke(client):
-            self.tokens.revoke_client(client.id)  # first: no revoked client whose tokens still work
-        self.db.session.commit()
-        return client_schema.dump(client)
+        with self.uow() as uow:
+            client = clients.get_client(uow.session, client_id, lock=True)
+            if clients.revoke(client):
+                self.tokens.revoke_client(client.id)  # first: no revoked client whose tokens still work
+            uow.commit()
+            return client_schema.dump(client)
 
     @rpc(access=PUBLIC, sensitive_arguments=("client_secret",))
     def issue_client_token(self, client_id: str, client_secret: str, scope: str | None = None) -> dict:
         """The client-credentials grant: {access_token, token_type, expires_in, scope} for an
         active client's id and secret (Unauthenticated otherwise). `scope`, space-separated, asks
         for a subset of the client's scopes (Invalid, errors {"scope": [...]}, for others)."""
-        client = clients.authenticate(self.db.session, client_id, client_secret, self.hash_rounds)
-        if client is None:
-            raise Unauthenticated("Unknown client, wrong secret or revoked client.")
-        return client_token_schema.dump(self.tokens.issue_client(client.id, clients.granted_scopes(client, scope)))
+        with self.uow() as uow:
+            client = clients.authenticate(uow.session, client_id, client_secret, self.hash_rounds)
+            if client is None:
+                raise Unauthenticated("Unknown client, wrong secret or revoked client.")
+            return client_token_schema.dump(self.tokens.issue_client(client.id, clients.granted_scopes(client, scope)))
 
     @rpc(access=PUBLIC, sensitive_arguments=("token", "client_secret"))
     def introspect_token(self, token: str, client_id: str | None = None, client_secret: str | None = None) -> dict:
@@ -188,17 +200,25 @@ class UsersService(Pingable, OutboxRelay, Retention):
         aud, token_type} for a token every service would accept now. Asked by an admin or a client
         (its token in the call), or with a client's id and secret; Unauthenticated otherwise."""
         asker = self.caller.actor
-        if not (asker is not None and (asker.is_admin or asker.kind == CLIENT)) and (
-            clients.authenticate(self.db.session, client_id, client_secret, self.hash_rounds) is None
-        ):
-            raise Unauthenticated("Introspection needs a client's credentials or an admin's token.")
-        try:
-            claims = self.tokens.verifier.claims(token)
-        except Unauthenticated:
-            return {"active": False}
-        found = {name: claims[name] for name in INTROSPECTED_CLAIMS if name in claims}
-        return introspection_schema.dump({"active": True, "token_type": "Bearer", **found})
+        with self.uow() as uow:
+            if not (asker is not None and (asker.is_admin or asker.kind == CLIENT)) and (
+                clients.authenticate(uow.session, client_id, client_secret, self.hash_rounds) is None
+            ):
+                raise Unauthenticated("Introspection needs a client's credentials or an admin's token.")
+            try:
+                claims = self.tokens.verifier.claims(token)
+            except Unauthenticated:
+                return {"active": False}
+            found = {name: claims[name] for name in INTROSPECTED_CLAIMS if name in claims}
+            return introspection_schema.dump({"active": True, "token_type": "Bearer", **found})
 
+
+    def _page(self, lister, schema, page: int, page_size: int) -> dict:
+        """One page of what `lister(session, page)` lists: {items, page, page_size, total}."""
+        request = PageRequest(**load(PageQuerySchema(), {"page": page, "page_size": page_size}))
+        with self.uow() as uow:
+            items, total = lister(uow.session, request)
+            return paged(schema.dump(items, many=True), request, total)
 
 def _token(value) -> str:
     if not isinstance(value, str) or not 0 < len(value) <= 200:

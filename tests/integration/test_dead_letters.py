@@ -11,6 +11,7 @@ from plumbing.dead_letters import DeadLetterOperations
 from plumbing.errors import Conflict, NotFound
 from plumbing.handlers import ATTEMPTS, idempotent_handler
 from plumbing.migrations import database_urls
+from plumbing.unit_of_work import UnitOfWorkProvider
 from tests.integration.eventing import call, deliver, event
 from tests.tokens import ADMIN
 
@@ -22,12 +23,13 @@ class ProbeService(DeadLetterOperations):
 
     name = "dead_letter_probe"
     db = Database(Base)
+    uow = UnitOfWorkProvider()
     handler_tables = HANDLER_TABLES
     broken = True
     calls = []
 
     @idempotent_handler(SOURCE, USER_REGISTERED)
-    def handle_user_registered(self, session, event: dict) -> None:
+    def handle_user_registered(self, uow, event: dict) -> None:
         """Counts its calls; raises while the probe is broken."""
         ProbeService.calls.append(event["event_id"])
         if ProbeService.broken:

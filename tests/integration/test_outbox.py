@@ -11,7 +11,8 @@ from plumbing.access import PUBLIC
 from plumbing.callers import Caller, rpc
 from plumbing.db import Database
 from plumbing.migrations import database_urls
-from plumbing.outbox import Outbox, OutboxRelay, Relay, add_event, insert_event
+from plumbing.outbox import Outbox, OutboxRelay, Relay, insert_event
+from plumbing.unit_of_work import UnitOfWorkProvider
 from tests.integration.eventing import EventTap, call, wait_until
 from users.models import Base, OutboxEvent
 
@@ -35,9 +36,9 @@ def tap(config):
 def write_events(engine, count: int = 1, commit: bool = True) -> list[dict]:
     with Session(engine) as session:
         payloads = [
-            add_event(
-                session, OutboxEvent, USER_REGISTERED, user_id=f"u{n}", email=f"u{n}@example.com", name="U"
-            )
+            insert_event(
+                session, OutboxEvent, USER_REGISTERED, {"user_id": f"u{n}", "email": f"u{n}@example.com", "name": "U"}
+            ).payload
             for n in range(count)
         ]
         session.commit() if commit else session.rollback()
@@ -128,14 +129,17 @@ class OutboxProbe(OutboxRelay):
     caller = Caller()
     db = Database(Base)
     outbox = Outbox(OutboxEvent)
+    uow = UnitOfWorkProvider()
 
     @rpc(access=PUBLIC)
     def write(self, rolled_back: list, committed: list) -> None:
-        """Two transactions in one session: the first rolled back, the second committed."""
-        for user_ids, end in ((rolled_back, self.db.session.rollback), (committed, self.db.session.commit)):
-            for user_id in user_ids:
-                self.outbox.add(self.db.session, USER_REGISTERED, user_id=user_id, email="e@x.io", name="U")
-            end()
+        """Two units of work on one session: the first left without a commit, the second committed."""
+        for user_ids, commit in ((rolled_back, False), (committed, True)):
+            with self.uow() as uow:
+                for user_id in user_ids:
+                    uow.add_event(USER_REGISTERED, user_id=user_id, email="e@x.io", name="U")
+                if commit:
+                    uow.commit()
 
 
 @pytest.fixture

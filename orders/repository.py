@@ -1,0 +1,265 @@
+"""Orders in the database: the one place that finds, places, locks and moves an order.
+
+Everything here returns `Order` (models.py), the one type of an order on every path. Placing an
+order and confirming a paid one happen for every order, so they are single statements (SQLAlchemy
+Core, built once from the tables of models.py) whose rows are loaded as Orders; the rarer paths
+use the ORM. A status changes only through `move`, which asks orders/lifecycle.py first."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    ARRAY,
+    Boolean,
+    Integer,
+    Numeric,
+    Text,
+    bindparam,
+    cast,
+    exists,
+    func,
+    insert,
+    null,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
+from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from orders import lifecycle
+from orders.lifecycle import OPEN, RESERVING, OrderStatus
+from orders.models import Order, OrderHistory, OrderItem
+from plumbing.access import ORDERS_READ_SCOPE, Actor
+from plumbing.errors import NotFound
+from plumbing.pagination import PageRequest, fetch_page
+
+_orders, _items, _history = Order.__table__, OrderItem.__table__, OrderHistory.__table__
+
+def _history_entry(order_id, from_status, to_status, actor, reason):
+    """The order_history row of a status change, as a CTE of the statement that makes it."""
+    return (
+        insert(_history)
+        .values(order_id=order_id, from_status=from_status, to_status=to_status, actor=actor, reason=reason)
+        .cte("history")
+    )
+
+
+# Bound names differ from column names: SQLAlchemy reserves those for the VALUES and SET clauses.
+_line = func.unnest(
+    cast(bindparam("product_ids"), ARRAY(Text)),
+    cast(bindparam("skus"), ARRAY(Text)),
+    cast(bindparam("names"), ARRAY(Text)),
+    cast(bindparam("unit_prices"), ARRAY(Numeric)),
+    cast(bindparam("quantities"), ARRAY(Integer)),
+).table_valued("product_id", "sku", "name", "unit_price", "quantity", with_ordinality="n").render_derived("line")
+# The order, its items and its first history entry in one round trip (foreign keys are checked at
+# the end of the statement).
+_PLACE = select(
+    insert(_orders)
+    .values(
+        id=bindparam("new_id"),
+        user_id=bindparam("customer"),
+        status=bindparam("first_status"),
+        total=bindparam("order_total"),
+        currency=bindparam("order_currency"),
+        shipping_address=bindparam("address", type_=JSONB),
+        paid=False,
+        idempotency_key=bindparam("key"),
+        request_hash=bindparam("body_hash"),
+        reservation_expires_at=bindparam("expires_at"),
+    )
+    .returning(*_orders.c)
+    .cte("placed")
+).add_cte(
+    insert(_items)
+    .from_select(
+        ["order_id", "position", "product_id", "sku", "name", "unit_price", "quantity", "line_total"],
+        select(
+            bindparam("new_id"),
+            _line.c.n - 1,
+            _line.c.product_id,
+            _line.c.sku,
+            _line.c.name,
+            _line.c.unit_price,
+            _line.c.quantity,
+            _line.c.unit_price * _line.c.quantity,
+        ),
+    )
+    .cte("items"),
+    _history_entry(bindparam("new_id"), null(), bindparam("first_status"), bindparam("customer"), "order placed"),
+)
+# _PLACE's array parameters, from the items' keys.
+_ITEM_ARRAYS = {
+    "product_ids": "product_id",
+    "skus": "sku",
+    "names": "name",
+    "unit_prices": "unit_price",
+    "quantities": "quantity",
+}
+# An order's lines as payments freezes them into the invoice (order_confirmed carries them);
+# money as text, never as a JSON number.
+_LINES = (
+    select(
+        func.json_agg(
+            aggregate_order_by(
+                func.json_build_object(
+                    "sku", _items.c.sku,
+                    "name", _items.c.name,
+                    "quantity", _items.c.quantity,
+                    "unit_price", cast(_items.c.unit_price, Text),
+                    "line_total", cast(_items.c.line_total, Text),
+                ),
+                _items.c.position,
+            )
+        )
+    )
+    .where(_items.c.order_id == Order.id)
+    .scalar_subquery()
+)
+_LOCK_WITH_LINES = (
+    select(Order, _LINES.label("lines"))
+    .where(Order.id == bindparam("wanted"))
+    .with_for_update(of=Order)
+    .options(lazyload(Order.items))  # the lines stand in for them
+)
+# A move: the history entry and the new status in one round trip. `paid` is only ever set.
+_MOVE = (
+    update(_orders)
+    .where(_orders.c.id == bindparam("moving"))
+    .values(
+        status=bindparam("target"),
+        paid=or_(_orders.c.paid, bindparam("now_paid", type_=Boolean)),
+        updated_at=func.now(),
+    )
+    .returning(_orders.c.updated_at)
+    .add_cte(_history_entry(*(bindparam(name) for name in ("moving", "current", "target", "who", "why"))))
+)
+
+
+def find_by_idempotency_key(session: Session, user_id: str, key: str) -> Order | None:
+    """The customer's order placed with this key, if any."""
+    return session.scalar(select(Order).where(Order.user_id == user_id, Order.idempotency_key == key))
+
+
+def place_order(
+    session: Session, order_id: str, user_id: str, key: str, body_hash: str, reservation: dict, address: dict
+) -> tuple[Order, list[dict]]:
+    """A pending order from a stock reservation's price snapshot, totals computed here: the
+    order and its items. IntegrityError if the customer's idempotency key is taken."""
+    items = []
+    for position, line in enumerate(reservation["items"]):
+        unit_price = Decimal(line["unit_price"])
+        items.append(
+            {
+                "order_id": order_id,
+                "position": position,
+                "product_id": line["product_id"],
+                "sku": line["sku"],
+                "name": line["name"],
+                "unit_price": unit_price,
+                "quantity": line["quantity"],
+                "line_total": unit_price * line["quantity"],
+            }
+        )
+    order = session.scalars(
+        select(Order).options(lazyload(Order.items)).from_statement(_PLACE),
+        {
+            "new_id": order_id,
+            "customer": user_id,
+            "first_status": OrderStatus.PENDING_PAYMENT,
+            "order_total": sum((item["line_total"] for item in items), Decimal("0.00")),
+            "order_currency": reservation["currency"],
+            "address": address,
+            "key": key,
+            "body_hash": body_hash,
+            "expires_at": datetime.fromisoformat(reservation["expires_at"]),
+            **{column: [item[key] for item in items] for column, key in _ITEM_ARRAYS.items()},
+        },
+    ).one()
+    return order, items
+
+
+def lock_with_lines(session: Session, order_id: str) -> tuple[Order, list[dict]] | None:
+    """The order, locked for the rest of the transaction, and its lines: a list of {sku, name,
+    quantity, unit_price, line_total}. None if there is no such order."""
+    found = session.execute(_LOCK_WITH_LINES, {"wanted": order_id}).first()
+    return None if found is None else (found[0], found[1])
+
+
+def get(session: Session, order_id, lock: bool = False) -> Order | None:
+    return session.get(Order, order_id, with_for_update=lock) if isinstance(order_id, str) else None
+
+
+def get_visible_order(
+    session: Session, order_id, actor: Actor, lock: bool = False, scope: str = ORDERS_READ_SCOPE
+) -> Order:
+    """The order if the actor owns it, is an admin or a client with `scope`; NotFound otherwise
+    (never its data)."""
+    order = get(session, order_id, lock)
+    if order is None or not actor.acts_for(order.user_id, scope):
+        raise NotFound("No such order.")
+    return order
+
+
+def move(session: Session, order: Order, target: OrderStatus, actor: str, reason: str, paid: bool = False) -> None:
+    """The one way an order changes status: checked by the life cycle, recorded in its history and
+    written at once; `paid`: the move records that its payment was taken."""
+    lifecycle.check_move(order.status, target)
+    updated_at = session.execute(
+        _MOVE,
+        {"moving": order.id, "current": order.status, "target": target, "now_paid": paid, "who": actor, "why": reason},
+    ).scalar_one()
+    # The row is written; the Order says what it now holds, with nothing left to flush.
+    set_committed_value(order, "status", target)
+    set_committed_value(order, "paid", order.paid or paid)
+    set_committed_value(order, "updated_at", updated_at)
+
+
+def list_orders(session: Session, actor: Actor, query: dict, page: PageRequest) -> tuple[list[Order], int]:
+    """Newest first; a customer's own orders, or everyone's for an admin or a client with orders:read."""
+    conditions = []
+    if not actor.sees_all(ORDERS_READ_SCOPE):
+        conditions.append(Order.user_id == actor.id)
+    if "status" in query:
+        conditions.append(Order.status == query["status"])
+    if "created_from" in query:
+        conditions.append(Order.created_at >= query["created_from"])
+    if "created_to" in query:
+        conditions.append(Order.created_at < query["created_to"])
+    query = select(Order).where(*conditions).order_by(Order.created_at.desc(), Order.id.desc())
+    return fetch_page(session, query, page)
+
+
+def order_history(session: Session, order_id: str) -> list[OrderHistory]:
+    query = select(OrderHistory).where(OrderHistory.order_id == order_id).order_by(OrderHistory.id)
+    return list(session.scalars(query))
+
+
+def next_expired_order(session: Session, now: datetime) -> Order | None:
+    """A pending order past its reservation, locked; orders another instance holds are skipped."""
+    return session.scalar(
+        select(Order)
+        .where(Order.status == OrderStatus.PENDING_PAYMENT, Order.reservation_expires_at < now)
+        .order_by(Order.reservation_expires_at)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+
+
+def reservations_in_use(session: Session, order_ids: list[str]) -> list[str]:
+    """The orders among `order_ids` whose reservation is still in use (lifecycle.RESERVING)."""
+    if not order_ids:
+        return []
+    return list(session.scalars(select(Order.id).where(Order.id.in_(order_ids), Order.status.in_(RESERVING))))
+
+
+def has_open_orders(session: Session, product_id: str) -> bool:
+    return session.scalar(
+        select(
+            exists().where(
+                OrderItem.product_id == product_id, OrderItem.order_id == Order.id, Order.status.in_(OPEN)
+            )
+        )
+    )

@@ -1,0 +1,89 @@
+"""The order life cycle (orders/lifecycle.py) alone: no broker, no database."""
+
+import itertools
+
+import pytest
+
+from orders.lifecycle import (
+    ADDRESS_CHANGEABLE,
+    CANCELLABLE,
+    RESERVING,
+    OrderStatus,
+    can_move,
+    check_move,
+    is_terminal,
+    reservation_in_use,
+)
+from plumbing.errors import Conflict
+
+S = OrderStatus
+# The whole table, written out: every move not listed here must be refused.
+ALLOWED_MOVES = {
+    (S.PENDING_PAYMENT, S.CONFIRMED),
+    (S.PENDING_PAYMENT, S.CANCELLED),
+    (S.CONFIRMED, S.SHIPPED),
+    (S.CONFIRMED, S.CANCELLED),
+    (S.SHIPPED, S.DELIVERED),
+    (S.CANCELLED, S.REFUNDED),
+}
+EVERY_PAIR = list(itertools.product(OrderStatus, repeat=2))
+
+
+@pytest.mark.parametrize(("current", "target"), sorted(ALLOWED_MOVES))
+def test_an_allowed_move_passes(current, target):
+    assert can_move(current, target)
+    check_move(current, target)
+
+
+@pytest.mark.parametrize(("current", "target"), [pair for pair in EVERY_PAIR if pair not in ALLOWED_MOVES])
+def test_every_other_move_is_a_conflict_that_names_it(current, target):
+    assert not can_move(current, target)
+    with pytest.raises(Conflict) as refused:
+        check_move(current, target)
+    assert refused.value.errors == {"status": [f"{current} → {target} is not allowed."]}
+
+
+def test_statuses_arrive_as_plain_strings_too():
+    assert can_move("pending_payment", "confirmed") and not can_move("delivered", "cancelled")
+
+
+def test_no_status_moves_to_itself_and_delivered_and_refunded_are_final():
+    assert not any(can_move(status, status) for status in OrderStatus)
+    assert not any(can_move(final, target) for final in (S.DELIVERED, S.REFUNDED) for target in OrderStatus)
+
+
+def test_an_order_can_be_cancelled_and_readdressed_exactly_until_it_ships():
+    assert set(CANCELLABLE) == {current for current, target in ALLOWED_MOVES if target == S.CANCELLED}
+    assert set(ADDRESS_CHANGEABLE) == {S.PENDING_PAYMENT, S.CONFIRMED}
+
+
+@pytest.mark.parametrize(
+    ("status", "paid", "terminal"),
+    [
+        (S.PENDING_PAYMENT, False, False),
+        (S.CONFIRMED, True, False),
+        (S.SHIPPED, True, False),
+        (S.DELIVERED, True, True),
+        (S.CANCELLED, False, True),
+        (S.CANCELLED, True, False),  # its refund is still to come
+        (S.REFUNDED, True, True),
+    ],
+)
+def test_an_order_is_finished_when_nothing_more_can_happen_to_it(status, paid, terminal):
+    assert is_terminal(status, paid) is terminal
+
+
+@pytest.mark.parametrize(
+    ("status", "in_use"),
+    [
+        (S.PENDING_PAYMENT, True),
+        (S.CONFIRMED, True),
+        (S.SHIPPED, True),
+        (S.DELIVERED, True),  # committed: its units are sold
+        (S.CANCELLED, False),
+        (S.REFUNDED, False),
+    ],
+)
+def test_a_reservation_stays_in_use_unless_its_order_was_cancelled_or_refunded(status, in_use):
+    assert reservation_in_use(status) is in_use
+    assert (status in RESERVING) is in_use
