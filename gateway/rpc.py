@@ -67,6 +67,8 @@ class RpcPool:
                 standalone._worker_ctx.data[AUTH_TOKEN_KEY] = auth_token or ""
                 proxy = standalone._proxy
                 if timeout is not None:
+                    # nameko 2.14 reads a reply's deadline from this attribute of the proxy's
+                    # private reply listener only; `_release` sets it back before reuse.
                     standalone._reply_listener.queue_consumer.timeout = timeout
                 with rpc_span(standalone._worker_ctx.data, service, method):
                     return getattr(proxy[service], method)(*args, **kwargs)
@@ -93,11 +95,14 @@ class RpcPool:
         self._release(standalone)
 
     def _release(self, standalone: ClusterRpcProxy) -> None:
+        # nameko 2.14: the pool's own deadline back, after a call that set another (see `call`).
         standalone._reply_listener.queue_consumer.timeout = self.timeout
         self._idle.put(standalone)
 
     def _start(self) -> ClusterRpcProxy:
         standalone = ClusterRpcProxy(self.config, context_data={}, timeout=self.timeout)
+        # nameko 2.14's ClusterRpcProxy builds its private `_proxy` without RPC request options
+        # and takes none; ours, built before start(), sends every request with them.
         standalone._proxy = _ClusterProxy(standalone._worker_ctx, standalone._reply_listener)
         try:
             standalone.start()

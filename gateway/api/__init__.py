@@ -6,6 +6,9 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from webargs.flaskparser import FlaskParser
 
+from gateway.auth import BEARER_AUTH, requires
+from plumbing.access import Access
+
 
 class StrictParser(FlaskParser):
     """Unknown query parameters are an error too, not silently dropped."""
@@ -19,6 +22,56 @@ class StrictParser(FlaskParser):
 
 class ApiBlueprint(Blueprint):
     ARGUMENTS_PARSER = StrictParser()
+
+    def operation(
+        self,
+        rule: str,
+        method: str,
+        *,
+        access: Access | None = None,
+        headers=None,
+        query=None,
+        body=None,
+        body_required: bool = True,
+        status: int = 200,
+        schema=None,
+        raises: tuple[int, ...] = (),
+        response_headers: dict | None = None,
+        **response_options,
+    ):
+        """Declare a route that calls the services, everything said once: `access` (None: public;
+        else a bearer token it allows, checked first, and documented), the schemas of its
+        `headers`, `query` and `body` (the view gets them in that order, before the URL's
+        variables), the success response (`status`, `schema`, `response_headers`, `response_options`) and the errors
+        the route's own logic can give (`raises`, e.g. 404, 409). The other problem responses
+        follow from the declaration: 401 and 403 with `access`, 422 with any schema to load, 429
+        and 503 always (the rate limit; a service or the broker down), 400 on every route."""
+        codes = {*raises, 429, 503}
+        decorators = [self.route(rule, methods=[method])]
+        if access is not None:
+            codes |= {401, 403}
+            decorators.append(requires(access))
+        loaded = ((headers, {"location": "headers"}), (query, {"location": "query"}), (body, {}))
+        for argument_schema, options in loaded:
+            if argument_schema is not None:
+                codes.add(422)
+                if argument_schema is body and not body_required:
+                    options = {"required": False}
+                decorators.append(self.arguments(argument_schema, **options))
+        if response_headers is not None:
+            response_options["headers"] = response_headers
+        decorators.append(self.response(status, schema, **response_options))
+        if access is not None:
+            decorators.append(self.doc(security=BEARER_AUTH))
+        decorators.append(errors(self, *codes))
+
+        def decorate(view):
+            for decorator in reversed(decorators):
+                view = decorator(view)
+            return view
+
+        return decorate
+
 
 ERROR_RESPONSES = {
     400: "BAD_REQUEST",

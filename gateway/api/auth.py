@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from contracts.users import LoginSchema, RegisterSchema, TokenPairSchema, UserSchema
-from gateway.api import ApiBlueprint, errors, json_body, reply
+from gateway.api import ApiBlueprint, json_body, reply
 from gateway.context import oms
 from gateway.errors import problem
 from plumbing.errors import Unauthenticated
@@ -15,19 +15,13 @@ class RefreshTokenSchema(Schema):
     refresh_token = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
-@blp.route("/register", methods=["POST"])
-@blp.arguments(RegisterSchema)
-@blp.response(201, UserSchema)
-@errors(blp, 400, 409, 422, 429, 503)
+@blp.operation("/register", "POST", body=RegisterSchema, status=201, schema=UserSchema, raises=(409,))
 def register(_):
     """Create a customer account."""
     return reply(oms().call("users", "register", json_body()), 201)
 
 
-@blp.route("/login", methods=["POST"])
-@blp.arguments(LoginSchema)
-@blp.response(200, TokenPairSchema)
-@errors(blp, 400, 401, 422, 429, 503)
+@blp.operation("/login", "POST", body=LoginSchema, schema=TokenPairSchema, raises=(401,))
 def login(credentials):
     """Exchange email and password for an access token and a refresh token.
 
@@ -45,19 +39,13 @@ def login(credentials):
     return reply(tokens)
 
 
-@blp.route("/refresh", methods=["POST"])
-@blp.arguments(RefreshTokenSchema)
-@blp.response(200, TokenPairSchema)
-@errors(blp, 400, 401, 422, 429, 503)
+@blp.operation("/refresh", "POST", body=RefreshTokenSchema, schema=TokenPairSchema, raises=(401,))
 def refresh(body):
     """Rotate a refresh token: returns a new pair; the old refresh token stops working."""
     return reply(oms().call("users", "refresh", body["refresh_token"]))
 
 
-@blp.route("/logout", methods=["POST"])
-@blp.arguments(RefreshTokenSchema)
-@blp.response(204)
-@errors(blp, 400, 422, 429, 503)
+@blp.operation("/logout", "POST", body=RefreshTokenSchema, status=204)
 def logout(body):
     """Revoke the refresh token and the access tokens of its session."""
     oms().call("users", "logout", body["refresh_token"])

@@ -8,8 +8,7 @@ from flask import Response
 from marshmallow import Schema
 
 from contracts.payments import CreditNoteSchema, DocumentQuerySchema, InvoiceSchema, IssueDocumentSchema
-from gateway.api import ApiBlueprint, errors, json_body, page_of, query_args, reply
-from gateway.auth import BEARER_AUTH, requires
+from gateway.api import ApiBlueprint, json_body, page_of, query_args, reply
 from gateway.context import oms
 from plumbing.access import ADMIN_ONLY, INVOICES_LIST, INVOICES_READ
 
@@ -54,13 +53,6 @@ def pdf_response(document: dict) -> Response:
     )
 
 
-def _stacked(view, *decorators):
-    """`view` under `decorators`, listed as they would be stacked above it (the first outermost)."""
-    for decorator in reversed(decorators):
-        view = decorator(view)
-    return view
-
-
 def _view(name: str, doc: str, function):
     function.__name__, function.__doc__ = name, doc
     return function
@@ -82,41 +74,36 @@ def _routes(kind: Kind) -> None:
         answer = oms().call("payments", f"issue_{kind.name}", json_body())
         return reply(answer[kind.name], 201 if answer["created"] else 200)
 
-    _stacked(
-        _view(f"order_{kind.name}", f"The order's {kind.label} (404 {kind.until}, or if the order isn't yours).", get),
-        blp.route(one, methods=["GET"]),
-        requires(INVOICES_READ),
-        blp.response(200, kind.schema),
-        blp.doc(security=BEARER_AUTH),
-        errors(blp, 401, 403, 404, 429, 503),
+    blp.operation(one, "GET", access=INVOICES_READ, schema=kind.schema, raises=(404,))(
+        _view(f"order_{kind.name}", f"The order's {kind.label} (404 {kind.until}, or if the order isn't yours).", get)
     )
-    _stacked(
-        _view(f"order_{kind.name}_pdf", f"The order's {kind.label} as a PDF download, named by its number.", get_pdf),
-        blp.route(one + ".pdf", methods=["GET"]),
-        requires(INVOICES_READ),
-        blp.response(200, PDF_BODY, content_type=PDF, headers=DOWNLOAD),
-        blp.doc(security=BEARER_AUTH),
-        errors(blp, 401, 403, 404, 429, 503),
+    pdf = {"schema": PDF_BODY, "content_type": PDF, "response_headers": DOWNLOAD}
+    blp.operation(one + ".pdf", "GET", access=INVOICES_READ, raises=(404,), **pdf)(
+        _view(f"order_{kind.name}_pdf", f"The order's {kind.label} as a PDF download, named by its number.", get_pdf)
     )
-    _stacked(
+    blp.operation(
+        f"/{kind.path}s",
+        "GET",
+        access=INVOICES_LIST,
+        query=DocumentQuerySchema,
+        schema=page_of(kind.schema),
+    )(
         _view(f"list_{kind.name}s", f"Every {kind.label}, newest number first (admin). Filter by `issued_from` /"
-              " `issued_to` (ISO 8601 with an offset), `number` and `order_id`.", list_all),
-        blp.route(f"/{kind.path}s", methods=["GET"]),
-        requires(INVOICES_LIST),
-        blp.arguments(DocumentQuerySchema, location="query"),
-        blp.response(200, page_of(kind.schema)),
-        blp.doc(security=BEARER_AUTH),
-        errors(blp, 401, 403, 422, 429, 503),
+              " `issued_to` (ISO 8601 with an offset), `number` and `order_id`.", list_all)
     )
-    _stacked(
-        _view(f"issue_{kind.name}", kind.issuing, issue),
-        blp.route(f"/{kind.path}s", methods=["POST"]),
-        requires(ADMIN_ONLY),
-        blp.arguments(IssueDocumentSchema),
-        blp.response(201, kind.schema, description="Issued now."),
-        blp.alt_response(200, schema=kind.schema, description="It had one already: that one.", success=True),
-        blp.doc(security=BEARER_AUTH),
-        errors(blp, 400, 401, 403, 404, 409, 422, 429, 503),
+    blp.operation(
+        f"/{kind.path}s",
+        "POST",
+        access=ADMIN_ONLY,
+        body=IssueDocumentSchema,
+        status=201,
+        schema=kind.schema,
+        description="Issued now.",
+        raises=(404, 409),
+    )(
+        blp.alt_response(200, schema=kind.schema, description="It had one already: that one.", success=True)(
+            _view(f"issue_{kind.name}", kind.issuing, issue)
+        )
     )
 
 
