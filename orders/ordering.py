@@ -5,7 +5,7 @@ working on rows (`place_order`, `lock_order`, `move_paid`); the rarer paths use 
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import Row, bindparam, exists, select, text
@@ -42,8 +42,8 @@ _PLACE = text(
     " FROM unnest(CAST(:product_ids AS text[]), CAST(:skus AS text[]), CAST(:names AS text[]),"
     " CAST(:unit_prices AS numeric[]), CAST(:quantities AS integer[]))"
     " WITH ORDINALITY AS line(product_id, sku, name, unit_price, quantity, n)),"
-    " history AS (INSERT INTO order_history (order_id, from_status, to_status, actor, reason)"
-    " VALUES (:order_id, NULL, :status, :user_id, 'order placed'))"
+    " history AS (INSERT INTO order_history (order_id, from_status, to_status, actor, reason, sequence)"
+    " VALUES (:order_id, NULL, :status, :user_id, :placed_reason, 1))"
     " SELECT * FROM placed"
 ).bindparams(bindparam("address", type_=JSONB))
 # _PLACE's array parameters, from the items' keys.
@@ -64,10 +64,12 @@ _LOCK_WITH_LINES = text(
     " FROM orders o WHERE o.id = :order_id FOR UPDATE OF o"
 )
 _MOVE_PAID = text(
-    "WITH history AS (INSERT INTO order_history (order_id, from_status, to_status, actor, reason)"
-    " VALUES (:order_id, :from_status, :to_status, :actor, :reason))"
-    " UPDATE orders SET status = :to_status, paid = true, updated_at = now() WHERE id = :order_id"
+    "WITH history AS (INSERT INTO order_history (order_id, from_status, to_status, actor, reason, at, sequence)"
+    " VALUES (:order_id, :from_status, :to_status, :actor, :reason, :at, :sequence))"
+    " UPDATE orders SET status = :to_status, paid = true, sequence = :sequence, updated_at = now()"
+    " WHERE id = :order_id"
 )
+PLACED_REASON = "order placed"
 
 
 def find_by_idempotency_key(session: Session, user_id: str, key: str) -> Row | None:
@@ -106,6 +108,7 @@ def place_order(
             "address": address,
             "key": key,
             "hash": body_hash,
+            "placed_reason": PLACED_REASON,
             "expires_at": datetime.fromisoformat(reservation["expires_at"]),
             **{column: [item[key] for item in items] for column, key in _ITEM_ARRAYS.items()},
         },
@@ -119,21 +122,41 @@ def lock_order(session: Session, order_id: str, with_lines: bool = False) -> Row
     return session.execute(_LOCK_WITH_LINES if with_lines else _LOCK, {"order_id": order_id}).first()
 
 
-def move(session: Session, order: Order, target: OrderStatus, actor: str, reason: str) -> None:
-    """The one way an order changes status: checked, and recorded in its history."""
+def move(session: Session, order: Order, target: OrderStatus, actor: str, reason: str) -> dict:
+    """The one way an order changes status: checked, and recorded in its history under the
+    order's next sequence (the event announcing it carries both). The history entry."""
     check_move(order.status, target)
-    session.add(OrderHistory(**_history(order, order.status, target, actor, reason)))
+    order.sequence += 1
+    entry = _history(order, order.status, target, actor, reason, order.sequence)
+    session.add(OrderHistory(**entry))
     order.status = target
+    return entry
 
 
-def move_paid(session: Session, order: Row, target: OrderStatus, actor: str, reason: str) -> None:
+def move_paid(session: Session, order: Row, target: OrderStatus, actor: str, reason: str) -> dict:
     """`move` for a row from `lock_order` that was paid: written at once, one round trip."""
     check_move(order.status, target)
-    session.execute(_MOVE_PAID, _history(order, order.status, target, actor, reason))
+    entry = _history(order, order.status, target, actor, reason, order.sequence + 1)
+    session.execute(_MOVE_PAID, entry)
+    return entry
 
 
-def _history(order, from_status: str | None, to_status: str, actor: str, reason: str) -> dict:
-    return {"order_id": order.id, "from_status": from_status, "to_status": to_status, "actor": actor, "reason": reason}
+def placed_entry(order: Row) -> dict:
+    """The history entry `place_order` wrote (its time is the order's creation time: one statement)."""
+    return _history(order, None, order.status, order.user_id, PLACED_REASON, 1) | {"at": order.created_at}
+
+
+def _history(order, from_status: str | None, to_status: str, actor: str, reason: str, sequence: int) -> dict:
+    # The time is set here, not by the database, so the event can carry the entry as recorded.
+    return {
+        "order_id": order.id,
+        "from_status": from_status,
+        "to_status": to_status,
+        "actor": actor,
+        "reason": reason,
+        "at": datetime.now(UTC),
+        "sequence": sequence,
+    }
 
 
 def get_visible_order(

@@ -38,8 +38,11 @@ from plumbing.errors import Conflict, Invalid, NotFound
 from plumbing.events import (
     ORDER_CANCELLED,
     ORDER_CONFIRMED,
+    ORDER_ADDRESS_CHANGED,
     ORDER_CREATED,
+    ORDER_DELETED,
     ORDER_DELIVERED,
+    ORDER_REFUNDED,
     ORDER_SHIPPED,
     PAYMENT_FAILED,
     PAYMENT_REFUNDED,
@@ -106,13 +109,20 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
             self.outbox.add(
                 session,
                 ORDER_CREATED,
-                **_event_fields(order),
+                **_event_fields(order, ordering.placed_entry(order)),
                 payment_token=data["payment_token"],
                 pay_before=order.reservation_expires_at.isoformat(),
                 items=[
                     {"product_id": i["product_id"], "quantity": i["quantity"], "unit_price": str(i["unit_price"])}
                     for i in items
                 ],
+                lines=[
+                    {key: i[key] for key in ("product_id", "sku", "name", "quantity")}
+                    | {"unit_price": str(i["unit_price"]), "line_total": str(i["line_total"])}
+                    for i in items
+                ],
+                shipping_address=order.shipping_address,
+                placed_at=order.created_at.isoformat(),
             )
             placed = order_schema.dump({**order._mapping, "items": items})
             session.commit()
@@ -156,6 +166,10 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
         if order.status not in ADDRESS_CHANGEABLE:
             raise Conflict(f"The address of a {order.status} order can no longer change.")
         order.shipping_address = changes["shipping_address"]
+        order.sequence += 1
+        self.outbox.add(
+            self.db.session, ORDER_ADDRESS_CHANGED, **_event_fields(order), shipping_address=order.shipping_address
+        )
         return self._commit_and_dump(order)
 
     @rpc(access=ORDERS_CANCEL)
@@ -192,6 +206,8 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
             raise Conflict(f"A {order.status} order is not finished and cannot be deleted.")
         if order.status == OrderStatus.DELIVERED and self._reservation_status(order.id) == "held":
             raise Conflict("This order's stock is not settled in products yet; try again shortly.")
+        order.sequence += 1
+        self.outbox.add(self.db.session, ORDER_DELETED, **_event_fields(order))
         self.db.session.delete(order)
         self.db.session.commit()
 
@@ -220,11 +236,11 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
         order = ordering.lock_order(session, event["order_id"], with_lines=True)
         if order is None or order.status != OrderStatus.PENDING_PAYMENT:
             return
-        ordering.move_paid(session, order, OrderStatus.CONFIRMED, PAYMENTS, "payment succeeded")
+        entry = ordering.move_paid(session, order, OrderStatus.CONFIRMED, PAYMENTS, "payment succeeded")
         self.outbox.add(
             session,
             ORDER_CONFIRMED,
-            **_event_fields(order),
+            **_event_fields(order, entry),
             items=order.lines,
             shipping_address=order.shipping_address,
             placed_at=order.created_at.isoformat(),
@@ -241,11 +257,12 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
 
     @idempotent_handler(PAYMENTS, PAYMENT_REFUNDED)
     def handle_payment_refunded(self, session, event):
-        """cancelled → refunded."""
+        """cancelled → refunded; dispatches order_refunded."""
         order = session.get(Order, event["order_id"], with_for_update=True)
         if order is None or order.status != OrderStatus.CANCELLED:
             return
-        ordering.move(session, order, OrderStatus.REFUNDED, PAYMENTS, "payment refunded")
+        entry = ordering.move(session, order, OrderStatus.REFUNDED, PAYMENTS, "payment refunded")
+        self.outbox.add(session, ORDER_REFUNDED, **_event_fields(order, entry))
 
     @timer(interval=EXPIRY_CHECK_SECONDS)
     def cancel_expired_orders(self) -> None:
@@ -264,15 +281,15 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
 
         The release comes before the commit: if products can't answer, nothing is cancelled
         and the caller's retry does it all again (release is idempotent)."""
-        ordering.move(session, order, OrderStatus.CANCELLED, actor_id, reason)
-        self.outbox.add(session, ORDER_CANCELLED, **_event_fields(order), reason=reason)
+        entry = ordering.move(session, order, OrderStatus.CANCELLED, actor_id, reason)
+        self.outbox.add(session, ORDER_CANCELLED, **_event_fields(order, entry), reason=reason)
         self.products.call("release_reservation", order.id)
 
     def _advance(self, order_id, target: OrderStatus, event_type: str, reason: str) -> dict:
         actor = self.caller.actor
         order = ordering.get_visible_order(self.db.session, order_id, actor, lock=True, scope=ORDERS_FULFIL_SCOPE)
-        ordering.move(self.db.session, order, target, actor.id, reason)
-        self.outbox.add(self.db.session, event_type, **_event_fields(order))
+        entry = ordering.move(self.db.session, order, target, actor.id, reason)
+        self.outbox.add(self.db.session, event_type, **_event_fields(order, entry))
         data = self._commit_and_dump(order)
         return data
 
@@ -306,6 +323,15 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
         return int(self.config["ORDER_RESERVATION_TTL_SECONDS"])
 
 
-def _event_fields(order) -> dict:
-    """From an Order or an order's row."""
-    return {"order_id": order.id, "user_id": order.user_id, "total": str(order.total), "currency": order.currency}
+def _event_fields(order, entry: dict | None = None) -> dict:
+    """From an Order or an order's row, with the order's sequence and status after the change:
+    those of the transition `entry` (from ordering.move) when it made one."""
+    fields = {"order_id": order.id, "user_id": order.user_id, "total": str(order.total), "currency": order.currency}
+    if entry is None:
+        return fields | {"sequence": order.sequence, "status": order.status}
+    history_entry = {key: entry[key] for key in ("from_status", "to_status", "actor", "reason")}
+    return fields | {
+        "sequence": entry["sequence"],
+        "status": entry["to_status"],
+        "history_entry": history_entry | {"at": entry["at"].isoformat()},
+    }

@@ -72,7 +72,14 @@ def charge_order(session: Session, provider: PaymentProvider, outbox, event: dic
         )
     else:
         outbox.add(
-            session, PAYMENT_FAILED, order_id=order_id, user_id=payment["user_id"], reason=result.decline_reason
+            session,
+            PAYMENT_FAILED,
+            order_id=order_id,
+            user_id=payment["user_id"],
+            reason=result.decline_reason,
+            payment_id=payment["id"],
+            amount=str(payment["amount"]),
+            currency=payment["currency"],
         )
     return payment
 

@@ -6,7 +6,7 @@ from plumbing.access import ADMIN_ONLY, CLIENT, PUBLIC, SIGNED_IN, USERS_READ, U
 from plumbing.callers import Caller, rpc
 from plumbing.db import Database
 from plumbing.errors import Invalid, NotFound, Unauthenticated
-from plumbing.events import USER_REGISTERED
+from plumbing.events import USER_REGISTERED, USER_UPDATED
 from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging
 from plumbing.metrics import ServiceMetrics
@@ -107,16 +107,20 @@ class UsersService(Pingable, OutboxRelay, Retention):
 
     @rpc(access=SIGNED_IN, sensitive_arguments=("changes.password",))
     def update_user(self, user_id: str, changes: dict) -> dict:
-        """Change email, name or password (self or admin) or role (admin)."""
+        """Change email, name or password (self or admin) or role (admin). A new email or name
+        dispatches user_updated {user_id, email, name}."""
         actor = self.caller.actor
         changes = load(UserUpdateSchema(), changes)
         if not changes:
             raise Invalid("Nothing to change.")
         user = accounts.get_visible_user(self.db.session, user_id, actor)
+        before = (user.email, user.name)
         if accounts.update_user(self.db.session, user, changes, actor, self.hash_rounds):
             # Revoke first: if the token store is down, nothing changes (503) rather than a
             # change whose old tokens keep working.
             self.tokens.revoke_user(user.id)
+        if (user.email, user.name) != before:
+            self.outbox.add(self.db.session, USER_UPDATED, user_id=user.id, email=user.email, name=user.name)
         self.db.session.commit()
         return user_schema.dump(user)
 

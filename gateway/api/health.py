@@ -12,7 +12,7 @@ from plumbing.errors import ServiceError
 
 blp = ApiBlueprint("health", __name__, description="Probes")
 
-SERVICES = ("users", "products", "orders", "payments", "notifications")
+SERVICES = ("users", "products", "orders", "payments", "notifications", "order_queries")
 READY_TIMEOUT_SECONDS = 2
 
 
