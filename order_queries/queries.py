@@ -12,8 +12,8 @@ from datetime import datetime
 from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.orm import Session
 
-from order_queries.projection import FIRST_GENERATION
 from order_queries.models import Customer, OrderView, ProjectionState
+from order_queries.projection import FIRST_GENERATION
 from plumbing.access import ORDERS_READ_SCOPE, Actor
 from plumbing.errors import Forbidden, Invalid
 
@@ -25,7 +25,7 @@ def current_generation(session: Session) -> int:
     return FIRST_GENERATION if served is None else served
 
 
-def _shown(session: Session, actor: Actor) -> list:
+def _shown(session: Session, actor: Actor, mine: bool = False) -> list:
     """The conditions every read has: served generation, complete, not deleted, and, for a
     customer, its own orders only (whatever the caller asked)."""
     conditions = [
@@ -33,7 +33,7 @@ def _shown(session: Session, actor: Actor) -> list:
         OrderView.created_at.is_not(None),
         OrderView.deleted.is_(False),
     ]
-    if not actor.sees_all(ORDERS_READ_SCOPE):
+    if mine or not actor.sees_all(ORDERS_READ_SCOPE):
         conditions.append(OrderView.user_id == actor.id)
     return conditions
 
@@ -71,9 +71,11 @@ def filter_conditions(actor: Actor, query: dict) -> list:
     return conditions
 
 
-def list_orders(session: Session, actor: Actor, query: dict, limit: int, after: str | None, with_total: bool) -> dict:
+def list_orders(
+    session: Session, actor: Actor, query: dict, limit: int, after: str | None, with_total: bool, mine: bool = False
+) -> dict:
     """{items, end_cursor, has_next_page, total_count (None unless asked)}: newest first."""
-    conditions = [*_shown(session, actor), *filter_conditions(actor, query)]
+    conditions = [*_shown(session, actor, mine), *filter_conditions(actor, query)]
     total = None
     if with_total:
         total = session.scalar(

@@ -3,6 +3,8 @@
 from marshmallow import Schema, fields, validate
 
 from orders.lifecycle import OrderStatus
+from plumbing.money import MAX_AMOUNT
+from plumbing.validation import UtcTime
 
 MAX_FIRST = 100  # a GraphQL page
 MAX_EXPORT_PAGE = 1000  # an export page
@@ -10,10 +12,10 @@ MAX_EXPORT_PAGE = 1000  # an export page
 
 class OrderFilterSchema(Schema):
     status = fields.String(validate=validate.OneOf([status.value for status in OrderStatus]))
-    created_from = fields.AwareDateTime()
-    created_to = fields.AwareDateTime()
-    min_total = fields.Decimal(places=2, allow_nan=False, validate=validate.Range(min=0))
-    max_total = fields.Decimal(places=2, allow_nan=False, validate=validate.Range(min=0))
+    created_from = UtcTime()
+    created_to = UtcTime()
+    min_total = fields.Decimal(places=2, allow_nan=False, validate=validate.Range(min=0, max=MAX_AMOUNT))
+    max_total = fields.Decimal(places=2, allow_nan=False, validate=validate.Range(min=0, max=MAX_AMOUNT))
     customer_email = fields.Email()
 
 
@@ -22,6 +24,7 @@ class OrderPageSchema(Schema):
     first = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_FIRST))
     after = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     with_total = fields.Boolean(load_default=False)
+    mine = fields.Boolean(load_default=False)  # the caller's own orders, even for an admin
 
 
 class ExportPageSchema(OrderPageSchema):

@@ -78,7 +78,8 @@ class OrderQueriesService(Pingable, DeadLetterOperations, Retention):
     def list_orders(self, page: dict | None = None) -> dict:
         """Newest first, a page of the views the caller may see (a customer: its own, whatever
         it asks): page {filter: {status, created_from, created_to, min_total, max_total,
-        customer_email (admin or orders:read only)}, first (≤ 100), after (a cursor), with_total}.
+        customer_email (admin or orders:read only)}, first (≤ 100), after (a cursor), with_total,
+        mine (only the caller's own, an admin's too)}.
         Answers {items, end_cursor, has_next_page, total_count (null unless with_total)}."""
         return self._page(OrderPageSchema(), page)
 
@@ -96,7 +97,8 @@ class OrderQueriesService(Pingable, DeadLetterOperations, Retention):
     def _page(self, schema, page: dict | None) -> dict:
         data = load(schema, page or {})
         return queries.list_orders(
-            self.db.session, self.caller.actor, data["filter"], data["first"], data["after"], data["with_total"]
+            self.db.session, self.caller.actor, data["filter"], data["first"], data["after"], data["with_total"],
+            data["mine"],
         )
 
     # --- the projection --------------------------------------------------------------------

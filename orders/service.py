@@ -36,9 +36,9 @@ from plumbing.db import Database
 from plumbing.dead_letters import DeadLetterOperations
 from plumbing.errors import Conflict, Invalid, NotFound
 from plumbing.events import (
+    ORDER_ADDRESS_CHANGED,
     ORDER_CANCELLED,
     ORDER_CONFIRMED,
-    ORDER_ADDRESS_CHANGED,
     ORDER_CREATED,
     ORDER_DELETED,
     ORDER_DELIVERED,
