@@ -9,8 +9,8 @@ from flask import Flask, g, request
 from gateway import metrics
 from gateway.api import auth, clients, exports, health, invoices, oauth, orders, products, users
 from gateway.context import GatewayContext
-from gateway.graphql import view as graphql
 from gateway.errors import problem, register_error_handlers
+from gateway.graphql import view as graphql
 from gateway.openapi import ProblemApi, docs_assets, openapi_settings
 from gateway.ratelimit import RateLimiter, parse_limit
 from gateway.rpc import RpcPool
@@ -38,6 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(
         MAX_CONTENT_LENGTH=int(settings["MAX_CONTENT_LENGTH"]),
+        EXPORT_PAGE_SIZE=int(settings["EXPORT_PAGE_SIZE"]),
         **openapi_settings(),
     )
     redis_client = connect(config["REDIS_URI"])

@@ -1,6 +1,6 @@
 """Exports of every order, streamed from the read side (order_queries) page by page.
 
-Pages come by keyset (a cursor, never an offset), EXPORT_PAGE orders at a time, and each is
+Pages come by keyset (a cursor, never an offset), config GATEWAY.EXPORT_PAGE_SIZE orders at a time, and each is
 written out and dropped before the next is asked for: memory stays flat however many orders
 there are. The first page is fetched before the answer starts, so a refused caller or a missing
 service is still a proper 403 or 503; a failure later can only cut the stream short."""
@@ -9,7 +9,7 @@ import csv
 import io
 import json
 
-from flask import Response, stream_with_context
+from flask import Response, current_app, stream_with_context
 from marshmallow import Schema, fields, validate
 
 from gateway.api import ApiBlueprint, errors
@@ -20,7 +20,6 @@ from plumbing.access import ORDERS_EXPORT
 
 blp = ApiBlueprint("exports", __name__, url_prefix="/api/v1", description="Exports of every order")
 
-EXPORT_PAGE = 500
 COLUMNS = ("order_id", "created_at", "status", "customer_email", "sku", "quantity", "unit_price", "line_total",
            "order_total", "currency", "payment_status")
 FORMATS = {"csv": "text/csv; charset=utf-8", "ndjson": "application/x-ndjson"}
@@ -61,7 +60,8 @@ def export_orders(query):
 
 
 def _page(page_filter: dict, after: str | None) -> dict:
-    return oms().call("order_queries", "export_orders", {"filter": page_filter, "first": EXPORT_PAGE, "after": after})
+    size = current_app.config["EXPORT_PAGE_SIZE"]
+    return oms().call("order_queries", "export_orders", {"filter": page_filter, "first": size, "after": after})
 
 
 def _lines(page_filter: dict, page: dict):

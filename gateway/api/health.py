@@ -33,7 +33,9 @@ class ReadinessSchema(Schema):
         values=fields.String(),
         metadata={"description": "Each service and its state: ok, or why it is not answering."},
     )
-    read_model = fields.Nested(ReadModelSchema, allow_none=True, metadata={"description": "order_queries' lag (not a condition)."})
+    read_model = fields.Nested(
+        ReadModelSchema, allow_none=True, metadata={"description": "order_queries' lag (not a condition)."}
+    )
 
 
 @blp.route("/healthz", methods=["GET"])

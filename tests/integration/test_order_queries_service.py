@@ -25,7 +25,8 @@ from tests.tokens import ADMIN, Client, User
 ADA = User("user-ada")
 BOB = User("user-bob")
 ADDRESS = {"name": "Ada", "line1": "1 Main St", "line2": None, "city": "Paris", "postal_code": "75001", "country": "FR"}
-LINE = {"product_id": "p-1", "sku": "SKU-1", "name": "Widget", "quantity": 2, "unit_price": "10.00", "line_total": "20.00"}
+LINE = {"product_id": "p-1", "sku": "SKU-1", "name": "Widget", "quantity": 2, "unit_price": "10.00",
+        "line_total": "20.00"}
 
 
 @pytest.fixture

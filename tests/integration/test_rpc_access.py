@@ -61,6 +61,7 @@ TABLE = {
     ("products", "ping"): (PUBLIC, []),
     ("products", "get_product"): (PUBLIC, ["<product>"]),
     ("products", "list_products"): (PUBLIC, [{}]),
+    ("products", "get_products"): (PUBLIC, [["<product>"]]),
     ("products", "get_price_history"): (PUBLIC, ["<product>"]),
     ("products", "create_product"): (
         who(ADMINS, ["catalog:write"]),
@@ -115,6 +116,14 @@ TABLE = {
     ("notifications", "list_dead_letters"): (who(ADMINS), []),
     ("notifications", "replay_dead_letter"): (who(ADMINS), ["<dead letter>"]),
     ("notifications", "discard_dead_letter"): (who(ADMINS), ["<dead letter>"]),
+    ("order_queries", "ping"): (PUBLIC, []),
+    ("order_queries", "lag"): (PUBLIC, []),
+    ("order_queries", "get_orders"): (who(USERS, ["orders:read"]), [["<order>"]]),
+    ("order_queries", "list_orders"): (who(USERS, ["orders:read"]), [{}]),
+    ("order_queries", "export_orders"): (who(ADMINS, ["orders:read"]), [{}]),
+    ("order_queries", "list_dead_letters"): (who(ADMINS), []),
+    ("order_queries", "replay_dead_letter"): (who(ADMINS), ["<dead letter>"]),
+    ("order_queries", "discard_dead_letter"): (who(ADMINS), ["<dead letter>"]),
 }
 
 
