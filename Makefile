@@ -84,6 +84,11 @@ discard-dead-letter: $(INSTALLED)
 	@test -n "$(SERVICE)" -a -n "$(ID)" || { echo "usage: make discard-dead-letter SERVICE=<service> ID=<dead letter id>" >&2; exit 2; }
 	$(BIN)/python -m operations.dead_letters $(LOGIN) discard $(SERVICE) $(ID)
 
+# Rebuild the read side's order views from the command side while it serves, then switch over
+# (order_queries/rebuild.py); as an admin: EMAIL=... or OMS_TOKEN=...
+rebuild-order-queries: $(INSTALLED)
+	$(BIN)/python -m order_queries.rebuild $(LOGIN)
+
 # A short-lived admin token minted with the private key (no password): OMS_TOKEN=$$(make -s operator-token EMAIL=...)
 operator-token: $(INSTALLED)
 	@test -n "$(EMAIL)" || { echo "usage: make operator-token EMAIL=<admin email>" >&2; exit 2; }

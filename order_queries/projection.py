@@ -27,11 +27,8 @@ _GENERATIONS = text(
 _APPLY_ORDER = text(
     "INSERT INTO order_views AS v (generation, order_id, user_id, total, currency, status, sequence, history,"
     " shipping_address, address_sequence, lines, created_at, updated_at, deleted)"
-    " SELECT g, :order_id, :user_id, :total, :currency, :status, :sequence,"
-    " CASE WHEN CAST(:entry AS jsonb) IS NULL THEN '{}'::jsonb"
-    " ELSE jsonb_build_object(CAST(:sequence AS text), CAST(:entry AS jsonb)) END,"
-    " :address, CASE WHEN CAST(:address AS jsonb) IS NULL THEN 0 ELSE :sequence END, :lines, :created_at,"
-    " :occurred_at, :deleted"
+    " SELECT g, :order_id, :user_id, :total, :currency, :status, :sequence, :history, :address,"
+    " CASE WHEN CAST(:address AS jsonb) IS NULL THEN 0 ELSE :sequence END, :lines, :created_at, :occurred_at, :deleted"
     " FROM unnest(CAST(:generations AS integer[])) AS g"
     " ON CONFLICT (generation, order_id) DO UPDATE SET"
     " user_id = EXCLUDED.user_id, total = EXCLUDED.total, currency = EXCLUDED.currency,"
@@ -46,7 +43,7 @@ _APPLY_ORDER = text(
     " updated_at = GREATEST(v.updated_at, EXCLUDED.updated_at),"
     " deleted = v.deleted OR EXCLUDED.deleted"
 ).bindparams(
-    bindparam("entry", type_=_JSON),
+    bindparam("history", type_=JSONB),
     bindparam("address", type_=_JSON),
     bindparam("lines", type_=_JSON),
     bindparam("generations", type_=ARRAY(Integer)),
@@ -84,9 +81,10 @@ def generations(session: Session) -> list[int]:
     return [current] if building is None else [current, building]
 
 
-def apply_order_event(session: Session, event: dict, gens: list[int] | None = None, deleted: bool = False) -> None:
+def apply_order_event(session: Session, event: dict, deleted: bool = False) -> None:
     """Any order event (plumbing/events.py OrderEventSchema and its extensions)."""
     sequence = event.get("sequence") or 0  # events from before sequences existed change no status
+    entry = event.get("history_entry")
     session.execute(
         _APPLY_ORDER,
         {
@@ -96,18 +94,57 @@ def apply_order_event(session: Session, event: dict, gens: list[int] | None = No
             "currency": event["currency"],
             "status": event.get("status"),
             "sequence": sequence,
-            "entry": event.get("history_entry"),
+            "history": {str(sequence): entry} if entry else {},
             "address": event.get("shipping_address"),
             "lines": _lines(event.get("lines")),
             "created_at": event.get("placed_at"),
             "occurred_at": event["occurred_at"],
             "deleted": deleted,
-            "generations": gens or generations(session),
+            "generations": generations(session),
         },
     )
 
 
-def apply_payment_event(session: Session, event: dict, status: str, gens: list[int] | None = None) -> None:
+def apply_snapshot(session: Session, generation: int, order: dict, payment: dict | None, read_at: str) -> None:
+    """An order as the command side holds it now (orders.snapshot_orders, payments.get_payments)
+    into `generation`, merged with what events already wrote there by the same rules."""
+    history = {str(h["sequence"]): {k: v for k, v in h.items() if k != "sequence"} for h in order["history"]}
+    session.execute(
+        _APPLY_ORDER,
+        {
+            "order_id": order["id"],
+            "user_id": order["user_id"],
+            "total": order["total"],
+            "currency": order["currency"],
+            "status": order["status"],
+            "sequence": order["sequence"],
+            "history": history,
+            "address": order["shipping_address"],
+            "lines": order["items"],
+            "created_at": order["created_at"],
+            "occurred_at": order["updated_at"],
+            "deleted": False,
+            "generations": [generation],
+        },
+    )
+    if payment is not None:
+        session.execute(
+            _APPLY_PAYMENT,
+            {
+                "order_id": order["id"],
+                "user_id": order["user_id"],
+                "payment_id": payment["id"],
+                "status": payment["status"],
+                "amount": payment["amount"],
+                "currency": payment["currency"],
+                "stage": PAYMENT_STAGES[payment["status"]],
+                "occurred_at": read_at,
+                "generations": [generation],
+            },
+        )
+
+
+def apply_payment_event(session: Session, event: dict, status: str) -> None:
     session.execute(
         _APPLY_PAYMENT,
         {
@@ -119,7 +156,7 @@ def apply_payment_event(session: Session, event: dict, status: str, gens: list[i
             "currency": event.get("currency"),
             "stage": PAYMENT_STAGES[status],
             "occurred_at": event["occurred_at"],
-            "generations": gens or generations(session),
+            "generations": generations(session),
         },
     )
 

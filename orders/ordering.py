@@ -185,6 +185,43 @@ def list_orders(session: Session, actor: Actor, query: dict, page: PageRequest) 
     return fetch_page(session, query, page)
 
 
+def snapshot_orders(session: Session, after: str | None, limit: int) -> list[dict]:
+    """Orders by id with their lines and history, as JSON types (orders.snapshot_orders)."""
+    conditions = [Order.id > after] if after else []
+    orders = list(session.scalars(select(Order).where(*conditions).order_by(Order.id).limit(limit)))
+    histories: dict[str, list] = {order.id: [] for order in orders}
+    if orders:
+        query = select(OrderHistory).where(OrderHistory.order_id.in_(histories)).order_by(OrderHistory.id)
+        for entry in session.scalars(query):
+            histories[entry.order_id].append(entry)
+    return [_snapshot(order, histories[order.id]) for order in orders]
+
+
+def _snapshot(order: Order, history: list[OrderHistory]) -> dict:
+    return {
+        "id": order.id,
+        "user_id": order.user_id,
+        "status": str(order.status),
+        "total": str(order.total),
+        "currency": order.currency,
+        "shipping_address": order.shipping_address,
+        "created_at": order.created_at.isoformat(),
+        "updated_at": order.updated_at.isoformat(),
+        "sequence": order.sequence,
+        "items": [
+            {"product_id": i.product_id, "sku": i.sku, "name": i.name, "quantity": i.quantity,
+             "unit_price": str(i.unit_price), "line_total": str(i.line_total)}
+            for i in order.items
+        ],
+        # Entries written before sequences existed are numbered by their place.
+        "history": [
+            {"sequence": h.sequence or n, "from_status": h.from_status, "to_status": h.to_status,
+             "at": h.at.isoformat(), "actor": h.actor, "reason": h.reason}
+            for n, h in enumerate(history, 1)
+        ],
+    }
+
+
 def order_history(session: Session, order_id: str) -> list[OrderHistory]:
     query = select(OrderHistory).where(OrderHistory.order_id == order_id).order_by(OrderHistory.id)
     return list(session.scalars(query))

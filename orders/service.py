@@ -26,6 +26,7 @@ from plumbing.access import (
     ADMIN_ONLY,
     ORDER_RESERVATIONS,
     ORDERS_CANCEL,
+    ORDERS_EXPORT,
     ORDERS_FULFIL,
     ORDERS_FULFIL_SCOPE,
     ORDERS_READ,
@@ -210,6 +211,15 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
         self.outbox.add(self.db.session, ORDER_DELETED, **_event_fields(order))
         self.db.session.delete(order)
         self.db.session.commit()
+
+    @rpc(access=ORDERS_EXPORT)
+    def snapshot_orders(self, after: str | None = None, limit: int = 500) -> list:
+        """Orders by id, after `after`, at most `limit` (≤ 1000): what the read side is rebuilt
+        from (admin, or a client with orders:read). Each {id, user_id, status, total, currency,
+        shipping_address, created_at, sequence, items, history (with each entry's sequence)}."""
+        if (after is not None and not isinstance(after, str)) or not isinstance(limit, int) or not 1 <= limit <= 1000:
+            raise Invalid("after must be an order id and limit 1 to 1000.", {"limit": ["1 to 1000."]})
+        return ordering.snapshot_orders(self.db.session, after, limit)
 
     @rpc(access=ORDER_RESERVATIONS)
     def reservations_in_use(self, order_ids: list) -> list:

@@ -118,5 +118,9 @@ def cancel_order(session: Session, provider: PaymentProvider, outbox, event: dic
     return payment
 
 
+def get_payments(session: Session, order_ids: list[str]) -> list[Payment]:
+    return list(session.scalars(select(Payment).where(Payment.order_id.in_(order_ids)))) if order_ids else []
+
+
 def get_payment(session: Session, order_id: str) -> Payment | None:
     return session.scalar(select(Payment).where(Payment.order_id == order_id))

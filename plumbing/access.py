@@ -123,5 +123,6 @@ ORDERS_EXPORT = allow(roles=(ADMIN,), scopes=(ORDERS_READ_SCOPE,))  # every orde
 ORDERS_CANCEL = allow(roles=ROLES, scopes=(ORDERS_FULFIL_SCOPE,))
 ORDER_RESERVATIONS = allow(scopes=(ORDER_RESERVATIONS_SCOPE,))
 USERS_READ = allow(roles=ROLES, scopes=(USERS_READ_SCOPE,))  # whose account: the method decides
+USERS_READ_ALL = allow(roles=(ADMIN,), scopes=(USERS_READ_SCOPE,))  # any accounts, in bulk
 INVOICES_READ = allow(roles=ROLES, scopes=(INVOICES_READ_SCOPE,))  # whose invoices: the method decides
 INVOICES_LIST = allow(roles=(ADMIN,), scopes=(INVOICES_READ_SCOPE,))

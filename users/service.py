@@ -2,7 +2,7 @@
 
 from nameko.dependency_providers import Config
 
-from plumbing.access import ADMIN_ONLY, CLIENT, PUBLIC, SIGNED_IN, USERS_READ, USERS_READ_SCOPE
+from plumbing.access import ADMIN_ONLY, CLIENT, PUBLIC, SIGNED_IN, USERS_READ, USERS_READ_ALL, USERS_READ_SCOPE
 from plumbing.callers import Caller, rpc
 from plumbing.db import Database
 from plumbing.errors import Invalid, NotFound, Unauthenticated
@@ -97,6 +97,14 @@ class UsersService(Pingable, OutboxRelay, Retention):
         otherwise); an admin or a client with users:read (payments, for an invoice's buyer) anyone."""
         user = accounts.get_visible_user(self.db.session, user_id, self.caller.actor, USERS_READ_SCOPE)
         return user_schema.dump(user)
+
+    @rpc(access=USERS_READ_ALL)
+    def get_users(self, user_ids: list) -> list:
+        """These users (at most 1000; those that exist): each {id, email, name, role, created_at}.
+        Admin, or a client with users:read (the read side's rebuild)."""
+        if not isinstance(user_ids, list) or len(user_ids) > 1000 or not all(isinstance(i, str) for i in user_ids):
+            raise Invalid("user_ids must be a list of at most 1000 ids.", {"user_ids": ["Invalid."]})
+        return user_schema.dump(accounts.get_users(self.db.session, user_ids), many=True)
 
     @rpc(access=ADMIN_ONLY)
     def list_users(self, page: int = 1, page_size: int = 20) -> dict:
