@@ -216,7 +216,7 @@ def _snapshot(order: Order, history: list[OrderHistory]) -> dict:
         # Entries written before sequences existed are numbered by their place.
         "history": [
             {"sequence": h.sequence or n, "from_status": h.from_status, "to_status": h.to_status,
-             "at": h.at.isoformat(), "actor": h.actor, "reason": h.reason}
+             "at": h.at.astimezone(UTC).isoformat(), "actor": h.actor, "reason": h.reason}
             for n, h in enumerate(history, 1)
         ],
     }

@@ -343,5 +343,5 @@ def _event_fields(order, entry: dict | None = None) -> dict:
     return fields | {
         "sequence": entry["sequence"],
         "status": entry["to_status"],
-        "history_entry": history_entry | {"at": entry["at"].isoformat()},
+        "history_entry": history_entry | {"at": entry["at"].astimezone(UTC).isoformat()},
     }

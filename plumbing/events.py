@@ -111,12 +111,15 @@ class OrderEventSchema(EventSchema):
 
 
 class OrderLineSchema(Schema):
-    product_id = fields.String(load_default=None)  # None in events published before it existed
     sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     quantity = fields.Integer(required=True, validate=validate.Range(min=1))
     unit_price = Amount()
     line_total = Amount()
+
+
+class PlacedLineSchema(OrderLineSchema):
+    product_id = _id()
 
 
 class AddressSchema(Schema):
@@ -135,7 +138,7 @@ class OrderCreatedSchema(OrderEventSchema):
     pay_before = Timestamp(load_default=None)
     items = fields.List(fields.Nested(OrderItemSchema), required=True, validate=validate.Length(min=1))
     # What the read side shows (None in events published before they existed).
-    lines = fields.List(fields.Nested(OrderLineSchema), load_default=None)
+    lines = fields.List(fields.Nested(PlacedLineSchema), load_default=None)
     shipping_address = fields.Nested(AddressSchema, load_default=None)
     placed_at = Timestamp(load_default=None)
 

@@ -8,10 +8,13 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from plumbing.access import ADMIN
+from plumbing.events import USER_REGISTERED
 from plumbing.migrations import database_urls
+from plumbing.outbox import insert_event
 from products import catalog
 from products.models import Product
 from users import accounts
+from users.models import OutboxEvent
 
 DEMO_PRODUCTS = [
     ("DEMO-MUG-01", "Enamel camping mug", "A light enamel mug for coffee outdoors.", "12.50", 120),
@@ -28,7 +31,12 @@ def seed(config: dict) -> None:
     with Session(create_engine(urls["users"])) as session:
         email = config["ADMIN"]["EMAIL"]
         if accounts.find_by_email(session, email) is None:
-            accounts.create_user(session, email, config["ADMIN"]["PASSWORD"], "Administrator", rounds, role=ADMIN)
+            user = accounts.create_user(
+                session, email, config["ADMIN"]["PASSWORD"], "Administrator", rounds, role=ADMIN
+            )
+            # Announced as a registration is (users' relay sends it): the read side knows every buyer.
+            insert_event(session, OutboxEvent, USER_REGISTERED, {"user_id": user.id, "email": user.email,
+                                                                 "name": user.name})
             session.commit()
             print(f"seeded admin account {email}")
     with Session(create_engine(urls["products"])) as session:
