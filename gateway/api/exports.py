@@ -15,8 +15,9 @@ from marshmallow import Schema, fields, validate
 from gateway.api import ApiBlueprint, errors
 from gateway.auth import BEARER_AUTH, requires
 from gateway.context import oms
-from orders.schemas import OrderQuerySchema
+from orders.lifecycle import OrderStatus
 from plumbing.access import ORDERS_EXPORT
+from plumbing.validation import UtcTime
 
 blp = ApiBlueprint("exports", __name__, url_prefix="/api/v1", description="Exports of every order")
 
@@ -27,9 +28,9 @@ FORMATS = {"csv": "text/csv; charset=utf-8", "ndjson": "application/x-ndjson"}
 
 class ExportQuerySchema(Schema):
     format = fields.String(load_default="csv", validate=validate.OneOf(sorted(FORMATS)))
-    status = OrderQuerySchema().fields["status"]
-    created_from = OrderQuerySchema().fields["created_from"]
-    created_to = OrderQuerySchema().fields["created_to"]
+    status = fields.String(validate=validate.OneOf([status.value for status in OrderStatus]))
+    created_from = UtcTime()
+    created_to = UtcTime()
 
 
 EXPORT_BODY = {"type": "string", "description": "One row per order line: " + ", ".join(COLUMNS) + "."}
