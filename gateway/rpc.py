@@ -11,10 +11,11 @@ import queue
 import threading
 from contextlib import contextmanager
 
+from amqp.exceptions import ConnectionError as AmqpConnectionError
 from kombu.exceptions import OperationalError
 from nameko.exceptions import RpcTimeout, UnknownService
 from nameko.rpc import ServiceProxy
-from nameko.standalone.rpc import ClusterProxy, ClusterRpcProxy
+from nameko.standalone.rpc import ClusterProxy, ClusterRpcProxy, PollingQueueConsumer, SingleThreadedReplyListener
 
 from plumbing.callers import AUTH_TOKEN_KEY
 from plumbing.entrypoints import RPC_REQUEST_OPTIONS
@@ -25,7 +26,35 @@ from plumbing.tracing import rpc_span
 log = logging.getLogger(__name__)
 
 # Broker trouble surfaces as any of these from kombu/amqp/socket.
-CONNECTION_ERRORS = (OSError, ConnectionError, EOFError, OperationalError, RpcTimeout, UnknownService)
+CONNECTION_ERRORS = (
+    OSError, ConnectionError, AmqpConnectionError, EOFError, OperationalError, RpcTimeout, UnknownService
+)
+
+
+class _FailFastReplyConsumer(PollingQueueConsumer):
+    """nameko 2.14's reply consumer, without its reconnect after a reply timeout or a lost
+    connection: nameko reconnects (with kombu's retries) before it raises, which held a request
+    for seconds past RPC_TIMEOUT while the broker was down, and the pool discards such a proxy
+    anyway. `provider._reply_events` is nameko 2.14's private map of waiting calls."""
+
+    def get_message(self, correlation_id):
+        try:
+            while correlation_id not in self.replies:
+                self.consumer.connection.drain_events(timeout=self.timeout)
+        except TimeoutError:  # before OSError, its base class
+            self.provider._reply_events.pop(correlation_id).send_exception(RpcTimeout(self.timeout))
+            return
+        except (OSError, AmqpConnectionError) as exc:
+            self.provider._reply_events.pop(correlation_id).send_exception(exc)
+            return
+        body, message = self.replies.pop(correlation_id)
+        self.provider.handle_message(body, message)
+
+
+class _FailFastReplyListener(SingleThreadedReplyListener):
+    def __init__(self, timeout=None):
+        super().__init__(timeout)
+        self.queue_consumer = _FailFastReplyConsumer(timeout=timeout)
 
 
 class _ClusterProxy(ClusterProxy):
@@ -97,7 +126,9 @@ class RpcPool:
         self._idle.put(standalone)
 
     def _start(self) -> ClusterRpcProxy:
-        standalone = ClusterRpcProxy(self.config, context_data={}, timeout=self.timeout)
+        standalone = ClusterRpcProxy(
+            self.config, context_data={}, timeout=self.timeout, reply_listener_cls=_FailFastReplyListener
+        )
         standalone._proxy = _ClusterProxy(standalone._worker_ctx, standalone._reply_listener)
         try:
             standalone.start()
