@@ -95,7 +95,7 @@ def apply_order_event(session: Session, event: dict, deleted: bool = False) -> N
             "status": event.get("status"),
             "sequence": sequence,
             "history": {str(sequence): entry} if entry else {},
-            "address": event.get("shipping_address"),
+            "address": _address(event.get("shipping_address")),
             "lines": _lines(event.get("lines")),
             "created_at": event.get("placed_at"),
             "occurred_at": event["occurred_at"],
@@ -119,7 +119,7 @@ def apply_snapshot(session: Session, generation: int, order: dict, payment: dict
             "status": order["status"],
             "sequence": order["sequence"],
             "history": history,
-            "address": order["shipping_address"],
+            "address": _address(order["shipping_address"]),
             "lines": order["items"],
             "created_at": order["created_at"],
             "occurred_at": order["updated_at"],
@@ -163,6 +163,11 @@ def apply_payment_event(session: Session, event: dict, status: str) -> None:
 
 def apply_customer(session: Session, user_id: str, email: str, name: str, changed_at) -> None:
     session.execute(_APPLY_CUSTOMER, {"user_id": user_id, "email": email, "name": name, "changed_at": changed_at})
+
+
+def _address(address: dict | None) -> dict | None:
+    """As events carry it (every field, line2 None when absent), whichever side it came from."""
+    return None if address is None else {"line2": None, **address}
 
 
 def _lines(lines: list | None) -> list | None:

@@ -58,16 +58,23 @@ def test_a_rebuilt_read_side_equals_the_live_one(config, system, admin, new_cust
         items = [{"product_id": p["id"], "quantity": chance.randint(1, 3)} for p in chance.sample(products, 2)]
         token = "tok_declined" if n % 7 == 0 else "tok_visa"
         body = {"items": items, "shipping_address": ADDRESS, "payment_token": token}
-        response = api.post("/orders", json=body, headers={"Idempotency-Key": uuid.uuid4().hex})
-        assert response.status_code == 201, response.text
+        key = uuid.uuid4().hex
+        for _ in range(3):  # a busy machine may answer 503 (RPC_TIMEOUT is 2 s here): retried as a client would
+            response = api.post("/orders", json=body, headers={"Idempotency-Key": key})
+            if response.status_code != 503:
+                break
+        assert response.status_code in (200, 201), response.text
         return api, response.json()
 
-    with ThreadPoolExecutor(8) as pool:
+    with ThreadPoolExecutor(4) as pool:
         placed = list(pool.map(place, range(ORDERS)))
 
-    def settled(api, order):
-        return wait_until(lambda: api.get(f"/orders/{order['id']}").json()["status"] != "pending_payment",
-                          what=f"order {order['id']} paid or cancelled")
+    def settled(api, order) -> str:
+        def status():
+            current = api.get(f"/orders/{order['id']}").json()["status"]
+            return current if current != "pending_payment" else None
+
+        return wait_until(status, what=f"order {order['id']} paid or cancelled")
 
     def mix(n):
         api, order = placed[n]
@@ -85,7 +92,7 @@ def test_a_rebuilt_read_side_equals_the_live_one(config, system, admin, new_cust
             admin.post(f"/orders/{order['id']}/ship")
             if kind == 4:
                 admin.post(f"/orders/{order['id']}/deliver")
-    with ThreadPoolExecutor(8) as pool:
+    with ThreadPoolExecutor(4) as pool:
         list(pool.map(mix, range(ORDERS)))
     customers[0][2].patch(f"/users/{customers[0][0]['id']}", json={"name": "Renamed Rebuilder"})
 
@@ -109,7 +116,11 @@ def test_a_rebuilt_read_side_equals_the_live_one(config, system, admin, new_cust
             done = rebuild(config, rpc, page_size=100)
         rebuilt = views(engine)
         assert done["orders"] == len(live)
-        assert rebuilt == live
+        assert set(rebuilt) == set(live)
+        differences = {order_id: {key: (view[key], rebuilt[order_id][key]) for key in view
+                                  if view[key] != rebuilt[order_id][key]}
+                       for order_id, view in live.items() if view != rebuilt[order_id]}
+        assert {key for changed in differences.values() for key in changed} == set(), differences
         with engine.connect() as conn:
             generations = conn.execute(text("SELECT DISTINCT generation FROM order_views")).scalars().all()
         assert generations == [done["generation"]]
