@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 
 .PHONY: run status test test-tools test-reliability lint infra bench check-invariants dead-letters \
-	replay-dead-letters discard-dead-letter operator-token dev-cert
+	replay-dead-letters discard-dead-letter operator-token dev-cert graphiql rebuild-order-queries
 
 $(INSTALLED): requirements.txt scripts/quiet_eventlet.pth
 	test -x $(BIN)/python || python3 -m venv $(VENV)
@@ -16,7 +16,17 @@ $(INSTALLED): requirements.txt scripts/quiet_eventlet.pth
 infra:
 	@bash scripts/infra.sh
 
-run: $(INSTALLED) infra
+# GraphiQL's assets for /graphql (no CDN): the npm packages pinned by gateway/graphql/package-lock.json.
+GRAPHIQL := var/graphiql/node_modules/graphiql/graphiql.min.js
+graphiql: $(GRAPHIQL)
+$(GRAPHIQL): gateway/graphql/package.json gateway/graphql/package-lock.json
+	@command -v npm >/dev/null || { apt-get -o DPkg::Lock::Timeout=300 update -qq && \
+	  apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends npm >/dev/null; }
+	mkdir -p var/graphiql && cp gateway/graphql/package.json gateway/graphql/package-lock.json var/graphiql/
+	npm ci --prefix var/graphiql --no-audit --no-fund --loglevel=error
+	touch $@
+
+run: $(INSTALLED) infra $(GRAPHIQL)
 	$(BIN)/python -m scripts.run
 
 # Every process of a running `make run`, as supervisord sees it (OMS_RUN_DIR: var/ unless set).
@@ -25,7 +35,7 @@ status: $(INSTALLED)
 	@test -f $(OMS_RUN_DIR)/supervisord.conf || { echo "no $(OMS_RUN_DIR)/supervisord.conf: is \`make run\` running?" >&2; exit 1; }
 	$(BIN)/supervisorctl -c $(OMS_RUN_DIR)/supervisord.conf status
 
-test: $(INSTALLED) infra lint test-tools
+test: $(INSTALLED) infra lint test-tools $(GRAPHIQL)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # What the tests run besides the servers: Debian's Prometheus (tests/operating/), headless
@@ -73,6 +83,11 @@ replay-dead-letters: $(INSTALLED)
 discard-dead-letter: $(INSTALLED)
 	@test -n "$(SERVICE)" -a -n "$(ID)" || { echo "usage: make discard-dead-letter SERVICE=<service> ID=<dead letter id>" >&2; exit 2; }
 	$(BIN)/python -m operations.dead_letters $(LOGIN) discard $(SERVICE) $(ID)
+
+# Rebuild the read side's order views from the command side while it serves, then switch over
+# (order_queries/rebuild.py); as an admin: EMAIL=... or OMS_TOKEN=...
+rebuild-order-queries: $(INSTALLED)
+	$(BIN)/python -m order_queries.rebuild $(LOGIN)
 
 # A short-lived admin token minted with the private key (no password): OMS_TOKEN=$$(make -s operator-token EMAIL=...)
 operator-token: $(INSTALLED)

@@ -25,23 +25,27 @@ ORDER_CONFIRMED = "order_confirmed"
 ORDER_CANCELLED = "order_cancelled"
 ORDER_SHIPPED = "order_shipped"
 ORDER_DELIVERED = "order_delivered"
+ORDER_REFUNDED = "order_refunded"
+ORDER_ADDRESS_CHANGED = "order_address_changed"
+ORDER_DELETED = "order_deleted"
 PAYMENT_SUCCEEDED = "payment_succeeded"
 PAYMENT_FAILED = "payment_failed"
 PAYMENT_REFUNDED = "payment_refunded"
 INVOICE_ISSUED = "invoice_issued"
 CREDIT_NOTE_ISSUED = "credit_note_issued"
 USER_REGISTERED = "user_registered"
+USER_UPDATED = "user_updated"
 
 
 class Amount(fields.Decimal):
     """A non-negative amount with two decimal places, carried as a string."""
 
     def __init__(self, **kwargs):
+        kwargs.setdefault("required", "load_default" not in kwargs)  # optional only with a default
         super().__init__(
             places=2,
             as_string=True,
             allow_nan=False,
-            required=True,
             validate=validate.Range(min=Decimal("0"), max=MAX_AMOUNT),
             **kwargs,
         )
@@ -82,19 +86,28 @@ class OrderItemSchema(Schema):
     unit_price = Amount()
 
 
+class HistoryEntrySchema(Schema):
+    """The transition an order event announces, as orders recorded it."""
+
+    from_status = fields.String(required=True, allow_none=True)
+    to_status = fields.String(required=True)
+    at = Timestamp(required=True)
+    actor = fields.String(required=True)
+    reason = fields.String(required=True)
+
+
 class OrderEventSchema(EventSchema):
     order_id = _id()
     user_id = _id()
     total = Amount()
     currency = Currency(required=True)
-
-
-class OrderCreatedSchema(OrderEventSchema):
-    payment_token = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    # When the stock reservation lapses: payments won't charge after it (None in events
-    # published before the field existed).
-    pay_before = Timestamp(load_default=None)
-    items = fields.List(fields.Nested(OrderItemSchema), required=True, validate=validate.Length(min=1))
+    # The order's version after this change: orders counts every event about an order, in the
+    # transaction that writes it, so a consumer can tell a late event from a newer one. With the
+    # status it left the order in and the transition it recorded (all None in events published
+    # before they existed).
+    sequence = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    status = fields.String(load_default=None)
+    history_entry = fields.Nested(HistoryEntrySchema, load_default=None)
 
 
 class OrderLineSchema(Schema):
@@ -105,6 +118,10 @@ class OrderLineSchema(Schema):
     line_total = Amount()
 
 
+class PlacedLineSchema(OrderLineSchema):
+    product_id = _id()
+
+
 class AddressSchema(Schema):
     name = fields.String(required=True)
     line1 = fields.String(required=True)
@@ -112,6 +129,18 @@ class AddressSchema(Schema):
     city = fields.String(required=True)
     postal_code = fields.String(required=True)
     country = fields.String(required=True, validate=validate.Length(equal=2))
+
+
+class OrderCreatedSchema(OrderEventSchema):
+    payment_token = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    # When the stock reservation lapses: payments won't charge after it (None in events
+    # published before the field existed).
+    pay_before = Timestamp(load_default=None)
+    items = fields.List(fields.Nested(OrderItemSchema), required=True, validate=validate.Length(min=1))
+    # What the read side shows (None in events published before they existed).
+    lines = fields.List(fields.Nested(PlacedLineSchema), load_default=None)
+    shipping_address = fields.Nested(AddressSchema, load_default=None)
+    placed_at = Timestamp(load_default=None)
 
 
 class OrderConfirmedSchema(OrderEventSchema):
@@ -125,6 +154,10 @@ class OrderConfirmedSchema(OrderEventSchema):
 
 class OrderCancelledSchema(OrderEventSchema):
     reason = fields.String(required=True, validate=validate.Length(max=500))
+
+
+class OrderAddressChangedSchema(OrderEventSchema):
+    shipping_address = fields.Nested(AddressSchema, required=True)
 
 
 class PaymentSucceededSchema(EventSchema):
@@ -166,6 +199,10 @@ class PaymentFailedSchema(EventSchema):
     order_id = _id()
     user_id = _id()
     reason = fields.String(required=True, validate=validate.Length(max=500))
+    # The declined payment (None in events published before they existed).
+    payment_id = fields.String(load_default=None)
+    amount = Amount(load_default=None)
+    currency = Currency(load_default=None)
 
 
 class UserRegisteredSchema(EventSchema):
@@ -174,18 +211,26 @@ class UserRegisteredSchema(EventSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
+class UserUpdatedSchema(UserRegisteredSchema):
+    """The account's email and name after a change of either."""
+
+
 SCHEMAS: dict[str, type[EventSchema]] = {
     ORDER_CREATED: OrderCreatedSchema,
     ORDER_CONFIRMED: OrderConfirmedSchema,
     ORDER_CANCELLED: OrderCancelledSchema,
     ORDER_SHIPPED: OrderEventSchema,
     ORDER_DELIVERED: OrderEventSchema,
+    ORDER_REFUNDED: OrderEventSchema,
+    ORDER_ADDRESS_CHANGED: OrderAddressChangedSchema,
+    ORDER_DELETED: OrderEventSchema,
     PAYMENT_SUCCEEDED: PaymentSucceededSchema,
     PAYMENT_FAILED: PaymentFailedSchema,
     PAYMENT_REFUNDED: PaymentRefundedSchema,
     INVOICE_ISSUED: InvoiceIssuedSchema,
     CREDIT_NOTE_ISSUED: CreditNoteIssuedSchema,
     USER_REGISTERED: UserRegisteredSchema,
+    USER_UPDATED: UserUpdatedSchema,
 }
 
 SOURCES: dict[str, str] = {
@@ -194,6 +239,7 @@ SOURCES: dict[str, str] = {
     INVOICE_ISSUED: PAYMENTS,
     CREDIT_NOTE_ISSUED: PAYMENTS,
     USER_REGISTERED: USERS,
+    USER_UPDATED: USERS,
 }
 
 

@@ -75,6 +75,22 @@ class ProductCache:
         payload = entry.split("|", 1)[1]
         return json.loads(payload) if payload else DELETED
 
+    def get_many(self, product_ids: list[str]) -> dict:
+        """{product id: the cached dict or DELETED} for those in the cache, in one round trip."""
+        if not product_ids:
+            return {}
+        try:
+            entries = self.client.mget([self.key(product_id) for product_id in product_ids])
+        except redis.RedisError as exc:
+            log.warning("product cache unavailable on read: %s", exc)
+            return {}
+        found = {}
+        for product_id, entry in zip(product_ids, entries, strict=True):
+            if entry is not None:
+                payload = entry.split("|", 1)[1]
+                found[product_id] = json.loads(payload) if payload else DELETED
+        return found
+
     def store(self, product_id: str, version: int, product: dict | None) -> None:
         """Cache `product` at `version` unless a newer one is there; None stores a tombstone."""
         payload = json.dumps(product) if product is not None else ""

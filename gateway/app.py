@@ -8,9 +8,10 @@ from flask import Flask, g, request
 
 from contracts.product_cache import ProductCache, SearchCache
 from gateway import metrics
-from gateway.api import auth, clients, health, invoices, oauth, orders, products, users
+from gateway.api import auth, clients, exports, health, invoices, oauth, orders, products, users
 from gateway.context import GatewayContext
 from gateway.errors import problem, register_error_handlers
+from gateway.graphql import view as graphql
 from gateway.openapi import ProblemApi, docs_assets, openapi_settings
 from gateway.ratelimit import RateLimiter, parse_limit
 from gateway.rpc import RpcPool
@@ -37,6 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(
         MAX_CONTENT_LENGTH=int(settings["MAX_CONTENT_LENGTH"]),
+        EXPORT_PAGE_SIZE=int(settings["EXPORT_PAGE_SIZE"]),
         **openapi_settings(),
     )
     redis_client = connect(config["REDIS_URI"])
@@ -54,10 +56,11 @@ def create_app(config: dict | None = None) -> Flask:
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
-    for blueprint in (health.blp, auth.blp, oauth.blp, users.blp, clients.blp, products.blp, orders.blp,
-                      invoices.blp):
+    for blueprint in (health.blp, auth.blp, oauth.blp, users.blp, clients.blp, products.blp, exports.blp,
+                      orders.blp, invoices.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(docs_assets)
+    app.register_blueprint(graphql.blp)
     register_error_handlers(app)
     metrics.instrument(app)  # first: its timer starts before any hook can answer early
     trace_requests(app)

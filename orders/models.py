@@ -41,6 +41,8 @@ class Order(Base):
     idempotency_key: Mapped[str] = mapped_column(String(200))
     request_hash: Mapped[str] = mapped_column(String(64))
     reservation_expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The order's version: moved on by one with every event about it (contracts/events.py).
+    sequence: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
@@ -91,6 +93,7 @@ class OrderHistory(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     actor: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(String(500))
+    sequence: Mapped[int | None] = mapped_column(Integer, nullable=True)  # of the event announcing it
 
 
 OutboxEvent = outbox_model(Base)

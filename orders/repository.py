@@ -5,7 +5,7 @@ order and confirming a paid one happen for every order, so they are single state
 Core, built once from the tables of models.py) whose rows are loaded as Orders; the rarer paths
 use the ORM. A status changes only through `move`, which asks orders/lifecycle.py first."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -37,11 +37,17 @@ from plumbing.pagination import PageRequest, fetch_page
 
 _orders, _items, _history = Order.__table__, OrderItem.__table__, OrderHistory.__table__
 
-def _history_entry(order_id, from_status, to_status, actor, reason):
+PLACED_REASON = "order placed"
+
+
+def _history_entry(order_id, from_status, to_status, actor, reason, at, sequence):
     """The order_history row of a status change, as a CTE of the statement that makes it."""
     return (
         insert(_history)
-        .values(order_id=order_id, from_status=from_status, to_status=to_status, actor=actor, reason=reason)
+        .values(
+            order_id=order_id, from_status=from_status, to_status=to_status, actor=actor, reason=reason, at=at,
+            sequence=sequence,
+        )
         .cte("history")
     )
 
@@ -88,7 +94,10 @@ _PLACE = select(
         ),
     )
     .cte("items"),
-    _history_entry(bindparam("new_id"), null(), bindparam("first_status"), bindparam("customer"), "order placed"),
+    # At the order's creation time (now() is the transaction's start) and as its first sequence.
+    _history_entry(
+        bindparam("new_id"), null(), bindparam("first_status"), bindparam("customer"), PLACED_REASON, func.now(), 1
+    ),
 )
 # _PLACE's array parameters, from the items' keys.
 _ITEM_ARRAYS = {
@@ -124,17 +133,23 @@ _LOCK_WITH_LINES = (
     .with_for_update(of=Order)
     .options(lazyload(Order.items))  # the lines stand in for them
 )
-# A move: the history entry and the new status in one round trip. `paid` is only ever set.
+# A move: the history entry and the new status (and sequence) in one round trip. `paid` is only
+# ever set.
 _MOVE = (
     update(_orders)
     .where(_orders.c.id == bindparam("moving"))
     .values(
         status=bindparam("target"),
         paid=or_(_orders.c.paid, bindparam("now_paid", type_=Boolean)),
+        sequence=bindparam("next_sequence"),
         updated_at=func.now(),
     )
     .returning(_orders.c.updated_at)
-    .add_cte(_history_entry(*(bindparam(name) for name in ("moving", "current", "target", "who", "why"))))
+    .add_cte(
+        _history_entry(
+            *(bindparam(name) for name in ("moving", "current", "target", "who", "why", "moved_at", "next_sequence"))
+        )
+    )
 )
 
 
@@ -203,18 +218,31 @@ def get_visible_order(
     return order
 
 
-def move(session: Session, order: Order, target: OrderStatus, actor: str, reason: str, paid: bool = False) -> None:
-    """The one way an order changes status: checked by the life cycle, recorded in its history and
-    written at once; `paid`: the move records that its payment was taken."""
+def move(session: Session, order: Order, target: OrderStatus, actor: str, reason: str, paid: bool = False) -> dict:
+    """The one way an order changes status: checked by the life cycle, recorded in its history
+    under the order's next sequence and written at once; `paid`: the move records that its
+    payment was taken. The history entry (the event announcing the move carries it)."""
     lifecycle.check_move(order.status, target)
+    # The time is set here, not by the database, so the event carries the entry as recorded.
+    entry = {"from_status": order.status, "to_status": target, "actor": actor, "reason": reason,
+             "at": datetime.now(UTC), "sequence": order.sequence + 1}
     updated_at = session.execute(
         _MOVE,
-        {"moving": order.id, "current": order.status, "target": target, "now_paid": paid, "who": actor, "why": reason},
+        {"moving": order.id, "current": order.status, "target": target, "now_paid": paid, "who": actor, "why": reason,
+         "moved_at": entry["at"], "next_sequence": entry["sequence"]},
     ).scalar_one()
     # The row is written; the Order says what it now holds, with nothing left to flush.
     set_committed_value(order, "status", target)
     set_committed_value(order, "paid", order.paid or paid)
+    set_committed_value(order, "sequence", entry["sequence"])
     set_committed_value(order, "updated_at", updated_at)
+    return entry
+
+
+def placed_entry(order: Order) -> dict:
+    """The history entry `place_order` wrote, as `move` returns one."""
+    return {"from_status": None, "to_status": order.status, "actor": order.user_id, "reason": PLACED_REASON,
+            "at": order.created_at, "sequence": 1}
 
 
 def list_orders(session: Session, actor: Actor, query: dict, page: PageRequest) -> tuple[list[Order], int]:
@@ -230,6 +258,43 @@ def list_orders(session: Session, actor: Actor, query: dict, page: PageRequest) 
         conditions.append(Order.created_at < query["created_to"])
     query = select(Order).where(*conditions).order_by(Order.created_at.desc(), Order.id.desc())
     return fetch_page(session, query, page)
+
+
+def snapshot_orders(session: Session, after: str | None, limit: int) -> list[dict]:
+    """Orders by id with their lines and history, as JSON types (orders.snapshot_orders)."""
+    conditions = [Order.id > after] if after else []
+    orders = list(session.scalars(select(Order).where(*conditions).order_by(Order.id).limit(limit)))
+    histories: dict[str, list] = {order.id: [] for order in orders}
+    if orders:
+        query = select(OrderHistory).where(OrderHistory.order_id.in_(histories)).order_by(OrderHistory.id)
+        for entry in session.scalars(query):
+            histories[entry.order_id].append(entry)
+    return [_snapshot(order, histories[order.id]) for order in orders]
+
+
+def _snapshot(order: Order, history: list[OrderHistory]) -> dict:
+    return {
+        "id": order.id,
+        "user_id": order.user_id,
+        "status": str(order.status),
+        "total": str(order.total),
+        "currency": order.currency,
+        "shipping_address": order.shipping_address,
+        "created_at": order.created_at.isoformat(),
+        "updated_at": order.updated_at.isoformat(),
+        "sequence": order.sequence,
+        "items": [
+            {"product_id": i.product_id, "sku": i.sku, "name": i.name, "quantity": i.quantity,
+             "unit_price": str(i.unit_price), "line_total": str(i.line_total)}
+            for i in order.items
+        ],
+        # Entries written before sequences existed are numbered by their place.
+        "history": [
+            {"sequence": h.sequence or n, "from_status": h.from_status, "to_status": h.to_status,
+             "at": h.at.astimezone(UTC).isoformat(), "actor": h.actor, "reason": h.reason}
+            for n, h in enumerate(history, 1)
+        ],
+    }
 
 
 def order_history(session: Session, order_id: str) -> list[OrderHistory]:

@@ -11,10 +11,13 @@ from nameko.timer import timer
 from sqlalchemy.exc import IntegrityError
 
 from contracts.events import (
+    ORDER_ADDRESS_CHANGED,
     ORDER_CANCELLED,
     ORDER_CONFIRMED,
     ORDER_CREATED,
+    ORDER_DELETED,
     ORDER_DELIVERED,
+    ORDER_REFUNDED,
     ORDER_SHIPPED,
     PAYMENT_FAILED,
     PAYMENT_REFUNDED,
@@ -38,6 +41,7 @@ from plumbing.access import (
     ADMIN_ONLY,
     ORDER_RESERVATIONS,
     ORDERS_CANCEL,
+    ORDERS_EXPORT,
     ORDERS_FULFIL,
     ORDERS_FULFIL_SCOPE,
     ORDERS_READ,
@@ -120,13 +124,20 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
                 return existing
             uow.add_event(
                 ORDER_CREATED,
-                **_event_fields(order),
+                **_event_fields(order, repository.placed_entry(order)),
                 payment_token=data["payment_token"],
                 pay_before=order.reservation_expires_at.isoformat(),
                 items=[
                     {"product_id": i["product_id"], "quantity": i["quantity"], "unit_price": str(i["unit_price"])}
                     for i in items
                 ],
+                lines=[
+                    {key: i[key] for key in ("product_id", "sku", "name", "quantity")}
+                    | {"unit_price": str(i["unit_price"]), "line_total": str(i["line_total"])}
+                    for i in items
+                ],
+                shipping_address=order.shipping_address,
+                placed_at=order.created_at.isoformat(),
             )
             placed = order_schema.dump(_with_items(order, items))
             uow.commit()
@@ -166,6 +177,8 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
             if order.status not in ADDRESS_CHANGEABLE:
                 raise Conflict(f"The address of a {order.status} order can no longer change.")
             order.shipping_address = changes["shipping_address"]
+            order.sequence += 1
+            uow.add_event(ORDER_ADDRESS_CHANGED, **_event_fields(order), shipping_address=order.shipping_address)
             return _commit_and_dump(uow, order)
 
     @rpc(access=ORDERS_CANCEL)
@@ -203,8 +216,20 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
                 raise Conflict(f"A {order.status} order is not finished and cannot be deleted.")
             if order.status == OrderStatus.DELIVERED and self._reservation_status(order.id) == "held":
                 raise Conflict("This order's stock is not settled in products yet; try again shortly.")
+            order.sequence += 1
+            uow.add_event(ORDER_DELETED, **_event_fields(order))
             uow.session.delete(order)
             uow.commit()
+
+    @rpc(access=ORDERS_EXPORT)
+    def snapshot_orders(self, after: str | None = None, limit: int = 500) -> list:
+        """Orders by id, after `after`, at most `limit` (≤ 1000): what the read side is rebuilt
+        from (admin, or a client with orders:read). Each {id, user_id, status, total, currency,
+        shipping_address, created_at, sequence, items, history (with each entry's sequence)}."""
+        if (after is not None and not isinstance(after, str)) or not isinstance(limit, int) or not 1 <= limit <= 1000:
+            raise Invalid("after must be an order id and limit 1 to 1000.", {"limit": ["1 to 1000."]})
+        with self.uow() as uow:
+            return repository.snapshot_orders(uow.session, after, limit)
 
     @rpc(access=ORDER_RESERVATIONS)
     def reservations_in_use(self, order_ids: list) -> list:
@@ -234,10 +259,10 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
         if found is None or found[0].status != OrderStatus.PENDING_PAYMENT:
             return
         order, lines = found
-        repository.move(uow.session, order, OrderStatus.CONFIRMED, PAYMENTS, "payment succeeded", paid=True)
+        entry = repository.move(uow.session, order, OrderStatus.CONFIRMED, PAYMENTS, "payment succeeded", paid=True)
         uow.add_event(
             ORDER_CONFIRMED,
-            **_event_fields(order),
+            **_event_fields(order, entry),
             items=lines,
             shipping_address=order.shipping_address,
             placed_at=order.created_at.isoformat(),
@@ -254,11 +279,12 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
 
     @idempotent_handler(PAYMENTS, PAYMENT_REFUNDED)
     def handle_payment_refunded(self, uow, event):
-        """cancelled → refunded."""
+        """cancelled → refunded; dispatches order_refunded."""
         order = repository.get(uow.session, event["order_id"], lock=True)
         if order is None or order.status != OrderStatus.CANCELLED:
             return
-        repository.move(uow.session, order, OrderStatus.REFUNDED, PAYMENTS, "payment refunded")
+        entry = repository.move(uow.session, order, OrderStatus.REFUNDED, PAYMENTS, "payment refunded")
+        uow.add_event(ORDER_REFUNDED, **_event_fields(order, entry))
 
     @timer(interval=EXPIRY_CHECK_SECONDS)
     def cancel_expired_orders(self) -> None:
@@ -278,16 +304,16 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
 
         The release comes before the commit: if products can't answer, nothing is cancelled
         and the caller's retry does it all again (release is idempotent)."""
-        repository.move(uow.session, order, OrderStatus.CANCELLED, actor_id, reason)
-        uow.add_event(ORDER_CANCELLED, **_event_fields(order), reason=reason)
+        entry = repository.move(uow.session, order, OrderStatus.CANCELLED, actor_id, reason)
+        uow.add_event(ORDER_CANCELLED, **_event_fields(order, entry), reason=reason)
         self.products.call("release_reservation", order.id)
 
     def _advance(self, order_id, target: OrderStatus, event_type: str, reason: str) -> dict:
         actor = self.caller.actor
         with self.uow() as uow:
             order = repository.get_visible_order(uow.session, order_id, actor, lock=True, scope=ORDERS_FULFIL_SCOPE)
-            repository.move(uow.session, order, target, actor.id, reason)
-            uow.add_event(event_type, **_event_fields(order))
+            entry = repository.move(uow.session, order, target, actor.id, reason)
+            uow.add_event(event_type, **_event_fields(order, entry))
             return _commit_and_dump(uow, order)
 
     def _replay(self, uow: UnitOfWork, user_id: str, key: str, body_hash: str) -> dict | None:
@@ -325,5 +351,15 @@ def _with_items(order: Order, items: list[dict]) -> dict:
     return {**{column.key: getattr(order, column.key) for column in Order.__table__.columns}, "items": items}
 
 
-def _event_fields(order: Order) -> dict:
-    return {"order_id": order.id, "user_id": order.user_id, "total": str(order.total), "currency": order.currency}
+def _event_fields(order: Order, entry: dict | None = None) -> dict:
+    """With the order's sequence and status after the change: those of the transition `entry`
+    (from repository.move) when it made one."""
+    fields = {"order_id": order.id, "user_id": order.user_id, "total": str(order.total), "currency": order.currency}
+    if entry is None:
+        return fields | {"sequence": order.sequence, "status": order.status}
+    history_entry = {key: entry[key] for key in ("from_status", "to_status", "actor", "reason")}
+    return fields | {
+        "sequence": entry["sequence"],
+        "status": entry["to_status"],
+        "history_entry": history_entry | {"at": entry["at"].astimezone(UTC).isoformat()},
+    }

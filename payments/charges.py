@@ -72,7 +72,15 @@ def charge_order(uow: UnitOfWork, provider: PaymentProvider, event: dict) -> dic
             currency=payment["currency"],
         )
     else:
-        uow.add_event(PAYMENT_FAILED, order_id=order_id, user_id=payment["user_id"], reason=result.decline_reason)
+        uow.add_event(
+            PAYMENT_FAILED,
+            order_id=order_id,
+            user_id=payment["user_id"],
+            reason=result.decline_reason,
+            payment_id=payment["id"],
+            amount=str(payment["amount"]),
+            currency=payment["currency"],
+        )
     return payment
 
 
@@ -108,6 +116,10 @@ def cancel_order(uow: UnitOfWork, provider: PaymentProvider, event: dict, credit
         credit_note_number=credit_note.number if credit_note is not None else None,
     )
     return payment
+
+
+def get_payments(session: Session, order_ids: list[str]) -> list[Payment]:
+    return list(session.scalars(select(Payment).where(Payment.order_id.in_(order_ids)))) if order_ids else []
 
 
 def get_payment(session: Session, order_id: str) -> Payment | None:

@@ -15,11 +15,11 @@ from payments import charges, invoicing, pdf
 from payments.invoicing_config import Invoicing
 from payments.models import HANDLER_TABLES, Base, CreditNote, Invoice, OutboxEvent
 from payments.provider import Provider
-from plumbing.access import ADMIN_ONLY, INVOICES_LIST, INVOICES_READ, ORDERS_READ, ORDERS_READ_SCOPE
+from plumbing.access import ADMIN_ONLY, INVOICES_LIST, INVOICES_READ, ORDERS_EXPORT, ORDERS_READ, ORDERS_READ_SCOPE
 from plumbing.callers import Caller, rpc
 from plumbing.db import Database
 from plumbing.dead_letters import DeadLetterOperations
-from plumbing.errors import NotFound
+from plumbing.errors import Invalid, NotFound
 from plumbing.handlers import idempotent_handler
 from plumbing.health import Pingable
 from plumbing.logs import RequestIdLogging
@@ -95,6 +95,19 @@ class PaymentsService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
             if payment is None or not self.caller.actor.acts_for(payment.user_id, ORDERS_READ_SCOPE):
                 raise NotFound("No payment for this order.")
             return payment_schema.dump(payment)
+
+    @rpc(access=ORDERS_EXPORT)
+    def get_payments(self, order_ids: list) -> list:
+        """The payments of these orders (at most 1000; those charged): each {order_id, id, status,
+        amount, currency}. Admin, or a client with orders:read (the read side's rebuild)."""
+        if not isinstance(order_ids, list) or len(order_ids) > 1000 or not all(isinstance(i, str) for i in order_ids):
+            raise Invalid("order_ids must be a list of at most 1000 ids.", {"order_ids": ["Invalid."]})
+        with self.uow() as uow:
+            return [
+                {"order_id": p.order_id, "id": p.id, "status": str(p.status), "amount": str(p.amount),
+                 "currency": p.currency}
+                for p in charges.get_payments(uow.session, order_ids)
+            ]
 
     # --- invoices ------------------------------------------------------------------------------
 

@@ -119,8 +119,10 @@ STOCK_READ = allow(roles=(ADMIN,), scopes=(STOCK_RESERVE_SCOPE,))
 STOCK_RELEASE = allow(roles=(ADMIN,), scopes=(STOCK_RELEASE_SCOPE,))
 ORDERS_READ = allow(roles=ROLES, scopes=(ORDERS_READ_SCOPE,))  # whose orders: the method decides
 ORDERS_FULFIL = allow(roles=(ADMIN,), scopes=(ORDERS_FULFIL_SCOPE,))
+ORDERS_EXPORT = allow(roles=(ADMIN,), scopes=(ORDERS_READ_SCOPE,))  # every order, in bulk
 ORDERS_CANCEL = allow(roles=ROLES, scopes=(ORDERS_FULFIL_SCOPE,))
 ORDER_RESERVATIONS = allow(scopes=(ORDER_RESERVATIONS_SCOPE,))
 USERS_READ = allow(roles=ROLES, scopes=(USERS_READ_SCOPE,))  # whose account: the method decides
+USERS_READ_ALL = allow(roles=(ADMIN,), scopes=(USERS_READ_SCOPE,))  # any accounts, in bulk
 INVOICES_READ = allow(roles=ROLES, scopes=(INVOICES_READ_SCOPE,))  # whose invoices: the method decides
 INVOICES_LIST = allow(roles=(ADMIN,), scopes=(INVOICES_READ_SCOPE,))

@@ -19,6 +19,14 @@ def get_product(session: Session, product_id, lock: bool = False) -> Product:
     return product
 
 
+MAX_BATCH = 100
+
+
+def get_products(session: Session, product_ids: list[str]) -> list[Product]:
+    ids = [each for each in product_ids if len(each) <= 36 and "\x00" not in each]
+    return list(session.scalars(select(Product).where(Product.id.in_(ids)))) if ids else []
+
+
 def create_product(session: Session, data: dict) -> Product:
     # The initial stock opens the product's ledger (see Product.received).
     product = Product(**data, received=data["stock"])

@@ -96,6 +96,24 @@ class ProductsService(Pingable, DeadLetterOperations, Retention):
             return data
 
     @rpc(access=PUBLIC)
+    def get_products(self, product_ids: list) -> list:
+        """The products among `product_ids` (at most 100) that exist, in no particular order: the
+        GraphQL gateway asks once for every product of a query that its cache lacks."""
+        if (
+            not isinstance(product_ids, list)
+            or len(product_ids) > catalog.MAX_BATCH
+            or not all(isinstance(each, str) for each in product_ids)
+        ):
+            raise Invalid("product_ids must be a list of at most 100 ids.", {"product_ids": ["Invalid."]})
+        found = []
+        with self.uow() as uow:
+            for product in catalog.get_products(uow.session, product_ids):
+                data = product_schema.dump(product)
+                self.cache.store(product.id, product.version, data)
+                found.append(data)
+        return found
+
+    @rpc(access=PUBLIC)
     def list_products(self, query: dict | None = None) -> dict:
         """A page of products: {q, min_price, max_price, in_stock, currency, page, page_size}."""
         query = load(ProductQuerySchema(), query or {})

@@ -7,12 +7,15 @@ from decimal import Decimal
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
+from contracts.events import USER_REGISTERED
 from plumbing.access import ADMIN
 from plumbing.migrations import database_urls
+from plumbing.outbox import insert_event
 from plumbing.unit_of_work import UnitOfWork
 from products import catalog
 from products.models import Product
 from users import accounts
+from users.models import OutboxEvent
 
 DEMO_PRODUCTS = [
     ("DEMO-MUG-01", "Enamel camping mug", "A light enamel mug for coffee outdoors.", "12.50", 120),
@@ -29,7 +32,12 @@ def seed(config: dict) -> None:
     with UnitOfWork(Session(create_engine(urls["users"])), close=True) as uow:
         email = config["ADMIN"]["EMAIL"]
         if accounts.find_by_email(uow.session, email) is None:
-            accounts.create_user(uow.session, email, config["ADMIN"]["PASSWORD"], "Administrator", rounds, role=ADMIN)
+            user = accounts.create_user(
+                uow.session, email, config["ADMIN"]["PASSWORD"], "Administrator", rounds, role=ADMIN
+            )
+            # Announced as a registration is (users' relay sends it): the read side knows every buyer.
+            insert_event(uow.session, OutboxEvent, USER_REGISTERED,
+                         {"user_id": user.id, "email": user.email, "name": user.name})
             uow.commit()
             print(f"seeded admin account {email}")
     with UnitOfWork(Session(create_engine(urls["products"])), close=True) as uow:

@@ -24,6 +24,7 @@ SERVICES = {
     "orders": "OrdersService",
     "payments": "PaymentsService",
     "notifications": "NotificationsService",
+    "order_queries": "OrderQueriesService",
 }
 GATEWAY = "gateway"
 VENV_BIN = Path(sys.executable).parent

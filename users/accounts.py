@@ -40,6 +40,11 @@ def get_visible_user(session: Session, user_id: str, actor: Actor, scope: str | 
     return user
 
 
+def get_users(session: Session, user_ids: list[str]) -> list[User]:
+    ids = [each for each in user_ids if len(each) <= 36]
+    return list(session.scalars(select(User).where(User.id.in_(ids)))) if ids else []
+
+
 def list_users(session: Session, page: PageRequest) -> tuple[list[User], int]:
     return fetch_page(session, select(User).order_by(User.created_at, User.id), page)
 

@@ -2,7 +2,7 @@
 
 from nameko.dependency_providers import Config
 
-from contracts.events import USER_REGISTERED
+from contracts.events import USER_REGISTERED, USER_UPDATED
 from contracts.users import (
     ClientCreateSchema,
     ClientSchema,
@@ -14,7 +14,7 @@ from contracts.users import (
     UserSchema,
     UserUpdateSchema,
 )
-from plumbing.access import ADMIN_ONLY, CLIENT, PUBLIC, SIGNED_IN, USERS_READ, USERS_READ_SCOPE
+from plumbing.access import ADMIN_ONLY, CLIENT, PUBLIC, SIGNED_IN, USERS_READ, USERS_READ_ALL, USERS_READ_SCOPE
 from plumbing.callers import Caller, rpc
 from plumbing.db import Database
 from plumbing.errors import Invalid, NotFound, Unauthenticated
@@ -107,6 +107,15 @@ class UsersService(Pingable, OutboxRelay, Retention):
             user = accounts.get_visible_user(uow.session, user_id, self.caller.actor, USERS_READ_SCOPE)
             return user_schema.dump(user)
 
+    @rpc(access=USERS_READ_ALL)
+    def get_users(self, user_ids: list) -> list:
+        """These users (at most 1000; those that exist): each {id, email, name, role, created_at}.
+        Admin, or a client with users:read (the read side's rebuild)."""
+        if not isinstance(user_ids, list) or len(user_ids) > 1000 or not all(isinstance(i, str) for i in user_ids):
+            raise Invalid("user_ids must be a list of at most 1000 ids.", {"user_ids": ["Invalid."]})
+        with self.uow() as uow:
+            return user_schema.dump(accounts.get_users(uow.session, user_ids), many=True)
+
     @rpc(access=ADMIN_ONLY)
     def list_users(self, page: int = 1, page_size: int = 20) -> dict:
         """All users, oldest first, one page at a time (admin)."""
@@ -114,17 +123,21 @@ class UsersService(Pingable, OutboxRelay, Retention):
 
     @rpc(access=SIGNED_IN, sensitive_arguments=("changes.password",))
     def update_user(self, user_id: str, changes: dict) -> dict:
-        """Change email, name or password (self or admin) or role (admin)."""
+        """Change email, name or password (self or admin) or role (admin). A new email or name
+        dispatches user_updated {user_id, email, name}."""
         actor = self.caller.actor
         changes = load(UserUpdateSchema(), changes)
         if not changes:
             raise Invalid("Nothing to change.")
         with self.uow() as uow:
             user = accounts.get_visible_user(uow.session, user_id, actor)
+            before = (user.email, user.name)
             if accounts.update_user(uow.session, user, changes, actor, self.hash_rounds):
                 # Revoke first: if the token store is down, nothing changes (503) rather than a
                 # change whose old tokens keep working.
                 self.tokens.revoke_user(user.id)
+            if (user.email, user.name) != before:
+                uow.add_event(USER_UPDATED, user_id=user.id, email=user.email, name=user.name)
             uow.commit()
             return user_schema.dump(user)
 

@@ -12,12 +12,18 @@ from plumbing.errors import ServiceError
 
 blp = ApiBlueprint("health", __name__, description="Probes")
 
-SERVICES = ("users", "products", "orders", "payments", "notifications")
+SERVICES = ("users", "products", "orders", "payments", "notifications", "order_queries")
 READY_TIMEOUT_SECONDS = 2
 
 
 class HealthSchema(Schema):
     status = fields.String(metadata={"enum": ["ok"]})
+
+
+class ReadModelSchema(Schema):
+    lag_ms = fields.Integer(metadata={"description": "How far the read side (GraphQL, exports) is behind."})
+    queued = fields.Integer(metadata={"description": "Events waiting in its queues."})
+    last_event_at = fields.String(allow_none=True, metadata={"description": "When its newest event happened."})
 
 
 class ReadinessSchema(Schema):
@@ -26,6 +32,9 @@ class ReadinessSchema(Schema):
         keys=fields.String(),
         values=fields.String(),
         metadata={"description": "Each service and its state: ok, or why it is not answering."},
+    )
+    read_model = fields.Nested(
+        ReadModelSchema, allow_none=True, metadata={"description": "order_queries' lag (not a condition)."}
     )
 
 
@@ -37,12 +46,20 @@ def healthz():
     return reply({"status": "ok"})
 
 
+def _read_model_lag(context) -> dict | None:
+    try:
+        return context.rpc.call("order_queries", "lag", timeout=READY_TIMEOUT_SECONDS)
+    except ServiceError:
+        return None  # it answered its ping a moment ago; a lag it can't tell now is not a 503
+
+
 @blp.route("/readyz", methods=["GET"])
 @blp.response(200, ReadinessSchema)
 @errors(blp, 503)
 def readyz():
-    """The broker is reachable and every service answers a ping in time. Else 503, a problem
-    whose `errors.services` maps each service to its state, as in the 200 answer."""
+    """The broker is reachable and every service answers a ping in time, with the read side's
+    lag (`read_model`). Else 503, a problem whose `errors.services` maps each service to its
+    state, as in the 200 answer."""
     context = oms()
 
     def ping(service, request_context):
@@ -57,5 +74,5 @@ def readyz():
         states = pool.map(ping, SERVICES, [copy_context() for _ in SERVICES])
         checks = dict(zip(SERVICES, states, strict=True))
     if all(state == "ok" for state in checks.values()):
-        return reply({"status": "ready", "services": checks})
+        return reply({"status": "ready", "services": checks, "read_model": _read_model_lag(context)})
     return problem(503, "Not every service is answering.", {"services": checks})

@@ -24,13 +24,17 @@ def list_products(_):
     """Products, newest first; `q` searches name and description (best match first);
     filter by `min_price`, `max_price`, `currency`, `in_stock`. Pages are cached for the
     catalog's current generation: a product change, stock included, is seen by the next search."""
-    query = query_args()
+    return reply(search_products(query_args()))
+
+
+def search_products(query: dict) -> dict:
+    """A page of products (REST and GraphQL), from the search cache of the catalog's generation."""
     generation, page = oms().searches.get(query)
     if page is None:
         page = oms().call("products", "list_products", query)
         if generation is not None:
             oms().searches.store(query, generation, page)
-    return reply(page)
+    return page
 
 
 @blp.operation("/<product_id>", "GET", schema=ProductSchema, raises=(404,))

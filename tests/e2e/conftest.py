@@ -35,6 +35,7 @@ def system(config, tmp_path_factory, test_infrastructure, spans_file):
             "RPC_TIMEOUT": "2",
             "CALLS_LOG_LEVEL": "INFO",
             "ORDER_RESERVATION_TTL": "6",  # short reservations, so an unpaid order expires within a test
+            "EXPORT_PAGE_SIZE": "2",  # an export of a few orders spans pages
             "LOG_FORMAT": "json",
             "OTEL_TRACES_FILE": str(spans_file),
         },

@@ -11,6 +11,7 @@ import uuid
 import pytest
 import requests
 
+from gateway.api.health import SERVICES
 from tests.e2e.conftest import PASSWORD, login
 from tests.e2e.test_order_saga import ADDRESS, wait_for_status
 from tests.polling import wait_until
@@ -155,7 +156,7 @@ def test_the_readiness_pings_are_children_of_their_request(system, spans_file):
     def pings():
         found = [span for span in _trace_of(_spans(spans_file), root["context"]["trace_id"])
                  if span["name"].endswith(".ping")]
-        return found if len(found) == 10 else None  # a client span and a server span per service
+        return found if len(found) == 2 * len(SERVICES) else None  # a client span and a server span per service
 
     clients = [span for span in wait_until(pings, what="the pings' spans") if span["kind"] == "SpanKind.CLIENT"]
-    assert len(clients) == 5 and all(span["parent_id"] == root["context"]["span_id"] for span in clients)
+    assert len(clients) == len(SERVICES) and all(span["parent_id"] == root["context"]["span_id"] for span in clients)

@@ -52,6 +52,7 @@ TABLE = {
     ("users", "get_user"): (who(USERS, ["users:read"]), ["<user>"]),
     ("users", "update_user"): (who(USERS), ["<user>", {"role": "admin"}]),
     ("users", "list_users"): (who(ADMINS), []),
+    ("users", "get_users"): (who(ADMINS, ["users:read"]), [["<user>"]]),
     ("users", "delete_user"): (who(ADMINS), ["<user>"]),
     ("users", "create_client"): (who(ADMINS), [{"name": "erp", "scopes": ["stock:write"]}]),
     ("users", "list_clients"): (who(ADMINS), []),
@@ -61,6 +62,7 @@ TABLE = {
     ("products", "ping"): (PUBLIC, []),
     ("products", "get_product"): (PUBLIC, ["<product>"]),
     ("products", "list_products"): (PUBLIC, [{}]),
+    ("products", "get_products"): (PUBLIC, [["<product>"]]),
     ("products", "get_price_history"): (PUBLIC, ["<product>"]),
     ("products", "create_product"): (
         who(ADMINS, ["catalog:write"]),
@@ -92,6 +94,7 @@ TABLE = {
     ("orders", "ship_order"): (who(ADMINS, ["orders:fulfil"]), ["<order>"]),
     ("orders", "deliver_order"): (who(ADMINS, ["orders:fulfil"]), ["<order>"]),
     ("orders", "delete_order"): (who(ADMINS), ["<order>"]),
+    ("orders", "snapshot_orders"): (who(ADMINS, ["orders:read"]), []),
     ("orders", "reservations_in_use"): (who((), ["orders:reservations"]), [["<order>"]]),
     ("orders", "has_open_orders"): (who((), ["orders:reservations"]), ["<product>"]),
     ("orders", "list_dead_letters"): (who(ADMINS), []),
@@ -99,6 +102,7 @@ TABLE = {
     ("orders", "discard_dead_letter"): (who(ADMINS), ["<dead letter>"]),
     ("payments", "ping"): (PUBLIC, []),
     ("payments", "get_payment"): (who(USERS, ["orders:read"]), ["<order>"]),
+    ("payments", "get_payments"): (who(ADMINS, ["orders:read"]), [["<order>"]]),
     ("payments", "get_invoice"): (who(USERS, ["invoices:read"]), ["<order>"]),
     ("payments", "get_invoice_pdf"): (who(USERS, ["invoices:read"]), ["<order>"]),
     ("payments", "list_invoices"): (who(ADMINS, ["invoices:read"]), [{}]),
@@ -115,6 +119,14 @@ TABLE = {
     ("notifications", "list_dead_letters"): (who(ADMINS), []),
     ("notifications", "replay_dead_letter"): (who(ADMINS), ["<dead letter>"]),
     ("notifications", "discard_dead_letter"): (who(ADMINS), ["<dead letter>"]),
+    ("order_queries", "ping"): (PUBLIC, []),
+    ("order_queries", "lag"): (PUBLIC, []),
+    ("order_queries", "get_orders"): (who(USERS, ["orders:read"]), [["<order>"]]),
+    ("order_queries", "list_orders"): (who(USERS, ["orders:read"]), [{}]),
+    ("order_queries", "export_orders"): (who(ADMINS, ["orders:read"]), [{}]),
+    ("order_queries", "list_dead_letters"): (who(ADMINS), []),
+    ("order_queries", "replay_dead_letter"): (who(ADMINS), ["<dead letter>"]),
+    ("order_queries", "discard_dead_letter"): (who(ADMINS), ["<dead letter>"]),
 }
 
 

@@ -1,0 +1,394 @@
+"""The GraphQL schema: orders from the read side (order_queries), products from the caches the
+REST routes read, a customer's notifications, and the read side's lag.
+
+Field names are the REST resources' in camelCase. An order's lines, payment, history and
+customer come with the order (one row of the read model); products are batched by a DataLoader,
+so a page of 50 orders with everything costs one RPC to order_queries and at most one to
+products, whatever the number of orders."""
+
+import base64
+import binascii
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
+
+import strawberry
+from strawberry.types import Info
+
+from contracts.orders import OrderStatus as OrderStatusValues
+from gateway.api.products import search_products
+from gateway.graphql.context import RequestContext
+from gateway.graphql.limits import QueryLimits
+from plumbing.access import USER
+from plumbing.errors import Forbidden, Invalid, NotFound
+
+OrderStatus = strawberry.enum(Enum("OrderStatus", {status.name: status.value for status in OrderStatusValues}))
+DEFAULT_FIRST = 20
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class PriceHistoryEntry:
+    price: str
+    currency: str
+    effective_at: datetime
+
+
+@strawberry.type
+class Product:
+    id: strawberry.ID
+    sku: str
+    name: str
+    description: str | None
+    price: str
+    currency: str
+    stock: int
+    created_at: datetime | None
+    updated_at: datetime | None
+
+    @classmethod
+    def from_wire(cls, data: dict) -> "Product":
+        return cls(
+            id=data["id"], sku=data["sku"], name=data["name"], description=data.get("description"),
+            price=data["price"], currency=data["currency"], stock=data["stock"],
+            created_at=_time(data.get("created_at")), updated_at=_time(data.get("updated_at")),
+        )
+
+    @strawberry.field
+    def price_history(self, info: Info, first: int = DEFAULT_FIRST) -> list[PriceHistoryEntry]:
+        """Newest first."""
+        page = info.context.call("products", "get_price_history", str(self.id), 1, first)
+        return [
+            PriceHistoryEntry(price=c["price"], currency=c["currency"], effective_at=_time(c["effective_at"]))
+            for c in page["items"]
+        ]
+
+
+@strawberry.type
+class OrderItem:
+    product_id: strawberry.ID | None
+    sku: str
+    name: str
+    quantity: int
+    unit_price: str
+    line_total: str
+
+    @strawberry.field
+    async def product(self, info: Info) -> Product | None:
+        """The product as it is now (the line keeps what it cost then); null once deleted."""
+        if self.product_id is None:
+            return None
+        data = await info.context.products_loader.load(str(self.product_id))
+        return Product.from_wire(data) if data else None
+
+
+@strawberry.type
+class Address:
+    name: str
+    line1: str
+    line2: str | None
+    city: str
+    postal_code: str
+    country: str
+
+
+@strawberry.type
+class Payment:
+    id: strawberry.ID | None
+    status: str
+    amount: str | None
+    currency: str | None
+
+
+@strawberry.type
+class HistoryEntry:
+    from_status: str | None
+    to_status: str
+    at: datetime
+    actor: str
+    reason: str
+
+
+@strawberry.type
+class Customer:
+    id: strawberry.ID
+    email: str | None
+    name: str | None
+
+
+@strawberry.type
+class Order:
+    id: strawberry.ID
+    status: str
+    items: list[OrderItem]
+    total: str
+    currency: str
+    shipping_address: Address | None
+    created_at: datetime
+    updated_at: datetime | None
+    history: list[HistoryEntry]
+    payment: Payment | None
+    customer: Customer
+
+    @classmethod
+    def from_wire(cls, data: dict) -> "Order":
+        address = data.get("shipping_address")
+        return cls(
+            id=data["id"],
+            status=data["status"],
+            items=[
+                OrderItem(product_id=i.get("product_id"), sku=i["sku"], name=i["name"], quantity=i["quantity"],
+                          unit_price=i["unit_price"], line_total=i["line_total"])
+                for i in data["items"]
+            ],
+            total=data["total"],
+            currency=data["currency"],
+            shipping_address=Address(**{k: address.get(k) for k in Address.__annotations__}) if address else None,
+            created_at=_time(data["created_at"]),
+            updated_at=_time(data.get("updated_at")),
+            history=[
+                HistoryEntry(from_status=h["from_status"], to_status=h["to_status"], at=_time(h["at"]),
+                             actor=h["actor"], reason=h["reason"])
+                for h in data["history"]
+            ],
+            payment=Payment(**data["payment"]) if data.get("payment") else None,
+            customer=Customer(**data["customer"]),
+        )
+
+
+@strawberry.type
+class OrderEdge:
+    cursor: str
+    node: Order
+
+
+@strawberry.type
+class OrderConnection:
+    edges: list[OrderEdge]
+    page_info: PageInfo
+    total_count: int | None = strawberry.field(description="Only computed when asked for.")
+
+
+@strawberry.type
+class ProductEdge:
+    cursor: str
+    node: Product
+
+
+@strawberry.type
+class ProductConnection:
+    edges: list[ProductEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.type
+class Notification:
+    id: strawberry.ID
+    event: str
+    channel: str
+    subject: str
+    body: str
+    created_at: datetime
+
+
+@strawberry.type
+class NotificationEdge:
+    cursor: str
+    node: Notification
+
+
+@strawberry.type
+class NotificationConnection:
+    edges: list[NotificationEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.input
+class OrderFilter:
+    status: OrderStatus | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    min_total: Decimal | None = None
+    max_total: Decimal | None = None
+    customer_email: str | None = strawberry.field(default=None, description="Admins only.")
+
+
+@strawberry.input
+class ProductFilter:
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    currency: str | None = None
+    in_stock: bool | None = None
+
+
+@strawberry.type
+class Meta:
+    lag_ms: int = strawberry.field(description="How far the read side is behind the command side.")
+    queued: int = strawberry.field(description="Events waiting in the read side's queues.")
+    last_event_at: datetime | None
+
+
+def _asks_for(info: Info, name: str) -> bool:
+    """Whether the field being resolved selects `name` (directly, or in a fragment)."""
+
+    def walk(selections) -> bool:
+        return any(
+            getattr(s, "name", None) == name or walk(getattr(s, "selections", None) or []) for s in selections
+        )
+
+    return walk(info.selected_fields[0].selections)
+
+
+def _filter_wire(filter: OrderFilter | None) -> dict:
+    if filter is None:
+        return {}
+    wire = {}
+    for key, value in vars(filter).items():
+        if value is None:
+            continue
+        if isinstance(value, datetime):
+            wire[key] = value.isoformat()
+        elif isinstance(value, Enum):
+            wire[key] = value.value
+        else:
+            wire[key] = str(value)
+    return wire
+
+
+def _orders(info: Info, filter: OrderFilter | None, first: int, after: str | None, mine=False) -> OrderConnection:
+    context: RequestContext = info.context
+    context.signed_in()
+    page = context.call(
+        "order_queries",
+        "list_orders",
+        {"filter": _filter_wire(filter), "first": first, "after": after, "with_total": _asks_for(info, "totalCount"),
+         "mine": mine},
+    )
+    return OrderConnection(
+        edges=[OrderEdge(cursor=o["cursor"], node=Order.from_wire(o)) for o in page["items"]],
+        page_info=PageInfo(has_next_page=page["has_next_page"], end_cursor=page["end_cursor"]),
+        total_count=page["total_count"],
+    )
+
+
+def _offset_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
+
+
+def _page_after(after: str | None, first: int) -> int:
+    """The page (of `first` items) that follows the item `after` points at."""
+    if after is None:
+        return 1
+    try:
+        offset = int(base64.urlsafe_b64decode(after.encode()).decode().removeprefix("offset:")) + 1
+    except (ValueError, binascii.Error, UnicodeError) as exc:
+        raise Invalid("Not a cursor from this API.", {"after": ["Invalid cursor."]}) from exc
+    if offset % first:
+        raise Invalid("Page on with the same `first` as the page the cursor came from.", {"first": ["Changed."]})
+    return offset // first + 1
+
+
+def _offset_edges(page: dict, first: int, make) -> tuple[list, PageInfo]:
+    start = (page["page"] - 1) * first
+    edges = [(_offset_cursor(start + n), make(item)) for n, item in enumerate(page["items"])]
+    has_next = start + len(edges) < page["total"]
+    return edges, PageInfo(has_next_page=has_next, end_cursor=edges[-1][0] if edges else None)
+
+
+@strawberry.type
+class Me:
+    user_id: strawberry.Private[str]
+
+    @strawberry.field
+    def orders(
+        self, info: Info, filter: OrderFilter | None = None, first: int = DEFAULT_FIRST, after: str | None = None
+    ) -> OrderConnection:
+        """Your own orders, newest first (for an admin too: `orders` at the top is everyone's)."""
+        return _orders(info, filter, first, after, mine=True)
+
+    @strawberry.field
+    def notifications(self, info: Info, first: int = DEFAULT_FIRST, after: str | None = None) -> NotificationConnection:
+        """Your notifications, newest first."""
+        page = info.context.call("notifications", "list_notifications", self.user_id, _page_after(after, first), first)
+        edges, page_info = _offset_edges(
+            page, first,
+            lambda n: Notification(id=n["id"], event=n["event"], channel=n["channel"], subject=n["subject"],
+                                   body=n["body"], created_at=_time(n["created_at"])),
+        )
+        return NotificationConnection(
+            edges=[NotificationEdge(cursor=c, node=n) for c, n in edges], page_info=page_info, total_count=page["total"]
+        )
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    async def order(self, info: Info, id: strawberry.ID) -> Order:
+        """One order: yours, or any for an admin or a client with orders:read (else NOT_FOUND)."""
+        data = await info.context.orders_loader.load(str(id))
+        if data is None:
+            raise NotFound("No such order.")
+        return Order.from_wire(data)
+
+    @strawberry.field
+    def orders(
+        self, info: Info, filter: OrderFilter | None = None, first: int = DEFAULT_FIRST, after: str | None = None
+    ) -> OrderConnection:
+        """Newest first: a customer's own orders, everyone's for an admin or a client with orders:read."""
+        return _orders(info, filter, first, after)
+
+    @strawberry.field
+    def me(self, info: Info) -> Me:
+        actor = info.context.signed_in()
+        if actor.kind != USER:
+            raise Forbidden("`me` is a user's: a client has no orders or notifications of its own.")
+        return Me(user_id=actor.id)
+
+    @strawberry.field
+    async def product(self, info: Info, id: strawberry.ID) -> Product:
+        data = await info.context.products_loader.load(str(id))
+        if data is None:
+            raise NotFound("No such product.")
+        return Product.from_wire(data)
+
+    @strawberry.field
+    def products(
+        self, info: Info, search: str | None = None, filter: ProductFilter | None = None,
+        first: int = DEFAULT_FIRST, after: str | None = None,
+    ) -> ProductConnection:
+        """Newest first, or best match first with `search`; from the search cache when it can."""
+        query = {"page": _page_after(after, first), "page_size": first}
+        if search is not None:
+            query["q"] = search
+        for key, value in vars(filter or ProductFilter()).items():
+            if value is not None:
+                query[key] = str(value).lower() if isinstance(value, bool) else str(value)
+        page = search_products(query)
+        edges, page_info = _offset_edges(page, first, Product.from_wire)
+        return ProductConnection(
+            edges=[ProductEdge(cursor=c, node=n) for c, n in edges], page_info=page_info, total_count=page["total"]
+        )
+
+    @strawberry.field
+    def meta(self, info: Info) -> Meta:
+        lag = info.context.call("order_queries", "lag")
+        return Meta(lag_ms=lag["lag_ms"], queued=lag["queued"], last_event_at=_time(lag["last_event_at"]))
+
+
+class Schema(strawberry.Schema):
+    def process_errors(self, errors, execution_context=None) -> None:
+        """Not logged here: most are the caller's (gateway/graphql/view.py logs the others)."""
+
+
+schema = Schema(query=Query, extensions=[QueryLimits])

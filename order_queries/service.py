@@ -1,0 +1,199 @@
+"""The order_queries service: the read side of orders, one denormalised view per order, kept
+current by the events of orders, payments and users, and rebuildable from them.
+
+It has its own process, database and broker user, and imports nothing of the services it
+reads from but their event contracts: the gateway's GraphQL and exports read it, never the
+command side."""
+
+from functools import partial
+
+from nameko.dependency_providers import Config
+from sqlalchemy import func, select
+
+from contracts.events import (
+    ORDER_ADDRESS_CHANGED,
+    ORDER_CANCELLED,
+    ORDER_CONFIRMED,
+    ORDER_CREATED,
+    ORDER_DELETED,
+    ORDER_DELIVERED,
+    ORDER_REFUNDED,
+    ORDER_SHIPPED,
+    ORDERS,
+    PAYMENT_FAILED,
+    PAYMENT_REFUNDED,
+    PAYMENT_SUCCEEDED,
+    PAYMENTS,
+    USER_REGISTERED,
+    USER_UPDATED,
+    USERS,
+)
+from contracts.order_queries import ExportPageSchema, OrderPageSchema
+from order_queries import projection, queries
+from order_queries.lag import Lag
+from order_queries.models import HANDLER_TABLES, Base, OrderView
+from plumbing.access import ORDERS_EXPORT, ORDERS_READ, PUBLIC
+from plumbing.callers import Caller, rpc
+from plumbing.db import Database
+from plumbing.dead_letters import DeadLetterOperations
+from plumbing.errors import Invalid
+from plumbing.handlers import idempotent_handler
+from plumbing.health import Pingable
+from plumbing.logs import RequestIdLogging
+from plumbing.metrics import ServiceMetrics
+from plumbing.retention import Retention
+from plumbing.tracing import Tracing
+from plumbing.unit_of_work import UnitOfWorkProvider
+from plumbing.validation import load
+
+MAX_IDS = 100
+
+
+class OrderQueriesService(Pingable, DeadLetterOperations, Retention):
+    """Entrypoints: those below, and from its mixins (plumbing/): Pingable ping,
+    DeadLetterOperations list_dead_letters/replay_dead_letter/discard_dead_letter, Retention
+    purge_bookkeeping."""
+
+    name = "order_queries"
+
+    config = Config()
+    caller = Caller()
+    db = Database(Base)
+    uow = UnitOfWorkProvider()
+    handler_tables = HANDLER_TABLES
+    lag_tracker = Lag()
+    request_logging = RequestIdLogging()
+    tracing = Tracing()
+    metrics = ServiceMetrics()
+
+    # --- queries ---------------------------------------------------------------------------
+
+    @rpc(access=ORDERS_READ)
+    def get_orders(self, order_ids: list) -> list:
+        """The views of these orders (at most 100) that the caller may see, in no particular
+        order: a customer only its own, an admin or a client with orders:read any. Each:
+        {id, user_id, status, items, total, currency, shipping_address, created_at, updated_at,
+        sequence, history, payment, customer, cursor}."""
+        if (
+            not isinstance(order_ids, list)
+            or len(order_ids) > MAX_IDS
+            or not all(isinstance(each, str) and len(each) <= 36 for each in order_ids)
+        ):
+            raise Invalid("order_ids must be a list of at most 100 order ids.", {"order_ids": ["Invalid."]})
+        with self.uow() as uow:
+            return queries.get_orders(uow.session, self.caller.actor, order_ids)
+
+    @rpc(access=ORDERS_READ)
+    def list_orders(self, page: dict | None = None) -> dict:
+        """Newest first, a page of the views the caller may see (a customer: its own, whatever
+        it asks): page {filter: {status, created_from, created_to, min_total, max_total,
+        customer_email (admin or orders:read only)}, first (≤ 100), after (a cursor), with_total,
+        mine (only the caller's own, an admin's too)}.
+        Answers {items, end_cursor, has_next_page, total_count (null unless with_total)}."""
+        return self._page(OrderPageSchema(), page)
+
+    @rpc(access=ORDERS_EXPORT)
+    def export_orders(self, page: dict | None = None) -> dict:
+        """`list_orders` for an export: pages of up to 1000 (admin, or a client with orders:read)."""
+        return self._page(ExportPageSchema(), page)
+
+    @rpc(access=PUBLIC)
+    def lag(self) -> dict:
+        """How far behind the views are: {lag_ms, queued, last_event_at} (order_queries/lag.py)."""
+        with self.uow() as uow:
+            self.lag_tracker.remember_if_unknown(uow.session.scalar(select(func.max(OrderView.updated_at))))
+        return self.lag_tracker.report()
+
+    def _page(self, schema, page: dict | None) -> dict:
+        data = load(schema, page or {})
+        with self.uow() as uow:
+            return queries.list_orders(
+                uow.session, self.caller.actor, data["filter"], data["first"], data["after"], data["with_total"],
+                data["mine"],
+            )
+
+    # --- the projection --------------------------------------------------------------------
+
+    @idempotent_handler(ORDERS, ORDER_CREATED)
+    def handle_order_created(self, uow, event):
+        """order_created: the view's lines, total, address and placement time (and status, unless
+        a newer event came first)."""
+        self._order_event(uow, event)
+
+    @idempotent_handler(ORDERS, ORDER_CONFIRMED)
+    def handle_order_confirmed(self, uow, event):
+        """order_confirmed: status confirmed, and its history entry."""
+        self._order_event(uow, event)
+
+    @idempotent_handler(ORDERS, ORDER_CANCELLED)
+    def handle_order_cancelled(self, uow, event):
+        """order_cancelled: status cancelled, and its history entry."""
+        self._order_event(uow, event)
+
+    @idempotent_handler(ORDERS, ORDER_SHIPPED)
+    def handle_order_shipped(self, uow, event):
+        """order_shipped: status shipped, and its history entry."""
+        self._order_event(uow, event)
+
+    @idempotent_handler(ORDERS, ORDER_DELIVERED)
+    def handle_order_delivered(self, uow, event):
+        """order_delivered: status delivered, and its history entry."""
+        self._order_event(uow, event)
+
+    @idempotent_handler(ORDERS, ORDER_REFUNDED)
+    def handle_order_refunded(self, uow, event):
+        """order_refunded: status refunded, and its history entry."""
+        self._order_event(uow, event)
+
+    @idempotent_handler(ORDERS, ORDER_ADDRESS_CHANGED)
+    def handle_order_address_changed(self, uow, event):
+        """order_address_changed: the new shipping address, unless a newer one is there."""
+        self._order_event(uow, event)
+
+    @idempotent_handler(ORDERS, ORDER_DELETED)
+    def handle_order_deleted(self, uow, event):
+        """order_deleted: the view is no longer shown (kept as a tombstone, so a late event
+        cannot bring it back)."""
+        self._order_event(uow, event, deleted=True)
+
+    @idempotent_handler(PAYMENTS, PAYMENT_SUCCEEDED)
+    def handle_payment_succeeded(self, uow, event):
+        """payment_succeeded: the payment's id, amount and status succeeded."""
+        self._payment_event(uow, event, "succeeded")
+
+    @idempotent_handler(PAYMENTS, PAYMENT_FAILED)
+    def handle_payment_failed(self, uow, event):
+        """payment_failed: status failed."""
+        self._payment_event(uow, event, "failed")
+
+    @idempotent_handler(PAYMENTS, PAYMENT_REFUNDED)
+    def handle_payment_refunded(self, uow, event):
+        """payment_refunded: status refunded (never undone by a late payment_succeeded)."""
+        self._payment_event(uow, event, "refunded")
+
+    @idempotent_handler(USERS, USER_REGISTERED)
+    def handle_user_registered(self, uow, event):
+        """user_registered: the customer's email and name."""
+        self._customer_event(uow, event)
+
+    @idempotent_handler(USERS, USER_UPDATED)
+    def handle_user_updated(self, uow, event):
+        """user_updated: the customer's new email and name, unless a newer change is there."""
+        self._customer_event(uow, event)
+
+    def _order_event(self, uow, event, deleted: bool = False):
+        projection.apply_order_event(uow.session, event, deleted=deleted)
+        self._applied(uow, event)
+
+    def _payment_event(self, uow, event, status: str):
+        projection.apply_payment_event(uow.session, event, status)
+        self._applied(uow, event)
+
+    def _customer_event(self, uow, event):
+        projection.apply_customer(uow.session, event["user_id"], event["email"].lower(), event["name"],
+                                  event["occurred_at"])
+        self._applied(uow, event)
+
+    def _applied(self, uow, event):
+        """Once the handler's transaction committed: the lag counts applied events only."""
+        uow.after_commit(partial(self.lag_tracker.applied, event["occurred_at"]))

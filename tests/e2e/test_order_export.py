@@ -1,0 +1,62 @@
+"""GET /api/v1/orders/export end to end: CSV and NDJSON from the read side, page after page."""
+
+import csv
+import io
+import json
+import uuid
+from datetime import UTC, datetime
+
+from tests.e2e.conftest import assert_problem
+from tests.e2e.test_order_saga import ADDRESS
+from tests.polling import wait_until
+
+HEADER = ["order_id", "created_at", "status", "customer_email", "sku", "quantity", "unit_price", "line_total",
+          "order_total", "currency", "payment_status"]
+
+
+def test_an_admin_exports_every_line_of_the_orders_as_csv_and_ndjson_a_customer_may_not(
+    admin, new_customer, customer
+):
+    since = datetime.now(UTC).isoformat()
+    user, _, api = new_customer()
+    products = [admin.post("/products", json={"sku": f"EXP-{uuid.uuid4().hex[:8]}", "name": "Export", "price": "3.10",
+                                              "currency": "EUR", "stock": 50}).json() for _ in range(2)]
+    placed = []
+    for n in range(5):  # 5 orders, 10 lines: 3 pages of 2 orders (EXPORT_PAGE_SIZE in the e2e system)
+        body = {"items": [{"product_id": p["id"], "quantity": n + 1} for p in products], "shipping_address": ADDRESS,
+                "payment_token": "tok_visa"}
+        placed.append(api.post("/orders", json=body, headers={"Idempotency-Key": uuid.uuid4().hex}).json())
+    query = {"format": "csv", "created_from": since}
+
+    def exported():
+        response = admin.get("/orders/export", params=query)
+        assert response.status_code == 200, response.text
+        rows = list(csv.reader(io.StringIO(response.text, newline="")))
+        mine = [row for row in rows[1:] if row[3] == user["email"]]
+        return (response, rows) if len(mine) == 10 and all(row[10] for row in mine) else None
+
+    response, rows = wait_until(exported, what="10 paid lines in the export")
+    assert response.headers["Content-Type"].startswith("text/csv")
+    assert response.text.endswith("\r\n") and "\r\n" in response.text.split("\n", 1)[0] + "\n"
+    assert rows[0] == HEADER
+    mine = [dict(zip(HEADER, row, strict=True)) for row in rows[1:] if row[3] == user["email"]]
+    assert {row["order_id"] for row in mine} == {order["id"] for order in placed}
+    first = next(row for row in mine if row["order_id"] == placed[0]["id"] and row["sku"] == products[0]["sku"])
+    assert first | {"created_at": None, "status": None} == {
+        "order_id": placed[0]["id"], "created_at": None, "status": None, "customer_email": user["email"],
+        "sku": products[0]["sku"], "quantity": "1", "unit_price": "3.10", "line_total": "3.10",
+        "order_total": "6.20", "currency": "EUR", "payment_status": "succeeded"}
+    created = [row["created_at"] for row in mine]
+    assert created == sorted(created, reverse=True)  # newest first
+
+    ndjson = admin.get("/orders/export", params={**query, "format": "ndjson"})
+    assert ndjson.status_code == 200 and ndjson.headers["Content-Type"].startswith("application/x-ndjson")
+    lines = [json.loads(line) for line in ndjson.text.splitlines()]
+    assert [line for line in lines if line["customer_email"] == user["email"]] == [
+        {**row, "quantity": int(row["quantity"])} for row in mine]
+
+    confirmed = admin.get("/orders/export", params={**query, "status": "cancelled"})
+    assert user["email"] not in confirmed.text
+    assert_problem(customer.get("/orders/export"), 403)
+    assert_problem(admin.get("/orders/export", params={"format": "xml"}), 422)
+    assert_problem(admin.get("/orders/export", params={"created_from": "yesterday"}), 422)

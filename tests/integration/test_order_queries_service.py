@@ -1,0 +1,178 @@
+"""The order_queries service on the real broker and database: the projection under redelivery
+and disorder, and what each caller may read."""
+
+import uuid
+
+import pytest
+
+from contracts.events import (
+    ORDER_ADDRESS_CHANGED,
+    ORDER_CANCELLED,
+    ORDER_CONFIRMED,
+    ORDER_CREATED,
+    ORDER_DELETED,
+    ORDER_REFUNDED,
+    PAYMENT_REFUNDED,
+    PAYMENT_SUCCEEDED,
+    USER_REGISTERED,
+    USER_UPDATED,
+)
+from order_queries.service import OrderQueriesService
+from plumbing.errors import Forbidden, Invalid
+from tests.integration.eventing import call, deliver, event, purge_events
+from tests.tokens import ADMIN, Client, User
+
+ADA = User("user-ada")
+BOB = User("user-bob")
+ADDRESS = {"name": "Ada", "line1": "1 Main St", "line2": None, "city": "Paris", "postal_code": "75001", "country": "FR"}
+LINE = {"product_id": "p-1", "sku": "SKU-1", "name": "Widget", "quantity": 2, "unit_price": "10.00",
+        "line_total": "20.00"}
+
+
+@pytest.fixture
+def queries_container(start_container, config):
+    purge_events(config, [OrderQueriesService])
+    return start_container(OrderQueriesService)
+
+
+def _entry(sequence, from_status, to_status, at):
+    return {"from_status": from_status, "to_status": to_status, "at": at, "actor": "x", "reason": f"step {sequence}"}
+
+
+def created(order_id, user=ADA, total="20.00", at="2026-12-01T10:00:00+00:00"):
+    return event(
+        ORDER_CREATED, order_id=order_id, user_id=user.id, total=total, currency="EUR", payment_token="tok_visa",
+        items=[{"product_id": "p-1", "quantity": 2, "unit_price": "10.00"}], lines=[LINE],
+        shipping_address=ADDRESS, placed_at=at, sequence=1, status="pending_payment",
+        history_entry=_entry(1, None, "pending_payment", at),
+    )
+
+
+def moved(event_type, order_id, sequence, from_status, to_status, user=ADA, **extra):
+    return event(
+        event_type, order_id=order_id, user_id=user.id, total="20.00", currency="EUR", sequence=sequence,
+        status=to_status, history_entry=_entry(sequence, from_status, to_status, f"2026-12-01T10:0{sequence}:00+00:00"),
+        **extra,
+    )
+
+
+def paid(order_id, event_type=PAYMENT_SUCCEEDED, user=ADA):
+    return event(event_type, order_id=order_id, user_id=user.id, payment_id="pay-1", amount="20.00", currency="EUR")
+
+
+def view(container, order_id, as_=ADMIN):
+    found = call(container, "get_orders", [order_id], as_=as_)
+    return found[0] if found else None
+
+
+def test_events_in_any_order_and_repeated_give_the_same_view(config, queries_container):
+    order_id = str(uuid.uuid4())
+    confirmed = moved(ORDER_CONFIRMED, order_id, 2, "pending_payment", "confirmed")
+    cancelled = moved(ORDER_CANCELLED, order_id, 3, "confirmed", "cancelled", reason="changed mind")
+    refunded = moved(ORDER_REFUNDED, order_id, 4, "cancelled", "refunded")
+    # Newest first, the payment's refund before its success, order_created last and twice.
+    deliver(config, queries_container, "handle_order_refunded", refunded)
+    deliver(config, queries_container, "handle_payment_refunded", paid(order_id, PAYMENT_REFUNDED))
+    assert view(queries_container, order_id) is None  # no order_created yet: not shown
+    deliver(config, queries_container, "handle_order_confirmed", confirmed)
+    deliver(config, queries_container, "handle_payment_succeeded", paid(order_id))
+    deliver(config, queries_container, "handle_order_cancelled", cancelled)
+    first = created(order_id)
+    deliver(config, queries_container, "handle_order_created", first)
+    deliver(config, queries_container, "handle_order_created", first)  # redelivered
+
+    shown = view(queries_container, order_id)
+    assert shown["status"] == "refunded" and shown["sequence"] == 4
+    assert [step["to_status"] for step in shown["history"]] == ["pending_payment", "confirmed", "cancelled", "refunded"]
+    assert shown["payment"] == {"id": "pay-1", "status": "refunded", "amount": "20.00", "currency": "EUR"}
+    assert shown["items"] == [LINE] and shown["total"] == "20.00" and shown["shipping_address"] == ADDRESS
+    assert shown["created_at"].startswith("2026-12-01T10:00:00")
+
+
+def test_an_older_address_change_does_not_replace_a_newer_one(config, queries_container):
+    order_id = str(uuid.uuid4())
+    deliver(config, queries_container, "handle_order_created", created(order_id))
+    newer = {**ADDRESS, "city": "Lyon"}
+    older = {**ADDRESS, "city": "Nice"}
+    deliver(config, queries_container, "handle_order_address_changed",
+            event(ORDER_ADDRESS_CHANGED, order_id=order_id, user_id=ADA.id, total="20.00", currency="EUR",
+                  sequence=3, status="pending_payment", shipping_address=newer))
+    deliver(config, queries_container, "handle_order_address_changed",
+            event(ORDER_ADDRESS_CHANGED, order_id=order_id, user_id=ADA.id, total="20.00", currency="EUR",
+                  sequence=2, status="pending_payment", shipping_address=older))
+    assert view(queries_container, order_id)["shipping_address"]["city"] == "Lyon"
+
+
+def test_a_deleted_order_stays_gone_when_a_late_event_arrives(config, queries_container):
+    order_id = str(uuid.uuid4())
+    deliver(config, queries_container, "handle_order_created", created(order_id))
+    deliver(config, queries_container, "handle_order_deleted",
+            event(ORDER_DELETED, order_id=order_id, user_id=ADA.id, total="20.00", currency="EUR", sequence=3,
+                  status="cancelled"))
+    deliver(config, queries_container, "handle_order_cancelled",
+            moved(ORDER_CANCELLED, order_id, 2, "pending_payment", "cancelled", reason="expired"))
+    assert view(queries_container, order_id) is None
+
+
+def test_the_customer_is_the_newest_registration_or_update(config, queries_container):
+    order_id = str(uuid.uuid4())
+    deliver(config, queries_container, "handle_order_created", created(order_id))
+    update = event(USER_UPDATED, user_id=ADA.id, email="ada.new@example.com", name="Ada L.",
+                   occurred_at="2026-12-01T12:00:00+00:00")
+    registration = event(USER_REGISTERED, user_id=ADA.id, email="ada@example.com", name="Ada",
+                         occurred_at="2026-12-01T09:00:00+00:00")
+    deliver(config, queries_container, "handle_user_updated", update)
+    deliver(config, queries_container, "handle_user_registered", registration)  # late
+    assert view(queries_container, order_id)["customer"] == {"id": ADA.id, "email": "ada.new@example.com",
+                                                            "name": "Ada L."}
+    [mine] = call(queries_container, "list_orders", {"filter": {"customer_email": "ada.new@example.com"}},
+                  as_=ADMIN)["items"]
+    assert mine["id"] == order_id
+
+
+def test_a_customer_reads_only_its_own_orders_whatever_it_asks(config, queries_container):
+    ada_order, bob_order = str(uuid.uuid4()), str(uuid.uuid4())
+    deliver(config, queries_container, "handle_order_created", created(ada_order))
+    deliver(config, queries_container, "handle_order_created", created(bob_order, user=BOB))
+
+    assert [o["id"] for o in call(queries_container, "list_orders", {}, as_=ADA)["items"]] == [ada_order]
+    assert call(queries_container, "get_orders", [bob_order], as_=ADA) == []
+    assert {o["id"] for o in call(queries_container, "list_orders", {}, as_=ADMIN)["items"]} == {ada_order, bob_order}
+    reader = Client("integrator", ("orders:read",))
+    assert len(call(queries_container, "get_orders", [ada_order, bob_order], as_=reader)) == 2
+    with pytest.raises(Forbidden):
+        call(queries_container, "list_orders", {"filter": {"customer_email": "bob@example.com"}}, as_=ADA)
+    with pytest.raises(Forbidden):
+        call(queries_container, "export_orders", {}, as_=ADA)
+
+
+def test_pages_follow_cursors_newest_first_with_filters_and_a_total(config, queries_container):
+    ids = []
+    for minute in range(5):
+        order_id = str(uuid.uuid4())
+        ids.append(order_id)
+        deliver(config, queries_container, "handle_order_created",
+                created(order_id, total=f"{10 + minute}.00", at=f"2026-12-01T10:0{minute}:00+00:00"))
+    seen, after = [], None
+    while True:
+        page = call(queries_container, "list_orders", {"first": 2, "after": after, "with_total": True}, as_=ADA)
+        assert page["total_count"] == 5
+        seen += [o["id"] for o in page["items"]]
+        if not page["has_next_page"]:
+            break
+        after = page["end_cursor"]
+    assert seen == ids[::-1]
+    cheap = call(queries_container, "list_orders", {"filter": {"max_total": "11.00"}, "with_total": True}, as_=ADA)
+    assert cheap["total_count"] == 2 and cheap["items"][0]["total"] == "11.00"
+    with pytest.raises(Invalid):
+        call(queries_container, "list_orders", {"first": 101}, as_=ADA)
+    with pytest.raises(Invalid):
+        call(queries_container, "list_orders", {"after": "not-a-cursor"}, as_=ADA)
+
+
+def test_lag_reports_the_newest_applied_event_and_what_waits(config, queries_container):
+    order_id = str(uuid.uuid4())
+    deliver(config, queries_container, "handle_order_created", created(order_id))
+    lag = call(queries_container, "lag")
+    assert lag["queued"] == 0 and lag["lag_ms"] >= 0
+    assert lag["last_event_at"] is not None
