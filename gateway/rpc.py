@@ -4,11 +4,16 @@ Starting a ClusterRpcProxy costs ~25 ms and a reply queue, and one proxy shared 
 threads corrupts AMQP frames, so each request borrows a started proxy for its call.
 A proxy that timed out or lost its connection is discarded (a late reply would sit on
 its queue); one that carried a business error is fine and goes back to the pool.
-The pool is created lazily, so each gunicorn worker builds its own after the fork."""
+The pool is created lazily, so each gunicorn worker builds its own after the fork.
+
+A call has one deadline, its timeout from when it was asked for: the wait for a slot, the way to
+the broker and the wait for the reply all come out of it, so a request can't hang for the sum
+of their worst cases while the broker restarts."""
 
 import logging
 import queue
 import threading
+import time
 from contextlib import contextmanager
 
 from amqp.exceptions import ConnectionError as AmqpConnectionError
@@ -29,18 +34,33 @@ log = logging.getLogger(__name__)
 CONNECTION_ERRORS = (
     OSError, ConnectionError, AmqpConnectionError, EOFError, OperationalError, RpcTimeout, UnknownService
 )
+# Once the request is out, its reply gets at least this long, however long the way there took.
+MIN_REPLY_SECONDS = 0.5
+# One quick retry of a publish (a stale pooled connection is revived by it); nameko's default,
+# three retries a second apart, held a request for 3 s with the broker down.
+PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0.2, "interval_step": 0, "interval_max": 0.2}
+CONNECT_RETRY_POLICY = {"max_retries": 1, "interval_start": 0.2, "interval_step": 0, "interval_max": 0.2}
 
 
 class _FailFastReplyConsumer(PollingQueueConsumer):
     """nameko 2.14's reply consumer, without its reconnect after a reply timeout or a lost
     connection: nameko reconnects (with kombu's retries) before it raises, which held a request
     for seconds past RPC_TIMEOUT while the broker was down, and the pool discards such a proxy
-    anyway. `provider._reply_events` is nameko 2.14's private map of waiting calls."""
+    anyway. `provider._reply_events` is nameko 2.14's private map of waiting calls. It waits until
+    the call's `deadline` (set by the pool per call) rather than for a fixed timeout."""
+
+    deadline = 0.0  # time.monotonic() by which the reply must have come
+
+    def _setup_consumer(self):
+        # Connect with one quick retry: kombu's default waits 2 s before its second try.
+        self.connection.ensure_connection(**CONNECT_RETRY_POLICY)
+        super()._setup_consumer()
 
     def get_message(self, correlation_id):
+        wait = max(self.deadline - time.monotonic(), MIN_REPLY_SECONDS)
         try:
             while correlation_id not in self.replies:
-                self.consumer.connection.drain_events(timeout=self.timeout)
+                self.consumer.connection.drain_events(timeout=wait)
         except TimeoutError:  # before OSError, its base class
             self.provider._reply_events.pop(correlation_id).send_exception(RpcTimeout(self.timeout))
             return
@@ -62,7 +82,9 @@ class _ClusterProxy(ClusterProxy):
 
     def __getattr__(self, name):
         if name not in self._proxies:
-            self._proxies[name] = ServiceProxy(self._worker_ctx, name, self._reply_listener, **RPC_REQUEST_OPTIONS)
+            self._proxies[name] = ServiceProxy(
+                self._worker_ctx, name, self._reply_listener, **RPC_REQUEST_OPTIONS, retry_policy=PUBLISH_RETRY_POLICY
+            )
         return self._proxies[name]
 
 
@@ -84,8 +106,9 @@ class RpcPool:
         **kwargs,
     ):
         """Call service.method(*args, **kwargs) as the holder of `auth_token` (none: anonymous);
-        Unavailable (503) if it can't answer in time."""
-        if not self._slots.acquire(timeout=self.timeout):
+        Unavailable (503) if it can't answer within `timeout` (default: the pool's)."""
+        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        if not self._slots.acquire(timeout=max(deadline - time.monotonic(), 0)):
             raise Unavailable("The gateway is at capacity; try again shortly.")
         try:
             with self._borrowed() as standalone:
@@ -95,10 +118,8 @@ class RpcPool:
                 standalone._worker_ctx.data[REQUEST_ID_KEY] = request_id or ""
                 standalone._worker_ctx.data[AUTH_TOKEN_KEY] = auth_token or ""
                 proxy = standalone._proxy
-                if timeout is not None:
-                    # nameko 2.14 reads a reply's deadline from this attribute of the proxy's
-                    # private reply listener only; `_release` sets it back before reuse.
-                    standalone._reply_listener.queue_consumer.timeout = timeout
+                # nameko 2.14: the reply listener is private; its consumer is ours (above).
+                standalone._reply_listener.queue_consumer.deadline = deadline
                 with rpc_span(standalone._worker_ctx.data, service, method):
                     return getattr(proxy[service], method)(*args, **kwargs)
         finally:
@@ -119,13 +140,8 @@ class RpcPool:
             raise Unavailable(_unavailable_detail(exc)) from exc
         except BaseException:
             # An answer came back (a typed or remote error): the proxy itself is fine.
-            self._release(standalone)
+            self._idle.put(standalone)
             raise
-        self._release(standalone)
-
-    def _release(self, standalone: ClusterRpcProxy) -> None:
-        # nameko 2.14: the pool's own deadline back, after a call that set another (see `call`).
-        standalone._reply_listener.queue_consumer.timeout = self.timeout
         self._idle.put(standalone)
 
     def _start(self) -> ClusterRpcProxy:
