@@ -36,10 +36,10 @@ CONNECTION_ERRORS = (
 )
 # Once the request is out, its reply gets at least this long, however long the way there took.
 MIN_REPLY_SECONDS = 0.5
-# One quick retry of a publish (a stale pooled connection is revived by it); nameko's default,
-# three retries a second apart, held a request for 3 s with the broker down.
-PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0.2, "interval_step": 0, "interval_max": 0.2}
-CONNECT_RETRY_POLICY = {"max_retries": 1, "interval_start": 0.2, "interval_step": 0, "interval_max": 0.2}
+# One quick retry, for a publish (a stale pooled connection is revived by it) and for a proxy's
+# connect: nameko's publish default, three retries a second apart, and kombu's connect default,
+# a second try after 2 s, held a request for that long with the broker down.
+QUICK_RETRY = {"max_retries": 1, "interval_start": 0.2, "interval_step": 0, "interval_max": 0.2}
 
 
 class _FailFastReplyConsumer(PollingQueueConsumer):
@@ -52,8 +52,7 @@ class _FailFastReplyConsumer(PollingQueueConsumer):
     deadline = 0.0  # time.monotonic() by which the reply must have come
 
     def _setup_consumer(self):
-        # Connect with one quick retry: kombu's default waits 2 s before its second try.
-        self.connection.ensure_connection(**CONNECT_RETRY_POLICY)
+        self.connection.ensure_connection(**QUICK_RETRY)
         super()._setup_consumer()
 
     def get_message(self, correlation_id):
@@ -83,7 +82,7 @@ class _ClusterProxy(ClusterProxy):
     def __getattr__(self, name):
         if name not in self._proxies:
             self._proxies[name] = ServiceProxy(
-                self._worker_ctx, name, self._reply_listener, **RPC_REQUEST_OPTIONS, retry_policy=PUBLISH_RETRY_POLICY
+                self._worker_ctx, name, self._reply_listener, **RPC_REQUEST_OPTIONS, retry_policy=QUICK_RETRY
             )
         return self._proxies[name]
 
@@ -107,8 +106,9 @@ class RpcPool:
     ):
         """Call service.method(*args, **kwargs) as the holder of `auth_token` (none: anonymous);
         Unavailable (503) if it can't answer within `timeout` (default: the pool's)."""
-        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
-        if not self._slots.acquire(timeout=max(deadline - time.monotonic(), 0)):
+        budget = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + budget
+        if not self._slots.acquire(timeout=budget):
             raise Unavailable("The gateway is at capacity; try again shortly.")
         try:
             with self._borrowed() as standalone:
