@@ -144,12 +144,13 @@ class OrderCreatedSchema(OrderEventSchema):
 
 
 class OrderConfirmedSchema(OrderEventSchema):
-    """The order as it was confirmed: what payments freezes into its invoice. The three fields
-    are None in events published before they existed (payments then asks orders)."""
+    """The order as it was confirmed (the three fields are None in events published before they
+    existed), and the number of its invoice, issued with the charge (payment_succeeded's)."""
 
     items = fields.List(fields.Nested(OrderLineSchema), load_default=None, validate=validate.Length(min=1))
     shipping_address = fields.Nested(AddressSchema, load_default=None)
     placed_at = Timestamp(load_default=None)
+    invoice_number = fields.String(load_default=None, allow_none=True)
 
 
 class OrderCancelledSchema(OrderEventSchema):
@@ -160,7 +161,7 @@ class OrderAddressChangedSchema(OrderEventSchema):
     shipping_address = fields.Nested(AddressSchema, required=True)
 
 
-class PaymentSucceededSchema(EventSchema):
+class PaymentEventSchema(EventSchema):
     order_id = _id()
     user_id = _id()
     payment_id = _id()
@@ -168,9 +169,14 @@ class PaymentSucceededSchema(EventSchema):
     currency = Currency(required=True)
 
 
-class PaymentRefundedSchema(PaymentSucceededSchema):
+class PaymentSucceededSchema(PaymentEventSchema):
+    # The invoice issued with the charge (None when it could not be: see payments/invoicing.py).
+    invoice_number = fields.String(load_default=None, allow_none=True)
+
+
+class PaymentRefundedSchema(PaymentEventSchema):
     # The credit note issued with the refund (None when the order had no invoice yet: the
-    # credit note then comes with the invoice, see invoice_issued).
+    # credit note then comes with the invoice issued by hand, see invoice_issued).
     credit_note_number = fields.String(load_default=None, allow_none=True)
 
 

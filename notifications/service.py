@@ -3,8 +3,8 @@
 import base64
 
 from contracts.events import (
-    INVOICE_ISSUED,
     ORDER_CANCELLED,
+    ORDER_CONFIRMED,
     ORDER_SHIPPED,
     ORDERS,
     PAYMENT_FAILED,
@@ -59,13 +59,12 @@ class NotificationsService(Pingable, DeadLetterOperations, Retention):
         deliveries.remember_recipient(uow.session, event["user_id"], event["email"], event["name"])
         deliveries.notify(uow.session, self.channel, USER_REGISTERED, event)
 
-    @idempotent_handler(PAYMENTS, INVOICE_ISSUED)
-    def handle_invoice_issued(self, uow, event: dict) -> None:
-        """invoice_issued: tell the owner its order is paid and confirmed, its invoice attached
-        (payments issues it once the order is confirmed), and its credit note if the event names
-        one."""
-        documents = lambda: self._documents(event, invoice=True)  # noqa: E731 (fetched only if mailed)
-        deliveries.notify(uow.session, self.channel, INVOICE_ISSUED, event, documents)
+    @idempotent_handler(ORDERS, ORDER_CONFIRMED)
+    def handle_order_confirmed(self, uow, event: dict) -> None:
+        """order_confirmed: tell the owner its order is paid and confirmed, with the invoice the
+        event names attached (payments issued it with the charge, before orders confirmed)."""
+        documents = lambda: self._documents(event)  # noqa: E731 (fetched only if mailed)
+        deliveries.notify(uow.session, self.channel, ORDER_CONFIRMED, event, documents)
 
     @idempotent_handler(ORDERS, ORDER_CANCELLED)
     def handle_order_cancelled(self, uow, event: dict) -> None:
@@ -100,9 +99,9 @@ class NotificationsService(Pingable, DeadLetterOperations, Retention):
             items, total = deliveries.list_notifications(uow.session, user_id, page)
             return paged(notification_schema.dump(items, many=True), page, total)
 
-    def _documents(self, event: dict, invoice: bool = False) -> list[Attachment]:
-        """The PDFs a message about `event` carries, from payments."""
-        methods = (["get_invoice_pdf"] if invoice else []) + (
+    def _documents(self, event: dict) -> list[Attachment]:
+        """The PDFs of the invoice and credit note `event` names, from payments."""
+        methods = (["get_invoice_pdf"] if event.get("invoice_number") else []) + (
             ["get_credit_note_pdf"] if event.get("credit_note_number") else []
         )
         return [_attachment(self.payments.call(method, event["order_id"])) for method in methods]

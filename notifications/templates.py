@@ -3,8 +3,8 @@
 Fields come from the event payload plus `name` (the recipient's, or "there" when unknown)."""
 
 from contracts.events import (
-    INVOICE_ISSUED,
     ORDER_CANCELLED,
+    ORDER_CONFIRMED,
     ORDER_SHIPPED,
     PAYMENT_FAILED,
     PAYMENT_REFUNDED,
@@ -16,11 +16,9 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "Welcome to OMS, {name}",
         "Hello {name},\n\nyour account {email} is ready. Happy shopping!\n",
     ),
-    # The order confirmation: sent once its invoice is issued, with the invoice attached.
-    INVOICE_ISSUED: (
+    ORDER_CONFIRMED: (
         "Order {order_id} confirmed",
-        "Hello {name},\n\nwe received your payment of {total} {currency}; order {order_id} is confirmed.\n"
-        "Your invoice {number} is attached.\n",
+        "Hello {name},\n\nwe received your payment of {total} {currency}; order {order_id} is confirmed.\n",
     ),
     ORDER_CANCELLED: (
         "Order {order_id} cancelled",
@@ -42,8 +40,9 @@ TEMPLATES: dict[str, tuple[str, str]] = {
 }
 
 
-# Added to a message whose event names a credit note (a refund's, or an invoice issued after the
-# refund), which is then attached.
+# Added to a message whose event names an invoice (a confirmation's) or a credit note (a
+# refund's), which is then attached.
+INVOICE_LINE = "Your invoice {invoice_number} is attached.\n"
 CREDIT_NOTE_LINE = "The order was refunded: credit note {credit_note_number} is attached.\n"
 
 
@@ -53,6 +52,8 @@ def render(event_type: str, event: dict, name: str | None) -> tuple[str, str]:
     fields = {**event, "name": name or "there"}
     if "reason" in fields:
         fields["reason"] = str(fields["reason"]).replace("_", " ")
+    if fields.get("invoice_number"):
+        body += INVOICE_LINE
     if fields.get("credit_note_number"):
         body += CREDIT_NOTE_LINE
     return subject.format(**fields), body.format(**fields)

@@ -24,8 +24,8 @@ Checks:
   pending ones a held one, cancelled/refunded ones a released one or none;
 - payments: exactly one successful charge per confirmed/shipped/delivered order, none standing
   for an order cancelled before payment, one refund per refunded order;
-- invoices: every paid order (paid in orders: confirmed once) has exactly one invoice, and no
-  invoice is for an order that orders knows as unpaid;
+- invoices: every paid order (paid in orders: confirmed once), and every order charged and refunded
+  before orders confirmed it, has exactly one invoice, and no other order has one;
 - invoice_totals: an invoice's gross is its order's total, in its currency, and its net plus tax;
 - document_numbers: per kind and year, invoice and credit note numbers run 1..n with no gap and no
   duplicate, each written as INV-/CN-<year>-<6 digits>, and the year's counter stands at n;
@@ -327,7 +327,7 @@ def _order_checks(orders, reservations: dict, payments: dict, now: datetime, set
 
 
 def _invoice_checks(orders, payments: dict, settled: datetime) -> list[Check]:
-    invoiced = Check("invoices", "every paid order has exactly one invoice, no unpaid order has one")
+    invoiced = Check("invoices", "every paid (or refunded) order has exactly one invoice, no other order has one")
     totals = Check("invoice_totals", "each invoice's gross = its order's total (currency too) = net + tax")
     numbers = Check("document_numbers", "per kind and year: numbers 1..n, no gap or duplicate, counter at n")
     credited = Check("credit_notes", "every refund of an invoiced order has its credit note, for the refund")
@@ -341,9 +341,12 @@ def _invoice_checks(orders, payments: dict, settled: datetime) -> list[Check]:
         if order.updated_at > settled:  # a confirmation or cancellation may be on its way
             continue
         found = invoices_of.get(order.id, [])
-        if order.paid and len(found) != 1:
+        # An invoice comes with the charge: an order cancelled while its charge was on its way is
+        # invoiced, then refunded and credited (credit_notes below).
+        charged = order.paid or any(p.status == PAYMENT_REFUNDED for p in payments["payments"].get(order.id, ()))
+        if charged and len(found) != 1:
             invoiced.breaches.append(f"{order.id}: paid ({order.status}), {len(found)} invoices")
-        elif not order.paid and found:
+        elif not charged and found:
             invoiced.breaches.append(f"{order.id}: not paid ({order.status}), invoiced as {found[0].number}")
     for invoice in payments["invoices"]:
         order = known.get(invoice.order_id)  # an order deleted since (finished) has nothing to compare

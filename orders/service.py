@@ -251,7 +251,7 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
     @idempotent_handler(PAYMENTS, PAYMENT_SUCCEEDED)
     def handle_payment_succeeded(self, uow, event):
         """pending_payment → confirmed. order_confirmed carries the order's lines, shipping address
-        and placement time (payments freezes them into the invoice); products commits the reserved
+        and placement time, and the number of the invoice issued with the charge; products commits the reserved
         stock when it reaches it (its expiry sweep keeps the reservation of an order in use meanwhile). A
         payment for an order cancelled meanwhile changes nothing here: payments refunds it on
         order_cancelled."""
@@ -266,6 +266,7 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
             items=lines,
             shipping_address=order.shipping_address,
             placed_at=order.created_at.isoformat(),
+            invoice_number=event["invoice_number"],
         )
         uow.after_commit(observe_confirmation(order.created_at))
 

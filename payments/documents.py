@@ -1,8 +1,8 @@
 """What an invoice and a credit note say, frozen at issue: built from an order's facts and the
 seller's settings, with the tax breakdown of payments/tax.py. Pure: no I/O.
 
-An order's facts come from its order_confirmed event or, for an invoice issued by hand, from
-orders.get_order: the same fields either way (`OrderFacts`)."""
+An order's facts come from the order_created that payments charges or, for an invoice issued by
+hand, from orders.get_order: the same fields either way (`OrderFacts`)."""
 
 from dataclasses import dataclass
 from decimal import Decimal
@@ -36,8 +36,8 @@ class OrderFacts:
 
 
 def facts_from_event(event: dict) -> OrderFacts | None:
-    """From a parsed order_confirmed; None for one published before it carried the order."""
-    if event.get("items") is None or event.get("shipping_address") is None or event.get("placed_at") is None:
+    """From a parsed order_created; None for one published before it carried the order."""
+    if event.get("lines") is None or event.get("shipping_address") is None or event.get("placed_at") is None:
         return None
     return OrderFacts(
         order_id=event["order_id"],
@@ -46,7 +46,7 @@ def facts_from_event(event: dict) -> OrderFacts | None:
         currency=event["currency"],
         placed_at=event["placed_at"],
         shipping_address=event["shipping_address"],
-        lines=event["items"],
+        lines=event["lines"],
     )
 
 
@@ -64,7 +64,7 @@ def facts_from_order(order: dict) -> OrderFacts:
 
 
 class TotalsMismatch(ValueError):
-    """The lines don't add up to the order's total: never issue such an invoice."""
+    """The order's lines are missing or don't add up to its total: never issue such an invoice."""
 
 
 def invoice_content(facts: OrderFacts, email: str | None, seller: Seller, rates: TaxRates) -> dict:

@@ -1,5 +1,5 @@
-"""The payments database: one payment per order, cancellations seen, invoices and credit notes
-with their number counters, outbox, handler tables."""
+"""The payments database: one payment per order, cancellations seen, the buyers' emails, invoices
+and credit notes with their number counters, outbox, handler tables."""
 
 import uuid
 from datetime import datetime
@@ -55,6 +55,17 @@ class OrderCancellation(Base):
     order_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     reason: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Buyer(Base):
+    """A customer's email as of its newest user_registered or user_updated: what an invoice
+    names as the buyer's, without asking users for every order."""
+
+    __tablename__ = "buyers"
+
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # the event's occurred_at
 
 
 class DocumentCounter(Base):

@@ -12,9 +12,9 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from payments import repository
 from plumbing.errors import Unavailable
 
 
@@ -26,14 +26,6 @@ class DocumentKind:
 
 INVOICE = DocumentKind("invoice", "INV")
 CREDIT_NOTE = DocumentKind("credit_note", "CN")
-
-# RETURNING runs once the row is locked: clock_timestamp() there is the issue time, so numbers
-# and issue times rise together.
-_ALLOCATE = text(
-    "INSERT INTO document_counters (kind, year, last_number) VALUES (:kind, :year, 1)"
-    " ON CONFLICT (kind, year) DO UPDATE SET last_number = document_counters.last_number + 1"
-    " RETURNING last_number, clock_timestamp() AS issued_at"
-)
 
 
 @dataclass(frozen=True)
@@ -57,7 +49,7 @@ def allocate(session: Session, kind: DocumentKind, pause_after: float = 0) -> Al
     soon: every other document of the kind waits for it). `pause_after` seconds of sleep once
     the number is taken: a test hook, to kill the process between allocating and committing."""
     year = datetime.now(UTC).year
-    sequence, issued_at = session.execute(_ALLOCATE, {"kind": kind.name, "year": year}).one()
+    sequence, issued_at = repository.next_number(session, kind.name, year)
     if issued_at.astimezone(UTC).year != year:
         # It waited for the counter across midnight of 31 December: the number belongs to the old
         # year but the time to the new one. Rolled back by the caller, it is asked again.

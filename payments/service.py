@@ -3,7 +3,7 @@ and credit notes; events in and out."""
 
 import base64
 
-from contracts.events import ORDER_CANCELLED, ORDER_CONFIRMED, ORDER_CREATED, ORDERS
+from contracts.events import ORDER_CANCELLED, ORDER_CREATED, ORDERS, USER_REGISTERED, USER_UPDATED, USERS
 from contracts.payments import (
     CreditNoteSchema,
     DocumentQuerySchema,
@@ -11,7 +11,7 @@ from contracts.payments import (
     IssueDocumentSchema,
     PaymentSchema,
 )
-from payments import charges, invoicing, pdf
+from payments import charges, invoicing, pdf, repository
 from payments.invoicing_config import Invoicing
 from payments.models import HANDLER_TABLES, Base, CreditNote, Invoice, OutboxEvent
 from payments.provider import Provider
@@ -62,16 +62,15 @@ class PaymentsService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
     def handle_order_created(self, uow, event: dict) -> None:
         """order_created: charge the order's total once through the provider, unless the order
         was cancelled first; record the Payment and dispatch payment_succeeded or payment_failed
-        (reason `card_declined` or `insufficient_funds`) in the same transaction."""
-        charges.charge_order(uow, self.provider, event)
+        (reason `card_declined` or `insufficient_funds`) in the same transaction. A successful
+        charge issues the order's invoice with it, numbered INV-<year>-<6 digits> without gaps,
+        its content frozen (the event's lines and shipping address, the buyer's email, the seller
+        and tax from config), dispatches invoice_issued, and payment_succeeded names it."""
 
-    @idempotent_handler(ORDERS, ORDER_CONFIRMED)
-    def handle_order_confirmed(self, uow, event: dict) -> None:
-        """order_confirmed: issue the order's invoice once, numbered INV-<year>-<6 digits> without
-        gaps, its content frozen (the event's lines and shipping address, the customer's email
-        from users, the seller and tax from config), and dispatch invoice_issued in the same
-        transaction. If the order was refunded meanwhile, its credit note is issued with it."""
-        invoicing.invoice_confirmed_order(uow, self.invoicing, self.users, self.orders, event)
+        def invoice(payment):
+            return invoicing.invoice_charge(uow, self.invoicing, self.users, event, payment)
+
+        charges.charge_order(uow, self.provider, event, invoice)
 
     @idempotent_handler(ORDERS, ORDER_CANCELLED)
     def handle_order_cancelled(self, uow, event: dict) -> None:
@@ -85,13 +84,23 @@ class PaymentsService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
 
         charges.cancel_order(uow, self.provider, event, credit)
 
+    @idempotent_handler(USERS, USER_REGISTERED)
+    def handle_user_registered(self, uow, event: dict) -> None:
+        """user_registered: remember the buyer's email for its invoices."""
+        repository.remember_buyer(uow.session, event["user_id"], event["email"], event["occurred_at"])
+
+    @idempotent_handler(USERS, USER_UPDATED)
+    def handle_user_updated(self, uow, event: dict) -> None:
+        """user_updated: the buyer's email as of its newest event, for its next invoices."""
+        repository.remember_buyer(uow.session, event["user_id"], event["email"], event["occurred_at"])
+
     @rpc(access=ORDERS_READ)
     def get_payment(self, order_id: str) -> dict:
         """The payment of an order: {id, order_id, status, amount, currency, created_at}, status
         succeeded | failed | refunded. For its owner, an admin or a client with orders:read;
         NotFound otherwise, and while the order has not been charged yet."""
         with self.uow() as uow:
-            payment = charges.get_payment(uow.session, order_id) if isinstance(order_id, str) else None
+            payment = repository.get_payment(uow.session, order_id) if isinstance(order_id, str) else None
             if payment is None or not self.caller.actor.acts_for(payment.user_id, ORDERS_READ_SCOPE):
                 raise NotFound("No payment for this order.")
             return payment_schema.dump(payment)
@@ -106,7 +115,7 @@ class PaymentsService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
             return [
                 {"order_id": p.order_id, "id": p.id, "status": str(p.status), "amount": str(p.amount),
                  "currency": p.currency}
-                for p in charges.get_payments(uow.session, order_ids)
+                for p in repository.get_payments(uow.session, order_ids)
             ]
 
     # --- invoices ------------------------------------------------------------------------------
@@ -178,11 +187,11 @@ class PaymentsService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
         return answer
 
     def _invoice(self, uow: UnitOfWork, order_id) -> Invoice:
-        found = invoicing.find_invoice(uow.session, order_id) if isinstance(order_id, str) else None
+        found = repository.find_invoice(uow.session, order_id) if isinstance(order_id, str) else None
         return invoicing.visible(found, self.caller.actor, INVOICE)
 
     def _credit_note(self, uow: UnitOfWork, order_id) -> CreditNote:
-        found = invoicing.find_credit_note(uow.session, order_id) if isinstance(order_id, str) else None
+        found = repository.find_credit_note(uow.session, order_id) if isinstance(order_id, str) else None
         return invoicing.visible(found, self.caller.actor, CREDIT_NOTE)
 
     def _pdf(self, document: dict, title: str) -> dict:
@@ -193,5 +202,5 @@ class PaymentsService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
         query = load(DocumentQuerySchema(), query or {})
         page = PageRequest(query.pop("page"), query.pop("page_size"))
         with self.uow() as uow:
-            items, total = invoicing.list_documents(uow.session, model, query, page)
+            items, total = repository.list_documents(uow.session, model, query, page)
             return paged(schema.dump(items, many=True), page, total)

@@ -58,8 +58,7 @@ def test_happy_path_to_confirmed_shipped_and_delivered(customer, admin, product)
     ]
     assert stock_of(customer, product) == 7
     notified = wait_until(
-        # The confirmation is sent once the invoice is issued, with it attached.
-        lambda: {n["event"] for n in customer.get("/notifications").json()["items"]} >= {"invoice_issued",
+        lambda: {n["event"] for n in customer.get("/notifications").json()["items"]} >= {"order_confirmed",
                                                                                          "order_shipped"},
         what="notifications",
     )

@@ -75,7 +75,8 @@ def products_container(start_container, users_container):
 
 
 @pytest.fixture
-def payments_container(start_container):
+def payments_container(start_container, users_container):
+    """With users: payments asks it for a buyer's email it hasn't heard of, with its client token."""
     return start_container(PaymentsService)
 
 

@@ -1,10 +1,10 @@
 """Invoices and credit notes in the payments service, on the real broker and databases: issued
-once per confirmed order from its order_confirmed, the buyer's email from a real users service,
-numbered without gaps, frozen by the database, credited on refund whichever comes first."""
+with the charge of an order_created, the buyer's email from users' events (or a real users
+service), numbered without gaps, frozen by the database, credited on refund."""
 
 import subprocess
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -18,7 +18,10 @@ from contracts.events import (
     ORDER_CREATED,
     ORDERS,
     PAYMENT_REFUNDED,
+    PAYMENT_SUCCEEDED,
     USER_REGISTERED,
+    USER_UPDATED,
+    USERS,
 )
 from notifications.service import NotificationsService
 from payments.service import PaymentsService
@@ -40,6 +43,7 @@ LINES = [
 def leave_no_events_behind(config):
     yield
     purge_events(config, (PaymentsService,), ORDERS)
+    purge_events(config, (PaymentsService,), USERS)
     purge_events(config, (NotificationsService,))
 
 
@@ -52,41 +56,37 @@ def payment_events(config):
 
 @pytest.fixture
 def shop(config, users_container, payments_container):
-    """A registered customer; orders it pays and confirms go through the payments container."""
+    """A registered customer; the orders it places are charged by the payments container."""
     customer = call(users_container, "register", {"email": "zoe@example.com", "password": "long-enough-pw",
                                                   "name": "Zoë"})
 
     class Shop:
         user = User(customer["id"])
 
-        def paid_order(self, lines=LINES, country="FR") -> dict:
-            """An order charged by payments and confirmed: its order_confirmed, not yet delivered."""
-            order_id = str(uuid.uuid4())
-            total = str(sum(float(line["line_total"]) * 100 for line in lines) / 100)
-            fields = dict(order_id=order_id, user_id=customer["id"], total=f"{float(total):.2f}", currency="EUR")
-            deliver(config, payments_container, "handle_order_created", event(
-                ORDER_CREATED, **fields, payment_token="tok_visa",
-                items=[{"product_id": "p-1", "quantity": 1, "unit_price": fields["total"]}]))
-            return event(ORDER_CONFIRMED, **fields, items=lines, shipping_address={**ADDRESS, "country": country},
-                         placed_at="2026-11-30T09:15:00+00:00")
+        def paid_order(self, lines=LINES, country="FR", user_id=customer["id"]) -> dict:
+            """An order_created, charged (and so invoiced) by payments."""
+            total = sum(int(line["line_total"].replace(".", "")) for line in lines)
+            return deliver(config, payments_container, "handle_order_created", event(
+                ORDER_CREATED, order_id=str(uuid.uuid4()), user_id=user_id, total=f"{total / 100:.2f}",
+                currency="EUR", payment_token="tok_visa",
+                items=[{"product_id": "p-1", "quantity": 1, "unit_price": f"{total / 100:.2f}"}],
+                lines=[{**line, "product_id": "p-1"} for line in lines],
+                shipping_address={**ADDRESS, "country": country}, placed_at="2026-11-30T09:15:00+00:00"))
 
-        def confirm(self, confirmed: dict) -> dict:
-            return deliver(config, payments_container, "handle_order_confirmed", confirmed)
-
-        def cancel(self, confirmed: dict, reason="customer request") -> dict:
+        def cancel(self, order: dict, reason="customer request") -> dict:
             return deliver(config, payments_container, "handle_order_cancelled", event(
-                ORDER_CANCELLED, order_id=confirmed["order_id"], user_id=confirmed["user_id"],
-                total=confirmed["total"], currency="EUR", reason=reason))
+                ORDER_CANCELLED, order_id=order["order_id"], user_id=order["user_id"],
+                total=order["total"], currency="EUR", reason=reason))
 
     return Shop()
 
 
-def test_a_confirmed_order_gets_its_invoice_frozen_with_buyer_tax_and_totals(
+def test_a_charged_order_gets_its_invoice_frozen_with_buyer_tax_and_totals(
     config, shop, payments_container, payment_events
 ):
-    confirmed = shop.confirm(shop.paid_order())
+    order = shop.paid_order()
 
-    invoice = call(payments_container, "get_invoice", confirmed["order_id"], as_=shop.user)
+    invoice = call(payments_container, "get_invoice", order["order_id"], as_=shop.user)
     assert invoice["number"] == f"INV-{YEAR}-000001"
     assert invoice["seller"] == {"name": "OMS Demo Shop SAS", "address": "12 rue de la Paix, 75002 Paris, France",
                                  "vat_id": "FR40123456789"}
@@ -97,20 +97,21 @@ def test_a_confirmed_order_gets_its_invoice_frozen_with_buyer_tax_and_totals(
     ]
     assert invoice["taxes"] == [{"rate": "20", "net": "83.33", "tax": "16.67", "gross": "100.00"}]
     assert (invoice["net_total"], invoice["tax_total"], invoice["gross_total"]) == ("83.33", "16.67", "100.00")
-    assert invoice["gross_total"] == confirmed["total"] and invoice["currency"] == "EUR"
-    payment = call(payments_container, "get_payment", confirmed["order_id"], as_=shop.user)
+    assert invoice["gross_total"] == order["total"] and invoice["currency"] == "EUR"
+    payment = call(payments_container, "get_payment", order["order_id"], as_=shop.user)
     assert invoice["payment_reference"].startswith("sim_ch_") and invoice["order_placed_at"].startswith("2026-11-30")
     assert payment["status"] == "succeeded"
 
     issued = payment_events.wait_for(1, INVOICE_ISSUED)[0]
     assert (issued["number"], issued["invoice_id"], issued["total"]) == (invoice["number"], invoice["id"], "100.00")
     assert issued["credit_note_number"] is None
+    assert payment_events.wait_for(1, PAYMENT_SUCCEEDED)[0]["invoice_number"] == invoice["number"]
 
 
 def test_the_rate_is_the_destinations_and_the_default_for_others(shop, payments_container):
-    german = shop.confirm(shop.paid_order(lines=[LINES[0]], country="DE"))
-    japanese = shop.confirm(shop.paid_order(lines=[LINES[0]], country="JP"))
-    us = shop.confirm(shop.paid_order(lines=[LINES[0]], country="US"))
+    german = shop.paid_order(lines=[LINES[0]], country="DE")
+    japanese = shop.paid_order(lines=[LINES[0]], country="JP")
+    us = shop.paid_order(lines=[LINES[0]], country="US")
     taxes = {order["shipping_address"]["country"]: call(payments_container, "get_invoice", order["order_id"],
                                                         as_=ADMIN)["taxes"] for order in (german, japanese, us)}
     assert taxes == {
@@ -120,20 +121,38 @@ def test_the_rate_is_the_destinations_and_the_default_for_others(shop, payments_
     }
 
 
-def test_an_order_is_invoiced_once_however_often_it_is_confirmed(shop, payments_container, payment_events):
-    confirmed = shop.confirm(shop.paid_order())
-    shop.confirm(confirmed)  # redelivered
-    shop.confirm({**confirmed, "event_id": str(uuid.uuid4())})  # published anew
-    second = shop.confirm(shop.paid_order())
+def test_an_order_is_invoiced_once_however_often_its_order_created_comes(config, shop, payments_container,
+                                                                         payment_events):
+    order = shop.paid_order()
+    deliver(config, payments_container, "handle_order_created", order)  # redelivered
+    deliver(config, payments_container, "handle_order_created", {**order, "event_id": str(uuid.uuid4())})  # anew
+    second = shop.paid_order()
 
     listed = call(payments_container, "list_invoices", {}, as_=ADMIN)
     assert [i["number"] for i in listed["items"]] == [f"INV-{YEAR}-000002", f"INV-{YEAR}-000001"]
-    assert [i["order_id"] for i in listed["items"]] == [second["order_id"], confirmed["order_id"]]
+    assert [i["order_id"] for i in listed["items"]] == [second["order_id"], order["order_id"]]
     assert len(payment_events.drain_after_outbox("payments")) == 2 + 2  # 2 payment_succeeded, 2 invoice_issued
 
 
+def test_the_buyers_email_is_the_newest_that_users_announced(config, shop, payments_container):
+    """payments keeps the email of users' events: a change counts for the next invoice, an older
+    event handled late changes nothing, and users isn't asked (it still says zoe@)."""
+    now = datetime.now(UTC)
+    deliver(config, payments_container, "handle_user_updated", event(
+        USER_UPDATED, user_id=shop.user.id, email="zoe.new@example.com", name="Zoë", occurred_at=now.isoformat()))
+    deliver(config, payments_container, "handle_user_registered", event(
+        USER_REGISTERED, user_id=shop.user.id, email="zoe@example.com", name="Zoë",
+        occurred_at=(now - timedelta(seconds=5)).isoformat()))  # the registration, late
+
+    order = shop.paid_order()
+    assert call(payments_container, "get_invoice", order["order_id"], as_=ADMIN)["buyer"]["email"] == \
+        "zoe.new@example.com"
+    unknown = shop.paid_order(user_id="deleted-before-payments-heard-of-it")  # users answers NotFound
+    assert call(payments_container, "get_invoice", unknown["order_id"], as_=ADMIN)["buyer"]["email"] is None
+
+
 def test_the_database_refuses_to_change_an_issued_invoice_or_turn_a_counter_back(shop, payments_db):
-    shop.cancel(shop.confirm(shop.paid_order()))  # an invoice and its credit note
+    shop.cancel(shop.paid_order())  # an invoice and its credit note
     refused = [
         "UPDATE invoices SET gross_total = 1, net_total = 1, tax_total = 0",
         "UPDATE invoices SET buyer = '{}'",
@@ -153,12 +172,12 @@ def test_the_database_refuses_to_change_an_issued_invoice_or_turn_a_counter_back
 
 
 def test_a_refund_issues_the_credit_note_of_the_invoice(shop, payments_container, payment_events):
-    confirmed = shop.confirm(shop.paid_order())
-    shop.cancel(confirmed)
-    shop.cancel(confirmed, reason="again")  # a second cancellation refunds and credits nothing more
+    order = shop.paid_order()
+    shop.cancel(order)
+    shop.cancel(order, reason="again")  # a second cancellation refunds and credits nothing more
 
-    invoice = call(payments_container, "get_invoice", confirmed["order_id"], as_=shop.user)
-    note = call(payments_container, "get_credit_note", confirmed["order_id"], as_=shop.user)
+    invoice = call(payments_container, "get_invoice", order["order_id"], as_=shop.user)
+    note = call(payments_container, "get_credit_note", order["order_id"], as_=shop.user)
     assert note["number"] == f"CN-{YEAR}-000001" and note["invoice_number"] == invoice["number"]
     assert note["reason"] == "customer request" and note["refund_reference"].startswith("sim_re_")
     assert (note["lines"], note["taxes"], note["buyer"]) == (invoice["lines"], invoice["taxes"], invoice["buyer"])
@@ -168,22 +187,24 @@ def test_a_refund_issues_the_credit_note_of_the_invoice(shop, payments_container
     assert sent[CREDIT_NOTE_ISSUED]["invoice_number"] == invoice["number"]
 
 
-def test_a_refund_handled_before_the_invoice_is_credited_with_it(shop, payments_container, payment_events):
-    confirmed = shop.paid_order()
-    shop.cancel(confirmed)  # confirmed and at once cancelled: payments sees the cancellation first
-    shop.confirm(confirmed)
-
-    invoice = call(payments_container, "get_invoice", confirmed["order_id"], as_=ADMIN)
-    note = call(payments_container, "get_credit_note", confirmed["order_id"], as_=ADMIN)
-    assert note["invoice_number"] == invoice["number"] == f"INV-{YEAR}-000001"
-    sent = dict(payment_events.drain_after_outbox("payments"))
-    assert sent[PAYMENT_REFUNDED]["credit_note_number"] is None  # nothing to credit yet at the refund
-    assert sent[INVOICE_ISSUED]["credit_note_number"] == note["number"]
+def test_an_order_created_without_its_lines_is_charged_and_left_for_an_admin_to_invoice(
+    config, shop, payments_container, payment_events
+):
+    """An order_created published before it carried the order: the charge stands, uninvoiced."""
+    order = shop.paid_order()
+    bare = {key: value for key, value in order.items() if key not in ("lines", "shipping_address", "placed_at")}
+    bare.update(order_id=str(uuid.uuid4()), event_id=str(uuid.uuid4()))
+    deliver(config, payments_container, "handle_order_created", bare)
+    assert call(payments_container, "get_payment", bare["order_id"], as_=ADMIN)["status"] == "succeeded"
+    with pytest.raises(NotFound):
+        call(payments_container, "get_invoice", bare["order_id"], as_=ADMIN)
+    succeeded = dict(payment_events.drain_after_outbox("payments"))
+    assert sum(1 for key, _ in payment_events.received if key == INVOICE_ISSUED) == 1  # the first order's only
+    assert succeeded[PAYMENT_SUCCEEDED]["invoice_number"] is None  # the last one dispatched: the bare order's
 
 
 def test_only_the_customer_an_admin_or_a_reader_client_sees_an_invoice(shop, payments_container):
-    confirmed = shop.confirm(shop.paid_order())
-    order_id = confirmed["order_id"]
+    order_id = shop.paid_order()["order_id"]
     for who in (shop.user, ADMIN, Client("accounting", ("invoices:read",))):
         assert call(payments_container, "get_invoice", order_id, as_=who)["order_id"] == order_id
         assert call(payments_container, "get_invoice_pdf", order_id, as_=who)["filename"] == f"INV-{YEAR}-000001.pdf"
@@ -195,8 +216,8 @@ def test_only_the_customer_an_admin_or_a_reader_client_sees_an_invoice(shop, pay
 
 
 def test_lists_filter_by_period_number_and_order(shop, payments_container):
-    first = shop.confirm(shop.paid_order())
-    shop.confirm(shop.paid_order())
+    first = shop.paid_order()
+    shop.paid_order()
 
     def numbers(**query):
         return [i["number"] for i in call(payments_container, "list_invoices", query, as_=ADMIN)["items"]]
@@ -211,41 +232,70 @@ def test_lists_filter_by_period_number_and_order(shop, payments_container):
     assert call(payments_container, "list_credit_notes", {}, as_=ADMIN)["total"] == 0
 
 
-def test_an_admin_issues_a_missing_invoice_from_the_order_in_orders(config, shop, payments_container,
-                                                                   orders_container):
-    """An order confirmed before invoicing existed: payments asks orders for it."""
-    confirmed = shop.paid_order()  # charged, but its order_confirmed never reached payments
+def legacy_order(config, payments_db, user_id: str, status: str) -> str:
+    """An order paid before invoicing existed: in orders (delivered, or refunded), and its payment
+    (succeeded, or refunded) without an invoice. Its id."""
+    order_id = str(uuid.uuid4())
     orders_db = create_engine(database_urls(config)["orders"])
     try:
         with orders_db.begin() as conn:
             conn.execute(text(
                 "INSERT INTO orders (id, user_id, status, total, currency, shipping_address, paid, idempotency_key,"
-                " request_hash, reservation_expires_at) VALUES (:id, :user_id, 'delivered', :total, 'EUR',"
+                " request_hash, reservation_expires_at) VALUES (:id, :user_id, :status, '100.00', 'EUR',"
                 " CAST(:address AS jsonb), true, :id, 'hash', now())"), dict(
-                id=confirmed["order_id"], user_id=confirmed["user_id"], total=confirmed["total"],
+                id=order_id, user_id=user_id, status="refunded" if status == "refunded" else "delivered",
                 address='{"name": "Ada", "line1": "1 Main St", "city": "Berlin", "postal_code": "10115",'
                         ' "country": "DE"}'))
             for position, line in enumerate(LINES):
                 conn.execute(text(
                     "INSERT INTO order_items (order_id, position, product_id, sku, name, unit_price, quantity,"
                     " line_total) VALUES (:order_id, :position, 'p-1', :sku, :name, :unit_price, :quantity,"
-                    " :line_total)"), {"order_id": confirmed["order_id"], "position": position, **line})
+                    " :line_total)"), {"order_id": order_id, "position": position, **line})
     finally:
         orders_db.dispose()
+    with payments_db.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO payments (id, order_id, user_id, status, amount, currency, provider_reference,"
+            " refund_reference) VALUES (:id, :order_id, :user_id, :status, '100.00', 'EUR', 'sim_ch_legacy',"
+            " :refund)"), dict(id=str(uuid.uuid4()), order_id=order_id, user_id=user_id, status=status,
+                               refund=f"sim_re_{order_id}" if status == "refunded" else None))
+    return order_id
 
-    issued = call(payments_container, "issue_invoice", {"order_id": confirmed["order_id"]}, as_=ADMIN)
+
+def test_an_admin_issues_a_missing_invoice_from_the_order_in_orders(config, shop, payments_container,
+                                                                   orders_container, payments_db):
+    """An order paid before invoicing existed: payments asks orders for it."""
+    order_id = legacy_order(config, payments_db, shop.user.id, "succeeded")
+
+    issued = call(payments_container, "issue_invoice", {"order_id": order_id}, as_=ADMIN)
     assert issued["created"] is True
     assert issued["invoice"]["buyer"]["city"] == "Berlin" and issued["invoice"]["taxes"][0]["rate"] == "19"
-    again = call(payments_container, "issue_invoice", {"order_id": confirmed["order_id"]}, as_=ADMIN)
+    again = call(payments_container, "issue_invoice", {"order_id": order_id}, as_=ADMIN)
     assert again == {"invoice": issued["invoice"], "created": False}
     with pytest.raises(NotFound):
         call(payments_container, "issue_invoice", {"order_id": "no-such-order"}, as_=ADMIN)
     with pytest.raises(Invalid):
         call(payments_container, "issue_invoice", {"order": "x"}, as_=ADMIN)
     with pytest.raises(Conflict):  # known to payments, not refunded
-        call(payments_container, "issue_credit_note", {"order_id": confirmed["order_id"]}, as_=ADMIN)
+        call(payments_container, "issue_credit_note", {"order_id": order_id}, as_=ADMIN)
     with pytest.raises(NotFound):
         call(payments_container, "issue_credit_note", {"order_id": "no-such-order"}, as_=ADMIN)
+
+
+def test_an_order_refunded_before_it_had_an_invoice_is_credited_with_it(config, shop, payments_container,
+                                                                        orders_container, payments_db,
+                                                                        payment_events):
+    order_id = legacy_order(config, payments_db, shop.user.id, "refunded")
+    with pytest.raises(Conflict):  # nothing to credit yet
+        call(payments_container, "issue_credit_note", {"order_id": order_id}, as_=ADMIN)
+
+    invoice = call(payments_container, "issue_invoice", {"order_id": order_id}, as_=ADMIN)["invoice"]
+    note = call(payments_container, "get_credit_note", order_id, as_=ADMIN)
+    assert note["invoice_number"] == invoice["number"] and note["gross_total"] == invoice["gross_total"]
+    assert call(payments_container, "issue_credit_note", {"order_id": order_id}, as_=ADMIN) == {
+        "credit_note": note, "created": False}
+    sent = dict(payment_events.drain_after_outbox("payments"))
+    assert sent[INVOICE_ISSUED]["credit_note_number"] == note["number"]
 
 
 # --- sent: the confirmation carries the invoice, the refund the credit note (SMTP) ---------------
@@ -275,10 +325,14 @@ def pdf_text(part, tmp_path) -> str:
 
 
 def test_the_confirmation_mail_carries_the_invoice_and_the_refund_mail_the_credit_note(
-    shop, mailing, smtp_server, tmp_path
+    config, shop, payments_container, mailing, smtp_server, tmp_path
 ):
-    confirmed = shop.confirm(shop.paid_order())
-    order_id = confirmed["order_id"]
+    order = shop.paid_order()
+    order_id = order["order_id"]
+    number = call(payments_container, "get_invoice", order_id, as_=ADMIN)["number"]
+    deliver(config, mailing, "handle_order_confirmed", event(  # as orders would, on payment_succeeded
+        ORDER_CONFIRMED, order_id=order_id, user_id=order["user_id"], total=order["total"],
+        currency="EUR", invoice_number=number))
 
     def mails(subject: str) -> list:
         """By subject: users' own user_registered may add a second welcome."""
@@ -292,7 +346,7 @@ def test_the_confirmation_mail_carries_the_invoice_and_the_refund_mail_the_credi
     text = pdf_text(invoice, tmp_path)
     assert f"INV-{YEAR}-000001" in text and "Zoë Łukasz-Straße 日本" in text and "100.00 EUR" in text
 
-    shop.cancel(confirmed)  # notifications is told of the cancellation too (no attachment)
+    shop.cancel(order)  # notifications is told of the cancellation too (no attachment)
     [refund] = wait_until(lambda: mails(f"Refund for order {order_id}"), what="the refund mail")
     [body, note] = refund.get_payload()
     assert f"credit note CN-{YEAR}-000001 is attached" in text_of(body)

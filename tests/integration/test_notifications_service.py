@@ -5,8 +5,8 @@ import uuid
 import pytest
 
 from contracts.events import (
-    INVOICE_ISSUED,
     ORDER_CANCELLED,
+    ORDER_CONFIRMED,
     ORDER_SHIPPED,
     PAYMENT_FAILED,
     PAYMENT_REFUNDED,
@@ -20,9 +20,8 @@ ADA = User("user-ada")
 ORDER_FIELDS = dict(user_id=ADA.id, total="42.50", currency="EUR")
 
 EVENTS = {
-    "handle_invoice_issued": lambda order_id: event(
-        INVOICE_ISSUED, order_id=order_id, invoice_id="inv-1", number="INV-2026-000007",
-        issued_at="2026-12-01T10:00:00+00:00", **ORDER_FIELDS
+    "handle_order_confirmed": lambda order_id: event(
+        ORDER_CONFIRMED, order_id=order_id, invoice_number="INV-2026-000007", **ORDER_FIELDS
     ),
     "handle_order_cancelled": lambda order_id: event(
         ORDER_CANCELLED, order_id=order_id, reason="payment_failed", **ORDER_FIELDS

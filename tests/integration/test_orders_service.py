@@ -37,7 +37,7 @@ def place(orders_container, products_container, stock=5):
 
 def paid(order: dict) -> dict:
     return event(PAYMENT_SUCCEEDED, order_id=order["id"], user_id=CUSTOMER.id, payment_id="pay-1",
-                 amount=order["total"], currency=order["currency"])
+                 amount=order["total"], currency=order["currency"], invoice_number="INV-2026-000042")
 
 
 def test_a_payment_confirms_the_order_and_products_sells_its_stock(config, orders_container, products_container):
@@ -52,7 +52,9 @@ def test_a_payment_confirms_the_order_and_products_sells_its_stock(config, order
         # By type: the order's own order_created may reach the tap too (it is relayed after the 201).
         [confirmed] = tap.wait_for(1, ORDER_CONFIRMED)
         assert confirmed["order_id"] == order["id"]
-        # What payments freezes into the invoice: the lines, the address and the placement time.
+        # The order as confirmed: its lines, address and placement time, and the invoice issued
+        # with the charge, for the confirmation mail to attach.
+        assert confirmed["invoice_number"] == "INV-2026-000042"
         assert confirmed["items"] == [{key: item[key] for key in ("sku", "name", "quantity", "unit_price",
                                                                   "line_total")} for item in order["items"]]
         assert confirmed["shipping_address"] == {**ADDRESS, "line2": None}

@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from contracts.events import (
+    CREDIT_NOTE_ISSUED,
+    INVOICE_ISSUED,
     ORDER_CANCELLED,
     ORDER_CREATED,
     PAYMENT_FAILED,
@@ -35,6 +37,11 @@ def order_created(token="tok_visa", total="42.50", order_id=None, pay_before=Non
         currency="EUR",
         payment_token=token,
         items=[{"product_id": "p-1", "quantity": 1, "unit_price": total}],
+        lines=[{"product_id": "p-1", "sku": "MUG-1", "name": "Mug", "quantity": 1, "unit_price": total,
+                "line_total": total}],
+        shipping_address={"name": "Ada", "line1": "1 Main St", "city": "Lyon", "postal_code": "69001",
+                          "country": "FR"},
+        placed_at=datetime.now(UTC).isoformat(),
         pay_before=pay_before,
     )
 
@@ -72,11 +79,13 @@ def test_each_token_has_its_outcome(config, payments_container, payment_events, 
     assert (payment["amount"], payment["currency"]) == (total, "EUR")
     assert payment["order_id"] == created["order_id"]
     assert set(payment) == {"id", "order_id", "status", "amount", "currency", "created_at"}
-    [dispatched] = payment_events.wait_for(1)
+    [dispatched] = payment_events.wait_for(1, event_type)
     assert dispatched["event_type"] == event_type
     assert dispatched["order_id"] == created["order_id"] and dispatched["user_id"] == OWNER.id
     if status == "succeeded":
         assert (dispatched["payment_id"], dispatched["amount"]) == (payment["id"], total)
+        [invoiced] = payment_events.wait_for(1, INVOICE_ISSUED)  # issued with the charge, and named
+        assert dispatched["invoice_number"] == invoiced["number"] and invoiced["total"] == total
     else:
         assert dispatched["reason"] == reason
 
@@ -88,8 +97,7 @@ def test_the_same_order_created_twice_charges_once(config, payments_container, p
 
     payment = call(payments_container, "get_payment", created["order_id"], as_=ADMIN)
     assert payment["status"] == "succeeded"
-    payment_events.wait_for(1)
-    assert len(call_until_quiet(payment_events)) == 1
+    assert [key for key, _ in call_until_quiet(payment_events)] == [INVOICE_ISSUED, PAYMENT_SUCCEEDED]
 
 
 def test_cancel_after_payment_refunds_once(config, payments_container, payment_events):
@@ -101,7 +109,8 @@ def test_cancel_after_payment_refunds_once(config, payments_container, payment_e
     assert call(payments_container, "get_payment", created["order_id"], as_=OWNER)["status"] == "refunded"
     [refunded] = payment_events.wait_for(1, PAYMENT_REFUNDED)
     assert refunded["order_id"] == created["order_id"] and refunded["amount"] == "42.50"
-    assert [key for key, _ in call_until_quiet(payment_events)] == [PAYMENT_SUCCEEDED, PAYMENT_REFUNDED]
+    assert [key for key, _ in call_until_quiet(payment_events)] == [
+        INVOICE_ISSUED, PAYMENT_SUCCEEDED, CREDIT_NOTE_ISSUED, PAYMENT_REFUNDED]
 
 
 def test_cancel_of_a_failed_payment_refunds_nothing(config, payments_container, payment_events):
@@ -151,5 +160,5 @@ def test_an_order_is_not_charged_once_its_reservation_lapses(config, payments_co
     created = create(config, payments_container, order_created(pay_before=pay_before))
 
     assert call(payments_container, "get_payment", created["order_id"], as_=OWNER)["status"] == status
-    [dispatched] = payment_events.wait_for(1)
+    [dispatched] = payment_events.wait_for(1, PAYMENT_FAILED if reason else PAYMENT_SUCCEEDED)
     assert dispatched.get("reason") == reason
