@@ -7,7 +7,8 @@
   order_confirmed that follows it: the confirmation mail attaches it.
 - The buyer's email is the one payments last heard of from users' events
   (repository.buyer_email), or asked of users (an RPC with payments' client token, scope
-  users:read) for an account whose user_registered hasn't reached payments yet.
+  users:read) for an account whose user_registered hasn't reached payments yet; none if users
+  can't answer then, so a charge never depends on users.
 - An admin may issue a missing one at once (`issue_invoice_now`), e.g. for an order paid before
   invoicing existed; the order then comes from orders.get_order.
 - A refund issues its credit note in the refund's own transaction (`credit_refund`). An order
@@ -37,7 +38,7 @@ from payments.invoicing_config import InvoicingConfig
 from payments.models import CreditNote, Invoice, Payment, PaymentStatus, new_id
 from payments.numbering import CREDIT_NOTE, INVOICE, allocate
 from plumbing.access import INVOICES_READ_SCOPE, Actor
-from plumbing.errors import Conflict, NotFound
+from plumbing.errors import Conflict, NotFound, Unavailable
 from plumbing.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -79,13 +80,18 @@ def issue_invoice_now(uow: UnitOfWork, settings: InvoicingConfig, users, orders,
 
 
 def _buyer_email(uow: UnitOfWork, users, user_id: str) -> str | None:
-    """The customer's email; None for an account deleted before payments heard of it."""
+    """The customer's email. None for an account deleted before payments heard of it, and while
+    users can't answer for one payments hasn't heard of yet: a charge never waits for users (an
+    invoice needs the buyer's name and address; the email is a courtesy)."""
     email = repository.buyer_email(uow.session, user_id)
     if email is not None:
         return email
     try:
         return users.call("get_user", user_id)["email"]
     except NotFound:
+        return None
+    except Unavailable as exc:
+        log.warning("invoicing user %s without an email: %s", user_id, exc)
         return None
 
 
