@@ -254,11 +254,19 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
         and placement time, and the number of the invoice issued with the charge; products commits the reserved
         stock when it reaches it (its expiry sweep keeps the reservation of an order in use meanwhile). A
         payment for an order cancelled meanwhile changes nothing here: payments refunds it on
-        order_cancelled."""
+        order_cancelled.
+
+        A payment that arrives after the reservation ran out is checked with products first: if
+        the stock was released (a cancel whose RPC reply was lost released it in products but
+        rolled back here), the order is cancelled instead, and payments refunds it. Only then:
+        the usual payment needs no products, and confirms the order while products is down."""
         found = repository.lock_with_lines(uow.session, event["order_id"])
         if found is None or found[0].status != OrderStatus.PENDING_PAYMENT:
             return
         order, lines = found
+        if order.reservation_expires_at <= datetime.now(UTC) and self._reservation_status(order.id) != "held":
+            self._cancel(uow, order, PAYMENTS, "paid after its reservation was released")
+            return
         entry = repository.move(uow.session, order, OrderStatus.CONFIRMED, PAYMENTS, "payment succeeded", paid=True)
         uow.add_event(
             ORDER_CONFIRMED,

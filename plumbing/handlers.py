@@ -26,8 +26,9 @@ update) runs then.
 A handler that raises is retried (`attempts` in all, short backoff, each attempt a fresh
 transaction); then the message is stored in `dead_letters` and acked, for an operator to list,
 replay or discard (`plumbing.dead_letters`). A payload that fails its schema goes there at once:
-retrying cannot fix it. Only when the dead letter itself cannot be stored (database down) is the
-message returned to the queue, so nothing is dropped."""
+retrying cannot fix it. While the service's database is down (an attempt fails on its connection
+and a fresh one fails too), or when the dead letter itself cannot be stored, the message goes
+back to the queue and no attempt is spent, so an outage neither drops nor dead-letters events."""
 
 import logging
 import traceback
@@ -40,6 +41,7 @@ from marshmallow import ValidationError
 from nameko.events import SERVICE_POOL
 from sqlalchemy import DateTime, Index, Integer, String, Text, UniqueConstraint, func, text
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.orm import mapped_column
 
 from contracts.events import parse_event
@@ -50,7 +52,9 @@ log = logging.getLogger(__name__)
 
 ATTEMPTS = 3
 BACKOFF_SECONDS = (0.2, 1.0)  # before the 2nd and the 3rd attempt
-REQUEUE_DELAY_SECONDS = 1.0  # when not even the dead letter can be stored
+REQUEUE_DELAY_SECONDS = 1.0  # when the database is down
+# SQLAlchemy's errors for a database connection that failed or was lost.
+STORE_ERRORS = (OperationalError, InterfaceError, DisconnectionError)
 MAX_ERROR_CHARS = 8000
 # What became of a delivered event: the worker's result (plumbing.metrics counts them).
 PROCESSED, DUPLICATE, DEAD_LETTER = "processed", "duplicate", "dead_letter"
@@ -174,7 +178,7 @@ def idempotent_handler(source_service: str, event_type: str, attempts: int = ATT
         entry.__qualname__ = fn.__qualname__
         entry.__doc__ = fn.__doc__
         entry.handler_spec = spec
-        # requeue_on_error: only a failure to store the dead letter escapes `entry`.
+        # requeue_on_error: only an outage of the database escapes `entry`.
         return event_handler(source_service, event_type, handler_type=SERVICE_POOL, requeue_on_error=True)(
             entry
         )
@@ -200,6 +204,12 @@ def handle_with_retries(service, spec: HandlerSpec, payload) -> str:
             # A copy: an attempt's changes don't carry over.
             return PROCESSED if run_handler(service, spec, dict(event)) else DUPLICATE
         except Exception as exc:
+            if _store_down(service, exc):
+                # Not this event's fault, and an outage outlasts the backoff: back to the queue,
+                # with no attempt spent (a restarting database answers "starting up" for seconds).
+                log.warning("%s: the database is unreachable (%r); the message goes back to the queue", spec.name, exc)
+                eventlet.sleep(REQUEUE_DELAY_SECONDS)
+                raise
             error = "".join(traceback.format_exception(exc))
             log.warning("%s failed (attempt %d of %d): %r", spec.name, attempt, spec.attempts, exc)
             if attempt < spec.attempts:
@@ -212,6 +222,18 @@ def handle_with_retries(service, spec: HandlerSpec, payload) -> str:
         raise
     log.error("%s gave up after %d attempt(s); stored as a dead letter", spec.name, attempt)
     return DEAD_LETTER
+
+
+def _store_down(service, exc: Exception) -> bool:
+    """A connection error of the service's database that a fresh connection gets too."""
+    if not isinstance(exc, STORE_ERRORS):
+        return False
+    try:
+        with service.uow(own_session=True) as uow:
+            uow.session.execute(text("SELECT 1"))
+    except STORE_ERRORS:
+        return True
+    return False
 
 
 def run_handler(service, spec: HandlerSpec, event: dict, dead_letter_id: str | None = None) -> bool:

@@ -1,7 +1,9 @@
 """Failing handlers: bounded retries, then a dead letter an operator can replay or discard."""
 
+import eventlet
 import pytest
-from sqlalchemy import create_engine, text
+from nameko.standalone.events import event_dispatcher
+from sqlalchemy import create_engine, make_url, text
 
 from contracts.events import USER_REGISTERED
 from notifications.models import HANDLER_TABLES, Base
@@ -12,7 +14,7 @@ from plumbing.errors import Conflict, NotFound
 from plumbing.handlers import ATTEMPTS, idempotent_handler
 from plumbing.migrations import database_urls
 from plumbing.unit_of_work import UnitOfWorkProvider
-from tests.integration.eventing import call, deliver, event
+from tests.integration.eventing import call, deliver, event, wait_until
 from tests.tokens import ADMIN
 
 SOURCE = "dead_letter_source"
@@ -26,19 +28,23 @@ class ProbeService(DeadLetterOperations):
     uow = UnitOfWorkProvider()
     handler_tables = HANDLER_TABLES
     broken = True
+    outage = None  # set: called once, by the handler's first call, to take the database away
     calls = []
 
     @idempotent_handler(SOURCE, USER_REGISTERED)
     def handle_user_registered(self, uow, event: dict) -> None:
         """Counts its calls; raises while the probe is broken."""
         ProbeService.calls.append(event["event_id"])
+        if ProbeService.outage is not None:
+            ProbeService.outage, outage = None, ProbeService.outage
+            outage()
         if ProbeService.broken:
             raise RuntimeError("the probe is broken")
 
 
 @pytest.fixture
 def probe(container_factory, config):
-    ProbeService.broken, ProbeService.calls = True, []
+    ProbeService.broken, ProbeService.calls, ProbeService.outage = True, [], None
     uris = {**config["DB_URIS"], "dead_letter_probe:Base": config["DB_URIS"]["notifications:Base"]}
     container = container_factory(ProbeService, {**config, "DB_URIS": uris})
     container.start()
@@ -115,3 +121,33 @@ def test_dead_letters_are_listed_oldest_first_by_page(config, probe):
     listed = [item["event_id"] for item in first["items"] + second["items"]]
     assert listed == [payload["event_id"] for payload in sent]
 
+
+
+def test_while_its_database_is_down_an_event_goes_back_to_the_queue_without_spending_attempts(
+        config, probe, caplog):
+    database = make_url(database_urls(config)["notifications"]).database
+    admin = create_engine(database_urls(config)["notifications"].replace(f"/{database}", "/postgres"),
+                          isolation_level="AUTOCOMMIT")
+
+    def accept_connections(allowed: bool) -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS {str(allowed).lower()}'))
+            if not allowed:  # the handler's own connection too: its commit fails
+                conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :db"),
+                             {"db": database})
+
+    def outage() -> None:
+        accept_connections(False)
+        eventlet.spawn_after(3, accept_connections, True)
+
+    ProbeService.broken, ProbeService.outage = False, outage
+    try:
+        payload = registered()
+        event_dispatcher(config)(SOURCE, USER_REGISTERED, payload)
+        wait_until(lambda: ProbeService.calls == [payload["event_id"]] * 2, timeout=30)
+        wait_until(lambda: "goes back to the queue" in caplog.text)
+    finally:
+        accept_connections(True)
+        admin.dispose()
+    assert call(probe, "list_dead_letters", as_=ADMIN)["total"] == 0
+    assert "failed (attempt" not in caplog.text  # the outage spent none of the event's attempts

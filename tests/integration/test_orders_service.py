@@ -5,7 +5,7 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 
-from contracts.events import ORDER_CONFIRMED, ORDERS, PAYMENT_SUCCEEDED
+from contracts.events import ORDER_CANCELLED, ORDER_CONFIRMED, ORDERS, PAYMENT_SUCCEEDED
 from notifications.service import NotificationsService
 from payments.service import PaymentsService
 from plumbing.errors import Conflict, Invalid, NotFound
@@ -81,6 +81,41 @@ def test_a_payment_confirms_the_order_while_products_is_down(config, container_f
     products.start()
     wait_until(lambda: call(products, "get_reservation", order["id"], as_=ORDERS_CLIENT)["status"] == "committed")
     assert call(products, "get_product", product["id"])["stock"] == 3
+
+
+def expire_reservation(orders_container, order: dict) -> None:
+    engine = create_engine(database_urls(orders_container.config)["orders"])
+    try:
+        with engine.begin() as conn:
+            expired = text("UPDATE orders SET reservation_expires_at = now() - interval '1 second' WHERE id = :id")
+            conn.execute(expired, {"id": order["id"]})
+    finally:
+        engine.dispose()
+
+
+def test_a_payment_after_the_reservation_was_released_cancels_the_order(config, orders_container, products_container):
+    product, order = place(orders_container, products_container)
+    # A cancel whose release reached products but whose reply was lost: released there, rolled
+    # back here, and the payment comes after the reservation ran out.
+    call(products_container, "release_reservation", order["id"], as_=ADMIN)
+    expire_reservation(orders_container, order)
+    tap = EventTap(config, "orders")
+    try:
+        deliver(config, orders_container, "handle_payment_succeeded", paid(order))
+        [cancelled] = tap.wait_for(1, ORDER_CANCELLED)  # payments refunds on it
+    finally:
+        tap.close()
+    assert cancelled["order_id"] == order["id"]
+    assert call(orders_container, "get_order", order["id"], as_=CUSTOMER)["status"] == "cancelled"
+    assert call(products_container, "get_product", product["id"])["stock"] == 5
+
+
+def test_a_late_payment_confirms_the_order_while_products_still_holds_its_stock(config, orders_container,
+                                                                                 products_container):
+    _, order = place(orders_container, products_container)
+    expire_reservation(orders_container, order)  # products' sweep keeps it: the order is pending
+    deliver(config, orders_container, "handle_payment_succeeded", paid(order))
+    assert call(orders_container, "get_order", order["id"], as_=CUSTOMER)["status"] == "confirmed"
 
 
 def test_reservations_in_use_are_those_of_orders_not_cancelled(orders_container, products_container):
