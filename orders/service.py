@@ -258,8 +258,8 @@ class OrdersService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
 
         A payment that arrives after the reservation ran out is checked with products first: if
         the stock was released (a cancel whose RPC reply was lost released it in products but
-        rolled back here), the order is cancelled instead, and payments refunds it. Only then:
-        the usual payment needs no products, and confirms the order while products is down."""
+        rolled back here), the order is cancelled instead, and payments refunds it. Only such a
+        late payment asks products: the usual one confirms the order even while products is down."""
         found = repository.lock_with_lines(uow.session, event["order_id"])
         if found is None or found[0].status != OrderStatus.PENDING_PAYMENT:
             return
