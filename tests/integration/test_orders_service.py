@@ -83,14 +83,18 @@ def test_a_payment_confirms_the_order_while_products_is_down(config, container_f
     assert call(products, "get_product", product["id"])["stock"] == 3
 
 
-def expire_reservation(orders_container, order: dict) -> None:
+def update_order(orders_container, order: dict, assignments: str) -> None:
+    """Set columns of the order's row directly: a state the test can't reach through the API."""
     engine = create_engine(database_urls(orders_container.config)["orders"])
     try:
         with engine.begin() as conn:
-            expired = text("UPDATE orders SET reservation_expires_at = now() - interval '1 second' WHERE id = :id")
-            conn.execute(expired, {"id": order["id"]})
+            conn.execute(text(f"UPDATE orders SET {assignments} WHERE id = :id"), {"id": order["id"]})
     finally:
         engine.dispose()
+
+
+def expire_reservation(orders_container, order: dict) -> None:
+    update_order(orders_container, order, "reservation_expires_at = now() - interval '1 second'")
 
 
 def test_a_payment_after_the_reservation_was_released_cancels_the_order(config, orders_container, products_container):
@@ -134,13 +138,7 @@ def test_reservations_in_use_are_those_of_orders_not_cancelled(orders_container,
 def test_a_delivered_order_is_deleted_only_once_products_committed_its_stock(orders_container, products_container):
     _, order = place(orders_container, products_container)
     # Paid, shipped and delivered while its order_confirmed has not reached products yet.
-    engine = create_engine(database_urls(orders_container.config)["orders"])
-    try:
-        with engine.begin() as conn:
-            delivered = text("UPDATE orders SET status = 'delivered', paid = true WHERE id = :id")
-            conn.execute(delivered, {"id": order["id"]})
-    finally:
-        engine.dispose()
+    update_order(orders_container, order, "status = 'delivered', paid = true")
 
     with pytest.raises(Conflict):
         call(orders_container, "delete_order", order["id"], as_=ADMIN)
