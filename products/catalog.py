@@ -4,8 +4,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from plumbing.errors import Conflict, Invalid, NotFound
+from plumbing.errors import Conflict, NotFound
 from plumbing.pagination import PageRequest, fetch_page
+from products import stock
 from products.models import SEARCH_CONFIG, PriceChange, Product
 
 
@@ -59,15 +60,21 @@ def set_stock(session: Session, product: Product, stock: int) -> Product:
 
 
 def adjust_stock(session: Session, product: Product, delta: int) -> Product:
-    if product.stock + delta < 0:
-        raise Invalid(
-            f"Stock would go negative ({product.stock} available, adjustment {delta}).",
-            {"delta": ["Would make stock negative."]},
-        )
+    product.stock = stock.adjusted(product.stock, delta)
     product.received += delta
-    product.stock += delta
     session.flush()
     return product
+
+
+def delete_product(session: Session, product: Product, in_open_orders) -> int:
+    """Delete a locked product and its price history: the version its tombstone in the cache
+    carries. Conflict while units of it are reserved or `in_open_orders(product_id)` (orders
+    answers it)."""
+    if product.reserved > 0 or in_open_orders(product.id):
+        raise Conflict("The product is in open orders and cannot be deleted.")
+    session.delete(product)
+    session.flush()
+    return product.version + 1
 
 
 def search_products(session: Session, query: dict, page: PageRequest) -> tuple[list[Product], int]:

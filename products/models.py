@@ -56,12 +56,14 @@ class Product(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
+    # Deferred: only searches use it, and every product loaded would carry it.
     search_vector = mapped_column(
         TSVECTOR,
         Computed(
             f"to_tsvector('{SEARCH_CONFIG}', coalesce(name, '') || ' ' || coalesce(description, ''))",
             persisted=True,
         ),
+        deferred=True,
     )
 
     # eager_defaults: an UPDATE returns updated_at, so a changed product can be dumped for the

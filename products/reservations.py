@@ -18,23 +18,40 @@ first the reservation row, then its products, `SELECT ... FOR UPDATE` sorted by 
 Every change to a product row bumps its version (the cache relies on it); the caller stores the
 returned products in the cache after its commit.
 
-`reserve` and `commit` run once or twice per order, so they are SQL statements with no ORM
-objects (a third of the products service's CPU went to ORM loads and flushes); the rarer release
-paths use the ORM."""
+Every operation returns the one type of each aggregate: a `Reservation` and the `Product`s it
+changed. `reserve` and `commit` run once or twice per order, so each is a few statements built
+once from the tables of models.py, their rows loaded as those types (a third of the products
+service's CPU went to ORM flushes); the rarer release paths use the ORM. The rules (may this be
+reserved, is this a repeat) are products/stock.py's."""
 
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import func, select, text, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    ARRAY,
+    Integer,
+    Interval,
+    Numeric,
+    Text,
+    any_,
+    bindparam,
+    cast,
+    func,
+    insert,
+    literal_column,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as upsert
+from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm.attributes import set_committed_value
 
-from plumbing.errors import Conflict, Invalid, NotFound
+from plumbing.errors import NotFound
+from plumbing.sql import compiled_once
 from products import stock
-from products.models import Product, Reservation
-
-HELD = "held"
-COMMITTED = "committed"
-RELEASED = "released"
+from products.models import Product, Reservation, ReservationItem
+from products.stock import COMMITTED, HELD, RELEASED
 
 # release_reason
 BY_REQUEST = "released"
@@ -42,64 +59,102 @@ BY_EXPIRY = "expired"
 
 MAX_ORDER_ID_LENGTH = 64
 
+_reservations, _items, _products = Reservation.__table__, ReservationItem.__table__, Product.__table__
+# A product row as a Product is loaded (search_vector is deferred).
+_PRODUCT_COLUMNS = [_products.c[attribute.key] for attribute in Product.__mapper__.column_attrs
+                    if not attribute.deferred]
+# Bound names differ from column names: SQLAlchemy reserves those for the VALUES and SET clauses.
+_WANTED = func.unnest(cast(bindparam("ids"), ARRAY(Text)), cast(bindparam("quantities"), ARRAY(Integer))
+                      ).table_valued("id", "quantity").render_derived("wanted")
+
 # The reservation row, claimed first; its currency is set once the products are known, in the
-# same transaction. SQL text throughout: SQLAlchemy never caches a compiled INSERT ... ON
-# CONFLICT construct (see plumbing/handlers.py).
-_CLAIM = text(
-    "INSERT INTO reservations (order_id, status, currency, expires_at)"
-    " VALUES (:order_id, :status, '', now() + make_interval(secs => :ttl))"
-    " ON CONFLICT (order_id) DO NOTHING RETURNING expires_at"
+# same transaction. Compiled once: SQLAlchemy never caches an INSERT ... ON CONFLICT.
+_CLAIM = compiled_once(
+    upsert(_reservations)
+    .values(order_id=bindparam("claimed"), status=bindparam("first_status"), currency=literal_column("''"),
+            expires_at=func.now() + bindparam("ttl", type_=Interval))
+    .on_conflict_do_nothing(index_elements=[_reservations.c.order_id])
+    .returning(_reservations.c.expires_at)
 )
-# The reservation locked, with its items (one row per item, in order).
-_LOCK_RESERVATION = text(
-    "SELECT r.order_id, r.status, r.currency, r.expires_at, r.release_reason,"
-    " i.product_id, i.sku, i.name, i.unit_price, i.quantity"
-    " FROM reservations r LEFT JOIN reservation_items i ON i.order_id = r.order_id"
-    " WHERE r.order_id = :order_id ORDER BY i.position FOR UPDATE OF r"
+# The products asked for, locked in id order: what the reserve rules need of them.
+_LOCK_OFFERS = (
+    select(_products.c.id, _products.c.sku, _products.c.name, _products.c.price, _products.c.currency,
+           _products.c.stock)
+    .where(_products.c.id == any_(cast(bindparam("ids"), ARRAY(Text))))
+    .order_by(_products.c.id)
+    .with_for_update()
 )
-_LOCK_PRODUCTS = text(
-    "SELECT id, sku, name, price, currency, stock FROM products WHERE id = ANY(:ids) ORDER BY id FOR UPDATE"
-)
-# What the cache and the RPC replies need of a changed product.
-_CHANGED = (
-    "RETURNING p.id, p.sku, p.name, p.description, p.price, p.currency, p.stock, p.version,"
-    " p.created_at, p.updated_at"
-)
-# After _CLAIM and _LOCK_PRODUCTS: units from stock to reserved, the items with their price
+_line = func.unnest(
+    cast(bindparam("ids"), ARRAY(Text)),
+    cast(bindparam("skus"), ARRAY(Text)),
+    cast(bindparam("names"), ARRAY(Text)),
+    cast(bindparam("unit_prices"), ARRAY(Numeric)),
+    cast(bindparam("quantities"), ARRAY(Integer)),
+).table_valued("product_id", "sku", "name", "unit_price", "quantity", with_ordinality="n").render_derived("line")
+# After _CLAIM and _LOCK_OFFERS: units from stock to reserved, the items with their price
 # snapshot, and the reservation's currency, in one round trip.
-_TAKE = text(
-    "WITH items AS (INSERT INTO reservation_items (order_id, position, product_id, sku, name, unit_price, quantity)"
-    " SELECT :order_id, item.n - 1, item.product_id, item.sku, item.name, item.unit_price, item.quantity"
-    " FROM unnest(CAST(:ids AS text[]), CAST(:skus AS text[]), CAST(:names AS text[]),"
-    " CAST(:unit_prices AS numeric[]), CAST(:quantities AS integer[]))"
-    " WITH ORDINALITY AS item(product_id, sku, name, unit_price, quantity, n)),"
-    " currency AS (UPDATE reservations SET currency = :currency WHERE order_id = :order_id)"
-    " UPDATE products p SET stock = p.stock - w.quantity, reserved = p.reserved + w.quantity,"
-    " version = p.version + 1, updated_at = now()"
-    " FROM unnest(CAST(:ids AS text[]), CAST(:quantities AS integer[])) AS w(id, quantity)"
-    " WHERE p.id = w.id " + _CHANGED
+_TAKE = (
+    update(_products)
+    .where(_products.c.id == _WANTED.c.id)
+    .values(stock=_products.c.stock - _WANTED.c.quantity, reserved=_products.c.reserved + _WANTED.c.quantity,
+            version=_products.c.version + 1, updated_at=func.now())
+    .returning(*_PRODUCT_COLUMNS)
+    .add_cte(
+        insert(_items)
+        .from_select(
+            ["order_id", "position", "product_id", "sku", "name", "unit_price", "quantity"],
+            select(bindparam("reserving"), _line.c.n - 1, _line.c.product_id, _line.c.sku, _line.c.name,
+                   _line.c.unit_price, _line.c.quantity),
+        )
+        .cte("items"),
+        update(_reservations)
+        .where(_reservations.c.order_id == bindparam("reserving"))
+        .values(currency=bindparam("reserved_currency"))
+        .cte("currency"),
+    )
 )
-# After _LOCK_RESERVATION: the products locked in id order (the materialised CTE is read in its
-# order, and only rows it locked are updated), units from reserved to sold, the reservation
-# committed, in one round trip.
-_SELL = text(
-    "WITH locked AS MATERIALIZED (SELECT id FROM products WHERE id = ANY(:ids) ORDER BY id FOR UPDATE),"
-    " committed AS (UPDATE reservations SET status = :status, updated_at = now() WHERE order_id = :order_id)"
-    " UPDATE products p SET reserved = p.reserved - w.quantity, sold = p.sold + w.quantity,"
-    " version = p.version + 1, updated_at = now()"
-    " FROM locked JOIN unnest(CAST(:ids AS text[]), CAST(:quantities AS integer[])) AS w(id, quantity)"
-    " ON w.id = locked.id WHERE p.id = locked.id " + _CHANGED
+# The reservation locked, with its items.
+_LOCK_RESERVATION = (
+    select(Reservation)
+    .outerjoin(Reservation.items)
+    .options(contains_eager(Reservation.items))
+    .where(Reservation.order_id == bindparam("wanted_order"))
+    .order_by(ReservationItem.position)
+    .with_for_update(of=Reservation)
+    .execution_options(populate_existing=True)
+)
+# The products locked in id order (the materialised CTE is read in its order, and only rows it
+# locked are updated), units from reserved to sold, the reservation committed, in one round trip.
+_locked = (
+    select(_products.c.id)
+    .where(_products.c.id == any_(cast(bindparam("ids"), ARRAY(Text))))
+    .order_by(_products.c.id)
+    .with_for_update()
+    .cte("locked")
+    .prefix_with("MATERIALIZED")
+)
+_SELL = (
+    update(_products)
+    .where(_products.c.id == _locked.c.id, _locked.c.id == _WANTED.c.id)
+    .values(reserved=_products.c.reserved - _WANTED.c.quantity, sold=_products.c.sold + _WANTED.c.quantity,
+            version=_products.c.version + 1, updated_at=func.now())
+    .returning(*_PRODUCT_COLUMNS)
+    .add_cte(
+        update(_reservations)
+        .where(_reservations.c.order_id == bindparam("committing"))
+        .values(status=bindparam("new_status"), updated_at=func.now())
+        .cte("committed")
+    )
 )
 
 
 @dataclass
 class Outcome:
-    """A reservation after an operation (a Reservation, or a dict of the same fields), and the
-    products whose counters that operation changed, as rows or Products (empty when nothing
-    changed: an idempotent repeat)."""
+    """A reservation after an operation, and the products whose counters that operation changed
+    (empty when nothing changed: an idempotent repeat)."""
 
-    reservation: Reservation | dict
-    products: list = field(default_factory=list)
+    reservation: Reservation
+    products: list[Product] = field(default_factory=list)
 
 
 def reserve(session: Session, order_id: str, items: list[dict], ttl_seconds: int) -> Outcome:
@@ -110,66 +165,43 @@ def reserve(session: Session, order_id: str, items: list[dict], ttl_seconds: int
     on order_id (the second insert waits for the first transaction, then finds its row).
     Conflict if the order already has a reservation with other items, or one that was released.
     Invalid for unknown products or items in more than one currency; Conflict naming every
-    item short of stock."""
-    expires_at = session.execute(_CLAIM, {"order_id": order_id, "status": HELD, "ttl": ttl_seconds}).scalar()
-    if expires_at is None:
-        return Outcome(_existing_reservation(session, order_id, items))
+    item short of stock (products/stock.py).
 
+    The new Reservation is built from what the statements wrote, outside the session: nothing of
+    it is flushed or loaded again."""
     wanted = {item["product_id"]: item["quantity"] for item in items}
-    ids = sorted(product_id for product_id in wanted if len(product_id) <= 36)
-    products = {row.id: row for row in session.execute(_LOCK_PRODUCTS, {"ids": ids})}
-    unknown = [product_id for product_id in wanted if product_id not in products]
-    if unknown:
-        raise Invalid(f"Unknown products: {', '.join(unknown)}.", {"items": {"unknown": unknown}})
-    currencies = sorted({product.currency for product in products.values()})
-    if len(currencies) > 1:
-        raise Invalid(
-            f"All items of an order must share one currency; these are in {', '.join(currencies)}.",
-            {"items": {"currency": [f"Mixed currencies: {', '.join(currencies)}."]}},
-        )
-    short = [
-        {"product_id": product.id, "sku": product.sku, "requested": wanted[product.id], "available": product.stock}
-        for product in (products[product_id] for product_id in wanted)
-        if stock.shortfall(product.stock, wanted[product.id])
-    ]
-    if short:
-        names = "; ".join(f"{s['sku']} (requested {s['requested']}, available {s['available']})" for s in short)
-        raise Conflict(f"Not enough stock for {names}.", {"items": {"short": short}})
+    claimed = {"claimed": order_id, "first_status": HELD, "ttl": timedelta(seconds=ttl_seconds)}
+    expires_at = session.execute(_CLAIM, claimed).scalar()
+    if expires_at is None:
+        return Outcome(_repeated(session, order_id, wanted))
 
-    reserved_items = [
-        {
-            "product_id": product_id,
-            "sku": products[product_id].sku,
-            "name": products[product_id].name,
-            "unit_price": products[product_id].price,
-            "quantity": quantity,
-        }
-        for product_id, quantity in wanted.items()
+    ids = sorted(product_id for product_id in wanted if len(product_id) <= 36)
+    offers = {row.id: row for row in session.execute(_LOCK_OFFERS, {"ids": ids})}
+    currency = stock.check_reservable(wanted, offers)
+    reserved = [
+        ReservationItem(order_id=order_id, position=position, product_id=product_id, sku=offers[product_id].sku,
+                        name=offers[product_id].name, unit_price=offers[product_id].price, quantity=quantity)
+        for position, (product_id, quantity) in enumerate(wanted.items())
     ]
-    changed = session.execute(
-        _TAKE,
+    changed = session.scalars(
+        select(Product).from_statement(_TAKE),
         {
-            "order_id": order_id,
-            "currency": currencies[0],
+            "reserving": order_id,
+            "reserved_currency": currency,
             "ids": list(wanted),
-            "skus": [item["sku"] for item in reserved_items],
-            "names": [item["name"] for item in reserved_items],
-            "unit_prices": [item["unit_price"] for item in reserved_items],
+            "skus": [item.sku for item in reserved],
+            "names": [item.name for item in reserved],
+            "unit_prices": [item.unit_price for item in reserved],
             "quantities": list(wanted.values()),
         },
     ).all()
-    reservation = {
-        "order_id": order_id,
-        "status": HELD,
-        "expires_at": expires_at,
-        "currency": currencies[0],
-        "items": reserved_items,
-    }
-    return Outcome(reservation, sorted(changed, key=lambda row: row.id))
+    reservation = Reservation(order_id=order_id, status=HELD, currency=currency, expires_at=expires_at,
+                              items=reserved)
+    return Outcome(reservation, sorted(changed, key=lambda product: product.id))
 
 
 def get_reservation(session: Session, order_id, lock: bool = False) -> Reservation | None:
-    if not isinstance(order_id, str) or not order_id or len(order_id) > MAX_ORDER_ID_LENGTH:
+    if not _valid_order_id(order_id):
         return None
     return session.get(Reservation, order_id, with_for_update=lock, populate_existing=lock)
 
@@ -179,33 +211,24 @@ def commit(session: Session, order_id) -> Outcome:
     nothing. Conflict if it was released (by a cancellation, or by the expiry sweep); NotFound if
     there is none. A held reservation past its expiry that the sweep has not released yet can
     still be committed: the sweep's grace period is there for late payments."""
-    if not isinstance(order_id, str) or not order_id or len(order_id) > MAX_ORDER_ID_LENGTH:
+    if not _valid_order_id(order_id):
         raise NotFound("No reservation for this order.")
-    rows = session.execute(_LOCK_RESERVATION, {"order_id": order_id}).all()
-    if not rows:
+    reservation = session.scalars(_LOCK_RESERVATION, {"wanted_order": order_id}).unique().first()
+    if reservation is None:
         raise NotFound("No reservation for this order.")
-    found = rows[0]
-    if found.status == RELEASED:
-        raise Conflict(
-            f"The reservation for this order was already released ({found.release_reason}).",
-            {"status": [found.status]},
-        )
-    items = [{key: getattr(row, key) for key in _ITEM_FIELDS} for row in rows if row.product_id is not None]
-    reservation = {key: getattr(found, key) for key in _RESERVATION_FIELDS}
-    reservation.update(status=COMMITTED, items=items)
-    if found.status == COMMITTED:
+    stock.check_not_released(reservation.status, reservation.release_reason)
+    if reservation.status == COMMITTED:
         return Outcome(reservation)
-    quantities = {item["product_id"]: item["quantity"] for item in items}
+    quantities = {item.product_id: item.quantity for item in reservation.items}
     # A product deleted meanwhile took its units with it.
-    changed = session.execute(
-        _SELL,
-        {"order_id": order_id, "status": COMMITTED, "ids": list(quantities), "quantities": list(quantities.values())},
+    changed = session.scalars(
+        select(Product).from_statement(_SELL),
+        {"committing": order_id, "new_status": COMMITTED, "ids": list(quantities),
+         "quantities": list(quantities.values())},
     ).all()
-    return Outcome(reservation, sorted(changed, key=lambda row: row.id))
-
-
-_RESERVATION_FIELDS = ("order_id", "status", "currency", "expires_at", "release_reason")
-_ITEM_FIELDS = ("product_id", "sku", "name", "unit_price", "quantity")
+    # The row is written; the Reservation says what it now holds, with nothing left to flush.
+    set_committed_value(reservation, "status", COMMITTED)
+    return Outcome(reservation, sorted(changed, key=lambda product: product.id))
 
 
 def release(session: Session, order_id, reason: str = BY_REQUEST) -> Outcome | None:
@@ -283,16 +306,12 @@ def _lock_products(session: Session, product_ids) -> dict[str, Product]:
     return {product.id: product for product in rows}
 
 
-def _existing_reservation(session: Session, order_id: str, items: list[dict]) -> Reservation:
+def _repeated(session: Session, order_id: str, wanted: dict[str, int]) -> Reservation:
     reservation = session.get(Reservation, order_id, populate_existing=True)
     held = {item.product_id: item.quantity for item in reservation.items}
-    if held != {item["product_id"]: item["quantity"] for item in items}:
-        raise Conflict(
-            "This order already has a reservation with other items.", {"order_id": ["Already reserved."]}
-        )
-    if reservation.status == RELEASED:
-        raise Conflict(
-            f"The reservation for this order was already released ({reservation.release_reason}).",
-            {"status": [reservation.status]},
-        )
+    stock.check_repeat(held, wanted, reservation.status, reservation.release_reason)
     return reservation
+
+
+def _valid_order_id(order_id) -> bool:
+    return isinstance(order_id, str) and 0 < len(order_id) <= MAX_ORDER_ID_LENGTH

@@ -159,10 +159,7 @@ class ProductsService(Pingable, DeadLetterOperations, Retention):
         # The row lock keeps new reservations out until the product is gone.
         with self.uow() as uow:
             product = catalog.get_product(uow.session, product_id, lock=True)
-            if product.reserved > 0 or self.orders.call("has_open_orders", product.id):
-                raise Conflict("The product is in open orders and cannot be deleted.")
-            tombstone_version = product.version + 1
-            uow.session.delete(product)
+            tombstone_version = catalog.delete_product(uow.session, product, self._in_open_orders)
             uow.after_commit(lambda: self.cache.store(product_id, tombstone_version, None))
             uow.commit()
 
@@ -294,6 +291,9 @@ class ProductsService(Pingable, DeadLetterOperations, Retention):
             if len(examined) < SWEEP_BATCH_SIZE:
                 return released
             after = (examined[-1].expires_at, examined[-1].order_id)
+
+    def _in_open_orders(self, product_id: str) -> bool:
+        return self.orders.call("has_open_orders", product_id)
 
     def _reservations_in_use(self, order_ids: list[str]) -> set[str]:
         return set(self.orders.call("reservations_in_use", order_ids))

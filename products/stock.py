@@ -1,4 +1,5 @@
-"""Stock arithmetic, without I/O: how a reservation moves a product's units.
+"""Stock arithmetic and the rules of a reservation, without I/O: how a reservation moves a
+product's units, and when it may.
 
 A product's units are in one of three counters: `stock` (can still be sold), `reserved` (held
 for an order not paid yet) and `sold`. `received` (what was ever put in for sale) is their sum
@@ -12,6 +13,8 @@ Reserving and committing run once per order, so products/reservations.py writes 
 invariant checker (operations/invariants.py) checks the sum across the database."""
 
 from dataclasses import dataclass, replace
+
+from plumbing.errors import Conflict, Invalid
 
 
 @dataclass(frozen=True)
@@ -35,3 +38,62 @@ def release(units: Units, quantity: int, committed: bool) -> Units:
     if committed:
         return replace(units, sold=units.sold - quantity, stock=units.stock + quantity)
     return replace(units, reserved=units.reserved - quantity, stock=units.stock + quantity)
+
+
+# --- the rules of a reservation ------------------------------------------------------------------
+
+HELD = "held"
+COMMITTED = "committed"
+RELEASED = "released"
+
+
+def check_reservable(wanted: dict[str, int], found: dict) -> str:
+    """Whether `wanted` ({product_id: quantity}) can be held from `found` ({product_id: anything
+    with sku, currency and stock}, the products that exist): their one currency. Invalid for an
+    unknown product or mixed currencies; Conflict naming every item short of stock."""
+    unknown = [product_id for product_id in wanted if product_id not in found]
+    if unknown:
+        raise Invalid(f"Unknown products: {', '.join(unknown)}.", {"items": {"unknown": unknown}})
+    currencies = sorted({product.currency for product in found.values()})
+    if len(currencies) > 1:
+        raise Invalid(
+            f"All items of an order must share one currency; these are in {', '.join(currencies)}.",
+            {"items": {"currency": [f"Mixed currencies: {', '.join(currencies)}."]}},
+        )
+    short = [
+        {"product_id": product_id, "sku": found[product_id].sku, "requested": quantity,
+         "available": found[product_id].stock}
+        for product_id, quantity in wanted.items()
+        if shortfall(found[product_id].stock, quantity)
+    ]
+    if short:
+        names = "; ".join(f"{s['sku']} (requested {s['requested']}, available {s['available']})" for s in short)
+        raise Conflict(f"Not enough stock for {names}.", {"items": {"short": short}})
+    return currencies[0]
+
+
+def check_repeat(held: dict[str, int], wanted: dict[str, int], status: str, release_reason: str | None) -> None:
+    """A reserve for an order that has a reservation already ({product_id: quantity} each) is a
+    repeat of it, which changes nothing: Conflict if it asks for other items, or if that
+    reservation was released."""
+    if held != wanted:
+        raise Conflict("This order already has a reservation with other items.", {"order_id": ["Already reserved."]})
+    check_not_released(status, release_reason)
+
+
+def check_not_released(status: str, release_reason: str | None) -> None:
+    """Conflict for a released reservation: what it held is back in stock, for good."""
+    if status == RELEASED:
+        raise Conflict(
+            f"The reservation for this order was already released ({release_reason}).", {"status": [status]}
+        )
+
+
+def adjusted(stock: int, delta: int) -> int:
+    """`stock` after adding `delta` units (negative: taken out); Invalid below zero."""
+    if stock + delta < 0:
+        raise Invalid(
+            f"Stock would go negative ({stock} available, adjustment {delta}).",
+            {"delta": ["Would make stock negative."]},
+        )
+    return stock + delta

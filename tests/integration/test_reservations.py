@@ -7,12 +7,15 @@ from datetime import UTC, datetime
 import eventlet
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
 
 from contracts.events import ORDER_CONFIRMED
 from contracts.product_cache import ProductCache
 from operations.session import proxy
 from plumbing.errors import Conflict, Invalid, NotFound
 from plumbing.migrations import database_urls
+from products import reservations
+from products.models import Product, Reservation
 from products.service import ProductsService
 from tests.integration.conftest import call
 from tests.integration.eventing import deliver, event
@@ -370,6 +373,37 @@ def test_unknown_orders(products_container, products_db):
     assert released == {"order_id": order_id, "status": "unknown"}
     assert count_rows(products_db, "reservations") == 0
 
+
+
+def test_every_operation_gives_a_reservation_and_the_products_it_changed(products_container, products_db):
+    """The repository's one type per aggregate: reserve (new or repeated), commit (new or
+    repeated) and release each give a Reservation, and Products for what changed."""
+    widget = create(products_container, "TYPED-1", stock=10)
+    order_id, items = new_order_id(), [{"product_id": widget["id"], "quantity": 2}]
+    steps = [
+        lambda session: reservations.reserve(session, order_id, items, TTL),
+        lambda session: reservations.reserve(session, order_id, items, TTL),
+        lambda session: reservations.commit(session, order_id),
+        lambda session: reservations.commit(session, order_id),
+        lambda session: reservations.release(session, order_id),
+    ]
+    seen = []
+    with Session(products_db) as session:
+        for step in steps:
+            outcome = step(session)
+            assert type(outcome.reservation) is Reservation
+            assert all(type(product) is Product for product in outcome.products)
+            seen.append((outcome.reservation.status, [item.quantity for item in outcome.reservation.items],
+                         [(p.id, p.stock, p.reserved, p.sold) for p in outcome.products]))
+            session.commit()
+    assert seen == [
+        ("held", [2], [(widget["id"], 8, 2, 0)]),
+        ("held", [2], []),
+        ("committed", [2], [(widget["id"], 8, 0, 2)]),
+        ("committed", [2], []),
+        ("released", [2], [(widget["id"], 10, 0, 0)]),
+    ]
+    assert counters(products_db, widget) == (10, 0, 0)
 
 # --- expiry ---------------------------------------------------------------------------------------
 

@@ -1,8 +1,22 @@
-"""Stock arithmetic (products/stock.py) alone: no broker, no database."""
+"""Stock arithmetic and the reservation rules (products/stock.py) alone: no broker, no database."""
+
+from types import SimpleNamespace
 
 import pytest
 
-from products.stock import Units, release, shortfall
+from plumbing.errors import Conflict, Invalid
+from products.stock import (
+    COMMITTED,
+    HELD,
+    RELEASED,
+    Units,
+    adjusted,
+    check_not_released,
+    check_repeat,
+    check_reservable,
+    release,
+    shortfall,
+)
 
 
 @pytest.mark.parametrize(
@@ -25,3 +39,64 @@ def test_a_release_never_changes_what_was_received(committed):
     before = Units(stock=1, reserved=4, sold=4)
     after = release(before, 4, committed=committed)
     assert after.received == before.received == 9
+
+
+# --- the rules of a reservation -------------------------------------------------------------------
+
+
+def offer(sku, stock, currency="EUR"):
+    return SimpleNamespace(sku=sku, stock=stock, currency=currency)
+
+
+def test_a_reservable_request_gives_its_one_currency():
+    assert check_reservable({"a": 2, "b": 5}, {"a": offer("A", 2), "b": offer("B", 9)}) == "EUR"
+
+
+def test_unknown_products_are_named():
+    with pytest.raises(Invalid) as refused:
+        check_reservable({"a": 1, "x": 1, "y": 2}, {"a": offer("A", 5)})
+    assert refused.value.errors == {"items": {"unknown": ["x", "y"]}}
+
+
+def test_mixed_currencies_are_refused_before_stock_is_looked_at():
+    with pytest.raises(Invalid) as refused:
+        check_reservable({"a": 9, "b": 1}, {"a": offer("A", 0, "USD"), "b": offer("B", 5)})
+    assert "EUR, USD" in refused.value.detail
+
+
+def test_every_short_item_is_named_with_what_is_left():
+    with pytest.raises(Conflict) as refused:
+        check_reservable({"a": 3, "b": 1, "c": 7}, {"a": offer("A", 2), "b": offer("B", 1), "c": offer("C", 0)})
+    assert refused.value.errors == {"items": {"short": [
+        {"product_id": "a", "sku": "A", "requested": 3, "available": 2},
+        {"product_id": "c", "sku": "C", "requested": 7, "available": 0},
+    ]}}
+
+
+@pytest.mark.parametrize("status", [HELD, COMMITTED])
+def test_the_same_items_again_are_a_repeat(status):
+    check_repeat({"a": 2, "b": 1}, {"b": 1, "a": 2}, status, None)
+
+
+@pytest.mark.parametrize("wanted", [{"a": 3}, {"a": 2, "b": 1}, {}])
+def test_other_items_for_the_same_order_conflict(wanted):
+    with pytest.raises(Conflict, match="other items"):
+        check_repeat({"a": 2}, wanted, HELD, None)
+
+
+def test_a_released_reservation_is_never_repeated_nor_committed():
+    with pytest.raises(Conflict, match=r"already released \(expired\)"):
+        check_repeat({"a": 2}, {"a": 2}, RELEASED, "expired")
+    with pytest.raises(Conflict, match=r"already released \(released\)"):
+        check_not_released(RELEASED, "released")
+    check_not_released(COMMITTED, None)
+
+
+@pytest.mark.parametrize(("stock", "delta", "after"), [(5, 3, 8), (5, -5, 0), (0, 0, 0)])
+def test_adjusting_stock(stock, delta, after):
+    assert adjusted(stock, delta) == after
+
+
+def test_stock_never_goes_below_zero():
+    with pytest.raises(Invalid, match=r"5 available, adjustment -6"):
+        adjusted(5, -6)
