@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
-    ARRAY,
     Boolean,
     Integer,
     Numeric,
@@ -34,6 +33,7 @@ from orders.models import Order, OrderHistory, OrderItem
 from plumbing.access import ORDERS_READ_SCOPE, Actor
 from plumbing.errors import NotFound
 from plumbing.pagination import PageRequest, fetch_page
+from plumbing.sql import unnested
 
 _orders, _items, _history = Order.__table__, OrderItem.__table__, OrderHistory.__table__
 
@@ -52,14 +52,9 @@ def _history_entry(order_id, from_status, to_status, actor, reason, at, sequence
     )
 
 
-# Bound names differ from column names: SQLAlchemy reserves those for the VALUES and SET clauses.
-_line = func.unnest(
-    cast(bindparam("product_ids"), ARRAY(Text)),
-    cast(bindparam("skus"), ARRAY(Text)),
-    cast(bindparam("names"), ARRAY(Text)),
-    cast(bindparam("unit_prices"), ARRAY(Numeric)),
-    cast(bindparam("quantities"), ARRAY(Integer)),
-).table_valued("product_id", "sku", "name", "unit_price", "quantity", with_ordinality="n").render_derived("line")
+_ITEM_COLUMNS = {"product_id": ("product_ids", Text), "sku": ("skus", Text), "name": ("names", Text),
+                 "unit_price": ("unit_prices", Numeric), "quantity": ("quantities", Integer)}
+_line = unnested("line", _ITEM_COLUMNS, ordinality="n")
 # The order, its items and its first history entry in one round trip (foreign keys are checked at
 # the end of the statement).
 _PLACE = select(
@@ -99,14 +94,6 @@ _PLACE = select(
         bindparam("new_id"), null(), bindparam("first_status"), bindparam("customer"), PLACED_REASON, func.now(), 1
     ),
 )
-# _PLACE's array parameters, from the items' keys.
-_ITEM_ARRAYS = {
-    "product_ids": "product_id",
-    "skus": "sku",
-    "names": "name",
-    "unit_prices": "unit_price",
-    "quantities": "quantity",
-}
 # An order's lines as payments freezes them into the invoice (order_confirmed carries them);
 # money as text, never as a JSON number.
 _LINES = (
@@ -190,7 +177,7 @@ def place_order(
             "key": key,
             "body_hash": body_hash,
             "expires_at": datetime.fromisoformat(reservation["expires_at"]),
-            **{column: [item[key] for item in items] for column, key in _ITEM_ARRAYS.items()},
+            **{parameter: [item[column] for item in items] for column, (parameter, _) in _ITEM_COLUMNS.items()},
         },
     ).one()
     return order, items

@@ -48,7 +48,7 @@ from sqlalchemy.orm import Session, contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 
 from plumbing.errors import NotFound
-from plumbing.sql import compiled_once
+from plumbing.sql import compiled_once, unnested
 from products import stock
 from products.models import Product, Reservation, ReservationItem
 from products.stock import COMMITTED, HELD, RELEASED
@@ -63,9 +63,7 @@ _reservations, _items, _products = Reservation.__table__, ReservationItem.__tabl
 # A product row as a Product is loaded (search_vector is deferred).
 _PRODUCT_COLUMNS = [_products.c[attribute.key] for attribute in Product.__mapper__.column_attrs
                     if not attribute.deferred]
-# Bound names differ from column names: SQLAlchemy reserves those for the VALUES and SET clauses.
-_WANTED = func.unnest(cast(bindparam("ids"), ARRAY(Text)), cast(bindparam("quantities"), ARRAY(Integer))
-                      ).table_valued("id", "quantity").render_derived("wanted")
+_WANTED = unnested("wanted", {"id": ("ids", Text), "quantity": ("quantities", Integer)})
 
 # The reservation row, claimed first; its currency is set once the products are known, in the
 # same transaction. Compiled once: SQLAlchemy never caches an INSERT ... ON CONFLICT.
@@ -84,13 +82,8 @@ _LOCK_OFFERS = (
     .order_by(_products.c.id)
     .with_for_update()
 )
-_line = func.unnest(
-    cast(bindparam("ids"), ARRAY(Text)),
-    cast(bindparam("skus"), ARRAY(Text)),
-    cast(bindparam("names"), ARRAY(Text)),
-    cast(bindparam("unit_prices"), ARRAY(Numeric)),
-    cast(bindparam("quantities"), ARRAY(Integer)),
-).table_valued("product_id", "sku", "name", "unit_price", "quantity", with_ordinality="n").render_derived("line")
+_line = unnested("line", {"product_id": ("ids", Text), "sku": ("skus", Text), "name": ("names", Text),
+                          "unit_price": ("unit_prices", Numeric), "quantity": ("quantities", Integer)}, "n")
 # After _CLAIM and _LOCK_OFFERS: units from stock to reserved, the items with their price
 # snapshot, and the reservation's currency, in one round trip.
 _TAKE = (
