@@ -74,11 +74,13 @@ _CLAIM = compiled_once(
     .on_conflict_do_nothing(index_elements=[_reservations.c.order_id])
     .returning(_reservations.c.expires_at)
 )
-# The products asked for, locked in id order: what the reserve rules need of them.
+# The products asked for, locked in id order (no deadlocks between overlapping orders).
+_ASKED = _products.c.id == any_(cast(bindparam("ids"), ARRAY(Text)))
+# What the reserve rules need of them.
 _LOCK_OFFERS = (
     select(_products.c.id, _products.c.sku, _products.c.name, _products.c.price, _products.c.currency,
            _products.c.stock)
-    .where(_products.c.id == any_(cast(bindparam("ids"), ARRAY(Text))))
+    .where(_ASKED)
     .order_by(_products.c.id)
     .with_for_update()
 )
@@ -120,7 +122,7 @@ _LOCK_RESERVATION = (
 # locked are updated), units from reserved to sold, the reservation committed, in one round trip.
 _locked = (
     select(_products.c.id)
-    .where(_products.c.id == any_(cast(bindparam("ids"), ARRAY(Text))))
+    .where(_ASKED)
     .order_by(_products.c.id)
     .with_for_update()
     .cte("locked")

@@ -374,7 +374,6 @@ def test_unknown_orders(products_container, products_db):
     assert count_rows(products_db, "reservations") == 0
 
 
-
 def test_every_operation_gives_a_reservation_and_the_products_it_changed(products_container, products_db):
     """The repository's one type per aggregate: reserve (new or repeated), commit (new or
     repeated) and release each give a Reservation, and Products for what changed."""
@@ -404,6 +403,7 @@ def test_every_operation_gives_a_reservation_and_the_products_it_changed(product
         ("released", [2], [(widget["id"], 10, 0, 0)]),
     ]
     assert counters(products_db, widget) == (10, 0, 0)
+
 
 # --- expiry ---------------------------------------------------------------------------------------
 
