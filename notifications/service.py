@@ -18,40 +18,29 @@ from notifications import deliveries
 from notifications.channels import Attachment, Channel
 from notifications.models import HANDLER_TABLES, Base
 from plumbing.access import SIGNED_IN
-from plumbing.callers import Caller, rpc
+from plumbing.callers import rpc
 from plumbing.db import Database
 from plumbing.dead_letters import DeadLetterOperations
 from plumbing.errors import NotFound
 from plumbing.handlers import idempotent_handler
-from plumbing.health import Pingable
-from plumbing.logs import RequestIdLogging
-from plumbing.metrics import ServiceMetrics
+from plumbing.mesh_service import MeshService
 from plumbing.pagination import PageQuerySchema, PageRequest, paged
-from plumbing.retention import Retention
 from plumbing.rpc import RpcProxy
-from plumbing.tracing import Tracing
-from plumbing.unit_of_work import UnitOfWorkProvider
 from plumbing.validation import load
 
 notification_schema = NotificationSchema()
 
 
-class NotificationsService(Pingable, DeadLetterOperations, Retention):
-    """Entrypoints: those below, and from its mixins (plumbing/): Pingable ping,
-    DeadLetterOperations list_dead_letters/replay_dead_letter/discard_dead_letter, Retention
-    purge_bookkeeping."""
+class NotificationsService(MeshService, DeadLetterOperations):
+    """Entrypoints: those below, and from its bases (plumbing/): MeshService ping and
+    purge_bookkeeping, DeadLetterOperations list_dead_letters/replay_dead_letter/discard_dead_letter."""
 
     name = "notifications"
 
-    caller = Caller()
     db = Database(Base)
-    uow = UnitOfWorkProvider()
     handler_tables = HANDLER_TABLES
     channel = Channel()
     payments = RpcProxy("payments")  # the PDFs to attach, with the client scope invoices:read
-    request_logging = RequestIdLogging()
-    tracing = Tracing()
-    metrics = ServiceMetrics()
 
     @idempotent_handler(USERS, USER_REGISTERED)
     def handle_user_registered(self, uow, event: dict) -> None:

@@ -33,38 +33,27 @@ from order_queries import projection, queries
 from order_queries.lag import Lag
 from order_queries.models import HANDLER_TABLES, Base, OrderView
 from plumbing.access import ORDERS_EXPORT, ORDERS_READ, PUBLIC
-from plumbing.callers import Caller, rpc
+from plumbing.callers import rpc
 from plumbing.db import Database
 from plumbing.dead_letters import DeadLetterOperations
 from plumbing.errors import Invalid
 from plumbing.handlers import idempotent_handler
-from plumbing.health import Pingable
-from plumbing.logs import RequestIdLogging
-from plumbing.metrics import ServiceMetrics
-from plumbing.retention import Retention
-from plumbing.tracing import Tracing
-from plumbing.unit_of_work import UnitOfWorkProvider
+from plumbing.mesh_service import MeshService
 from plumbing.validation import load
 
 MAX_IDS = 100
 
 
-class OrderQueriesService(Pingable, DeadLetterOperations, Retention):
-    """Entrypoints: those below, and from its mixins (plumbing/): Pingable ping,
-    DeadLetterOperations list_dead_letters/replay_dead_letter/discard_dead_letter, Retention
-    purge_bookkeeping."""
+class OrderQueriesService(MeshService, DeadLetterOperations):
+    """Entrypoints: those below, and from its bases (plumbing/): MeshService ping and
+    purge_bookkeeping, DeadLetterOperations list_dead_letters/replay_dead_letter/discard_dead_letter."""
 
     name = "order_queries"
 
     config = Config()
-    caller = Caller()
     db = Database(Base)
-    uow = UnitOfWorkProvider()
     handler_tables = HANDLER_TABLES
     lag_tracker = Lag()
-    request_logging = RequestIdLogging()
-    tracing = Tracing()
-    metrics = ServiceMetrics()
 
     # --- queries ---------------------------------------------------------------------------
 

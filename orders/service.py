@@ -47,20 +47,16 @@ from plumbing.access import (
     ORDERS_READ,
     SIGNED_IN,
 )
-from plumbing.callers import Caller, rpc
+from plumbing.callers import rpc
 from plumbing.db import Database
 from plumbing.dead_letters import DeadLetterOperations
 from plumbing.errors import Conflict, Invalid, NotFound
 from plumbing.handlers import idempotent_handler
-from plumbing.health import Pingable
-from plumbing.logs import RequestIdLogging
-from plumbing.metrics import ServiceMetrics
+from plumbing.mesh_service import MeshService
 from plumbing.outbox import Outbox, OutboxRelay
 from plumbing.pagination import PageRequest, paged
-from plumbing.retention import Retention
 from plumbing.rpc import RpcProxy
-from plumbing.tracing import Tracing
-from plumbing.unit_of_work import UnitOfWork, UnitOfWorkProvider
+from plumbing.unit_of_work import UnitOfWork
 from plumbing.validation import load
 
 order_schema = OrderSchema()
@@ -71,23 +67,18 @@ EXPIRY_BATCH = 100  # orders cancelled per tick at most
 SYSTEM = "system"
 
 
-class OrdersService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
-    """Entrypoints: those below, and from its mixins (plumbing/): Pingable ping, OutboxRelay
-    relay_outbox, DeadLetterOperations list_dead_letters/replay_dead_letter/discard_dead_letter,
-    Retention purge_bookkeeping."""
+class OrdersService(MeshService, OutboxRelay, DeadLetterOperations):
+    """Entrypoints: those below, and from its bases (plumbing/): MeshService ping and
+    purge_bookkeeping, OutboxRelay relay_outbox, DeadLetterOperations
+    list_dead_letters/replay_dead_letter/discard_dead_letter."""
 
     name = "orders"
 
     config = Config()
-    caller = Caller()
     db = Database(Base)
     outbox = Outbox(OutboxEvent)
-    uow = UnitOfWorkProvider()
     handler_tables = HANDLER_TABLES
     products = RpcProxy("products")
-    request_logging = RequestIdLogging()
-    tracing = Tracing()
-    metrics = ServiceMetrics()
 
     @rpc(access=SIGNED_IN, sensitive_arguments=("payload.payment_token",))
     def create_order(self, payload: dict, idempotency_key: str) -> dict:

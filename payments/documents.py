@@ -39,27 +39,24 @@ def facts_from_event(event: dict) -> OrderFacts | None:
     """From a parsed order_created; None for one published before it carried the order."""
     if event.get("lines") is None or event.get("shipping_address") is None or event.get("placed_at") is None:
         return None
-    return OrderFacts(
-        order_id=event["order_id"],
-        user_id=event["user_id"],
-        total=Decimal(event["total"]),
-        currency=event["currency"],
-        placed_at=event["placed_at"],
-        shipping_address=event["shipping_address"],
-        lines=event["lines"],
-    )
+    return _facts(event, order_id="order_id", placed_at="placed_at", lines="lines")
 
 
 def facts_from_order(order: dict) -> OrderFacts:
     """From orders.get_order's answer."""
+    return _facts(order, order_id="id", placed_at="created_at", lines="items")
+
+
+def _facts(source: dict, *, order_id: str, placed_at: str, lines: str) -> OrderFacts:
+    """The two sources name three fields differently; the others are the same."""
     return OrderFacts(
-        order_id=order["id"],
-        user_id=order["user_id"],
-        total=Decimal(order["total"]),
-        currency=order["currency"],
-        placed_at=order["created_at"],
-        shipping_address=order["shipping_address"],
-        lines=order["items"],
+        order_id=source[order_id],
+        user_id=source["user_id"],
+        total=Decimal(source["total"]),
+        currency=source["currency"],
+        placed_at=source[placed_at],
+        shipping_address=source["shipping_address"],
+        lines=source[lines],
     )
 
 

@@ -16,20 +16,16 @@ from payments.invoicing_config import Invoicing
 from payments.models import HANDLER_TABLES, Base, CreditNote, Invoice, OutboxEvent
 from payments.provider import Provider
 from plumbing.access import ADMIN_ONLY, INVOICES_LIST, INVOICES_READ, ORDERS_EXPORT, ORDERS_READ, ORDERS_READ_SCOPE
-from plumbing.callers import Caller, rpc
+from plumbing.callers import rpc
 from plumbing.db import Database
 from plumbing.dead_letters import DeadLetterOperations
 from plumbing.errors import Invalid, NotFound
 from plumbing.handlers import idempotent_handler
-from plumbing.health import Pingable
-from plumbing.logs import RequestIdLogging
-from plumbing.metrics import ServiceMetrics
+from plumbing.mesh_service import MeshService
 from plumbing.outbox import Outbox, OutboxRelay
 from plumbing.pagination import PageRequest, paged
-from plumbing.retention import Retention
 from plumbing.rpc import RpcProxy
-from plumbing.tracing import Tracing
-from plumbing.unit_of_work import UnitOfWork, UnitOfWorkProvider
+from plumbing.unit_of_work import UnitOfWork
 from plumbing.validation import load
 
 payment_schema = PaymentSchema()
@@ -38,25 +34,20 @@ credit_note_schema = CreditNoteSchema()
 INVOICE, CREDIT_NOTE = "invoice", "credit note"
 
 
-class PaymentsService(Pingable, OutboxRelay, DeadLetterOperations, Retention):
-    """Entrypoints: those below, and from its mixins (plumbing/): Pingable ping, OutboxRelay
-    relay_outbox, DeadLetterOperations list_dead_letters/replay_dead_letter/discard_dead_letter,
-    Retention purge_bookkeeping."""
+class PaymentsService(MeshService, OutboxRelay, DeadLetterOperations):
+    """Entrypoints: those below, and from its bases (plumbing/): MeshService ping and
+    purge_bookkeeping, OutboxRelay relay_outbox, DeadLetterOperations
+    list_dead_letters/replay_dead_letter/discard_dead_letter."""
 
     name = "payments"
 
-    caller = Caller()
     db = Database(Base)
     outbox = Outbox(OutboxEvent)
-    uow = UnitOfWorkProvider()
     handler_tables = HANDLER_TABLES
     provider = Provider()
     invoicing = Invoicing()
     users = RpcProxy("users")
     orders = RpcProxy("orders")
-    request_logging = RequestIdLogging()
-    tracing = Tracing()
-    metrics = ServiceMetrics()
 
     @idempotent_handler(ORDERS, ORDER_CREATED)
     def handle_order_created(self, uow, event: dict) -> None:

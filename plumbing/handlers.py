@@ -7,9 +7,8 @@ A service uses it in four steps:
     # migrations/versions/000N_...py
     def upgrade(): create_handler_tables(op)
     # service.py
-    class PaymentsService(Pingable, DeadLetterOperations):
-        db = Database(Base)
-        uow = UnitOfWorkProvider()               # each attempt is a unit of work of its own
+    class PaymentsService(MeshService, DeadLetterOperations):
+        db = Database(Base)                      # MeshService's uow: each attempt is a unit of work of its own
         handler_tables = HANDLER_TABLES
 
         @idempotent_handler(ORDERS, ORDER_CREATED)

@@ -1,8 +1,7 @@
 """Retention: each service deletes the bookkeeping it no longer needs, a batch at a time.
 
-A service mixes in `Retention`, which brings one timer, `purge_bookkeeping`:
-
-    class OrdersService(Pingable, OutboxRelay, DeadLetterOperations, Retention): ...
+Every service has `Retention` through `plumbing.mesh_service.MeshService`; it brings one timer,
+`purge_bookkeeping`.
 
 It deletes, per config RETENTION, from the tables the service has (an `outbox` provider, or
 `handler_tables`):

@@ -19,19 +19,15 @@ from contracts.products import (
     StockSchema,
 )
 from plumbing.access import ADMIN_ONLY, CATALOG_WRITE, PUBLIC, STOCK_READ, STOCK_RELEASE, STOCK_RESERVE, STOCK_WRITE
-from plumbing.callers import Caller, rpc
+from plumbing.callers import rpc
 from plumbing.db import Database
 from plumbing.dead_letters import DeadLetterOperations
 from plumbing.errors import Conflict, Invalid, NotFound, Unavailable
 from plumbing.handlers import idempotent_handler
-from plumbing.health import Pingable
-from plumbing.logs import RequestIdLogging
-from plumbing.metrics import ServiceMetrics
+from plumbing.mesh_service import MeshService
 from plumbing.pagination import PageQuerySchema, PageRequest, paged
-from plumbing.retention import Retention
 from plumbing.rpc import RpcProxy
-from plumbing.tracing import Tracing
-from plumbing.unit_of_work import UnitOfWork, UnitOfWorkProvider
+from plumbing.unit_of_work import UnitOfWork
 from plumbing.validation import load
 from products import catalog, reservations
 from products.cache import CachedProducts
@@ -56,23 +52,17 @@ class ReservationSweepTimer(Timer):
         super().setup()
 
 
-class ProductsService(Pingable, DeadLetterOperations, Retention):
-    """Entrypoints: those below, and from its mixins (plumbing/): Pingable ping,
-    DeadLetterOperations list_dead_letters/replay_dead_letter/discard_dead_letter, Retention
-    purge_bookkeeping."""
+class ProductsService(MeshService, DeadLetterOperations):
+    """Entrypoints: those below, and from its bases (plumbing/): MeshService ping and
+    purge_bookkeeping, DeadLetterOperations list_dead_letters/replay_dead_letter/discard_dead_letter."""
 
     name = "products"
 
     config = Config()
-    caller = Caller()
     db = Database(Base)
-    uow = UnitOfWorkProvider()
     handler_tables = HANDLER_TABLES
     cache = CachedProducts()
     orders = RpcProxy("orders")
-    request_logging = RequestIdLogging()
-    tracing = Tracing()
-    metrics = ServiceMetrics()
 
     @rpc(access=CATALOG_WRITE)
     def create_product(self, payload: dict) -> dict:

@@ -15,17 +15,12 @@ from contracts.users import (
     UserUpdateSchema,
 )
 from plumbing.access import ADMIN_ONLY, CLIENT, PUBLIC, SIGNED_IN, USERS_READ, USERS_READ_ALL, USERS_READ_SCOPE
-from plumbing.callers import Caller, rpc
+from plumbing.callers import rpc
 from plumbing.db import Database
 from plumbing.errors import Invalid, NotFound, Unauthenticated
-from plumbing.health import Pingable
-from plumbing.logs import RequestIdLogging
-from plumbing.metrics import ServiceMetrics
+from plumbing.mesh_service import MeshService
 from plumbing.outbox import Outbox, OutboxRelay
 from plumbing.pagination import PageQuerySchema, PageRequest, paged
-from plumbing.retention import Retention
-from plumbing.tracing import Tracing
-from plumbing.unit_of_work import UnitOfWorkProvider
 from plumbing.validation import load
 from users import accounts, clients
 from users.models import Base, OutboxEvent, User
@@ -40,21 +35,16 @@ introspection_schema = IntrospectionSchema()
 INTROSPECTED_CLAIMS = ("sub", "client_id", "scope", "role", "exp", "iat", "iss", "aud")
 
 
-class UsersService(Pingable, OutboxRelay, Retention):
-    """Entrypoints: those below, and from its mixins (plumbing/): Pingable ping, OutboxRelay
-    relay_outbox, Retention purge_bookkeeping."""
+class UsersService(MeshService, OutboxRelay):
+    """Entrypoints: those below, and from its bases (plumbing/): MeshService ping and
+    purge_bookkeeping, OutboxRelay relay_outbox."""
 
     name = "users"
 
     config = Config()
-    caller = Caller()
     db = Database(Base)
     outbox = Outbox(OutboxEvent)
-    uow = UnitOfWorkProvider()
     tokens = Tokens()
-    request_logging = RequestIdLogging()
-    tracing = Tracing()
-    metrics = ServiceMetrics()
 
     @property
     def hash_rounds(self) -> int:

@@ -299,6 +299,14 @@ def _page_after(after: str | None, first: int) -> int:
     return offset // first + 1
 
 
+async def _found(loader, id: strawberry.ID, what: str) -> dict:
+    """What the loader has for `id`; NOT_FOUND when it has nothing (or nothing the caller may see)."""
+    data = await loader.load(str(id))
+    if data is None:
+        raise NotFound(f"No such {what}.")
+    return data
+
+
 def _offset_edges(page: dict, first: int, make) -> tuple[list, PageInfo]:
     start = (page["page"] - 1) * first
     edges = [(_offset_cursor(start + n), make(item)) for n, item in enumerate(page["items"])]
@@ -336,10 +344,7 @@ class Query:
     @strawberry.field
     async def order(self, info: Info, id: strawberry.ID) -> Order:
         """One order: yours, or any for an admin or a client with orders:read (else NOT_FOUND)."""
-        data = await info.context.orders_loader.load(str(id))
-        if data is None:
-            raise NotFound("No such order.")
-        return Order.from_wire(data)
+        return Order.from_wire(await _found(info.context.orders_loader, id, "order"))
 
     @strawberry.field
     def orders(
@@ -357,10 +362,7 @@ class Query:
 
     @strawberry.field
     async def product(self, info: Info, id: strawberry.ID) -> Product:
-        data = await info.context.products_loader.load(str(id))
-        if data is None:
-            raise NotFound("No such product.")
-        return Product.from_wire(data)
+        return Product.from_wire(await _found(info.context.products_loader, id, "product"))
 
     @strawberry.field
     def products(

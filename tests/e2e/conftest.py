@@ -3,6 +3,7 @@
 import socket
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -27,26 +28,31 @@ def spans_file(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("traces") / "spans.jsonl"
 
 
-@pytest.fixture(scope="package")
-def system(config, tmp_path_factory, test_infrastructure, spans_file):
+@contextmanager
+def running_system(config, env: dict, log_dir: Path):
+    """The seeded system started as processes with `env` on a free port; stopped on leaving.
+    Shared with the reliability suite."""
     seed(config)
-    running = System(
-        env={
-            "RPC_TIMEOUT": "2",
-            "CALLS_LOG_LEVEL": "INFO",
-            "ORDER_RESERVATION_TTL": "6",  # short reservations, so an unpaid order expires within a test
-            "EXPORT_PAGE_SIZE": "2",  # an export of a few orders spans pages
-            "LOG_FORMAT": "json",
-            "OTEL_TRACES_FILE": str(spans_file),
-        },
-        port=free_port(),
-        log_dir=tmp_path_factory.mktemp("logs"),
-    )
+    running = System(env=env, port=free_port(), log_dir=log_dir)
     try:
         running.start(timeout=60)
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture(scope="package")
+def system(config, tmp_path_factory, test_infrastructure, spans_file):
+    env = {
+        "RPC_TIMEOUT": "2",
+        "CALLS_LOG_LEVEL": "INFO",
+        "ORDER_RESERVATION_TTL": "6",  # short reservations, so an unpaid order expires within a test
+        "EXPORT_PAGE_SIZE": "2",  # an export of a few orders spans pages
+        "LOG_FORMAT": "json",
+        "OTEL_TRACES_FILE": str(spans_file),
+    }
+    with running_system(config, env, tmp_path_factory.mktemp("logs")) as running:
+        yield running
 
 
 @pytest.fixture(scope="package", autouse=True)

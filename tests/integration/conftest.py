@@ -57,32 +57,25 @@ def call(container, method, *args, as_: User | Client | str | None = None, **kwa
         return hook(*args, **kwargs)
 
 
-@pytest.fixture
-def orders_container(start_container, users_container):
-    """With users: orders calls products with the client token users issues."""
-    return start_container(OrdersService)
+def service_container(service_cls, needs_users: bool = False):
+    """A fixture running `service_cls`, after the users container if it `needs_users`."""
+
+    def container(start_container, request):
+        if needs_users:
+            request.getfixturevalue("users_container")
+        return start_container(service_cls)
+
+    container.__doc__ = f"A running {service_cls.name} container{', users started first' if needs_users else ''}."
+    return pytest.fixture(container)
 
 
-@pytest.fixture
-def users_container(start_container):
-    return start_container(UsersService)
-
-
-@pytest.fixture
-def products_container(start_container, users_container):
-    """With users: products calls orders with the client token users issues."""
-    return start_container(ProductsService)
-
-
-@pytest.fixture
-def payments_container(start_container, users_container):
-    """With users: payments asks it for a buyer's email it hasn't heard of, with its client token."""
-    return start_container(PaymentsService)
-
-
-@pytest.fixture
-def notifications_container(start_container):
-    return start_container(NotificationsService)
+users_container = service_container(UsersService)
+# With users: orders calls products and products calls orders with the client token users issues;
+# payments asks it for a buyer's email it hasn't heard of, with its client token.
+orders_container = service_container(OrdersService, needs_users=True)
+products_container = service_container(ProductsService, needs_users=True)
+payments_container = service_container(PaymentsService, needs_users=True)
+notifications_container = service_container(NotificationsService)
 
 
 @pytest.fixture

@@ -227,24 +227,26 @@ def _delivered_never_committed(shop):
     return shop.shop.order("delivered", True, "succeeded", ())
 
 
+def _on_payments(shop, order_id: str, statement: str) -> str:
+    """Run `statement` on the payments of `order_id` (its :id); that order is the offender."""
+    shop.shop.db.run("payments", statement, id=order_id)
+    return order_id
+
+
 def _confirmed_without_a_successful_charge(shop):
-    shop.shop.db.run("payments", "UPDATE payments SET status = 'failed' WHERE order_id = :id", id=shop.confirmed)
-    return shop.confirmed
+    return _on_payments(shop, shop.confirmed, "UPDATE payments SET status = 'failed' WHERE order_id = :id")
 
 
 def _shipped_never_charged(shop):
-    shop.shop.db.run("payments", "DELETE FROM payments WHERE order_id = :id", id=shop.shipped)
-    return shop.shipped
+    return _on_payments(shop, shop.shipped, "DELETE FROM payments WHERE order_id = :id")
 
 
 def _charged_after_cancellation_never_refunded(shop):
-    shop.shop.db.run("payments", "UPDATE payments SET status = 'succeeded' WHERE order_id = :id", id=shop.declined)
-    return shop.declined
+    return _on_payments(shop, shop.declined, "UPDATE payments SET status = 'succeeded' WHERE order_id = :id")
 
 
 def _refunded_without_a_refund(shop):
-    shop.shop.db.run("payments", "UPDATE payments SET status = 'succeeded' WHERE order_id = :id", id=shop.refunded)
-    return shop.refunded
+    return _on_payments(shop, shop.refunded, "UPDATE payments SET status = 'succeeded' WHERE order_id = :id")
 
 
 def _pending_although_charged(shop):

@@ -4,14 +4,7 @@ import uuid
 
 import pytest
 
-from contracts.events import (
-    ORDER_CANCELLED,
-    ORDER_CONFIRMED,
-    ORDER_SHIPPED,
-    PAYMENT_FAILED,
-    PAYMENT_REFUNDED,
-    USER_REGISTERED,
-)
+from contracts import events
 from plumbing.errors import NotFound
 from tests.integration.eventing import call, deliver, event
 from tests.tokens import ADMIN, User
@@ -21,24 +14,24 @@ ORDER_FIELDS = dict(user_id=ADA.id, total="42.50", currency="EUR")
 
 EVENTS = {
     "handle_order_confirmed": lambda order_id: event(
-        ORDER_CONFIRMED, order_id=order_id, invoice_number="INV-2026-000007", **ORDER_FIELDS
+        events.ORDER_CONFIRMED, order_id=order_id, invoice_number="INV-2026-000007", **ORDER_FIELDS
     ),
     "handle_order_cancelled": lambda order_id: event(
-        ORDER_CANCELLED, order_id=order_id, reason="payment_failed", **ORDER_FIELDS
+        events.ORDER_CANCELLED, order_id=order_id, reason="payment_failed", **ORDER_FIELDS
     ),
-    "handle_order_shipped": lambda order_id: event(ORDER_SHIPPED, order_id=order_id, **ORDER_FIELDS),
+    "handle_order_shipped": lambda order_id: event(events.ORDER_SHIPPED, order_id=order_id, **ORDER_FIELDS),
     "handle_payment_failed": lambda order_id: event(
-        PAYMENT_FAILED, order_id=order_id, user_id=ADA.id, reason="card_declined"
+        events.PAYMENT_FAILED, order_id=order_id, user_id=ADA.id, reason="card_declined"
     ),
     "handle_payment_refunded": lambda order_id: event(
-        PAYMENT_REFUNDED, order_id=order_id, user_id=ADA.id, payment_id="pay-1", amount="42.50",
+        events.PAYMENT_REFUNDED, order_id=order_id, user_id=ADA.id, payment_id="pay-1", amount="42.50",
         currency="EUR",
     ),
 }
 
 
 def register_ada(config, container):
-    payload = event(USER_REGISTERED, user_id=ADA.id, email="ada@example.com", name="Ada")
+    payload = event(events.USER_REGISTERED, user_id=ADA.id, email="ada@example.com", name="Ada")
     return deliver(config, container, "handle_user_registered", payload)
 
 
@@ -51,7 +44,7 @@ def test_user_registered_sends_a_welcome(config, notifications_container):
 
     [welcome] = notifications(notifications_container)["items"]
     assert set(welcome) == {"id", "user_id", "event", "channel", "subject", "body", "created_at"}
-    assert (welcome["event"], welcome["channel"]) == (USER_REGISTERED, "log")
+    assert (welcome["event"], welcome["channel"]) == (events.USER_REGISTERED, "log")
     assert welcome["subject"] == "Welcome to OMS, Ada"
     assert "ada@example.com" in welcome["body"]
 

@@ -39,6 +39,14 @@ def new_order_id() -> str:
     return str(uuid.uuid4())
 
 
+def three_widgets_reserved(container) -> tuple[dict, str]:
+    """A widget with 10 in stock and a new order holding 3 of them: (widget, order id)."""
+    widget = create(container, "WID-1", stock=10)
+    order_id = new_order_id()
+    reserve(container, order_id, (widget, 3))
+    return widget, order_id
+
+
 @pytest.fixture
 def products_db(config):
     engine = create_engine(database_urls(config)["products"])
@@ -282,9 +290,7 @@ def confirmed(order_id: str) -> dict:
 
 
 def test_order_confirmed_commits_the_reservation_once(config, products_container, products_db, redis_client):
-    widget = create(products_container, "WID-1", stock=10)
-    order_id = new_order_id()
-    reserve(products_container, order_id, (widget, 3))
+    widget, order_id = three_widgets_reserved(products_container)
     key = ProductCache.key(widget["id"])
     version = int(redis_client.get(key).split("|", 1)[0])
     payload = confirmed(order_id)
@@ -301,9 +307,7 @@ def test_order_confirmed_commits_the_reservation_once(config, products_container
 
 
 def test_order_confirmed_for_a_released_reservation_changes_nothing(config, products_container, products_db):
-    widget = create(products_container, "WID-1", stock=10)
-    order_id = new_order_id()
-    reserve(products_container, order_id, (widget, 3))
+    widget, order_id = three_widgets_reserved(products_container)
     call(products_container, "release_reservation", order_id, as_=ORDERS_CLIENT)  # cancelled right after it was paid
 
     deliver(config, products_container, "handle_order_confirmed", confirmed(order_id))
@@ -336,9 +340,7 @@ def test_release_returns_held_units_once(products_container, products_db):
 
 
 def test_release_after_commit_returns_sold_units(products_container, products_db):
-    widget = create(products_container, "WID-1", stock=10)
-    order_id = new_order_id()
-    reserve(products_container, order_id, (widget, 3))
+    widget, order_id = three_widgets_reserved(products_container)
     call(products_container, "commit_reservation", order_id, as_=ADMIN)
 
     assert call(products_container, "release_reservation", order_id, as_=ORDERS_CLIENT)["status"] == "released"
@@ -348,9 +350,7 @@ def test_release_after_commit_returns_sold_units(products_container, products_db
 
 
 def test_commit_after_release_conflicts(products_container, products_db):
-    widget = create(products_container, "WID-1", stock=10)
-    order_id = new_order_id()
-    reserve(products_container, order_id, (widget, 3))
+    widget, order_id = three_widgets_reserved(products_container)
     call(products_container, "release_reservation", order_id, as_=ORDERS_CLIENT)
 
     with pytest.raises(Conflict):

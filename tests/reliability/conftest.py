@@ -20,10 +20,8 @@ from sqlalchemy.pool import NullPool
 
 from operations.invariants import check
 from plumbing.migrations import database_urls
-from scripts.seed import seed
-from scripts.system import System
 from tests.conftest import TEST_VHOST
-from tests.e2e.conftest import admin, anonymous, free_port, new_customer  # noqa: F401 - fixtures reused
+from tests.e2e.conftest import admin, anonymous, new_customer, running_system  # noqa: F401 - its fixtures reused
 from tests.e2e.test_order_saga import place
 
 RPC_TIMEOUT = 2.0
@@ -34,22 +32,14 @@ REPORT_PATH = Path("var/reliability-report.jsonl")
 
 @pytest.fixture(scope="package")
 def system(config, tmp_path_factory, test_infrastructure):
-    seed(config)
-    running = System(
-        env={
-            "RPC_TIMEOUT": str(int(RPC_TIMEOUT)),
-            "ORDER_RESERVATION_TTL": str(RESERVATION_TTL),
-            # Enforced (so a Redis outage shows what the limiter does) but far above the load.
-            "OMS_RATE_LIMIT": "100000/second",
-        },
-        port=free_port(),
-        log_dir=tmp_path_factory.mktemp("reliability-logs"),
-    )
-    try:
-        running.start(timeout=60)
+    env = {
+        "RPC_TIMEOUT": str(int(RPC_TIMEOUT)),
+        "ORDER_RESERVATION_TTL": str(RESERVATION_TTL),
+        # Enforced (so a Redis outage shows what the limiter does) but far above the load.
+        "OMS_RATE_LIMIT": "100000/second",
+    }
+    with running_system(config, env, tmp_path_factory.mktemp("reliability-logs")) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture(autouse=True)
@@ -223,24 +213,30 @@ def duplicates(config, order_ids) -> dict[str, int]:
     status transition in their history: must both be empty."""
     ids = list(order_ids)
     urls = database_urls(config)
-    found = {}
-    engine = create_engine(urls["payments"], poolclass=NullPool)
-    with engine.connect() as conn:
-        rows = conn.execute(
-            text("SELECT order_id, count(*) FROM payments WHERE order_id = ANY(:ids) AND status IN "
-                 "('succeeded', 'refunded') GROUP BY order_id HAVING count(*) > 1"), {"ids": ids},
-        ).all()
-        found.update({f"payment:{order_id}": count for order_id, count in rows})
-    engine.dispose()
-    engine = create_engine(urls["orders"], poolclass=NullPool)
-    with engine.connect() as conn:
-        rows = conn.execute(
-            text("SELECT order_id, to_status, count(*) FROM order_history WHERE order_id = ANY(:ids) "
-                 "GROUP BY order_id, to_status HAVING count(*) > 1"), {"ids": ids},
-        ).all()
-        found.update({f"history:{order_id}:{status}": count for order_id, status, count in rows})
-    engine.dispose()
-    return found
+    payments = query_once(
+        urls["payments"],
+        "SELECT order_id, count(*) FROM payments WHERE order_id = ANY(:ids) AND status IN "
+        "('succeeded', 'refunded') GROUP BY order_id HAVING count(*) > 1", ids=ids,
+    )
+    history = query_once(
+        urls["orders"],
+        "SELECT order_id, to_status, count(*) FROM order_history WHERE order_id = ANY(:ids) "
+        "GROUP BY order_id, to_status HAVING count(*) > 1", ids=ids,
+    )
+    return {
+        **{f"payment:{order_id}": count for order_id, count in payments},
+        **{f"history:{order_id}:{status}": count for order_id, status, count in history},
+    }
+
+
+def query_once(url: str, statement: str, **params) -> list:
+    """The rows of one query on a connection of its own (no pool survives a server restart)."""
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text(statement), params).all()
+    finally:
+        engine.dispose()
 
 
 def settled_invariants(config, timeout: float = 60, grace: float = 2):

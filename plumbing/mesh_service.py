@@ -1,0 +1,36 @@
+"""The base every service class starts from, so the plumbing each one has is declared once.
+
+    class OrdersService(MeshService, OutboxRelay, DeadLetterOperations):
+        name = "orders"
+        db = Database(Base)
+        outbox = Outbox(OutboxEvent)    # optional: services that publish events
+        ...
+"""
+
+from plumbing.access import PUBLIC
+from plumbing.callers import Caller, rpc
+from plumbing.logs import RequestIdLogging
+from plumbing.metrics import ServiceMetrics
+from plumbing.retention import Retention
+from plumbing.tracing import Tracing
+from plumbing.unit_of_work import UnitOfWorkProvider
+
+
+class MeshService(Retention):
+    """Base of every service. Adds the RPC ping and, from Retention, the timer
+    purge_bookkeeping; and the dependencies `caller` (who is calling, proven), `uow` (the unit
+    of work over the service's `db` and `outbox`), `request_logging`, `tracing` and `metrics`.
+    The service declares its own `name` and `db`."""
+
+    NEEDS = ("name", "db")
+
+    caller = Caller()
+    uow = UnitOfWorkProvider()
+    request_logging = RequestIdLogging()
+    tracing = Tracing()
+    metrics = ServiceMetrics()
+
+    @rpc(access=PUBLIC)
+    def ping(self) -> str:
+        """Answers "pong" when the service is up and consuming: readiness checks ask each one."""
+        return "pong"
