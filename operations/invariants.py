@@ -30,6 +30,9 @@ Checks:
 - document_numbers: per kind and year, invoice and credit note numbers run 1..n with no gap and no
   duplicate, each written as INV-/CN-<year>-<6 digits>, and the year's counter stands at n;
 - credit_notes: every refund of an invoiced order has its credit note, for the amount refunded;
+- charge_requests: no charge asked of the provider left without its payment for longer than
+  grace (a process died between the provider's answer and its commit, and its order_created was
+  not delivered again: a dead letter to replay);
 - outbox: no row unsent for longer than grace, in every service with an outbox;
 - notifications: no notification recorded twice for one (event, recipient)."""
 
@@ -152,6 +155,7 @@ def check(config: dict, grace: float = DEFAULT_GRACE_SECONDS, limit: int = DEFAU
     report.checks += _product_checks(products)
     report.checks += _order_checks(orders["orders"], products["reservations"], payments["payments"], now, settled)
     report.checks += _invoice_checks(orders["orders"], payments, settled)
+    report.checks.append(_charge_requests_check(payments, settled))
     report.checks.append(_outbox_check(snapshot, settled))
     report.checks.append(_notifications_check(snapshot["notifications"]))
     for service, data in snapshot.items():
@@ -224,6 +228,9 @@ def _read_service(service: str, conn: Connection) -> dict:
         data["invoices"] = conn.execute(text(f"{documents} FROM invoices ORDER BY year, sequence")).all()
         data["credit_notes"] = conn.execute(
             text(f"{documents}, invoice_id, refund_reference FROM credit_notes ORDER BY year, sequence")
+        ).all()
+        data["charge_requests"] = conn.execute(
+            text("SELECT order_id, asked_at FROM charge_requests ORDER BY asked_at")
         ).all()
         data["counters"] = {
             (row.kind, row.year): row.last_number
@@ -395,6 +402,14 @@ def _numbering_breaches(kind, documents, counters: dict) -> list[str]:
                 + (f", missing {missing[:5]}" if missing else "") + (f", twice {twice[:5]}" if twice else "")
             )
     return breaches
+
+
+def _charge_requests_check(payments: dict, settled: datetime) -> Check:
+    unrecorded = Check("charge_requests", "no charge asked of the provider left without its payment beyond grace")
+    for row in payments["charge_requests"]:
+        if row.asked_at < settled:
+            unrecorded.breaches.append(f"{row.order_id}: asked at {row.asked_at.isoformat()}, no payment recorded")
+    return unrecorded
 
 
 def _outbox_check(snapshot: dict, settled: datetime) -> Check:

@@ -23,21 +23,31 @@ CHARGE_MARGIN = timedelta(seconds=1)
 
 
 def charge_order(uow: UnitOfWork, provider: PaymentProvider, event: dict,
-                 invoice: Callable[[Payment], Invoice | None]) -> Payment | None:
+                 invoice: Callable[[Payment], Invoice | None],
+                 credit: Callable[[Payment, str], CreditNote | None]) -> Payment | None:
     """Charge an order_created once; the Payment, or None when the order was already charged or
     already cancelled. `invoice(payment)` issues the invoice of a successful charge, which
-    payment_succeeded names."""
+    payment_succeeded names.
+
+    The provider is asked only after a charge request is committed (on a connection of its own).
+    So a delivery that finds one from an earlier delivery, which died before its commit, asks the
+    provider again with the same idempotency key (it answers with the charge it made, never a
+    second one) even if the order was cancelled or its reservation lapsed meanwhile. The charge
+    is recorded, and refunded at once, with `credit(payment, reason)`, if the order was cancelled:
+    the money is never kept, nor left at the provider."""
     session = uow.session
     order_id = event["order_id"]
     repository.lock_order(session, order_id)
+    cancelled = None
     if repository.settled(session, order_id):
-        return None
-    if _too_late(event.get("pay_before")):
+        if repository.get_payment(session, order_id) is not None or not repository.charge_requested(session, order_id):
+            return None
+        cancelled = repository.cancellation_reason(session, order_id)
+        result = _ask(session, provider, event)
+    elif _too_late(event.get("pay_before")) and not repository.charge_requested(session, order_id):
         result = ChargeResult(False, decline_reason=RESERVATION_EXPIRED)
     else:
-        result = provider.charge(
-            event["payment_token"], event["total"], event["currency"], idempotency_key=order_id
-        )
+        result = _ask(session, provider, event)
     payment = repository.add_payment(
         session,
         id=new_id(),
@@ -54,9 +64,16 @@ def charge_order(uow: UnitOfWork, provider: PaymentProvider, event: dict,
     if result.succeeded:
         issued = invoice(payment)
         uow.add_event(PAYMENT_SUCCEEDED, **fields, invoice_number=issued.number if issued else None)
+        if cancelled is not None:
+            _refund(uow, provider, payment, cancelled, credit)
     else:
         uow.add_event(PAYMENT_FAILED, **fields, reason=result.decline_reason)
     return payment
+
+
+def _ask(session, provider: PaymentProvider, event: dict) -> ChargeResult:
+    repository.note_charge_request(session, event["order_id"])
+    return provider.charge(event["payment_token"], event["total"], event["currency"], idempotency_key=event["order_id"])
 
 
 def _too_late(pay_before: str | None) -> bool:
@@ -64,11 +81,11 @@ def _too_late(pay_before: str | None) -> bool:
 
 
 def cancel_order(uow: UnitOfWork, provider: PaymentProvider, event: dict,
-                 credit: Callable[[Payment], CreditNote | None]) -> Payment | None:
+                 credit: Callable[[Payment, str], CreditNote | None]) -> Payment | None:
     """Record an order_cancelled; refund the order if it was paid. The refunded Payment or None.
 
-    `credit(payment)`, called once the payment is refunded, in the same transaction, issues the
-    refund's credit note, which payment_refunded names."""
+    `credit(payment, reason)`, called once the payment is refunded, in the same transaction,
+    issues the refund's credit note, which payment_refunded names."""
     session = uow.session
     order_id = event["order_id"]
     repository.lock_order(session, order_id)
@@ -76,18 +93,23 @@ def cancel_order(uow: UnitOfWork, provider: PaymentProvider, event: dict,
     payment = repository.get_payment(session, order_id)
     if payment is None or payment.status != PaymentStatus.SUCCEEDED:
         return None
+    _refund(uow, provider, payment, event["reason"], credit)
+    return payment
+
+
+def _refund(uow: UnitOfWork, provider: PaymentProvider, payment: Payment, reason: str,
+            credit: Callable[[Payment, str], CreditNote | None]) -> None:
     payment.refund_reference = provider.refund(
-        payment.provider_reference, payment.amount, payment.currency, idempotency_key=f"refund:{order_id}"
+        payment.provider_reference, payment.amount, payment.currency, idempotency_key=f"refund:{payment.order_id}"
     )
     payment.status = PaymentStatus.REFUNDED
-    credit_note = credit(payment)
+    credit_note = credit(payment, reason)
     uow.add_event(
         PAYMENT_REFUNDED,
-        order_id=order_id,
+        order_id=payment.order_id,
         user_id=payment.user_id,
         payment_id=payment.id,
         amount=payment.amount,
         currency=payment.currency,
         credit_note_number=credit_note.number if credit_note is not None else None,
     )
-    return payment

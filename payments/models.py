@@ -1,4 +1,4 @@
-"""The payments database: one payment per order, cancellations seen, the buyers' emails, invoices
+"""The payments database: one payment per order, charges asked for, cancellations seen, the buyers' emails, invoices
 and credit notes with their number counters, outbox, handler tables."""
 
 import uuid
@@ -55,6 +55,18 @@ class OrderCancellation(Base):
     order_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     reason: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ChargeRequest(Base):
+    """An order the provider is asked to charge, committed before it is asked: a later delivery
+    of the order_created then knows the provider may hold a charge that no transaction here
+    recorded (the process died between the provider's answer and the commit). Deleted with the
+    payment's insert: only orders being charged, or left by a crash, have one."""
+
+    __tablename__ = "charge_requests"
+
+    order_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    asked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class Buyer(Base):

@@ -1,4 +1,4 @@
-"""The payments database: the one place that reads and writes payments, cancellations seen,
+"""The payments database: the one place that reads and writes payments, charges asked for, cancellations seen,
 buyers, invoices and credit notes, and their number counters.
 
 Each aggregate comes back as its one type of models.py: a `Payment`, an `Invoice`, a
@@ -8,11 +8,11 @@ INSERT ... RETURNING of the mapped class); the rarer paths use the ORM."""
 
 from datetime import datetime
 
-from sqlalchemy import Select, bindparam, exists, func, insert, literal_column, or_, select
+from sqlalchemy import Select, bindparam, delete, exists, func, insert, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.orm import Session
 
-from payments.models import Buyer, CreditNote, DocumentCounter, Invoice, OrderCancellation, Payment
+from payments.models import Buyer, ChargeRequest, CreditNote, DocumentCounter, Invoice, OrderCancellation, Payment
 from plumbing.pagination import PageRequest, fetch_page
 from plumbing.sql import compiled_once
 
@@ -26,6 +26,12 @@ _SETTLED = select(
         exists().where(Payment.order_id == bindparam("order_id")),
         exists().where(OrderCancellation.order_id == bindparam("order_id")),
     )
+)
+_NOTE_CHARGE_REQUEST = compiled_once(
+    upsert(ChargeRequest.__table__).values(order_id=bindparam("order_id")).on_conflict_do_nothing()
+)
+_DROP_CHARGE_REQUEST = compiled_once(
+    delete(ChargeRequest.__table__).where(ChargeRequest.order_id == bindparam("order_id"))
 )
 # The year's counter moved on by one (created by the first document of the year), locked until
 # the transaction ends. RETURNING runs once the row is locked: clock_timestamp() there is the
@@ -64,7 +70,21 @@ def settled(session: Session, order_id: str) -> bool:
     return session.execute(_SETTLED, {"order_id": order_id}).scalar()
 
 
+def note_charge_request(session: Session, order_id: str) -> None:
+    """Record that the provider is about to be asked to charge `order_id`, committed at once on a
+    connection of its own: it must outlive the caller's transaction if the process dies in it."""
+    with session.get_bind().connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(_NOTE_CHARGE_REQUEST, {"order_id": order_id})
+
+
+def charge_requested(session: Session, order_id: str) -> bool:
+    """Whether the provider was asked to charge the order (by this delivery or an earlier one)."""
+    return session.get(ChargeRequest, order_id) is not None
+
+
 def add_payment(session: Session, **columns) -> Payment:
+    """The order's payment; its charge request goes in the same transaction (the payment says it all now)."""
+    session.execute(_DROP_CHARGE_REQUEST, {"order_id": columns["order_id"]})
     return session.scalars(insert(Payment).returning(Payment), [columns]).one()
 
 

@@ -2,6 +2,7 @@
 and credit notes; events in and out."""
 
 import base64
+from functools import partial
 
 from contracts.events import ORDER_CANCELLED, ORDER_CREATED, ORDERS, USER_REGISTERED, USER_UPDATED, USERS
 from contracts.payments import (
@@ -56,12 +57,16 @@ class PaymentsService(MeshService, OutboxRelay, DeadLetterOperations):
         (reason `card_declined` or `insufficient_funds`) in the same transaction. A successful
         charge issues the order's invoice with it, numbered INV-<year>-<6 digits> without gaps,
         its content frozen (the event's lines and shipping address, the buyer's email, the seller
-        and tax from config), dispatches invoice_issued, and payment_succeeded names it."""
+        and tax from config), dispatches invoice_issued, and payment_succeeded names it.
+
+        An order_created delivered again after a delivery that asked the provider and died
+        before its commit asks again (the provider answers with the charge it made), even past
+        the reservation or after a cancellation, which it then refunds at once."""
 
         def invoice(payment):
             return invoicing.invoice_charge(uow, self.invoicing, self.users, event, payment)
 
-        charges.charge_order(uow, self.provider, event, invoice)
+        charges.charge_order(uow, self.provider, event, invoice, partial(invoicing.credit_refund, uow, self.invoicing))
 
     @idempotent_handler(ORDERS, ORDER_CANCELLED)
     def handle_order_cancelled(self, uow, event: dict) -> None:
@@ -69,11 +74,7 @@ class PaymentsService(MeshService, OutboxRelay, DeadLetterOperations):
         credit note of its invoice (if it has one yet) and dispatch credit_note_issued and
         payment_refunded (naming the credit note); otherwise remember the cancellation so a later
         order_created does not charge."""
-
-        def credit(payment):
-            return invoicing.credit_refund(uow, self.invoicing, payment, event["reason"])
-
-        charges.cancel_order(uow, self.provider, event, credit)
+        charges.cancel_order(uow, self.provider, event, partial(invoicing.credit_refund, uow, self.invoicing))
 
     @idempotent_handler(USERS, USER_REGISTERED)
     def handle_user_registered(self, uow, event: dict) -> None:

@@ -22,8 +22,8 @@ from tests.tokens import ADMIN, ORDERS_CLIENT
 
 CHECKS = [
     "product_ledger", "product_reserved", "product_sold", "order_states", "order_reservations", "payments",
-    "orphan_reservations", "invoices", "invoice_totals", "document_numbers", "credit_notes", "outbox",
-    "notifications",
+    "orphan_reservations", "invoices", "invoice_totals", "document_numbers", "credit_notes", "charge_requests",
+    "outbox", "notifications",
 ]
 # As payments/numbering.py allocates (the test writes documents directly: the checker only reads).
 NUMBER = text(
@@ -287,6 +287,13 @@ def _a_refund_without_its_credit_note(shop):
     return order_id
 
 
+def _a_charge_asked_of_the_provider_never_recorded(shop):
+    order_id = str(uuid.uuid4())
+    return _on_payments(
+        shop, order_id, "INSERT INTO charge_requests (order_id, asked_at) VALUES (:id, now() - interval '1 hour')"
+    )
+
+
 def _unsent_outbox_row(shop):
     outbox_row(shop.shop.db, "payments", sent=False, age_seconds=3600)
     return "payments outbox"
@@ -314,6 +321,7 @@ def _unsent_outbox_row(shop):
         (_invoice_total_not_the_orders, "invoice_totals"),
         (_a_number_allocated_but_never_used, "document_numbers"),
         (_a_refund_without_its_credit_note, "credit_notes"),
+        (_a_charge_asked_of_the_provider_never_recorded, "charge_requests"),
         (_unsent_outbox_row, "outbox"),
     ],
     ids=lambda value: value.__name__.strip("_") if callable(value) else value,

@@ -1,5 +1,6 @@
 """The payments service on the real broker and database: events in, one charge per order, events out."""
 
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -14,6 +15,7 @@ from contracts.events import (
     PAYMENT_REFUNDED,
     PAYMENT_SUCCEEDED,
 )
+from payments.provider import Provider
 from plumbing.errors import NotFound
 from tests.integration.eventing import EventTap, call, deliver, event
 from tests.tokens import ADMIN, User
@@ -162,3 +164,78 @@ def test_an_order_is_not_charged_once_its_reservation_lapses(config, payments_co
     assert call(payments_container, "get_payment", created["order_id"], as_=OWNER)["status"] == status
     [dispatched] = payment_events.wait_for(1, PAYMENT_FAILED if reason else PAYMENT_SUCCEEDED)
     assert dispatched.get("reason") == reason
+
+
+class AnswersLost:
+    """The provider (outside the system) as seen by a payments process that dies after it has
+    charged and before its commit: while `lost`, every charge is made and its answer never
+    arrives. Like a real provider it charges an idempotency key once, and keeps what it did."""
+
+    def __init__(self, provider):
+        self.provider = provider
+        self.lost = True
+        self.charged: dict[str, str] = {}  # idempotency key -> charge reference
+        self.refunded: set[str] = set()  # charge references
+
+    def charge(self, token, amount, currency, idempotency_key):
+        result = self.provider.charge(token, amount, currency, idempotency_key)
+        if result.succeeded:
+            self.charged.setdefault(idempotency_key, result.reference)
+        if self.lost:
+            raise ConnectionError("the provider's answer was lost")
+        return result
+
+    def refund(self, charge_reference, amount, currency, idempotency_key):
+        self.refunded.add(charge_reference)
+        return self.provider.refund(charge_reference, amount, currency, idempotency_key)
+
+
+@pytest.fixture
+def answers_lost(payments_container):
+    [dependency] = [d for d in payments_container.dependencies if isinstance(d, Provider)]
+    real, dependency.provider = dependency.provider, AnswersLost(dependency.provider)
+    yield dependency.provider
+    dependency.provider = real
+
+
+def delivered_again(config, container, created: dict) -> None:
+    """The order_created whose every attempt lost the provider's answer, now a dead letter,
+    delivered again (as after a crash) by replaying it."""
+    [dead] = call(container, "list_dead_letters", as_=ADMIN)["items"]
+    assert dead["event_id"] == created["event_id"]
+    assert call(container, "replay_dead_letter", dead["id"], as_=ADMIN)["outcome"] == "processed"
+
+
+def test_a_charge_whose_answer_was_lost_is_recorded_even_once_the_reservation_lapsed(
+    config, payments_container, payment_events, answers_lost
+):
+    pay_before = datetime.now(UTC) + timedelta(seconds=4)  # past the margin for all three attempts
+    created = create(config, payments_container, order_created(pay_before=pay_before.isoformat()))
+    assert created["order_id"] in answers_lost.charged
+    time.sleep(max(0.0, (pay_before - datetime.now(UTC)).total_seconds()))
+    answers_lost.lost = False
+
+    delivered_again(config, payments_container, created)
+
+    payment = call(payments_container, "get_payment", created["order_id"], as_=ADMIN)
+    assert payment["status"] == "succeeded"  # orders decides: confirm, or cancel and so refund
+    [succeeded] = payment_events.wait_for(1, PAYMENT_SUCCEEDED)
+    assert succeeded["payment_id"] == payment["id"]
+    assert len(answers_lost.charged) == 1  # asked again with the same key: no second charge
+
+
+def test_a_charge_whose_answer_was_lost_is_refunded_if_the_order_was_cancelled_meanwhile(
+    config, payments_container, payment_events, answers_lost
+):
+    created = create(config, payments_container, order_created())
+    cancel(config, payments_container, order_cancelled(created["order_id"], "reservation expired"))
+    answers_lost.lost = False
+
+    delivered_again(config, payments_container, created)
+
+    assert call(payments_container, "get_payment", created["order_id"], as_=ADMIN)["status"] == "refunded"
+    assert answers_lost.refunded == {answers_lost.charged[created["order_id"]]}
+    [refunded] = payment_events.wait_for(1, PAYMENT_REFUNDED)
+    assert refunded["order_id"] == created["order_id"]
+    assert [key for key, _ in call_until_quiet(payment_events)] == [
+        INVOICE_ISSUED, PAYMENT_SUCCEEDED, CREDIT_NOTE_ISSUED, PAYMENT_REFUNDED]
