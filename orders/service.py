@@ -3,8 +3,10 @@
 Stock is reserved synchronously in `products`; payment happens by events (the saga in
 ARCHITECTURE.md). Every state change and the event announcing it commit together (outbox)."""
 
+import logging
 import uuid
 from datetime import UTC, datetime
+from functools import partial
 
 from nameko.dependency_providers import Config
 from nameko.timer import timer
@@ -59,6 +61,7 @@ from plumbing.rpc import RpcProxy
 from plumbing.unit_of_work import UnitOfWork
 from plumbing.validation import load
 
+log = logging.getLogger(__name__)
 order_schema = OrderSchema()
 history_schema = HistoryEntrySchema()
 create_order_schema = CreateOrderSchema()  # built once: it runs for every order
@@ -248,8 +251,8 @@ class OrdersService(MeshService, OutboxRelay, DeadLetterOperations):
         order_cancelled.
 
         A payment that arrives after the reservation ran out is checked with products first: if
-        the stock was released (a cancel whose RPC reply was lost released it in products but
-        rolled back here), the order is cancelled instead, and payments refunds it. Only such a
+        the stock was released (by an admin's release_reservation, or by an orders older than the
+        release-after-commit in `_cancel`), the order is cancelled instead, and payments refunds it. Only such a
         late payment asks products: the usual one confirms the order even while products is down."""
         found = repository.lock_with_lines(uow.session, event["order_id"])
         if found is None or found[0].status != OrderStatus.PENDING_PAYMENT:
@@ -300,13 +303,19 @@ class OrdersService(MeshService, OutboxRelay, DeadLetterOperations):
                 uow.commit()
 
     def _cancel(self, uow: UnitOfWork, order: Order, actor_id: str, reason: str) -> None:
-        """Move to cancelled, announce it and give the stock back; the caller commits.
-
-        The release comes before the commit: if products can't answer, nothing is cancelled
-        and the caller's retry does it all again (release is idempotent)."""
+        """Move to cancelled and announce it; the caller commits. The stock goes back once the
+        cancellation has committed, never before: released first, a cancel that then rolled
+        back (its reply lost, say) left an order a payment could still confirm without its
+        stock. If products doesn't answer here, its handler of order_cancelled gives it back."""
         entry = repository.move(uow.session, order, OrderStatus.CANCELLED, actor_id, reason)
         uow.add_event(ORDER_CANCELLED, **_event_fields(order, entry), reason=reason)
-        self.products.call("release_reservation", order.id)
+        uow.after_commit(partial(self._give_back, order.id))
+
+    def _give_back(self, order_id: str) -> None:
+        try:
+            self.products.call("release_reservation", order_id)
+        except Exception as exc:  # the commit stands; order_cancelled reaches products anyway
+            log.warning("stock of cancelled order %s left to products' order_cancelled handler: %r", order_id, exc)
 
     def _advance(self, order_id, target: OrderStatus, event_type: str, reason: str) -> dict:
         actor = self.caller.actor

@@ -5,7 +5,7 @@ import logging
 from nameko.dependency_providers import Config
 from nameko.timer import Timer
 
-from contracts.events import ORDER_CONFIRMED, ORDERS
+from contracts.events import ORDER_CANCELLED, ORDER_CONFIRMED, ORDERS
 from contracts.product_cache import DELETED, MISS
 from contracts.products import (
     PriceChangeSchema,
@@ -251,6 +251,16 @@ class ProductsService(MeshService, DeadLetterOperations):
             log.info("order_confirmed for %s: %s; nothing to commit", event["order_id"], exc)
             return
         self._cache_after_commit(uow, outcome.products)
+
+    @idempotent_handler(ORDERS, ORDER_CANCELLED)
+    def handle_order_cancelled(self, uow, event: dict) -> None:
+        """order_cancelled: the order's reservation is released and its units go back, if
+        orders' own release_reservation after its commit did not reach products (a lost reply,
+        products down, orders killed in between). Releasing a released reservation changes
+        nothing."""
+        outcome = reservations.release(uow.session, event["order_id"])
+        if outcome is not None:
+            self._cache_after_commit(uow, outcome.products)
 
     @ReservationSweepTimer.decorator(interval=5)
     def release_expired_reservations(self) -> int:

@@ -72,7 +72,7 @@ def test_a_declined_card_cancels_the_order_and_returns_the_stock(customer, produ
     order = place(customer, product, quantity=4, token="tok_declined").json()
     cancelled = wait_for_status(customer, order["id"], "cancelled")
     assert cancelled["status"] == "cancelled"
-    assert stock_of(customer, product) == 10
+    wait_until(lambda: stock_of(customer, product) == 10, what="the stock back, right after the cancel's commit")
     assert customer.get(f"/orders/{order['id']}/payment").json()["status"] == "failed"
     history = customer.get(f"/orders/{order['id']}/history").json()
     assert history[-1]["reason"].startswith("payment failed")
@@ -187,7 +187,7 @@ def test_an_order_whose_reservation_expires_is_cancelled_and_its_stock_returns(s
         cancelled = wait_for_status(customer, order["id"], "cancelled")
         assert customer.get(f"/orders/{order['id']}/history").json()[-1]["reason"] == "reservation expired"
         assert cancelled["status"] == "cancelled"
-        assert stock_of(customer, product) == 10
+        wait_until(lambda: stock_of(customer, product) == 10, what="the stock back, right after the cancel's commit")
     finally:
         system.start_service("payments")
         system.wait_ready(60)

@@ -83,6 +83,26 @@ def test_a_payment_confirms_the_order_while_products_is_down(config, container_f
     assert call(products, "get_product", product["id"])["stock"] == 3
 
 
+def test_a_cancel_commits_while_products_is_down_and_products_gives_the_stock_back_later(
+    config, container_factory, orders_container
+):
+    products = container_factory(ProductsService, config)
+    products.start()
+    product, order = place(orders_container, products)
+    products.stop()
+
+    # Released only after the commit: a release that fails (or whose reply is lost) can't undo
+    # the cancel, so a payment arriving next can't confirm an order without its stock.
+    assert call(orders_container, "cancel_order", order["id"], as_=CUSTOMER)["status"] == "cancelled"
+    deliver(config, orders_container, "handle_payment_succeeded", paid(order))
+    assert call(orders_container, "get_order", order["id"], as_=CUSTOMER)["status"] == "cancelled"
+
+    products = container_factory(ProductsService, config)  # back: it finds order_cancelled waiting
+    products.start()
+    wait_until(lambda: call(products, "get_reservation", order["id"], as_=ORDERS_CLIENT)["status"] == "released")
+    assert call(products, "get_product", product["id"])["stock"] == 5
+
+
 def update_order(orders_container, order: dict, assignments: str) -> None:
     """Set columns of the order's row directly: a state the test can't reach through the API."""
     engine = create_engine(database_urls(orders_container.config)["orders"])

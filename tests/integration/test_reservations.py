@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-from contracts.events import ORDER_CONFIRMED
+from contracts.events import ORDER_CANCELLED, ORDER_CONFIRMED
 from contracts.product_cache import ProductCache
 from operations.session import proxy
 from plumbing.errors import Conflict, Invalid, NotFound
@@ -313,6 +313,25 @@ def test_order_confirmed_for_a_released_reservation_changes_nothing(config, prod
     deliver(config, products_container, "handle_order_confirmed", confirmed(order_id))
     assert call(products_container, "get_reservation", order_id, as_=ORDERS_CLIENT)["status"] == "released"
     assert counters(products_db, widget) == (10, 0, 0)
+    assert call(products_container, "list_dead_letters", as_=ADMIN)["items"] == []
+
+
+def test_order_cancelled_gives_the_stock_back_once_and_is_no_error_without_a_reservation(
+    config, products_container, products_db
+):
+    widget, order_id = three_widgets_reserved(products_container)
+    payload = event(ORDER_CANCELLED, order_id=order_id, user_id="user-1", total="59.97", currency="USD",
+                    reason="payment failed")
+
+    deliver(config, products_container, "handle_order_cancelled", payload)  # orders' release never came
+    assert call(products_container, "get_reservation", order_id, as_=ORDERS_CLIENT)["status"] == "released"
+    assert counters(products_db, widget) == (10, 0, 0)
+
+    deliver(config, products_container, "handle_order_cancelled", payload)  # delivered twice
+    call(products_container, "release_reservation", order_id, as_=ORDERS_CLIENT)  # orders' release, late
+    assert counters(products_db, widget) == (10, 0, 0)
+    unknown = new_order_id()  # an order whose reserve_stock never happened
+    deliver(config, products_container, "handle_order_cancelled", {**payload, "event_id": unknown, "order_id": unknown})
     assert call(products_container, "list_dead_letters", as_=ADMIN)["items"] == []
 
 
