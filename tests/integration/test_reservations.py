@@ -9,16 +9,19 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-from contracts.events import ORDER_CANCELLED, ORDER_CONFIRMED
+from contracts.events import ORDER_CANCELLED, ORDER_CONFIRMED, ORDERS
 from contracts.product_cache import ProductCache
+from notifications.service import NotificationsService
 from operations.session import proxy
+from order_queries.service import OrderQueriesService
+from payments.service import PaymentsService
 from plumbing.errors import Conflict, Invalid, NotFound
 from plumbing.migrations import database_urls
 from products import reservations
 from products.models import Product, Reservation
 from products.service import ProductsService
 from tests.integration.conftest import call
-from tests.integration.eventing import deliver, event
+from tests.integration.eventing import deliver, event, purge_events
 from tests.tokens import ADMIN, ORDERS_CLIENT
 
 TTL = 900
@@ -333,6 +336,8 @@ def test_order_cancelled_gives_the_stock_back_once_and_is_no_error_without_a_res
     unknown = new_order_id()  # an order whose reserve_stock never happened
     deliver(config, products_container, "handle_order_cancelled", {**payload, "event_id": unknown, "order_id": unknown})
     assert call(products_container, "list_dead_letters", as_=ADMIN)["items"] == []
+    # Published as orders would, they are queued for every consumer of order_cancelled too.
+    purge_events(config, (PaymentsService, NotificationsService, OrderQueriesService), ORDERS)
 
 
 def test_order_confirmed_without_a_reservation_becomes_a_dead_letter(config, products_container):
