@@ -68,28 +68,41 @@ def test_a_payment_confirms_the_order_and_products_sells_its_stock(config, order
     assert call(products_container, "get_product", product["id"])["stock"] == 3
 
 
-def test_a_payment_confirms_the_order_while_products_is_down(config, container_factory, orders_container):
+def placed_then_products_down(config, container_factory, orders_container):
+    """An order placed with products up, which is then stopped: (product, order, restart), where
+    `restart()` starts products again and returns it."""
     products = container_factory(ProductsService, config)
     products.start()
     product, order = place(orders_container, products)
     products.stop()
 
+    def restart():
+        again = container_factory(ProductsService, config)  # it finds the events waiting
+        again.start()
+        return again
+
+    return product, order, restart
+
+
+def reservation_reaches(products, order: dict, status: str) -> None:
+    wait_until(lambda: call(products, "get_reservation", order["id"], as_=ORDERS_CLIENT)["status"] == status)
+
+
+def test_a_payment_confirms_the_order_while_products_is_down(config, container_factory, orders_container):
+    product, order, restart = placed_then_products_down(config, container_factory, orders_container)
+
     deliver(config, orders_container, "handle_payment_succeeded", paid(order))
     assert call(orders_container, "get_order", order["id"], as_=CUSTOMER)["status"] == "confirmed"
 
-    products = container_factory(ProductsService, config)  # back: it finds order_confirmed waiting
-    products.start()
-    wait_until(lambda: call(products, "get_reservation", order["id"], as_=ORDERS_CLIENT)["status"] == "committed")
+    products = restart()  # order_confirmed commits the reservation
+    reservation_reaches(products, order, "committed")
     assert call(products, "get_product", product["id"])["stock"] == 3
 
 
 def test_a_cancel_commits_while_products_is_down_and_products_gives_the_stock_back_later(
     config, container_factory, orders_container
 ):
-    products = container_factory(ProductsService, config)
-    products.start()
-    product, order = place(orders_container, products)
-    products.stop()
+    product, order, restart = placed_then_products_down(config, container_factory, orders_container)
 
     # Released only after the commit: a release that fails (or whose reply is lost) can't undo
     # the cancel, so a payment arriving next can't confirm an order without its stock.
@@ -97,9 +110,8 @@ def test_a_cancel_commits_while_products_is_down_and_products_gives_the_stock_ba
     deliver(config, orders_container, "handle_payment_succeeded", paid(order))
     assert call(orders_container, "get_order", order["id"], as_=CUSTOMER)["status"] == "cancelled"
 
-    products = container_factory(ProductsService, config)  # back: it finds order_cancelled waiting
-    products.start()
-    wait_until(lambda: call(products, "get_reservation", order["id"], as_=ORDERS_CLIENT)["status"] == "released")
+    products = restart()  # order_cancelled releases the reservation
+    reservation_reaches(products, order, "released")
     assert call(products, "get_product", product["id"])["stock"] == 5
 
 
