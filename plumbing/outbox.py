@@ -18,12 +18,12 @@ A service uses it in four steps:
 
 Rows a unit of work adds (plumbing/unit_of_work.py) go, once its transaction commits, to the
 container's sender, which publishes each to `<service>.events` with the event type as routing
-key, exactly as nameko's EventDispatcher does, waits for the broker's confirm, then marks the
-rows sent, all in the background. A rolled-back transaction sends nothing. A crash between
-commit and publish loses nothing: the row stays unsent and the relay timer publishes it once it
-is RELAY_GRACE_SECONDS old. A crash between publish and marking publishes it again, which
-handlers tolerate (they are idempotent). Several timer relays (instances) share the rows with
-`SELECT ... FOR UPDATE SKIP LOCKED`.
+key, as nameko's EventDispatcher would, waits once for the broker's confirms of the whole burst
+(plumbing/publishing.py), then marks the rows sent, all in the background. A rolled-back
+transaction sends nothing. A crash between commit and publish loses nothing: the row stays
+unsent and the relay timer publishes it once it is RELAY_GRACE_SECONDS old. A crash between
+publish and marking publishes it again, which handlers tolerate (they are idempotent). Several
+timer relays (instances) share the rows with `SELECT ... FOR UPDATE SKIP LOCKED`.
 
 The sender touches the database once per burst of commits (one UPDATE, no transaction): the
 SELECT ... FOR UPDATE relay after every commit cost four round trips per event.
@@ -32,12 +32,12 @@ Publishing is not `mandatory`: an event nobody consumes (e.g. order_delivered) m
 marked sent. Consumers' durable queues exist from their first start, so start consumers before
 producers on a fresh broker (`make run` starts them all before the gateway takes traffic)."""
 
+import json
 import logging
 from datetime import timedelta
 from functools import lru_cache
 from typing import NamedTuple
 
-from nameko.amqp.publish import Publisher
 from nameko.constants import AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY, LOGIN_METHOD_CONFIG_KEY
 from nameko.extensions import DependencyProvider
 from nameko.serialization import setup as setup_serialization
@@ -53,6 +53,7 @@ from sqlalchemy import (
     String,
     Text,
     bindparam,
+    cast,
     create_engine,
     func,
     insert,
@@ -65,7 +66,10 @@ from sqlalchemy.orm import Session, mapped_column
 
 from contracts.events import make_event
 from plumbing.db import ping_after_idle
+from plumbing.entrypoints import BROKER_GONE
 from plumbing.logs import REQUEST_ID_KEY, current_request_id
+from plumbing.publishing import ConfirmedPublisher
+from plumbing.sql import unnested
 from plumbing.tracing import event_headers, publish_span
 
 log = logging.getLogger(__name__)
@@ -131,18 +135,56 @@ class OutboxRow(NamedTuple):
     headers: dict
 
 
-def insert_event(session: Session, model: type, event_type: str, fields: dict) -> OutboxRow:
-    """Write an event into the outbox in the caller's transaction; the row as written."""
+class NewEvent(NamedTuple):
+    """An event as a unit of work holds it until its commit writes it (`insert_events`)."""
+
+    event_id: str
+    event_type: str
+    payload: dict
+    headers: dict
+
+
+def new_event(event_type: str, fields: dict) -> NewEvent:
+    """The event's payload, and its headers: this worker's request id and current span."""
     payload = make_event(event_type, **fields)
     request_id = current_request_id()
     headers = event_headers({} if request_id == "-" else {HEADER_PREFIX + REQUEST_ID_KEY: request_id})
-    # A Core insert, written at once: no ORM object to flush, and the row's id (the publishing
-    # order) follows the order of the calls.
-    row_id = session.execute(
-        _insert_statement(model),
-        {"event_id": payload["event_id"], "event_type": event_type, "payload": payload, "headers": headers},
-    ).scalar_one()
-    return OutboxRow(row_id, payload["event_id"], event_type, payload, headers)
+    return NewEvent(payload["event_id"], event_type, payload, headers)
+
+
+def insert_event(session: Session, model: type, event_type: str, fields: dict) -> OutboxRow:
+    """Write an event into the outbox in the caller's transaction; the row as written."""
+    return insert_events(session, model, [new_event(event_type, fields)])[0]
+
+
+def insert_events(session: Session, model: type, events: list[NewEvent]) -> list[OutboxRow]:
+    """Write events into the outbox in the caller's transaction, in one statement (a Core
+    insert: no ORM object to flush); the rows as written. Their ids, the publishing order,
+    follow the order of `events`."""
+    if len(events) == 1:
+        [event] = events
+        ids = [session.execute(_insert_statement(model), event._asdict()).scalar_one()]
+    else:
+        # Sorted: the rows were inserted, so numbered, in the order given, whatever order
+        # RETURNING lists them in.
+        ids = sorted(session.execute(
+            _insert_many_statement(model),
+            {
+                "new_event_ids": [event.event_id for event in events],
+                "new_event_types": [event.event_type for event in events],
+                "new_payloads": [json.dumps(event.payload) for event in events],
+                "new_headers": [json.dumps(event.headers) for event in events],
+            },
+        ).scalars())
+    return [OutboxRow(row_id, *event) for row_id, event in zip(ids, events, strict=True)]
+
+
+_NEW_EVENT_COLUMNS = {
+    "event_id": ("new_event_ids", Text),
+    "event_type": ("new_event_types", Text),
+    "payload": ("new_payloads", Text),
+    "headers": ("new_headers", Text),
+}
 
 
 @lru_cache
@@ -150,6 +192,19 @@ def _insert_statement(model: type):
     # Built once: constructing and coercing an insert per event cost more than executing it.
     table = model.__table__
     return insert(table).returning(table.c.id)
+
+
+@lru_cache
+def _insert_many_statement(model: type):
+    # Rows numbered as given and inserted in that order, so the sequence numbers them alike.
+    table = model.__table__
+    new = unnested("new", _NEW_EVENT_COLUMNS, ordinality="n")
+    rows = select(new.c.event_id, new.c.event_type, cast(new.c.payload, JSONB), cast(new.c.headers, JSONB))
+    return (
+        insert(table)
+        .from_select(["event_id", "event_type", "payload", "headers"], rows.order_by(new.c.n))
+        .returning(table.c.id)
+    )
 
 
 class Relay:
@@ -164,11 +219,10 @@ class Relay:
         # keeps consumers from declaring other services' exchanges).
         self.exchange = get_event_exchange(service_name, {**config, "DECLARE_EVENT_EXCHANGES": True})
         serializer, _ = setup_serialization(config)
-        self.publisher = Publisher(
+        self.publisher = ConfirmedPublisher(
             config[AMQP_URI_CONFIG_KEY],
-            use_confirms=True,
-            serializer=serializer,
-            declare=[self.exchange],
+            self.exchange,
+            serializer,
             ssl=config.get(AMQP_SSL_CONFIG_KEY),
             login_method=config.get(LOGIN_METHOD_CONFIG_KEY),
         )
@@ -213,24 +267,38 @@ class Relay:
             return sent, sent == BATCH_SIZE
 
     def _publish_and_mark(self, conn, rows: list[OutboxRow]) -> int:
-        """Publish in order up to the first failure, which is recorded on its row, and mark the
-        rows published sent; returns how many."""
-        sent = []
-        for row in rows:
-            try:
-                with publish_span(self.service_name, row.event_type, row.headers) as headers:
-                    self.publisher.publish(
-                        row.payload, exchange=self.exchange, routing_key=row.event_type, headers=headers
-                    )
-            except Exception as exc:
-                # Keep the order: stop here, the rows left unsent go with a later relay.
-                log.warning("outbox: publishing %s %s failed: %s", row.event_type, row.event_id, exc)
-                conn.execute(self._mark_failed, {"id": row.id, "error": f"{type(exc).__name__}: {exc}"[:2000]})
+        """Publish in order, wait once for the broker's confirms, and mark the rows it confirmed
+        sent; a failure is recorded on the first row not confirmed (the rest go with a later
+        relay, in order). Returns how many were sent. A burst that fails on a dropped connection
+        (the broker restarted) is tried once more on a new one."""
+        sent, error = 0, None
+        for _ in range(2):
+            confirmed, error = self._publish(rows[sent:])
+            sent += confirmed
+            if error is None or sent == len(rows) or not isinstance(error, BROKER_GONE):
                 break
-            sent.append(row.id)
         if sent:
-            conn.execute(self._mark_sent, {"ids": sent})
-        return len(sent)
+            conn.execute(self._mark_sent, {"ids": [row.id for row in rows[:sent]]})
+        if error is not None and sent < len(rows):
+            row = rows[sent]
+            log.warning("outbox: publishing %s %s failed: %s", row.event_type, row.event_id, error)
+            conn.execute(self._mark_failed, {"id": row.id, "error": f"{type(error).__name__}: {error}"[:2000]})
+        return sent
+
+    def _publish(self, rows: list[OutboxRow]) -> tuple[int, Exception | None]:
+        """How many of `rows`, from the first, the broker confirmed, and the error if not all."""
+        burst = None
+        try:
+            with self.publisher.burst() as burst:
+                for row in rows:
+                    with publish_span(self.service_name, row.event_type, row.headers) as headers:
+                        burst.send(row.payload, row.event_type, headers)
+        except Exception as exc:
+            return (burst.confirmed if burst is not None else 0), exc
+        return burst.confirmed, None
+
+    def close(self) -> None:
+        self.publisher.close()
 
 
 def _engine(container) -> Engine:
@@ -268,10 +336,10 @@ class Outbox(DependencyProvider):
         self._runner = None
 
     def stop(self):
+        self.relay.close()
         self.engine.dispose()
 
-    def kill(self):
-        self.engine.dispose()
+    kill = stop
 
     def get_dependency(self, worker_ctx) -> OutboxHandle:
         return OutboxHandle(self)

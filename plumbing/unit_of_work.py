@@ -31,7 +31,7 @@ import nameko_sqlalchemy
 from nameko.extensions import DependencyProvider
 from sqlalchemy.orm import Session
 
-from plumbing.outbox import Outbox, OutboxRow, insert_event
+from plumbing.outbox import NewEvent, Outbox, insert_events, new_event
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class UnitOfWork:
         self.session = session
         self._outbox = outbox
         self._close = close
-        self._events: list[OutboxRow] = []
+        self._events: list[NewEvent] = []
         self._after_commit: list[Callable[[], object]] = []
 
     def __enter__(self) -> "UnitOfWork":
@@ -56,20 +56,24 @@ class UnitOfWork:
 
     def add_event(self, event_type: str, **fields) -> dict:
         """Write an event into the outbox in this transaction; returns its payload. It is
-        published as soon as the transaction commits, and never if it rolls back."""
+        published as soon as the transaction commits, and never if it rolls back. The rows are
+        written at the commit, all in one statement (a batch of events handled in one
+        transaction adds many)."""
         if self._outbox is None:
             raise RuntimeError("This service declares no outbox: it cannot publish events.")
-        row = insert_event(self.session, self._outbox.model, event_type, fields)
-        self._events.append(row)
-        return row.payload
+        event = new_event(event_type, fields)
+        self._events.append(event)
+        return event.payload
 
     def after_commit(self, work: Callable[[], object]) -> None:
         """Run `work` once this transaction has committed (a cache update); dropped on rollback."""
         self._after_commit.append(work)
 
     def commit(self) -> None:
-        self.session.commit()
         events, self._events = self._events, []
+        if events:
+            events = insert_events(self.session, self._outbox.model, events)
+        self.session.commit()
         work, self._after_commit = self._after_commit, []
         if events:
             try:

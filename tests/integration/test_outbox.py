@@ -1,8 +1,11 @@
 """The transactional outbox and its relay, on the users database and the real broker."""
 
+import subprocess
+
 import eventlet
 import pytest
 from nameko.events import event_handler
+from nameko.standalone.events import get_event_exchange
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
@@ -12,6 +15,7 @@ from plumbing.callers import Caller, rpc
 from plumbing.db import Database
 from plumbing.migrations import database_urls
 from plumbing.outbox import Outbox, OutboxRelay, Relay, insert_event
+from plumbing.publishing import ConfirmedPublisher
 from plumbing.unit_of_work import UnitOfWorkProvider
 from tests.integration.eventing import EventTap, call, wait_until
 from users.models import Base, OutboxEvent
@@ -89,7 +93,6 @@ def test_an_event_written_while_the_broker_is_unreachable_is_published_later(eng
     [payload] = write_events(engine)
     unreachable = {**config, "AMQP_URI": "pyamqp://guest:guest@127.0.0.1:1/"}
     broken = Relay(engine, OutboxEvent, SOURCE, unreachable)
-    broken.publisher.retry_policy = {"max_retries": 0}
 
     assert broken.relay() == 0
     [row] = unsent(engine)
@@ -122,6 +125,42 @@ def test_send_publishes_committed_rows_in_order_and_marks_them_sent(engine, conf
     assert unsent(engine) == []
 
 
+def close_from_the_broker(publisher) -> None:
+    """Have RabbitMQ close the publisher's connection, as when it restarts (rabbitmqctl)."""
+    port = str(publisher._connection.connection.transport.sock.getsockname()[1])
+    listed = subprocess.run(["rabbitmqctl", "-q", "list_connections", "pid", "peer_port"], check=True,
+                            capture_output=True, text=True).stdout.splitlines()
+    [pid] = [row.split()[0] for row in listed if row.split()[1:] == [port]]
+    subprocess.run(["rabbitmqctl", "-q", "close_connection", pid, "closed by the test"], check=True,
+                   capture_output=True)
+
+
+def test_a_burst_after_the_broker_closed_the_connection_goes_out_on_a_new_one(engine, config, tap):
+    relay = Relay(engine, OutboxEvent, SOURCE, config)
+    first = write_events(engine, count=2)
+    assert relay.relay() == 2
+    close_from_the_broker(relay.publisher)
+
+    second = write_events(engine, count=30)
+    assert relay.relay() == 30
+    received = [body["event_id"] for body in tap.wait_for(32)]
+    assert received == [payload["event_id"] for payload in first + second]  # in order, each once
+    assert unsent(engine) == []
+
+
+def test_a_confirmed_burst_reports_every_message(config, tap):
+    exchange = get_event_exchange(SOURCE, {})
+    publisher = ConfirmedPublisher(config["AMQP_URI"], exchange, "json")
+    try:
+        with publisher.burst() as burst:
+            for n in range(100):
+                burst.send({"n": n}, USER_REGISTERED, {})
+        assert (burst.sent, burst.confirmed) == (100, 100)
+    finally:
+        publisher.close()
+    assert [body["n"] for body in tap.wait_for(100)] == list(range(100))
+
+
 class OutboxProbe(OutboxRelay):
     """A service with an outbox on the users database, publishing to an exchange of its own."""
 
@@ -149,6 +188,17 @@ def probe(container_factory, config):
     container = container_factory(OutboxProbe, {**config, "DB_URIS": uris, "OUTBOX_RELAY_INTERVAL_SECONDS": 3600})
     container.start()
     return container
+
+
+def test_a_unit_of_works_events_are_written_at_its_commit_in_the_order_they_were_added(probe, engine, tap):
+    user_ids = [f"u{n}" for n in range(6)]
+    call(probe, "write", [], user_ids)
+
+    assert [body["user_id"] for body in tap.wait_for(6)] == user_ids
+    with Session(engine) as session:
+        written = session.scalars(select(OutboxEvent).order_by(OutboxEvent.id)).all()
+    assert [row.payload["user_id"] for row in written] == user_ids
+    assert len({row.created_at for row in written}) == 1  # one transaction
 
 
 def test_a_workers_commit_publishes_its_events_at_once_and_a_rollback_nothing(probe, engine, tap):
