@@ -1,6 +1,6 @@
-"""The Rpc and event-handler entrypoints and the reply listener of our RPC proxies (plumbing.rpc)
-that survive a broker outage, and cheap RPC messages. Services use them through
-`plumbing.callers.rpc` and `plumbing.handlers.idempotent_handler`.
+"""The Rpc entrypoint and the reply listener of our RPC proxies (plumbing.rpc) that survive a
+broker outage, and cheap RPC messages. Services use them through `plumbing.callers.rpc`; the
+event-handler entrypoint is in plumbing/event_batches.py.
 
 nameko 2.14 kills the whole container when a worker's reply can't be published or a message
 (a request, an event, a reply to one of our calls) can't be acked because the broker went away
@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 BROKER_GONE = (OperationalError, AmqpConnectionError, OSError)
 
 
-def _lost(what: str, message, error: Exception) -> None:
+def lost(what: str, message, error: Exception) -> None:
     log.warning(
         "%s %s lost, the broker is unreachable (%r); the broker will deliver the message again",
         what,
@@ -81,7 +81,7 @@ class RpcConsumer(nameko.rpc.RpcConsumer):
             result, exc_info = responder.send_response(result, exc_info)
             self.queue_consumer.ack_message(message)
         except BROKER_GONE as error:
-            _lost("reply to", message, error)
+            lost("reply to", message, error)
         return result, exc_info
 
 
@@ -95,19 +95,7 @@ class ReplyListener(nameko.rpc.ReplyListener):
         try:
             self.queue_consumer.ack_message(message)
         except BROKER_GONE as error:
-            _lost("ack of reply", message, error)
+            lost("ack of reply", message, error)
         client_event = self._reply_events.pop(message.properties.get("correlation_id"), None)
         if client_event is not None:
             client_event.send(body)
-
-
-class EventHandler(nameko.events.EventHandler):
-    def handle_result(self, message, worker_ctx, result=None, exc_info=None):
-        try:
-            return super().handle_result(message, worker_ctx, result, exc_info)
-        except BROKER_GONE as error:
-            _lost("ack of event", message, error)
-            return result, exc_info
-
-
-event_handler = EventHandler.decorator

@@ -22,14 +22,20 @@ the unit of work; the handler must not. Events the handler adds with `uow.add_ev
 published right after that commit, and work it registers with `uow.after_commit` (a cache
 update) runs then.
 
-A handler that raises is retried (`attempts` in all, short backoff, each attempt a fresh
-transaction); then the message is stored in `dead_letters` and acked, for an operator to list,
-replay or discard (`plumbing.dead_letters`). A payload that fails its schema goes there at once:
-retrying cannot fix it. While the service's database is down (an attempt fails on its connection
-and a fresh one fails too), or when the dead letter itself cannot be stored, the message goes
-back to the queue and no attempt is spent, so an outage neither drops nor dead-letters events."""
+A worker takes every event already waiting in the handler's queue (plumbing/event_batches.py):
+two or more are handled in one transaction (their marks in one statement, one commit), and the
+messages are acked after it. If that transaction fails, each event is handled again on its own,
+as a lone one always is: a handler that raises is retried (`attempts` in all, short backoff,
+each attempt a fresh transaction); then the message is stored in `dead_letters` and acked, for
+an operator to list, replay or discard (`plumbing.dead_letters`). A payload that fails its
+schema goes there at once: retrying cannot fix it. While the service's database is down (an
+attempt fails on its connection and a fresh one fails too), or when the dead letter itself
+cannot be stored, the message goes back to the queue and no attempt is spent, so an outage
+neither drops nor dead-letters events. A crash mid-batch commits nothing and acks nothing: the
+broker delivers the batch again."""
 
 import logging
+import time
 import traceback
 import uuid
 from collections import namedtuple
@@ -44,8 +50,18 @@ from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.orm import mapped_column
 
 from contracts.events import parse_event
-from plumbing.entrypoints import event_handler
-from plumbing.logs import set_event_id
+from plumbing.event_batches import REQUEUED, Batch, Delivery, event_handler
+from plumbing.logs import REQUEST_ID_KEY, log_call, set_event_id, set_request_id
+from plumbing.tracing import (
+    TRACEPARENT_KEY,
+    begin_handling,
+    carry,
+    current_traceparent,
+    end,
+    finish,
+    release,
+    resumed,
+)
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +73,7 @@ STORE_ERRORS = (OperationalError, InterfaceError, DisconnectionError)
 MAX_ERROR_CHARS = 8000
 # What became of a delivered event: the worker's result (plumbing.metrics counts them).
 PROCESSED, DUPLICATE, DEAD_LETTER = "processed", "duplicate", "dead_letter"
-HANDLER_OUTCOMES = (PROCESSED, DUPLICATE, DEAD_LETTER)
+HANDLER_OUTCOMES = (PROCESSED, DUPLICATE, DEAD_LETTER, REQUEUED)
 
 
 # SQL text, not a construct: SQLAlchemy 2.0 never caches the compiled form of a PostgreSQL
@@ -66,6 +82,12 @@ HANDLER_OUTCOMES = (PROCESSED, DUPLICATE, DEAD_LETTER)
 _MARK_PROCESSED = text(
     "INSERT INTO processed_events (id, event_id, handler) VALUES (:id, :event_id, :handler)"
     " ON CONFLICT ON CONSTRAINT uq_processed_events_event_handler DO NOTHING RETURNING id"
+)
+# A batch's marks in one statement; the event ids it returns are those not processed before.
+_MARK_MANY_PROCESSED = text(
+    "INSERT INTO processed_events (id, event_id, handler)"
+    " SELECT id, event_id, :handler FROM unnest(CAST(:ids AS text[]), CAST(:event_ids AS text[])) AS m(id, event_id)"
+    " ON CONFLICT ON CONSTRAINT uq_processed_events_event_handler DO NOTHING RETURNING event_id"
 )
 
 
@@ -165,22 +187,20 @@ class HandlerSpec:
 
 def idempotent_handler(source_service: str, event_type: str, attempts: int = ATTEMPTS):
     """Decorate `def handler(self, uow, event)` as a SERVICE_POOL handler of
-    `source_service`'s `event_type` events: instances of the service compete for them."""
+    `source_service`'s `event_type` events: instances of the service compete for them. Its
+    worker gets a batch of events (plumbing/event_batches.py): see `handle_batch`."""
 
     def decorator(fn):
         spec = HandlerSpec(source_service, event_type, fn, attempts)
 
-        def entry(self, payload):
-            return handle_with_retries(self, spec, payload)
+        def entry(self, batch: Batch) -> list[str]:
+            return handle_batch(self, spec, batch)
 
         entry.__name__ = fn.__name__
         entry.__qualname__ = fn.__qualname__
         entry.__doc__ = fn.__doc__
         entry.handler_spec = spec
-        # requeue_on_error: only an outage of the database escapes `entry`.
-        return event_handler(source_service, event_type, handler_type=SERVICE_POOL, requeue_on_error=True)(
-            entry
-        )
+        return event_handler(source_service, event_type, handler_type=SERVICE_POOL)(entry)
 
     return decorator
 
@@ -189,9 +209,120 @@ def handler_spec(service_cls, handler: str) -> HandlerSpec | None:
     return getattr(getattr(service_cls, handler, None), "handler_spec", None)
 
 
+def handle_batch(service, spec: HandlerSpec, batch: Batch) -> list[str]:
+    """Each delivery's outcome: PROCESSED, DUPLICATE, DEAD_LETTER or REQUEUED (back to the queue).
+
+    Two events or more are handled in one transaction: their marks in one statement, the
+    handler on each, one commit (`run_batch`). If that fails, each event is handled again on its
+    own (`handle_with_retries`), so a poison event ends as a dead letter and the others go
+    through; while the database is down, the whole batch goes back to the queue instead. Each
+    event gets its `oms.calls` log line and its span."""
+    deliveries = batch.deliveries
+    events = {}
+    for index, delivery in enumerate(deliveries if len(deliveries) > 1 else ()):
+        try:
+            events[index] = parse_event(spec.event_type, delivery.payload)
+        except ValidationError:
+            pass  # handle_with_retries, below, stores it as a dead letter
+    outcomes: dict[int, str] = {}
+    if len(events) > 1:
+        try:
+            outcomes = run_batch(service, spec, batch, events)
+        except Exception as exc:
+            if _store_down(service, exc):
+                log.warning("%s: the database is unreachable (%r); %d messages go back to the queue",
+                            spec.name, exc, len(deliveries))
+                eventlet.sleep(REQUEUE_DELAY_SECONDS)
+                return [REQUEUED] * len(deliveries)
+            log.warning("%s: a batch of %d events failed (%r); each is handled on its own", spec.name, len(events), exc)
+    for index, delivery in enumerate(deliveries):
+        if index not in outcomes:
+            started = time.perf_counter()
+            handle = _begin_event(service, spec, batch, delivery)
+            try:
+                outcomes[index] = handle_with_retries(service, spec, delivery.payload)
+                log_call(_call(service, spec, delivery), outcomes[index], started)
+            finally:
+                end(handle)
+    return [outcomes[index] for index in range(len(deliveries))]
+
+
+def _identify(batch: Batch, delivery: Delivery) -> None:
+    """Make `delivery` the event being handled: its request id and event id on the log lines, and
+    its request id carried by the RPCs the handler makes."""
+    request_id = delivery.context.get(REQUEST_ID_KEY)
+    set_request_id(request_id)
+    set_event_id(_event_id(delivery.payload))
+    if request_id:
+        batch.worker_data[REQUEST_ID_KEY] = request_id
+    else:
+        batch.worker_data.pop(REQUEST_ID_KEY, None)
+
+
+def _begin_event(service, spec: HandlerSpec, batch: Batch, delivery: Delivery):
+    """`_identify` the delivery and begin its span, current and carried by the RPCs the handler
+    makes; the span's handle."""
+    _identify(batch, delivery)
+    handle = begin_handling(service.name, spec.source_service, spec.event_type, delivery.context.get(TRACEPARENT_KEY))
+    carry(batch.worker_data, current_traceparent())
+    return handle
+
+
+def _call(service, spec: HandlerSpec, delivery: Delivery) -> str:
+    """What the event's `oms.calls` line calls it: service.handler.event_id."""
+    return f"{service.name}.{spec.name}.{_event_id(delivery.payload)}"
+
+
+def _event_id(payload) -> str | None:
+    return str(payload.get("event_id"))[:64] if isinstance(payload, dict) else None
+
+
+def run_batch(service, spec: HandlerSpec, batch: Batch, events: dict[int, dict]) -> dict[int, str]:
+    """Events from `parse_event` (by their place in the batch) in one transaction: their marks
+    inserted in one statement, the handler run on those not processed before, in order, one
+    commit. Each one's outcome, PROCESSED or DUPLICATE; raises, having committed nothing, if
+    any fails."""
+    started = time.perf_counter()
+    outcomes, spans, error = {}, {}, None
+    try:
+        with service.uow(own_session=True) as uow:
+            event_ids = [str(event["event_id"]) for event in events.values()]
+            fresh = set(
+                uow.session.execute(
+                    _MARK_MANY_PROCESSED,
+                    {"ids": [new_id() for _ in event_ids], "event_ids": event_ids, "handler": spec.name},
+                ).scalars()
+            )
+            for index, event in events.items():
+                event_id = str(event["event_id"])
+                if event_id not in fresh:
+                    outcomes[index] = DUPLICATE
+                    continue
+                fresh.discard(event_id)  # a second copy in this batch is a duplicate too
+                spans[index] = _begin_event(service, spec, batch, batch.deliveries[index])
+                try:
+                    spec.fn(service, uow, dict(event))  # a copy: a failed batch's changes don't carry over
+                finally:
+                    release(spans[index])
+                outcomes[index] = PROCESSED
+            uow.commit()
+        for index, outcome in outcomes.items():
+            with resumed(spans.get(index)):
+                _identify(batch, batch.deliveries[index])
+                log_call(_call(service, spec, batch.deliveries[index]), outcome, started)
+    except BaseException as exc:
+        error = exc
+        raise
+    finally:
+        for handle in spans.values():
+            finish(handle, error)
+    return outcomes
+
+
 def handle_with_retries(service, spec: HandlerSpec, payload) -> str:
-    """PROCESSED, DUPLICATE or DEAD_LETTER; raises only when the dead letter can't be stored."""
-    set_event_id(str(payload.get("event_id"))[:64] if isinstance(payload, dict) else None)  # for the log lines
+    """One event on its own: PROCESSED, DUPLICATE, DEAD_LETTER, or REQUEUED when its database is
+    down or the dead letter can't be stored."""
+    set_event_id(_event_id(payload))  # for the log lines
     try:
         event = parse_event(spec.event_type, payload)
         attempts = spec.attempts
@@ -208,7 +339,7 @@ def handle_with_retries(service, spec: HandlerSpec, payload) -> str:
                 # with no attempt spent (a restarting database answers "starting up" for seconds).
                 log.warning("%s: the database is unreachable (%r); the message goes back to the queue", spec.name, exc)
                 eventlet.sleep(REQUEUE_DELAY_SECONDS)
-                raise
+                return REQUEUED
             error = "".join(traceback.format_exception(exc))
             log.warning("%s failed (attempt %d of %d): %r", spec.name, attempt, spec.attempts, exc)
             if attempt < spec.attempts:
@@ -218,7 +349,7 @@ def handle_with_retries(service, spec: HandlerSpec, payload) -> str:
     except Exception:
         log.exception("%s: could not store the dead letter; the message goes back to the queue", spec.name)
         eventlet.sleep(REQUEUE_DELAY_SECONDS)  # not a hot loop while the database is down
-        raise
+        return REQUEUED
     log.error("%s gave up after %d attempt(s); stored as a dead letter", spec.name, attempt)
     return DEAD_LETTER
 

@@ -1,9 +1,10 @@
 """Request ids, trace ids and event ids in every log line; LOG_FORMAT=json for JSON lines.
 
 The gateway puts `request_id` into the RPC context data; `RequestIdLogging` copies it into a
-greenlet-local for the worker, the event handler wrapper (plumbing/handlers.py) puts the event id
-beside it, and `ContextFilter` stamps them, the service's name and the current trace id
-(plumbing/tracing.py) on every record. `JsonFormatter` writes a record as one JSON object."""
+greenlet-local for the worker, the event handler wrapper (plumbing/handlers.py) puts each event's
+request id and event id there while it handles that event of its batch, and `ContextFilter`
+stamps them, the service's name and the current trace id (plumbing/tracing.py) on every record.
+`JsonFormatter` writes a record as one JSON object."""
 
 import logging
 import threading
@@ -14,6 +15,7 @@ from nameko.extensions import DependencyProvider
 from nameko.timer import Timer
 from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
 
+from plumbing.event_batches import EventHandler
 from plumbing.tracing import current_trace_id
 
 REQUEST_ID_KEY = "request_id"
@@ -37,6 +39,11 @@ def set_event_id(event_id: str | None) -> None:
 
 def set_service_name(name: str) -> None:
     _process["service"] = name
+
+
+def log_call(call: str, outcome: str, started: float) -> None:
+    """The `oms.calls` line of a call or an event handled since `started` (perf_counter)."""
+    calls_log.info("%s %s %.1fms", call, outcome, (time.perf_counter() - started) * 1000)
 
 
 class ContextFilter(logging.Filter):
@@ -75,12 +82,12 @@ class RequestIdLogging(DependencyProvider):
         self.started[worker_ctx] = time.perf_counter()
 
     def worker_result(self, worker_ctx, result=None, exc_info=None):
+        started = self.started.pop(worker_ctx, time.perf_counter())
         if isinstance(worker_ctx.entrypoint, Timer) and not exc_info:
-            self.started.pop(worker_ctx, None)
             return  # periodic jobs would fill the log with a line a second
-        elapsed = (time.perf_counter() - self.started.pop(worker_ctx, time.perf_counter())) * 1000
-        outcome = exc_info[0].__name__ if exc_info else "ok"
-        calls_log.info("%s %s %.1fms", worker_ctx.call_id, outcome, elapsed)
+        if isinstance(worker_ctx.entrypoint, EventHandler) and not exc_info:
+            return  # plumbing.handlers logs a line per event of the batch
+        log_call(worker_ctx.call_id, exc_info[0].__name__ if exc_info else "ok", started)
 
     def worker_teardown(self, worker_ctx):
         set_request_id(None)

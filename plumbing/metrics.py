@@ -6,8 +6,9 @@ Declare on a service as `metrics = ServiceMetrics()`. It brings:
   and one histogram observation; the labelled series are bound once, at start):
   `oms_rpc_duration_seconds`, `oms_event_duration_seconds`, `oms_timer_duration_seconds`, by
   service, method and outcome. An RPC's outcome is `ok` or its exception's class name; an event
-  handler's is what `plumbing.handlers` made of the event (processed, duplicate, dead_letter),
-  or the exception that sent it back to the queue. Their `_count` is the number of calls.
+  handler's is what `plumbing.handlers` made of the event (processed, duplicate, dead_letter,
+  requeued); a handler's worker takes a batch of events, each counted with the batch's time.
+  Their `_count` is the number of calls (of events, for handlers).
 - at scrape time only, read by one collector for every service of the process: outbox rows
   unsent and the age of the oldest (`oms_outbox_unsent`, `oms_outbox_oldest_unsent_age_seconds`),
   dead letters not discarded (`oms_dead_letters`), and per SQLAlchemy pool the connections in
@@ -122,13 +123,16 @@ class ServiceMetrics(DependencyProvider):
         series = self._series.get(worker_ctx.entrypoint)
         if started is None or series is None:
             return
+        elapsed = time.perf_counter() - started
         if exc_info is not None:
-            outcome = exc_info[0].__name__
-        elif series.histogram is EVENT_SECONDS and result in HANDLER_OUTCOMES:
-            outcome = result
+            series.child(exc_info[0].__name__).observe(elapsed)
+        elif series.histogram is EVENT_SECONDS:
+            # A batch of events (plumbing/event_batches.py): a count per event, each taking as
+            # long as its batch's worker did.
+            for outcome in result:
+                series.child(outcome if outcome in HANDLER_OUTCOMES else OK).observe(elapsed)
         else:
-            outcome = OK
-        series.child(outcome).observe(time.perf_counter() - started)
+            series.child(OK).observe(elapsed)
 
 
 def _engines(container) -> dict[str, Engine]:

@@ -27,7 +27,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcess
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
-from plumbing.entrypoints import EventHandler
+from plumbing.event_batches import EventHandler
 
 TRACEPARENT_KEY = "traceparent"  # in worker context data; the AMQP header is nameko.traceparent
 HEADER = "nameko." + TRACEPARENT_KEY  # in the headers an outbox row is published with
@@ -133,6 +133,19 @@ def release(handle) -> None:
         context.detach(handle[1])
 
 
+@contextmanager
+def resumed(handle) -> Iterator[None]:
+    """The span of `begin` current again for the block, after `release` (a log line about it)."""
+    if handle is None:
+        yield
+        return
+    token = context.attach(trace.set_span_in_context(handle[0]))
+    try:
+        yield
+    finally:
+        context.detach(token)
+
+
 def end(handle, error: BaseException | None = None, attributes: dict | None = None) -> None:
     finish(handle, error, attributes)
     release(handle)
@@ -205,10 +218,18 @@ def _publish_span(service: str, event_type: str, headers: dict) -> Iterator[dict
         yield {**headers, HEADER: traceparent}
 
 
+def begin_handling(service: str, source_service: str, event_type: str, traceparent: str | None):
+    """`begin` the span of handling one event (consumer), child of the span that published it.
+    plumbing.handlers makes one per event of a batch, as the batch's worker handles it."""
+    attributes = {"messaging.system": "rabbitmq", "messaging.operation.type": "process"}
+    return begin(f"{service} handles {source_service}.{event_type}", SpanKind.CONSUMER, traceparent, attributes)
+
+
 class Tracing(DependencyProvider):
-    """Declare on a service: a span per RPC handled (server) and per event handled (consumer),
-    child of the caller's or publisher's span, current while the worker runs; what the worker
-    calls or publishes continues it. Periodic jobs get none (the relay runs every second)."""
+    """Declare on a service: a span per RPC handled (server), child of the caller's span,
+    current while the worker runs; what the worker calls or publishes continues it. An event
+    handler's worker handles a batch: its spans, one per event, are plumbing.handlers' (see
+    `begin_handling`). Periodic jobs get none (the relay runs every second)."""
 
     def setup(self):
         configure_tracing(self.container.service_name)
@@ -216,16 +237,12 @@ class Tracing(DependencyProvider):
 
     def worker_setup(self, worker_ctx):
         entrypoint = worker_ctx.entrypoint
-        if tracer() is None or isinstance(entrypoint, Timer):
+        if tracer() is None or isinstance(entrypoint, (Timer, EventHandler)):
             return
         service = self.container.service_name
-        if isinstance(entrypoint, EventHandler):
-            name, kind = f"{service} handles {entrypoint.source_service}.{entrypoint.event_type}", SpanKind.CONSUMER
-            attributes = {"messaging.system": "rabbitmq", "messaging.operation.type": "process"}
-        else:
-            name, kind = f"{service}.{entrypoint.method_name}", SpanKind.SERVER
-            attributes = {"rpc.service": service, "rpc.method": entrypoint.method_name}
-        handle = begin(name, kind, worker_ctx.data.get(TRACEPARENT_KEY), attributes)
+        attributes = {"rpc.service": service, "rpc.method": entrypoint.method_name}
+        handle = begin(f"{service}.{entrypoint.method_name}", SpanKind.SERVER, worker_ctx.data.get(TRACEPARENT_KEY),
+                       attributes)
         self.handles[worker_ctx] = handle
         carry(worker_ctx.data, current_traceparent())
 

@@ -22,7 +22,8 @@ def deliver(config, container, handler: str, payload: dict, source: str | None =
     event_type = payload["event_type"]
 
     def handled_ours(worker_ctx, result, exc_info) -> bool:
-        return worker_ctx.args[:1] == (payload,)
+        [batch] = worker_ctx.args  # the handler's worker takes a batch (plumbing/event_batches.py)
+        return any(delivery.payload == payload for delivery in batch.deliveries)
 
     with entrypoint_waiter(container, handler, timeout=15, callback=handled_ours):
         event_dispatcher(config)(source or SOURCES[event_type], event_type, payload)

@@ -1,4 +1,4 @@
-"""The seven fault scenarios of issue 4. Each drives orders through the gateway from a few
+"""The fault scenarios of issue 4 (and 8, of issue 14: batches). Each drives orders through the gateway from a few
 threads, injects its fault (always undone in a `finally`), lets the system settle and asserts
 that nothing was lost or done twice and that every invariant holds (see conftest.conclude)."""
 
@@ -227,6 +227,32 @@ def test_5b_login_works_and_refresh_is_a_clear_503_without_redis(system, anonymo
     assert body["detail"], body
 
 
+PAYMENTS_QUEUE = "evt-orders-order_created--payments.handle_order_created"
+
+
+def queue_counts(queue: str, *columns: str) -> list[int]:
+    """`columns` of rabbitmqctl list_queues (e.g. consumers, messages_ready) of the test vhost's
+    queue named `queue`."""
+    listed = subprocess.run(["rabbitmqctl", "-q", "list_queues", "-p", TEST_VHOST, "name", *columns],
+                            check=True, capture_output=True, text=True).stdout.split("\n")
+    rows = [row.split() for row in listed if row.split() and row.split()[0] == queue]
+    return [sum(int(row[i + 1]) for row in rows) for i in range(len(columns))]
+
+
+@contextmanager
+def payments_backlog(system, at_least: int):
+    """payments stopped while orders keep coming, so their order_created wait in its queue;
+    yields once `at_least` wait, and starts payments again when the block ends. Its workers then
+    take them in batches (plumbing/event_batches.py)."""
+    system.stop("payments")
+    try:
+        wait_for(lambda: queue_counts(PAYMENTS_QUEUE, "messages_ready")[0] >= at_least, 60,
+                 f"{at_least} order_created waiting for payments")
+        yield
+    finally:
+        system.start_service("payments")
+
+
 def test_6_a_poison_message_goes_to_dead_letters_and_orders_keep_flowing(system, admin, new_customer, config):
     event_id = str(uuid.uuid4())
     # order_created with a negative total: fails its schema in payments, so no retry can fix it.
@@ -234,36 +260,35 @@ def test_6_a_poison_message_goes_to_dead_letters_and_orders_keep_flowing(system,
               "occurred_at": datetime.now(UTC).isoformat(), "order_id": str(uuid.uuid4()),
               "user_id": str(uuid.uuid4()), "total": "-5.00", "currency": "EUR", "payment_token": "tok_visa",
               "items": [{"product_id": str(uuid.uuid4()), "quantity": 1}]}
-    load = Load(shoppers(new_customer), stocked_product(admin), max_seconds=60, max_orders=60)
+    load = Load(shoppers(new_customer), stocked_product(admin), max_seconds=120, max_orders=2000)
     with load:
         load.wait_for_orders(10)
+        # In the middle of a backlog, so that it reaches payments in a batch with other orders.
+        with payments_backlog(system, at_least=15):
+            before = len(load.accepted)
+            event_dispatcher(config)("orders", "order_created", poison)
+            load.wait_for_orders(before + 15)
+            [backlog] = queue_counts(PAYMENTS_QUEUE, "messages_ready")
         sent = time.monotonic()
-        event_dispatcher(config)("orders", "order_created", poison)
         with proxy(config, ADMIN.token, timeout=10) as rpc:
             def dead_letter():
                 items = rpc.payments.list_dead_letters(page_size=100)["items"]
                 return next((item for item in items if item["event_id"] == event_id), None)
 
-            dead = wait_for(dead_letter, 30, "the poison message in payments' dead letters")
+            dead = wait_for(dead_letter, 60, "the poison message in payments' dead letters")
             parked = time.monotonic() - sent
             after = len(load.accepted)
             load.wait_for_orders(after + 20)
             rpc.payments.discard_dead_letter(dead["id"])
-    flowing = load.accepted[after:]
-    states = final_states(admin, flowing)
+    around = load.accepted[max(0, before - 15):after]  # those that waited with it, before and after it
+    states = final_states(admin, around)
     assert set(states.values()) == {"confirmed"}, states
     assert 0 <= dead["attempts"] <= ATTEMPTS, dead
     extra = {"dead_letter": {k: dead[k] for k in ("handler", "attempts", "event_type")},
-             "dead_letter_error": dead["error"][:200], "seconds_to_dead_letter": round(parked, 2),
-             "orders_after_poison_confirmed": len(flowing)}
-    conclude("6 poison message", "order_created with total -5.00 published to payments", load, admin, config,
-             None, extra)
-
-
-def consumers(queue: str) -> int:
-    listed = subprocess.run(["rabbitmqctl", "-q", "list_queues", "-p", TEST_VHOST, "name", "consumers"],
-                            check=True, capture_output=True, text=True).stdout.split("\n")
-    return sum(int(row.split()[1]) for row in listed if row.split() and row.split()[0] == queue)
+             "dead_letter_error": dead["error"][:200], "backlog_with_the_poison": backlog,
+             "seconds_to_dead_letter": round(parked, 2), "orders_around_the_poison_confirmed": len(around)}
+    conclude("6 poison message", "order_created with total -5.00 published to payments amid a backlog", load,
+             admin, config, None, extra)
 
 
 def test_7_two_instances_of_orders_products_and_payments(system, admin, new_customer, config):
@@ -274,7 +299,8 @@ def test_7_two_instances_of_orders_products_and_payments(system, admin, new_cust
         for service in doubled:
             system.start_service(service, instance=f"{service}-2")
         for service in doubled:
-            wait_for(lambda s=service: consumers(f"rpc-{s}") >= 2, 60, f"two {service} instances consuming")
+            wait_for(lambda s=service: queue_counts(f"rpc-{s}", "consumers")[0] >= 2, 60,
+                     f"two {service} instances consuming")
         load = Load(customers, product, max_seconds=60, max_orders=300)
         with load:
             load.wait_for_orders(150, timeout=60)
@@ -311,3 +337,24 @@ def test_7_two_instances_of_orders_products_and_payments(system, admin, new_cust
         for service in doubled:
             if service not in system.processes:
                 system.start_service(service)
+
+
+def test_8_kill_9_payments_in_the_middle_of_a_large_batch(system, admin, new_customer, config):
+    load = Load(shoppers(new_customer), stocked_product(admin), max_seconds=150, max_orders=3000)
+    with load:
+        load.wait_for_orders(10)
+        with payments_backlog(system, at_least=60):
+            pass
+        # Its first batches are under way once many messages are delivered and not acked yet.
+        [in_flight] = wait_for(lambda: [n for n in queue_counts(PAYMENTS_QUEUE, "messages_unacknowledged")
+                                        if n >= 20], 60, "payments holding 20 order_created or more")
+        system.stop("payments", sig=signal.SIGKILL)
+        system.start_service("payments")
+        restarted = time.monotonic()
+        wait_for(lambda: sum(queue_counts(PAYMENTS_QUEUE, "messages_ready", "messages_unacknowledged")) <= 10, 90,
+                 "payments' backlog handled")
+        recovery = time.monotonic() - restarted
+        load.wait_for_orders(len(load.accepted) + 15)
+    conclude("8 kill -9 payments mid-batch", "payments stopped for a backlog of 60+ order_created, restarted, "
+             "SIGKILL while 20+ were delivered and unacked, restarted", load, admin, config, recovery,
+             {"unacked_at_kill": in_flight})
