@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.orm import Session
 
 from payments.models import Buyer, ChargeRequest, CreditNote, DocumentCounter, Invoice, OrderCancellation, Payment
+from plumbing.db import autocommit_connection
 from plumbing.pagination import PageRequest, fetch_page
 from plumbing.sql import compiled_once
 
@@ -73,8 +74,8 @@ def settled(session: Session, order_id: str) -> bool:
 def note_charge_request(session: Session, order_id: str) -> None:
     """Record that the provider is about to be asked to charge `order_id`, committed at once on a
     connection of its own: it must outlive the caller's transaction if the process dies in it."""
-    with session.get_bind().connect() as conn:
-        conn.execution_options(isolation_level="AUTOCOMMIT").execute(_NOTE_CHARGE_REQUEST, {"order_id": order_id})
+    with autocommit_connection(session) as conn:
+        conn.execute(_NOTE_CHARGE_REQUEST, {"order_id": order_id})
 
 
 def charge_requested(session: Session, order_id: str) -> bool:

@@ -9,14 +9,18 @@ A pooled connection is checked with a `SELECT 1` before use only when it has sat
 while (`ping_after_idle`), not on every checkout as `pool_pre_ping` does: under load a ping per
 checkout cost ~7% of the order saga's CPU, and a connection that served a moment ago is very
 likely alive. One that died meanwhile (PostgreSQL restarted under load) fails its call once (a
-503, or a handler retry), and SQLAlchemy then replaces every connection of the pool."""
+503, or a handler retry), and SQLAlchemy then replaces every connection of the pool.
+
+Statements that must commit on their own, outside the worker's transaction, go through a small
+engine whose connections stay in autocommit (`autocommit_twin`, `autocommit_connection`)."""
 
 import logging
 import time
 
 import nameko_sqlalchemy
-from sqlalchemy import event, exc
-from sqlalchemy.engine import Engine
+from sqlalchemy import create_engine, event, exc
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +47,43 @@ def ping_after_idle(engine: Engine) -> None:
             raise exc.DisconnectionError(f"a pooled connection died while idle: {error}") from error
 
 
+def autocommit_twin(engine: Engine, pool_size: int = 1) -> Engine:
+    """A small engine on `engine`'s database whose connections stay in autocommit, for
+    statements that commit on their own. `engine.execution_options(isolation_level=
+    "AUTOCOMMIT")` switches a pooled connection to autocommit at checkout and back at checkin, a
+    round trip to the server each time (~0.15 ms of CPU per use here). The caller disposes it."""
+    twin = create_engine(engine.url, isolation_level="AUTOCOMMIT", pool_size=pool_size, max_overflow=2)
+    ping_after_idle(twin)
+    return twin
+
+
+AUTOCOMMIT_ENGINE = "autocommit_engine"  # in a session's info: its database's autocommit_twin
+
+
+def autocommit_connection(session: Session) -> Connection:
+    """A connection of its own on the session's database, in autocommit: what it writes is
+    committed at once, whatever becomes of the session's transaction."""
+    twin = session.info.get(AUTOCOMMIT_ENGINE)
+    if twin is None:  # a session not made by the Database provider (operator tools, tests)
+        return session.get_bind().execution_options(isolation_level="AUTOCOMMIT").connect()
+    return twin.connect()
+
+
 class Database(nameko_sqlalchemy.Database):
     def setup(self):
         self.engine_options = {**self.container.config.get("DB_ENGINE_OPTIONS", {}), **self.engine_options}
         super().setup()
         ping_after_idle(self.engine)
+        self.autocommit_engine = autocommit_twin(self.engine)
+        self.Session.configure(info={AUTOCOMMIT_ENGINE: self.autocommit_engine})
+
+    def stop(self):
+        self.autocommit_engine.dispose()
+        super().stop()
+
+    def kill(self):
+        self.autocommit_engine.dispose()
+        super().kill()
 
     def worker_teardown(self, worker_ctx):
         try:

@@ -29,7 +29,7 @@ from plumbing.entrypoints import BROKER_GONE, lost
 log = logging.getLogger(__name__)
 
 DEFAULT_BATCH_MAX = 20
-DEFAULT_CONCURRENCY = 4
+DEFAULT_CONCURRENCY = 2
 REQUEUED = "requeued"  # a worker's outcome for a message that must go back to its queue
 
 

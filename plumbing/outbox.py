@@ -65,7 +65,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, mapped_column
 
 from contracts.events import make_event
-from plumbing.db import ping_after_idle
+from plumbing.db import autocommit_twin, ping_after_idle
 from plumbing.entrypoints import BROKER_GONE
 from plumbing.logs import REQUEST_ID_KEY, current_request_id
 from plumbing.publishing import ConfirmedPublisher
@@ -213,7 +213,7 @@ class Relay:
     def __init__(self, engine: Engine, model: type, service_name: str, config: dict):
         self.engine = engine
         self.service_name = service_name
-        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._autocommit = autocommit_twin(engine)
         self.model = model
         # Its own exchange, which it declares whatever DECLARE_EVENT_EXCHANGES says (that setting
         # keeps consumers from declaring other services' exchanges).
@@ -299,6 +299,7 @@ class Relay:
 
     def close(self) -> None:
         self.publisher.close()
+        self._autocommit.dispose()
 
 
 def _engine(container) -> Engine:
