@@ -63,11 +63,12 @@ def _cell(checks: list[tuple[str, bool]]) -> tuple[str, str]:
 
 
 def write_report(path: Path, results, profiles, info, command, args, external: bool) -> None:
-    analysis = DEFAULT_ANALYSIS
+    analysis, sections = DEFAULT_ANALYSIS, ""
     if path.exists():
-        found = re.search(re.escape(BEGIN) + r"\n(.*?)\n" + re.escape(END), path.read_text(), re.S)
+        found = re.search(re.escape(BEGIN) + r"\n(.*?)\n" + re.escape(END) + r"\n(.*)", path.read_text(), re.S)
         if found:
-            analysis = found.group(1).strip()
+            # The sections after the analysis are other tools' (tests/bench/read_side.py): kept.
+            analysis, sections = found.group(1).strip(), found.group(2).strip()
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     out = [
         "# Benchmarks",
@@ -86,6 +87,8 @@ def write_report(path: Path, results, profiles, info, command, args, external: b
         f"gunicorn {info['gunicorn']}, PostgreSQL {info['postgresql']}, RabbitMQ {info['rabbitmq']}, "
         f"Redis {info['redis']}, {info['wrk']}",
         "- settings: " + ", ".join(f"{k}={v}" for k, v in info["settings"].items()),
+        f"- speed check (a fixed Python loop, `speed_check` in tests/bench/run.py): {info['speed'][0]:.0f} ms "
+        f"before the runs, {info['speed'][1]:.0f} ms after",
         "",
         "## Throughput and latency",
         "",
@@ -156,9 +159,34 @@ def write_report(path: Path, results, profiles, info, command, args, external: b
         "`wait4`. \"machine busy / available\" is from `/proc/stat`: CPU seconds used by anything versus "
         "cores × wall time. \"system CPU ms per request\" is the CPU of the gateway, the services, RabbitMQ, "
         "PostgreSQL and Redis over the requests completed: what a request costs, less sensitive to other load "
-        "on the machine than req/s.",
+        "on the machine than req/s. In the order runs the sampling goes on after wrk stops until the saga has "
+        "drained (no order of the run pending payment, and the system's CPU quiet again), so an order's figure "
+        "includes every event it caused, also those handled after the run; the wall time includes that drain.",
         "",
     ]
+    batched = [r for r in results if r.extra.get("batches")]
+    if batched:
+        handlers = sorted({h for r in batched for h in r.extra["batches"]})
+        out += [
+            "## Events per transaction",
+            "",
+            "| handler | " + " | ".join(f"{r.scenario.name} ({r.scenario.connections} conns)" for r in batched) + " |",
+            "|---|" + "---:|" * len(batched),
+        ]
+        for handler in handlers:
+            cells = []
+            for r in batched:
+                events, transactions = r.extra["batches"].get(handler, (0, 0))
+                cells.append(f"{events} / {transactions} = {events / transactions:.1f}" if transactions else "—")
+            out.append(f"| {handler} | " + " | ".join(cells) + " |")
+        out += [
+            "",
+            "Events handled / transactions that handled them, per handler, during each run and its drain: a "
+            "handler's worker takes every event already waiting in its queue and handles them in one "
+            "transaction (`plumbing/event_batches.py`). Read from the processed-event marks, whose "
+            "`processed_at` is the start of the transaction that made them.",
+            "",
+        ]
     if profiles:
         out += ["## Profile (py-spy) during an extra order run, 10 connections", ""]
         for p in profiles:
@@ -197,4 +225,6 @@ def write_report(path: Path, results, profiles, info, command, args, external: b
             "",
         ]
     out += [BEGIN, analysis, END, ""]
+    if sections:
+        out += [sections, ""]
     path.write_text("\n".join(out))

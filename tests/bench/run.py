@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -43,6 +44,9 @@ class Scenario:
     script: str
     connections: int
     orders: bool = False
+    # payments frozen (SIGSTOP) while wrk runs and woken after: its events wait in their queues,
+    # then go in full batches (issue 14); only with a system of the harness's own.
+    backlog: bool = False
 
 
 SCENARIOS = [
@@ -51,6 +55,8 @@ SCENARIOS = [
     Scenario("order1", "POST /orders", "order.lua", 1, orders=True),
     Scenario("order10", "POST /orders", "order.lua", 10, orders=True),
     Scenario("mixed", "mixed shop (browse 10 : search 3 : order 1 : my orders 1)", "mixed.lua", 10, orders=True),
+    Scenario("backlog", "POST /orders, payments frozen, then its backlog", "order.lua", 10, orders=True,
+             backlog=True),
 ]
 
 
@@ -304,7 +310,52 @@ class OrdersDb:
         return {"confirmed": row[0], "p50": row[1], "p99": row[2], "max": row[3]}
 
 
+class HandlerMarks:
+    """Events per transaction of each event handler, read from the processed-event marks: a
+    mark's processed_at is the start of the transaction that made it, so the events a batch
+    handled together share it (plumbing/handlers.py)."""
+
+    def __init__(self, urls: dict[str, str]):
+        from sqlalchemy import create_engine
+
+        self.engines = {service: create_engine(url) for service, url in urls.items()}
+
+    def now(self):
+        from sqlalchemy import text
+
+        with next(iter(self.engines.values())).connect() as conn:
+            return conn.execute(text("SELECT now()")).scalar()
+
+    def since(self, started) -> dict[str, tuple[int, int]]:
+        """{service.handler: (events, transactions)} marked since `started`."""
+        from sqlalchemy import text
+
+        found = {}
+        for service, engine in self.engines.items():
+            with engine.connect() as conn:
+                if conn.execute(text("SELECT to_regclass('processed_events')")).scalar() is None:
+                    continue
+                rows = conn.execute(
+                    text("SELECT handler, count(*), count(DISTINCT processed_at) FROM processed_events"
+                         " WHERE processed_at >= :started GROUP BY handler ORDER BY handler"),
+                    {"started": started},
+                )
+                found.update({f"{service}.{handler}": (events, transactions) for handler, events, transactions in rows})
+        return found
+
+
 # -- the run ----------------------------------------------------------------------------------
+
+
+def speed_check() -> float:
+    """Milliseconds of a fixed Python loop, best of three: how fast the machine is right now, to
+    compare runs on different days (or before and after a run) by."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        sum(i * i for i in range(1_000_000))
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
 
 
 def machine_and_versions(orders_db: OrdersDb, config: dict) -> dict:
@@ -349,6 +400,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--settle", type=float, default=5, help="seconds to wait before re-counting the backlog")
     parser.add_argument("--profile", action="store_true", help="py-spy the hottest Python groups in an extra order run")
     parser.add_argument("--profile-seconds", type=int, default=10)
+    parser.add_argument("--profile-groups", help="comma-separated process groups to profile (default: the two hottest)")
     parser.add_argument("--only", help="comma-separated scenario names: " + ",".join(s.name for s in SCENARIOS))
     parser.add_argument("--namespace", default=os.environ.get("OMS_BENCH_NAMESPACE", "oms_bench"))
     parser.add_argument("--redis-db", type=int, default=int(os.environ.get("OMS_BENCH_REDIS_DB", "13")))
@@ -366,6 +418,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--profile needs py-spy: pip install -r requirements-bench.txt")
     scenarios = [s for s in SCENARIOS if not args.only or s.name in args.only.split(",")]
 
+    speed_before = speed_check()
+    log(f"speed check: {speed_before:.0f} ms")
     workdir = Path(tempfile.mkdtemp(prefix="oms-bench-"))
     run_id = uuid.uuid4().hex[:8]
     own = None if args.url else OwnSystem(args.namespace, args.redis_db, workdir)
@@ -377,6 +431,7 @@ def main(argv: list[str] | None = None) -> int:
         url = args.url.replace("localhost", "127.0.0.1").rstrip("/") if args.url else own.start()
         config = own.config if own else load_config()
         orders_db = OrdersDb(database_urls(config)["orders"])
+        marks = HandlerMarks(database_urls(config))
         classifier = cpu.Classifier(own.roots() if own else None, exclude={os.getpid()},
                                     database_prefix=f"{args.namespace}_" if own else None)
         api = Api(url)
@@ -385,19 +440,30 @@ def main(argv: list[str] | None = None) -> int:
         warm_up(api, data)
         results: list[Result] = []
         for scenario in scenarios:
-            results.append(run_scenario(url, scenario, args, data, run_id, workdir, classifier, orders_db))
+            if scenario.backlog and own is None:
+                log(f"{scenario.name}: skipped, it needs a system of the harness's own")
+                continue
+            payments = own.system.processes["payments"].pid if scenario.backlog else None
+            started = marks.now()
+            results.append(run_scenario(url, scenario, args, data, run_id, workdir, classifier, orders_db, payments))
+            if scenario.orders:
+                results[-1].extra["batches"] = marks.since(started)
             if scenario.name == "product":
                 results[-1].extra["stale"] = stale_price_check(api, data)
         profiles = []
         if args.profile:
             profiles = profile_orders(url, args, data, run_id, workdir, classifier, results)
         info = machine_and_versions(orders_db, config)
+        info["speed"] = (speed_before, speed_check())
+        log(f"speed check: {info['speed'][1]:.0f} ms")
         info["settings"] = {
             "GATEWAY_WORKERS": os.environ.get("GATEWAY_WORKERS", "2 (default)"),
             "GATEWAY_THREADS": os.environ.get("GATEWAY_THREADS", "16 (default)"),
             "GATEWAY_RPC_POOL_SIZE": str(config["GATEWAY"]["RPC_POOL_SIZE"]),
             "MAX_WORKERS (nameko)": str(config["max_workers"]),
             "DB_POOL_SIZE": str(config["DB_ENGINE_OPTIONS"]["pool_size"]),
+            "EVENT_BATCH_MAX": str(config.get("EVENT_BATCH_MAX", "—")),
+            "EVENT_BATCH_CONCURRENCY": str(config.get("EVENT_BATCH_CONCURRENCY", "—")),
             "OMS_RATE_LIMIT": str(config["GATEWAY"]["RATE_LIMIT"]).replace("False", "off"),
             "CALLS_LOG_LEVEL": os.environ.get("CALLS_LOG_LEVEL", "INFO (default)"),
         }
@@ -417,13 +483,24 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def run_scenario(url, scenario, args, data, run_id, workdir, classifier, orders_db) -> Result:
+def run_scenario(url, scenario, args, data, run_id, workdir, classifier, orders_db, frozen: int | None = None
+                 ) -> Result:
+    """One wrk run; with `frozen`, that process (payments) is stopped while wrk runs."""
     tag = f"bench-{run_id}-{scenario.name}"
     data_file = workdir / f"data-{scenario.name}.lua"
     write_lua_data(data_file, data, tag)
     log(f"{scenario.name}: {scenario.title}, {scenario.connections} connections, {args.duration} s")
     with cpu.CpuSampler(classifier) as sampler:
-        summary, wrk_cpu = run_wrk(url, scenario, args.duration, data_file, workdir, scenario.name)
+        if frozen:
+            os.kill(frozen, signal.SIGSTOP)
+        try:
+            summary, wrk_cpu = run_wrk(url, scenario, args.duration, data_file, workdir, scenario.name)
+        finally:
+            if frozen:
+                os.kill(frozen, signal.SIGCONT)
+        if scenario.orders:
+            at_end = orders_db.counts(tag)
+            drained = wait_for_the_saga(orders_db, tag, sampler)
     seconds = sampler.seconds()
     seconds["wrk"] = wrk_cpu
     result = Result(scenario, summary, seconds, sampler.wall, sampler.machine_busy, sampler.machine_total)
@@ -432,7 +509,10 @@ def run_scenario(url, scenario, args, data, run_id, workdir, classifier, orders_
         f"statuses {summary['statuses']}, socket errors "
         f"{summary['connect'] + summary['read'] + summary['write'] + summary['timeout']}")
     if scenario.orders:
-        at_end = orders_db.counts(tag)
+        system = sum(v for g, v in seconds.items() if g not in ("wrk", "other"))
+        result.extra["drained_s"] = drained
+        log(f"  saga drained {drained:.1f} s after wrk; system CPU {system * 1000 / summary['requests']:.1f} ms "
+            "per order, its events included")
         time.sleep(args.settle)
         after = orders_db.counts(tag)
         result.saga = {
@@ -447,11 +527,32 @@ def run_scenario(url, scenario, args, data, run_id, workdir, classifier, orders_
     return result
 
 
+QUIET_CPU_SECONDS = 0.25  # the system's CPU per second when idle: timers (outbox relays, sweeps)
+SAGA_DRAIN_LIMIT = 90.0
+
+
+def wait_for_the_saga(orders_db: OrdersDb, tag: str, sampler: cpu.CpuSampler) -> float:
+    """After wrk: until none of the run's orders is pending payment and the system's CPU has gone
+    quiet (the events that follow a confirmation handled too), so that the CPU measured is all
+    that the run's orders cost; at most SAGA_DRAIN_LIMIT s. The seconds it took."""
+    started = time.monotonic()
+    previous = None
+    while time.monotonic() - started < SAGA_DRAIN_LIMIT:
+        time.sleep(1)
+        busy = sum(v for g, v in sampler.seconds().items() if g not in ("wrk", "other"))
+        quiet = previous is not None and busy - previous < QUIET_CPU_SECONDS
+        if quiet and orders_db.counts(tag).get("pending_payment", 0) == 0:
+            break
+        previous = busy
+    return time.monotonic() - started
+
+
 def profile_orders(url, args, data, run_id, workdir, classifier, results) -> list[dict]:
     """An extra order run at 10 connections with py-spy attached to the two hottest Python groups."""
     order10 = next((r for r in results if r.scenario.name == "order10"), None) or results[-1]
     python_groups = ["gateway", *cpu.SERVICE_GROUPS]
-    hottest = sorted(python_groups, key=lambda g: order10.cpu.get(g, 0), reverse=True)[:2]
+    hottest = (args.profile_groups.split(",") if args.profile_groups
+               else sorted(python_groups, key=lambda g: order10.cpu.get(g, 0), reverse=True)[:2])
     scenario = Scenario("profile", "POST /orders under py-spy", "order.lua", 10, orders=True)
     seconds = args.profile_seconds
     targets = {group: cpu.group_roots(classifier, group) for group in hottest}
