@@ -39,6 +39,7 @@ import time
 import traceback
 import uuid
 from collections import namedtuple
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import eventlet
@@ -62,6 +63,7 @@ from plumbing.tracing import (
     release,
     resumed,
 )
+from plumbing.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -179,19 +181,26 @@ class HandlerSpec:
     event_type: str
     fn: object
     attempts: int
+    lock_batch: Callable[[UnitOfWork, list[dict]], None] | None = None
 
     @property
     def name(self) -> str:
         return self.fn.__name__
 
 
-def idempotent_handler(source_service: str, event_type: str, attempts: int = ATTEMPTS):
+def idempotent_handler(source_service: str, event_type: str, attempts: int = ATTEMPTS,
+                       lock_batch: Callable[[UnitOfWork, list[dict]], None] | None = None):
     """Decorate `def handler(self, uow, event)` as a SERVICE_POOL handler of
     `source_service`'s `event_type` events: instances of the service compete for them. Its
-    worker gets a batch of events (plumbing/event_batches.py): see `handle_batch`."""
+    worker gets a batch of events (plumbing/event_batches.py): see `handle_batch`.
+
+    A batch handles its events by aggregate (order id, else user id): so two batches lock
+    their orders in one order. A handler that locks other rows too (products: an order's
+    reservation, then its products by id) passes `lock_batch(uow, events)`, which takes the
+    locks of a whole batch first, in the order every other path takes them."""
 
     def decorator(fn):
-        spec = HandlerSpec(source_service, event_type, fn, attempts)
+        spec = HandlerSpec(source_service, event_type, fn, attempts, lock_batch)
 
         def entry(self, batch: Batch) -> list[str]:
             return handle_batch(self, spec, batch)
@@ -268,6 +277,11 @@ def _begin_event(service, spec: HandlerSpec, batch: Batch, delivery: Delivery):
     return handle
 
 
+def _aggregate(indexed_event: tuple[int, dict]) -> str:
+    event = indexed_event[1]
+    return str(event.get("order_id") or event.get("user_id") or "")
+
+
 def _call(service, spec: HandlerSpec, delivery: Delivery) -> str:
     """What the event's `oms.calls` line calls it: service.handler.event_id."""
     return f"{service.name}.{spec.name}.{_event_id(delivery.payload)}"
@@ -293,12 +307,17 @@ def run_batch(service, spec: HandlerSpec, batch: Batch, events: dict[int, dict])
                     {"ids": [new_id() for _ in event_ids], "event_ids": event_ids, "handler": spec.name},
                 ).scalars()
             )
-            for index, event in events.items():
+            todo = []
+            for index, event in sorted(events.items(), key=_aggregate):  # stable: an aggregate's keep their order
                 event_id = str(event["event_id"])
                 if event_id not in fresh:
                     outcomes[index] = DUPLICATE
                     continue
                 fresh.discard(event_id)  # a second copy in this batch is a duplicate too
+                todo.append((index, event))
+            if spec.lock_batch is not None:
+                spec.lock_batch(uow, [event for _, event in todo])
+            for index, event in todo:
                 spans[index] = _begin_event(service, spec, batch, batch.deliveries[index])
                 try:
                     spec.fn(service, uow, dict(event))  # a copy: a failed batch's changes don't carry over

@@ -14,7 +14,9 @@ Reserving is an RPC from orders; committing happens when order_confirmed arrives
 RPC from orders (a cancelled order) or the expiry sweep (an order that orders doesn't use).
 
 Locking, the same order everywhere so that no two transactions wait on each other in a cycle:
-first the reservation row, then its products, `SELECT ... FOR UPDATE` sorted by product id.
+first the reservation row, then its products, `SELECT ... FOR UPDATE` sorted by product id; a
+transaction for several orders (a batch of events) takes all their reservations, then all their
+products, first (`lock_for_batch`).
 Every change to a product row bumps its version (the cache relies on it); the caller stores the
 returned products in the cache after its commit.
 
@@ -143,6 +145,22 @@ _SELL = (
 )
 
 
+# A batch's reservations, then all their products, each in id order (lock_for_batch).
+_BATCH_ORDERS = any_(cast(bindparam("order_ids"), ARRAY(Text)))
+_LOCK_RESERVATIONS = (
+    select(_reservations.c.order_id)
+    .where(_reservations.c.order_id == _BATCH_ORDERS)
+    .order_by(_reservations.c.order_id)
+    .with_for_update()
+)
+_LOCK_THEIR_PRODUCTS = (
+    select(_products.c.id)
+    .where(_products.c.id.in_(select(_items.c.product_id).where(_items.c.order_id == _BATCH_ORDERS)))
+    .order_by(_products.c.id)
+    .with_for_update()
+)
+
+
 @dataclass
 class Outcome:
     """A reservation after an operation, and the products whose counters that operation changed
@@ -224,6 +242,16 @@ def commit(session: Session, order_id) -> Outcome:
     # The row is written; the Reservation says what it now holds, with nothing left to flush.
     set_committed_value(reservation, "status", COMMITTED)
     return Outcome(reservation, sorted(changed, key=lambda product: product.id))
+
+
+def lock_for_batch(session: Session, order_ids: list[str]) -> None:
+    """Lock the reservations of these orders, then all of their products, each in id order: a
+    transaction that commits or releases several reservations takes every lock it needs first.
+    Taken order by order (each its reservation, then its products), two such transactions, or one
+    and a `reserve`, could each hold a product the other waits for."""
+    ids = sorted(order_id for order_id in order_ids if _valid_order_id(order_id))
+    session.execute(_LOCK_RESERVATIONS, {"order_ids": ids})
+    session.execute(_LOCK_THEIR_PRODUCTS, {"order_ids": ids})
 
 
 def release(session: Session, order_id, reason: str = BY_REQUEST) -> Outcome | None:

@@ -52,6 +52,12 @@ class ReservationSweepTimer(Timer):
         super().setup()
 
 
+def _lock_reservations(uow: UnitOfWork, events: list[dict]) -> None:
+    """A batch of order events locks its reservations and their products first, in the order
+    every other path takes them (products/reservations.py)."""
+    reservations.lock_for_batch(uow.session, [event["order_id"] for event in events])
+
+
 class ProductsService(MeshService, DeadLetterOperations):
     """Entrypoints: those below, and from its bases (plumbing/): MeshService ping and
     purge_bookkeeping, DeadLetterOperations list_dead_letters/replay_dead_letter/discard_dead_letter."""
@@ -239,7 +245,7 @@ class ProductsService(MeshService, DeadLetterOperations):
                 raise NotFound("No reservation for this order.")
             return reservation_schema.dump(reservation)
 
-    @idempotent_handler(ORDERS, ORDER_CONFIRMED)
+    @idempotent_handler(ORDERS, ORDER_CONFIRMED, lock_batch=_lock_reservations)
     def handle_order_confirmed(self, uow, event: dict) -> None:
         """order_confirmed: the order was paid, so its reservation is committed (held →
         committed, its units move from reserved to sold). A reservation released meanwhile (the
@@ -252,7 +258,7 @@ class ProductsService(MeshService, DeadLetterOperations):
             return
         self._cache_after_commit(uow, outcome.products)
 
-    @idempotent_handler(ORDERS, ORDER_CANCELLED)
+    @idempotent_handler(ORDERS, ORDER_CANCELLED, lock_batch=_lock_reservations)
     def handle_order_cancelled(self, uow, event: dict) -> None:
         """order_cancelled: the order's reservation is released and its units go back, if
         orders' own release_reservation after its commit did not reach products (a lost reply,

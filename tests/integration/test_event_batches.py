@@ -30,8 +30,9 @@ class BatchProbe(DeadLetterOperations):
     handler_tables = HANDLER_TABLES
     poison: set = set()
     calls: list = []
+    locked: list = []  # the events each batch's lock_batch was given
 
-    @idempotent_handler(SOURCE, USER_REGISTERED)
+    @idempotent_handler(SOURCE, USER_REGISTERED, lock_batch=lambda uow, events: BatchProbe.locked.append(events))
     def handle_user_registered(self, uow, event: dict) -> None:
         """Counts its calls; raises on a poison event."""
         BatchProbe.calls.append(event["event_id"])
@@ -47,7 +48,7 @@ def probe_config(config):
 @pytest.fixture
 def queued(probe_config):
     """Publish events into the probe's queue while no probe runs, so they wait there together."""
-    BatchProbe.poison, BatchProbe.calls = set(), []
+    BatchProbe.poison, BatchProbe.calls, BatchProbe.locked = set(), [], []
     with Connection(probe_config["AMQP_URI"]) as connection:
         queue = Queue(f"evt-{SOURCE}-{USER_REGISTERED}--{BatchProbe.name}.{HANDLER}",
                       exchange=get_event_exchange(SOURCE, {}), routing_key=USER_REGISTERED, durable=True)
@@ -141,3 +142,17 @@ def test_an_invalid_payload_in_a_batch_is_a_dead_letter_and_the_others_are_handl
     wait_until(lambda: len(marks()) == len(sent))
     assert set(marks()) == {payload["event_id"] for payload in sent}
     assert invalid["event_id"] not in BatchProbe.calls
+
+
+def test_a_batch_takes_its_locks_first_and_handles_its_events_by_aggregate(queued, start_probe, marks):
+    sent = queued([registered(n) for n in reversed(range(40))])  # user ids in descending order
+    start_probe()
+    wait_until(lambda: len(marks()) == len(sent), timeout=30)
+    user_of = {payload["event_id"]: payload["user_id"] for payload in sent}
+    batches = [[event["event_id"] for event in events] for events in BatchProbe.locked]
+    assert batches and max(len(batch) for batch in batches) > 1
+    for batch in batches:
+        # Handled in the order lock_batch was given them: by user id, not as they arrived.
+        assert batch == sorted(batch, key=user_of.get)
+        start = BatchProbe.calls.index(batch[0])
+        assert BatchProbe.calls[start:start + len(batch)] == batch

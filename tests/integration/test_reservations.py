@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import eventlet
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from contracts.events import ORDER_CANCELLED, ORDER_CONFIRMED, ORDERS
@@ -531,3 +532,22 @@ def test_sweep_waits_for_the_grace_period(products_container, products_db, confi
     # Expired but not swept yet: a late payment still commits.
     assert call(products_container, "commit_reservation", order_id, as_=ADMIN)["status"] == "committed"
     assert counters(products_db, widget) == (8, 0, 2)
+
+
+def test_a_batch_locks_its_reservations_and_their_products_first(products_container, products_db):
+    widget, first = three_widgets_reserved(products_container)
+    gadget = create(products_container, "GAD-1", stock=5)
+    second = new_order_id()
+    reserve(products_container, second, (gadget, 1))
+    other = create(products_container, "OTH-1", stock=5)
+    with Session(products_db) as batch, products_db.connect() as conn:
+        reservations.lock_for_batch(batch, [second, first, "no-such-order"])
+        locked = [("reservations", "order_id", first), ("reservations", "order_id", second),
+                  ("products", "id", widget["id"]), ("products", "id", gadget["id"])]
+        for table, key, value in locked:
+            with pytest.raises(OperationalError, match="could not obtain lock"):
+                conn.execute(text(f"SELECT 1 FROM {table} WHERE {key} = :v FOR UPDATE NOWAIT"), {"v": value})
+            conn.rollback()
+        conn.execute(text("SELECT 1 FROM products WHERE id = :v FOR UPDATE NOWAIT"), {"v": other["id"]})  # not in it
+        conn.rollback()
+        batch.rollback()
