@@ -15,7 +15,6 @@ so the next batch fills while one runs. nameko 2.14 kills the whole container wh
 because the broker went away; the message stays unacked on a channel that is gone, so the broker
 delivers it again: that is logged here instead."""
 
-import logging
 from collections import deque
 from typing import NamedTuple
 
@@ -25,8 +24,6 @@ from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import QueueConsumer
 
 from plumbing.entrypoints import BROKER_GONE, lost
-
-log = logging.getLogger(__name__)
 
 DEFAULT_BATCH_MAX = 20
 DEFAULT_CONCURRENCY = 2

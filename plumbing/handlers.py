@@ -293,9 +293,9 @@ def _event_id(payload) -> str | None:
 
 def run_batch(service, spec: HandlerSpec, batch: Batch, events: dict[int, dict]) -> dict[int, str]:
     """Events from `parse_event` (by their place in the batch) in one transaction: their marks
-    inserted in one statement, the handler run on those not processed before, in order, one
-    commit. Each one's outcome, PROCESSED or DUPLICATE; raises, having committed nothing, if
-    any fails."""
+    inserted in one statement, the spec's `lock_batch` on those not processed before, then the
+    handler on each, by aggregate (an aggregate's events keep their order), one commit. Each
+    one's outcome, PROCESSED or DUPLICATE; raises, having committed nothing, if any fails."""
     started = time.perf_counter()
     outcomes, spans, error = {}, {}, None
     try:
@@ -308,7 +308,7 @@ def run_batch(service, spec: HandlerSpec, batch: Batch, events: dict[int, dict])
                 ).scalars()
             )
             todo = []
-            for index, event in sorted(events.items(), key=_aggregate):  # stable: an aggregate's keep their order
+            for index, event in sorted(events.items(), key=_aggregate):  # a stable sort
                 event_id = str(event["event_id"])
                 if event_id not in fresh:
                     outcomes[index] = DUPLICATE
