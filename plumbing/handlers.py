@@ -315,7 +315,7 @@ def run_batch(service, spec: HandlerSpec, batch: Batch, events: dict[int, dict])
                     continue
                 fresh.discard(event_id)  # a second copy in this batch is a duplicate too
                 todo.append((index, event))
-            if spec.lock_batch is not None:
+            if spec.lock_batch is not None and todo:
                 spec.lock_batch(uow, [event for _, event in todo])
             for index, event in todo:
                 spans[index] = _begin_event(service, spec, batch, batch.deliveries[index])

@@ -107,11 +107,12 @@ class ConfirmedPublisher:
     def _on_ack(self, tag: int, multiple: bool) -> None:
         if multiple:
             self._acked_upto = max(self._acked_upto, tag)
-        else:
+        elif tag > self._acked_upto:
             self._acked.add(tag)
         while self._acked_upto + 1 in self._acked:
             self._acked_upto += 1
-            self._acked.discard(self._acked_upto)
+        if self._acked:  # what the prefix now covers is not kept: the channel lives for days
+            self._acked = {acked for acked in self._acked if acked > self._acked_upto}
 
     def _on_nack(self, tag: int, multiple: bool) -> None:
         self._nacked = tag if self._nacked is None else min(self._nacked, tag)
