@@ -19,13 +19,12 @@ from contextlib import contextmanager
 from amqp.exceptions import ConnectionError as AmqpConnectionError
 from kombu.exceptions import OperationalError
 from nameko.exceptions import RpcTimeout, UnknownService
-from nameko.rpc import ServiceProxy
-from nameko.standalone.rpc import ClusterProxy, ClusterRpcProxy, PollingQueueConsumer, SingleThreadedReplyListener
+from nameko.standalone.rpc import PollingQueueConsumer
 
 from plumbing.callers import AUTH_TOKEN_KEY
-from plumbing.entrypoints import RPC_REQUEST_OPTIONS
 from plumbing.errors import Unavailable
 from plumbing.logs import REQUEST_ID_KEY
+from plumbing.standalone import PrivateReplyListener, StandaloneRpcProxy
 from plumbing.tracing import rpc_span
 
 log = logging.getLogger(__name__)
@@ -70,21 +69,10 @@ class _FailFastReplyConsumer(PollingQueueConsumer):
         self.provider.handle_message(body, message)
 
 
-class _FailFastReplyListener(SingleThreadedReplyListener):
+class _FailFastReplyListener(PrivateReplyListener):
     def __init__(self, timeout=None):
         super().__init__(timeout)
         self.queue_consumer = _FailFastReplyConsumer(timeout=timeout)
-
-
-class _ClusterProxy(ClusterProxy):
-    """nameko's, with our RPC request options (ClusterRpcProxy takes none)."""
-
-    def __getattr__(self, name):
-        if name not in self._proxies:
-            self._proxies[name] = ServiceProxy(
-                self._worker_ctx, name, self._reply_listener, **RPC_REQUEST_OPTIONS, retry_policy=QUICK_RETRY
-            )
-        return self._proxies[name]
 
 
 class RpcPool:
@@ -144,13 +132,11 @@ class RpcPool:
             raise
         self._idle.put(standalone)
 
-    def _start(self) -> ClusterRpcProxy:
-        standalone = ClusterRpcProxy(
-            self.config, context_data={}, timeout=self.timeout, reply_listener_cls=_FailFastReplyListener
+    def _start(self) -> StandaloneRpcProxy:
+        standalone = StandaloneRpcProxy(
+            self.config, context_data={}, timeout=self.timeout, reply_listener_cls=_FailFastReplyListener,
+            retry_policy=QUICK_RETRY,
         )
-        # nameko 2.14's ClusterRpcProxy builds its private `_proxy` without RPC request options
-        # and takes none; ours, built before start(), sends every request with them.
-        standalone._proxy = _ClusterProxy(standalone._worker_ctx, standalone._reply_listener)
         try:
             standalone.start()
         except CONNECTION_ERRORS as exc:
@@ -174,7 +160,7 @@ def _unavailable_detail(exc: Exception) -> str:
     return "The message broker is unreachable."
 
 
-def _stop_quietly(standalone: ClusterRpcProxy) -> None:
+def _stop_quietly(standalone: StandaloneRpcProxy) -> None:
     try:
         standalone.stop()
     except Exception as exc:  # a dead connection may fail to close; it is gone either way

@@ -15,9 +15,8 @@ OPERATOR_TOKEN_TTL_SECONDS for an operator token): log in again then."""
 import getpass
 import os
 
-from nameko.standalone.rpc import ClusterRpcProxy
-
 from plumbing.callers import AUTH_TOKEN_KEY
+from plumbing.standalone import StandaloneRpcProxy
 
 TOKEN_ENV = "OMS_TOKEN"
 PASSWORD_ENV = "OMS_PASSWORD"
@@ -33,13 +32,13 @@ def token_for(config: dict, email: str | None = None, password: str | None = Non
     if not email:
         raise SystemExit(f"Log in: an admin's email (EMAIL=...) or a token ({TOKEN_ENV}=..., make operator-token).")
     password = password or os.environ.get(PASSWORD_ENV) or getpass.getpass(f"password for {email}: ")
-    with ClusterRpcProxy(config, timeout=DEFAULT_TIMEOUT) as rpc:
+    with StandaloneRpcProxy(config, timeout=DEFAULT_TIMEOUT) as rpc:
         return rpc.users.login({"email": email, "password": password})["access_token"]
 
 
-def proxy(config: dict, token: str, timeout: float = DEFAULT_TIMEOUT) -> ClusterRpcProxy:
-    """A ClusterRpcProxy (use it in a `with`) whose every call carries `token`."""
-    return ClusterRpcProxy(config, context_data={AUTH_TOKEN_KEY: token}, timeout=timeout)
+def proxy(config: dict, token: str, timeout: float = DEFAULT_TIMEOUT) -> StandaloneRpcProxy:
+    """A standalone proxy (use it in a `with`) whose every call carries `token`."""
+    return StandaloneRpcProxy(config, context_data={AUTH_TOKEN_KEY: token}, timeout=timeout)
 
 
 def login(config: dict, email: str | None = None, password: str | None = None, token: str | None = None):

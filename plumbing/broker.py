@@ -2,8 +2,9 @@
 
 nameko's resources on a vhost:
 - `nameko-rpc`, a topic exchange: a request's routing key is `<service>.<method>`, bound by
-  the queue `rpc-<service>`; a reply's is the uuid of the caller's reply queue
-  `rpc.reply-<service>-<uuid>` (`rpc.reply-standalone_rpc_proxy-<uuid>` for a standalone proxy);
+  the queue `rpc-<service>`; a reply's is `reply.<principal>.<uuid>`, bound by the caller's reply
+  queue `rpc.reply-<principal>-<uuid>`, where the principal is the broker user the caller
+  connects as (nameko names both by the service and a bare uuid: plumbing/entrypoints.py);
 - `<service>.events`, a topic exchange per publisher: an event's routing key is its type, bound
   by a consumer's queue `evt-<source>-<type>--<service>.<handler>`.
 
@@ -11,13 +12,18 @@ So a principal is allowed (RabbitMQ's configure / write / read on names, and top
 routing keys):
 - its own queues only, and `nameko-rpc`, which every RPC participant declares;
 - requests on `nameko-rpc` only to the services it calls, and bindings there only for its own
-  requests and replies: it can't read another service's calls;
+  requests and its own replies' keys: it can't read another principal's calls or replies;
 - publishing only on its own event exchange, and binding only the event types it handles.
 Every event exchange is declared here, by its owner, so a consumer needs no right on it beyond
-binding (config DECLARE_EVENT_EXCHANGES: false)."""
+binding (config DECLARE_EVENT_EXCHANGES: false).
+
+Every message we publish names its publisher in the `user_id` property, which RabbitMQ checks
+against the connection's user (only a user tagged `impersonator`, the test suite's, may name
+another): a handler knows which principal published an event, a service which one sent a request."""
 
 from dataclasses import dataclass, field
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
+from uuid import uuid4
 
 import requests
 from kombu import Connection
@@ -26,7 +32,6 @@ from nameko.standalone.events import get_event_exchange
 
 UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 RPC_EXCHANGE = "nameko-rpc"
-STANDALONE = "standalone_rpc_proxy"  # nameko's name for a standalone proxy's reply queues
 NOTHING = "^$"
 EVERYTHING = ".*"
 
@@ -38,7 +43,6 @@ class Grant:
     principal: str
     serves_rpc: bool = False  # a service: consumes rpc-<principal>
     calls: tuple[str, ...] = ()  # services it sends requests to
-    standalone: bool = False  # calls through standalone proxies (gateway, operators)
     publishes: tuple[str, ...] = ()  # its event types, on <principal>.events
     consumes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # source -> event types
 
@@ -86,15 +90,17 @@ def permissions(grant: Grant) -> dict:
     if grant.serves_rpc:
         queues.append(f"rpc-{me}")
     if grant.calls:
-        queues.append(rf"rpc\.reply-{_escaped(STANDALONE) if grant.standalone else me}-{UUID}")
+        queues.append(rf"rpc\.reply-{me}-{UUID}")
     for source in grant.consumes:
         queues.append(rf"evt-{_escaped(source)}-[a-z_]+--{me}\.[a-z_]+")
     own_exchange = [rf"{me}\.events"] if grant.publishes else []
     sources = [rf"{_escaped(source)}\.events" for source in grant.consumes]
+    any_reply, own_replies = rf"reply\.[a-z_]+\.{UUID}", rf"reply\.{me}\.{UUID}"
+    requests = [rf"{_escaped(service)}\.[a-z_]+" for service in grant.calls]
     topics = {
         RPC_EXCHANGE: {
-            "write": _any(([UUID] if grant.serves_rpc else []) + [rf"{_escaped(s)}\.[a-z_]+" for s in grant.calls]),
-            "read": _any(([rf"{me}\.\*"] if grant.serves_rpc else []) + ([UUID] if grant.calls else [])),
+            "write": _any(([any_reply] if grant.serves_rpc else []) + requests),
+            "read": _any(([rf"{me}\.\*"] if grant.serves_rpc else []) + ([own_replies] if grant.calls else [])),
         }
     }
     if grant.publishes:
@@ -115,6 +121,33 @@ def user_name(vhost: str, principal: str) -> str:
 
 def vhost_of(amqp_uri: str) -> str:
     return urlsplit(amqp_uri).path.lstrip("/") or "/"
+
+
+def connection_user(config: dict) -> str:
+    """The broker user config's AMQP_URI logs in as."""
+    return unquote(urlsplit(config["AMQP_URI"]).username or "guest")
+
+
+def principal_of(config: dict, broker_user: str | None = None) -> str | None:
+    """The principal of `broker_user` (default: the one config's AMQP_URI logs in as): its name
+    without the vhost's prefix. None for no user."""
+    broker_user = connection_user(config) if broker_user is None else broker_user
+    if not broker_user:
+        return None
+    prefix = user_name(vhost_of(config["AMQP_URI"]), "")
+    return broker_user.removeprefix(prefix)
+
+
+def publisher_id(config: dict, principal: str) -> str:
+    """The `user_id` a message published by `principal` carries: its broker user's name."""
+    return user_name(vhost_of(config["AMQP_URI"]), principal)
+
+
+def reply_address(config: dict) -> tuple[str, str]:
+    """(queue name, routing key) of a new reply queue of the principal config connects as: only
+    that principal may bind the key (plumbing/broker.py permissions) or read the queue."""
+    principal, uuid = principal_of(config), str(uuid4())
+    return f"rpc.reply-{principal}-{uuid}", f"reply.{principal}.{uuid}"
 
 
 def amqp_uri_for(config: dict, principal: str) -> str:
@@ -153,7 +186,7 @@ class BrokerAdmin:
 
     def set_user(self, vhost: str, user: str, password: str, allowed: dict) -> None:
         v, u = quote(vhost, safe=""), quote(user, safe="")
-        self._request("PUT", f"users/{u}", {"password": password, "tags": ""})
+        self._request("PUT", f"users/{u}", {"password": password, "tags": allowed.get("tags", "")})
         basic = {key: allowed[key] for key in ("configure", "write", "read")}
         self._request("PUT", f"permissions/{v}/{u}", basic)
         self._request("DELETE", f"topic-permissions/{v}/{u}", ok=(204, 404))
@@ -172,7 +205,7 @@ def provision(config: dict, grants: list[Grant], extra_users: dict[str, dict] | 
     """Create the vhost of config's AMQP_URI, a user per grant (password from config
     BROKER.PASSWORDS) with its permissions, the RPC exchange and every event exchange, declared by
     its owner.
-    `extra_users`: {principal: {password, configure, write, read, topics}} (the tests' own)."""
+    `extra_users`: {principal: {password, configure, write, read, topics, tags}} (the tests' own)."""
     admin = BrokerAdmin(config["BROKER"]["ADMIN_URL"])
     vhost = vhost_of(config["AMQP_URI"])
     admin.add_vhost(vhost)

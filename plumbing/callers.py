@@ -23,7 +23,8 @@ import inspect
 from nameko.extensions import DependencyProvider
 
 from plumbing.access import Access, Actor
-from plumbing.entrypoints import Rpc
+from plumbing.broker import principal_of
+from plumbing.entrypoints import PUBLISHER_KEY, Rpc
 from plumbing.errors import EXPECTED_ERRORS, Unauthenticated
 from plumbing.production import refuse_unsafe_production
 from plumbing.redis_store import connect
@@ -33,11 +34,14 @@ AUTH_TOKEN_KEY = "auth_token"
 
 
 class CallerHandle:
-    """What a worker gets as `self.caller`."""
+    """What a worker gets as `self.caller`: `actor` (once authorized) and `principal`, the broker
+    principal that sent the request ("gateway", "orders", ...; None if unnamed), as RabbitMQ
+    checked it (plumbing.broker), which no caller can make up."""
 
-    def __init__(self, verifier: TokenVerifier, token):
+    def __init__(self, verifier: TokenVerifier, token, principal: str | None):
         self._verifier = verifier
         self._token = token
+        self.principal = principal
         self.actor: Actor | None = None
 
     def authorize(self, access: Access) -> Actor | None:
@@ -55,7 +59,7 @@ class Caller(DependencyProvider):
     """Declare on every service with RPCs as `caller = Caller()` (`rpc` needs it)."""
 
     def setup(self):
-        config = self.container.config
+        config = self.config = self.container.config
         refuse_unsafe_production(config, self.container.service_name)
         self.redis = connect(config["REDIS_URI"])
         self.verifier = TokenVerifier(config["AUTH"], self.redis)
@@ -64,7 +68,8 @@ class Caller(DependencyProvider):
         self.redis.close()
 
     def get_dependency(self, worker_ctx) -> CallerHandle:
-        return CallerHandle(self.verifier, worker_ctx.data.get(AUTH_TOKEN_KEY))
+        publisher = worker_ctx.data.get(PUBLISHER_KEY) or ""
+        return CallerHandle(self.verifier, worker_ctx.data.get(AUTH_TOKEN_KEY), principal_of(self.config, publisher))
 
 
 class CheckedRpc(Rpc):

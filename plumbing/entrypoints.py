@@ -21,6 +21,7 @@ import logging
 import nameko.events
 import nameko.rpc
 from amqp.exceptions import ConnectionError as AmqpConnectionError
+from kombu import Queue
 from kombu.exceptions import OperationalError
 from nameko.amqp.publish import Publisher
 from nameko.constants import (
@@ -32,7 +33,13 @@ from nameko.constants import (
     SERIALIZER_CONFIG_KEY,
 )
 
+from plumbing.broker import connection_user, reply_address
+
 log = logging.getLogger(__name__)
+
+# The worker context key of the broker user that published an RPC request: RabbitMQ's validated
+# `user_id` property, set here for every request (any header of that name is overwritten).
+PUBLISHER_KEY = "broker_user"
 
 BROKER_GONE = (OperationalError, AmqpConnectionError, OSError)
 
@@ -46,8 +53,10 @@ def lost(what: str, message, error: Exception) -> None:
     )
 
 
-# Publishing options of an RPC request (plumbing.rpc.RpcProxy; the gateway's proxies).
-RPC_REQUEST_OPTIONS = {"delivery_mode": NON_PERSISTENT}
+def rpc_request_options(config: dict) -> dict:
+    """Publishing options of an RPC request (plumbing.rpc.RpcProxy, plumbing.standalone): transient,
+    and naming its publisher, which the broker checks."""
+    return {"delivery_mode": NON_PERSISTENT, "user_id": connection_user(config)}
 
 
 class ReplyPublisher(Publisher):
@@ -88,8 +97,30 @@ class RpcConsumer(nameko.rpc.RpcConsumer):
 class Rpc(nameko.rpc.Rpc):
     rpc_consumer = RpcConsumer()
 
+    def unpack_message_headers(self, message):
+        data = super().unpack_message_headers(message)
+        data[PUBLISHER_KEY] = message.properties.get("user_id") or ""
+        return data
 
-class ReplyListener(nameko.rpc.ReplyListener):
+
+class PrivateReplies:
+    """A reply listener whose queue and routing key name its principal (plumbing.broker
+    reply_address), so that only that principal may bind the key or read the queue. nameko names
+    them by the service and a bare uuid, which any principal allowed replies could bind."""
+
+    def setup(self):
+        config = self.container.config
+        queue_name, self.routing_key = reply_address(config)
+        self.queue = Queue(
+            queue_name,
+            exchange=nameko.rpc.get_rpc_exchange(config),
+            routing_key=self.routing_key,
+            queue_arguments={"x-expires": nameko.rpc.RPC_REPLY_QUEUE_TTL},
+        )
+        self.queue_consumer.register_provider(self)
+
+
+class ReplyListener(PrivateReplies, nameko.rpc.ReplyListener):
     def handle_message(self, body, message):
         # nameko's own, with a lost ack logged: the reply still reaches its caller.
         try:

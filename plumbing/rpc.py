@@ -26,7 +26,7 @@ from nameko.exceptions import RemoteError, UnknownService
 from nameko.extensions import SharedExtension
 
 from plumbing.callers import AUTH_TOKEN_KEY
-from plumbing.entrypoints import RPC_REQUEST_OPTIONS, ReplyListener
+from plumbing.entrypoints import PUBLISHER_KEY, ReplyListener, rpc_request_options
 from plumbing.errors import STORE_OUTAGE_ERRORS, Forbidden, Unauthenticated, Unavailable
 from plumbing.tracing import rpc_span
 
@@ -57,11 +57,13 @@ def call_with_timeout(proxy, method: str, *args, timeout: float, **kwargs):
 
 class _CallContext:
     """A worker's context as an outgoing call sees it: the same request id and call stack, and
-    `token` in place of the token the worker was called with."""
+    `token` in place of the token the worker was called with (and no publisher: the broker's
+    `user_id` says who sends this call)."""
 
     def __init__(self, worker_ctx, token: str):
         self.container = worker_ctx.container
         self.data = {**worker_ctx.context_data, AUTH_TOKEN_KEY: token}  # the trace span adds its header here
+        self.data.pop(PUBLISHER_KEY, None)
 
     @property
     def context_data(self) -> dict:
@@ -99,7 +101,8 @@ class ClientCredentials(SharedExtension):
 
     def _fetch(self, worker_ctx) -> None:
         users = nameko.rpc.ServiceProxy(
-            _CallContext(worker_ctx, ""), TOKEN_SERVICE, self.rpc_reply_listener, **RPC_REQUEST_OPTIONS
+            _CallContext(worker_ctx, ""), TOKEN_SERVICE, self.rpc_reply_listener,
+            **rpc_request_options(self.container.config),
         )
         try:
             issued = call_with_timeout(
@@ -148,20 +151,21 @@ class Peer:
         provider = self._provider
         context = _CallContext(self._worker_ctx, token)
         proxy = nameko.rpc.ServiceProxy(
-            context, provider.target_service, provider.rpc_reply_listener, **provider.options
+            context, provider.target_service, provider.rpc_reply_listener, **provider.request_options
         )
         timeout = float(self._worker_ctx.container.config["RPC_TIMEOUT"])
         return call_with_timeout(proxy, method, *args, timeout=timeout, **kwargs)
 
 
 class RpcProxy(nameko.rpc.RpcProxy):
-    """A peer service (see the module docstring), with transient requests (RPC_REQUEST_OPTIONS)."""
+    """A peer service (see the module docstring), with our RPC request options."""
 
     rpc_reply_listener = ReplyListener()
     credentials = ClientCredentials()
 
-    def __init__(self, target_service: str, **options):
-        super().__init__(target_service, **{**RPC_REQUEST_OPTIONS, **options})
+    def setup(self):
+        super().setup()
+        self.request_options = {**rpc_request_options(self.container.config), **self.options}
 
     def get_dependency(self, worker_ctx) -> Peer:
         return Peer(self, worker_ctx)

@@ -3,7 +3,9 @@
 The suite has its own RabbitMQ vhost and broker users, PostgreSQL databases, Redis db and key
 pair, so it never touches a running dev system, and removes them all when it ends. The test
 process itself (in-process service containers, event taps) is the broker user `tester`, allowed
-everything on the test vhost; the services started as processes are each their own user."""
+everything on the test vhost and tagged `impersonator`, so in-process containers (and tests that
+deliver events) publish as the service they stand for; the services started as processes are each
+their own user."""
 
 import eventlet
 
@@ -61,7 +63,7 @@ from scripts.provision import broker_grants, provision_all  # noqa: E402
 from users.tokens import generate_key_pair  # noqa: E402
 
 TESTER_RIGHTS = {"password": TESTER_PASSWORD, "configure": EVERYTHING, "write": EVERYTHING, "read": EVERYTHING,
-                 "topics": {}}
+                 "topics": {}, "tags": "impersonator"}
 # At once, not in a fixture: tests mint tokens with it while they are collected (tests/tokens.py).
 generate_key_pair(load_config()["AUTH"])
 

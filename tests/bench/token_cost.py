@@ -49,11 +49,11 @@ def main(calls: int = 5_000) -> None:
     print(f"signature and claims:   {best_and_median(lambda: decode_access_token(token, verifier.public_key, 'oms-users', 'oms-api'), calls)}")  # noqa: E501
     print(f"revocation (Redis MGET): {best_and_median(lambda: verifier._revoked({'sid': 's', 'sub': 'user-1'}), calls)}")  # noqa: E501
     print(f"authorize, a token seen before (the usual case): "
-          f"{best_and_median(lambda: CallerHandle(verifier, token).authorize(SIGNED_IN), calls)}")
+          f"{best_and_median(lambda: CallerHandle(verifier, token, None).authorize(SIGNED_IN), calls)}")
     fresh = [TokenIssuer(auth, redis).operator_token(f"user-{n}", "customer")["access_token"] for n in range(calls)]
     tokens = iter(fresh * 5)
     print(f"authorize, a token new to this process: "
-          f"{best_and_median(lambda: CallerHandle(verifier, next(tokens)).authorize(SIGNED_IN), calls)}")
+          f"{best_and_median(lambda: CallerHandle(verifier, next(tokens), None).authorize(SIGNED_IN), calls)}")
     redis.close()
 
 

@@ -25,8 +25,8 @@ def publish(connection: Connection, exchange: str, routing_key: str) -> None:
 
 
 def reply_queue(exchange: str, routing_key: str) -> Queue:
-    """A queue with the name of a standalone proxy's reply queue, which the gateway may declare."""
-    return Queue(f"rpc.reply-standalone_rpc_proxy-{uuid.uuid4()}", exchange=Exchange(exchange, no_declare=True),
+    """A queue with the name of a gateway's reply queue, which the gateway may declare."""
+    return Queue(f"rpc.reply-gateway-{uuid.uuid4()}", exchange=Exchange(exchange, no_declare=True),
                  routing_key=routing_key, auto_delete=True)
 
 
@@ -59,7 +59,7 @@ def test_the_gateway_may_not_listen_to_other_services_rpc_requests(config):
 
 def test_the_gateway_may_bind_its_own_reply_queue_and_send_requests(config):
     with connect_as(config, "gateway") as connection:
-        reply_queue(RPC_EXCHANGE, str(uuid.uuid4()))(connection.channel()).declare()
+        reply_queue(RPC_EXCHANGE, f"reply.gateway.{uuid.uuid4()}")(connection.channel()).declare()
         publish(connection, RPC_EXCHANGE, "orders.ping")
     with Connection(config["AMQP_URI"]) as connection:  # the suite's own user: it may
         try:
@@ -67,7 +67,7 @@ def test_the_gateway_may_bind_its_own_reply_queue_and_send_requests(config):
         except connection.channel_errors:
             pass  # no orders ever ran on this vhost: the request went nowhere
     with connect_as(config, "gateway") as connection, pytest.raises(REFUSED):
-        publish(connection, RPC_EXCHANGE, str(uuid.uuid4()))  # a reply: only services send those
+        publish(connection, RPC_EXCHANGE, f"reply.orders.{uuid.uuid4()}")  # a reply: only services send those
 
 
 def test_a_service_may_not_call_a_service_it_does_not_need(config):
