@@ -5,6 +5,8 @@ nameko's resources on a vhost:
   the queue `rpc-<service>`; a reply's is `reply.<principal>.<uuid>`, bound by the caller's reply
   queue `rpc.reply-<principal>-<uuid>`, where the principal is the broker user the caller
   connects as (nameko names both by the service and a bare uuid: plumbing/entrypoints.py);
+  `nameko shell`'s own proxy `n.rpc` still uses nameko's names: only operators may bind bare
+  uuids and read `rpc.reply-standalone_rpc_proxy-<uuid>`, so those replies are theirs alone;
 - `<service>.events`, a topic exchange per publisher: an event's routing key is its type, bound
   by a consumer's queue `evt-<source>-<type>--<service>.<handler>`.
 
@@ -32,6 +34,7 @@ from nameko.standalone.events import get_event_exchange
 
 UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 RPC_EXCHANGE = "nameko-rpc"
+NAMEKO_STANDALONE = "standalone_rpc_proxy"  # nameko's name for a standalone proxy's reply queues
 NOTHING = "^$"
 EVERYTHING = ".*"
 
@@ -45,6 +48,7 @@ class Grant:
     calls: tuple[str, ...] = ()  # services it sends requests to
     publishes: tuple[str, ...] = ()  # its event types, on <principal>.events
     consumes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # source -> event types
+    nameko_shell: bool = False  # operators: `nameko shell` starts nameko's own proxy (n.rpc)
 
 
 def grant_of(service_cls, config: dict) -> Grant:
@@ -91,16 +95,20 @@ def permissions(grant: Grant) -> dict:
         queues.append(f"rpc-{me}")
     if grant.calls:
         queues.append(rf"rpc\.reply-{me}-{UUID}")
+    if grant.nameko_shell:
+        queues.append(rf"rpc\.reply-{_escaped(NAMEKO_STANDALONE)}-{UUID}")
     for source in grant.consumes:
         queues.append(rf"evt-{_escaped(source)}-[a-z_]+--{me}\.[a-z_]+")
     own_exchange = [rf"{me}\.events"] if grant.publishes else []
     sources = [rf"{_escaped(source)}\.events" for source in grant.consumes]
-    any_reply, own_replies = rf"reply\.[a-z_]+\.{UUID}", rf"reply\.{me}\.{UUID}"
+    any_reply, own_replies = [rf"reply\.[a-z_]+\.{UUID}", UUID], [rf"reply\.{me}\.{UUID}"]
+    if grant.nameko_shell:
+        own_replies.append(UUID)
     requests = [rf"{_escaped(service)}\.[a-z_]+" for service in grant.calls]
     topics = {
         RPC_EXCHANGE: {
-            "write": _any(([any_reply] if grant.serves_rpc else []) + requests),
-            "read": _any(([rf"{me}\.\*"] if grant.serves_rpc else []) + ([own_replies] if grant.calls else [])),
+            "write": _any((any_reply if grant.serves_rpc else []) + requests),
+            "read": _any(([rf"{me}\.\*"] if grant.serves_rpc else []) + (own_replies if grant.calls else [])),
         }
     }
     if grant.publishes:

@@ -23,6 +23,7 @@ from eventlet.event import Event
 from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import QueueConsumer
 
+from plumbing.broker import publisher_id
 from plumbing.entrypoints import BROKER_GONE, lost
 
 DEFAULT_BATCH_MAX = 20
@@ -33,6 +34,7 @@ REQUEUED = "requeued"  # a worker's outcome for a message that must go back to i
 class Delivery(NamedTuple):
     payload: object
     context: dict  # the message's context headers (request id, traceparent)
+    publisher: str | None  # the broker user that published it (RabbitMQ's validated user_id)
 
 
 class Batch(NamedTuple):
@@ -40,6 +42,7 @@ class Batch(NamedTuple):
     # The worker's context data, shared with its RPC proxies: plumbing.handlers puts each event's
     # request id and traceparent in it while that event is handled, so the calls it makes carry them.
     worker_data: dict
+    source_publisher: str  # the broker user of the events' source: only it may publish them
 
 
 def batch_max(config: dict) -> int:
@@ -65,6 +68,8 @@ class EventHandler(nameko.events.EventHandler):
         self._waiting: deque = deque()
         self._running = 0
         self._stopping = False
+        # Only the source's own broker user publishes on its exchange (plumbing.broker).
+        self.source_publisher = publisher_id(self.container.config, self.source_service)
 
     def stop(self):
         # No batch starts from now on: nameko waits for the workers running, then stops the
@@ -90,7 +95,12 @@ class EventHandler(nameko.events.EventHandler):
     def _run(self, taken: list) -> None:
         messages = [message for _, message in taken]
         data: dict = {}
-        batch = Batch([Delivery(body, self.unpack_message_headers(message)) for body, message in taken], data)
+        batch = Batch(
+            [Delivery(body, self.unpack_message_headers(message), message.properties.get("user_id"))
+             for body, message in taken],
+            data,
+            self.source_publisher,
+        )
         done = Event()
 
         def handle_result(worker_ctx, result, exc_info):

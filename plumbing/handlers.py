@@ -225,24 +225,30 @@ def handle_batch(service, spec: HandlerSpec, batch: Batch) -> list[str]:
     handler on each, one commit (`run_batch`). If that fails, each event is handled again on its
     own (`handle_with_retries`), so a poison event ends as a dead letter and the others go
     through; while the database is down, the whole batch goes back to the queue instead. Each
-    event gets its `oms.calls` log line and its span."""
+    event gets its `oms.calls` log line and its span. An event its source's broker user did not
+    publish is not handled: it is stored as a dead letter at once."""
     deliveries = batch.deliveries
+    outcomes: dict[int, str] = {}
+    for index, delivery in enumerate(deliveries):
+        if delivery.publisher != batch.source_publisher:
+            outcomes[index] = _refuse_forged(service, spec, delivery)
     events = {}
     for index, delivery in enumerate(deliveries if len(deliveries) > 1 else ()):
+        if index in outcomes:
+            continue
         try:
             events[index] = parse_event(spec.event_type, delivery.payload)
         except ValidationError:
             pass  # handle_with_retries, below, stores it as a dead letter
-    outcomes: dict[int, str] = {}
     if len(events) > 1:
         try:
-            outcomes = run_batch(service, spec, batch, events)
+            outcomes.update(run_batch(service, spec, batch, events))
         except Exception as exc:
             if _store_down(service, exc):
                 log.warning("%s: the database is unreachable (%r); %d messages go back to the queue",
                             spec.name, exc, len(deliveries))
                 eventlet.sleep(REQUEUE_DELAY_SECONDS)
-                return [REQUEUED] * len(deliveries)
+                return [outcomes.get(index, REQUEUED) for index in range(len(deliveries))]
             log.warning("%s: a batch of %d events failed (%r); each is handled on its own", spec.name, len(events), exc)
     for index, delivery in enumerate(deliveries):
         if index not in outcomes:
@@ -254,6 +260,23 @@ def handle_batch(service, spec: HandlerSpec, batch: Batch) -> list[str]:
             finally:
                 end(handle)
     return [outcomes[index] for index in range(len(deliveries))]
+
+
+def _refuse_forged(service, spec: HandlerSpec, delivery: Delivery) -> str:
+    """DEAD_LETTER for an event published by another broker user than its source's (REQUEUED if
+    the dead letter can't be stored)."""
+    started = time.perf_counter()
+    set_event_id(_event_id(delivery.payload))
+    error = f"Refused: published by broker user {delivery.publisher!r}, not by {spec.source_service}"
+    try:
+        store_dead_letter(service, spec, delivery.payload, error, 0)
+    except Exception:
+        log.exception("%s: could not store the dead letter; the message goes back to the queue", spec.name)
+        eventlet.sleep(REQUEUE_DELAY_SECONDS)
+        return REQUEUED
+    log.error("%s: %s; stored as a dead letter", spec.name, error)
+    log_call(_call(service, spec, delivery), DEAD_LETTER, started)
+    return DEAD_LETTER
 
 
 def _identify(batch: Batch, delivery: Delivery) -> None:

@@ -65,6 +65,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, mapped_column
 
 from contracts.events import make_event
+from plumbing.broker import publisher_id
 from plumbing.db import autocommit_twin, ping_after_idle
 from plumbing.entrypoints import BROKER_GONE
 from plumbing.logs import REQUEST_ID_KEY, current_request_id
@@ -223,6 +224,7 @@ class Relay:
             config[AMQP_URI_CONFIG_KEY],
             self.exchange,
             serializer,
+            publisher_id(config, service_name),
             ssl=config.get(AMQP_SSL_CONFIG_KEY),
             login_method=config.get(LOGIN_METHOD_CONFIG_KEY),
         )

@@ -44,9 +44,12 @@ class Burst:
 
 
 class ConfirmedPublisher:
-    def __init__(self, amqp_uri: str, exchange: Exchange, serializer: str, ssl=None, login_method=None,
-                 timeout: float = CONFIRM_TIMEOUT_SECONDS):
+    def __init__(self, amqp_uri: str, exchange: Exchange, serializer: str, user_id: str, ssl=None,
+                 login_method=None, timeout: float = CONFIRM_TIMEOUT_SECONDS):
+        """`user_id`: the broker user it publishes as (plumbing.broker publisher_id), which the
+        broker checks and consumers read."""
         self._uri = amqp_uri
+        self.user_id = user_id
         self._connect_args = {"ssl": ssl, "login_method": login_method}
         self.exchange = exchange
         self.serializer = serializer
@@ -80,7 +83,7 @@ class ConfirmedPublisher:
 
     def send(self, payload: dict, routing_key: str, headers: dict) -> None:
         self._producer.publish(payload, routing_key=routing_key, headers=headers, delivery_mode=PERSISTENT,
-                               retry=False)
+                               user_id=self.user_id, retry=False)
         self.published += 1
 
     def close(self) -> None:

@@ -23,7 +23,8 @@ CALLERS = ("gateway", "operator")
 
 def broker_grants(config: dict) -> list[Grant]:
     grants = [grant_of(cls, config) for cls in service_classes()]
-    return grants + [Grant(principal, calls=tuple(SERVICES)) for principal in CALLERS]
+    return grants + [Grant(principal, calls=tuple(SERVICES), nameko_shell=principal == "operator")
+                     for principal in CALLERS]
 
 
 def provision_broker(config: dict, extra_users: dict | None = None) -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from tests.conftest import TEST_VHOST
 from tests.e2e.conftest import assert_problem
+from tests.events import publish_event
 from tests.polling import wait_until
 
 ADDRESS = {"name": "Ada Lovelace", "line1": "12 St James's Square", "city": "London", "postal_code": "SW1Y 4JH",
@@ -148,7 +149,6 @@ def test_a_customer_cannot_see_or_change_another_customers_order(new_customer, p
 
 
 def test_the_same_event_delivered_twice_changes_nothing(system, customer, product, config):
-    from nameko.standalone.events import event_dispatcher
     from sqlalchemy import create_engine, text
 
     from plumbing.migrations import database_urls
@@ -162,7 +162,7 @@ def test_the_same_event_delivered_twice_changes_nothing(system, customer, produc
             {"id": order["id"]},
         ).scalar_one()
     engine.dispose()
-    event_dispatcher(config)("orders", "order_created", created)
+    publish_event(config, "orders", "order_created", created)
     wait_until(lambda: _queues_drained("order_created"), what="the duplicate to be consumed")
     assert customer.get(f"/orders/{order['id']}/payment").json()["status"] == "succeeded"
     assert len(customer.get(f"/orders/{order['id']}/history").json()) == 2

@@ -3,13 +3,14 @@
 import uuid
 
 from kombu import Connection, Queue
-from nameko.standalone.events import event_dispatcher, get_event_exchange
+from nameko.standalone.events import get_event_exchange
 from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import create_engine, text
 
 from contracts.events import SOURCES, make_event
 from plumbing.handlers import handler_spec
 from plumbing.migrations import database_urls
+from tests.events import publish_event
 from tests.integration.conftest import call
 from tests.polling import wait_until
 
@@ -26,7 +27,7 @@ def deliver(config, container, handler: str, payload: dict, source: str | None =
         return any(delivery.payload == payload for delivery in batch.deliveries)
 
     with entrypoint_waiter(container, handler, timeout=15, callback=handled_ours):
-        event_dispatcher(config)(source or SOURCES[event_type], event_type, payload)
+        publish_event(config, source or SOURCES[event_type], event_type, payload)
     return payload
 
 

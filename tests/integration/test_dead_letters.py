@@ -2,7 +2,6 @@
 
 import eventlet
 import pytest
-from nameko.standalone.events import event_dispatcher
 from sqlalchemy import create_engine, make_url, text
 
 from contracts.events import USER_REGISTERED
@@ -14,6 +13,7 @@ from plumbing.errors import Conflict, NotFound
 from plumbing.handlers import ATTEMPTS, idempotent_handler
 from plumbing.migrations import database_urls
 from plumbing.unit_of_work import UnitOfWorkProvider
+from tests.events import publish_event
 from tests.integration.eventing import call, deliver, event, wait_until
 from tests.tokens import ADMIN
 
@@ -143,7 +143,7 @@ def test_while_its_database_is_down_an_event_goes_back_to_the_queue_without_spen
     ProbeService.broken, ProbeService.outage = False, outage
     try:
         payload = registered()
-        event_dispatcher(config)(SOURCE, USER_REGISTERED, payload)
+        publish_event(config, SOURCE, USER_REGISTERED, payload)
         wait_until(lambda: ProbeService.calls == [payload["event_id"]] * 2, timeout=30)
         wait_until(lambda: "goes back to the queue" in caplog.text)
     finally:

@@ -9,11 +9,13 @@ from sqlalchemy import create_engine, text
 
 from contracts.events import USER_REGISTERED
 from notifications.models import HANDLER_TABLES, Base
+from plumbing.broker import publisher_id
 from plumbing.db import Database
 from plumbing.dead_letters import DeadLetterOperations
 from plumbing.handlers import ATTEMPTS, idempotent_handler
 from plumbing.migrations import database_urls
 from plumbing.unit_of_work import UnitOfWorkProvider
+from tests.events import publish_event
 from tests.integration.eventing import call, event, wait_until
 from tests.tokens import ADMIN
 
@@ -53,11 +55,9 @@ def queued(probe_config):
         queue = Queue(f"evt-{SOURCE}-{USER_REGISTERED}--{BatchProbe.name}.{HANDLER}",
                       exchange=get_event_exchange(SOURCE, {}), routing_key=USER_REGISTERED, durable=True)
         queue(connection.channel()).declare()
-        dispatch = event_dispatcher(probe_config)
-
         def publish(payloads: list[dict]) -> list[dict]:
             for payload in payloads:
-                dispatch(SOURCE, USER_REGISTERED, payload)
+                publish_event(probe_config, SOURCE, USER_REGISTERED, payload)
             return payloads
 
         yield publish
@@ -156,3 +156,20 @@ def test_a_batch_takes_its_locks_first_and_handles_its_events_by_aggregate(queue
         assert batch == sorted(batch, key=user_of.get)
         start = BatchProbe.calls.index(batch[0])
         assert BatchProbe.calls[start:start + len(batch)] == batch
+
+
+def test_an_event_its_source_did_not_publish_is_a_dead_letter_and_never_handled(queued, start_probe, marks,
+                                                                                probe_config):
+    """Only the source's broker user may publish its events (issue 22): one published in another
+    principal's name, or naming none, is refused amid genuine ones."""
+    genuine = queued([registered(n) for n in range(5)])
+    forged = [registered(n) for n in range(5, 7)]
+    event_dispatcher(probe_config, user_id=publisher_id(probe_config, "orders"))(SOURCE, USER_REGISTERED, forged[0])
+    event_dispatcher(probe_config)(SOURCE, USER_REGISTERED, forged[1])  # no user_id at all
+    probe = start_probe()
+    wait_until(lambda: call(probe, "list_dead_letters", as_=ADMIN)["total"] == 2, timeout=30)
+    wait_until(lambda: len(marks()) == len(genuine))
+    dead = call(probe, "list_dead_letters", as_=ADMIN)["items"]
+    assert {letter["event_id"] for letter in dead} == {payload["event_id"] for payload in forged}
+    assert all(letter["error"].startswith("Refused: published by broker user") for letter in dead), dead
+    assert sorted(BatchProbe.calls) == sorted(payload["event_id"] for payload in genuine)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from contracts.events import USER_REGISTERED
 from plumbing.access import PUBLIC
+from plumbing.broker import publisher_id
 from plumbing.callers import Caller, rpc
 from plumbing.db import Database
 from plumbing.migrations import database_urls
@@ -150,7 +151,7 @@ def test_a_burst_after_the_broker_closed_the_connection_goes_out_on_a_new_one(en
 
 def test_a_confirmed_burst_reports_every_message(config, tap):
     exchange = get_event_exchange(SOURCE, {})
-    publisher = ConfirmedPublisher(config["AMQP_URI"], exchange, "json")
+    publisher = ConfirmedPublisher(config["AMQP_URI"], exchange, "json", publisher_id(config, SOURCE))
     try:
         with publisher.burst() as burst:
             for n in range(100):

@@ -12,13 +12,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
-from nameko.standalone.events import event_dispatcher
 
 from operations.session import proxy
 from plumbing.handlers import ATTEMPTS
 from tests.conftest import TEST_VHOST
 from tests.e2e.conftest import PASSWORD, assert_problem, login
 from tests.e2e.test_order_saga import place
+from tests.events import publish_event
 from tests.reliability.conftest import (
     RESERVATION_TTL,
     RPC_TIMEOUT,
@@ -266,7 +266,7 @@ def test_6_a_poison_message_goes_to_dead_letters_and_orders_keep_flowing(system,
         # In the middle of a backlog, so that it reaches payments in a batch with other orders.
         with payments_backlog(system, at_least=15):
             before = len(load.accepted)
-            event_dispatcher(config)("orders", "order_created", poison)
+            publish_event(config, "orders", "order_created", poison)
             load.wait_for_orders(before + 15)
             [backlog] = queue_counts(PAYMENTS_QUEUE, "messages_ready")
         sent = time.monotonic()
