@@ -7,6 +7,7 @@ import socket
 import threading
 from urllib.parse import urlsplit, urlunsplit
 
+import eventlet
 import pytest
 
 from gateway.rpc import RpcPool
@@ -51,6 +52,10 @@ class Relay:
             pass
         sink.close()
 
+    def restore(self):
+        """Accept connections again, as a restarted broker does."""
+        self.cut_off = False
+
     def cut(self):
         self.cut_off = True
         for sock in self.sockets:
@@ -86,4 +91,19 @@ def test_a_call_whose_broker_goes_away_answers_at_once_without_reconnecting(star
     with pytest.raises(Unavailable, match="The message broker is unreachable"):
         pool.call("rpc_test_peer", "slow")
     assert relay.refused == 0, "the broken proxy tried to reconnect"
+    pool.close()
+
+
+def test_once_the_broker_is_back_no_call_draws_a_dead_proxy(start_container, config, relay):
+    """A broker restart while the gateway is idle (issue 22, point 7) closes every pooled proxy's
+    connection; each used to be drawn by a request in turn, which published and then lost its
+    reply: a 503 for each, 22 in a row once. Now none is lent dead."""
+    start_container(PeerService)
+    pool = RpcPool(relayed_config(config, relay), size=4, timeout=3)
+    calls = [eventlet.spawn(pool.call, "rpc_test_peer", "echo", n) for n in range(4)]
+    assert [call.wait() for call in calls] == list(range(4))
+    assert pool._idle.qsize() >= 2, "the calls above should have left several proxies idle"
+    relay.cut()
+    relay.restore()
+    assert [pool.call("rpc_test_peer", "echo", n) for n in range(10)] == list(range(10))
     pool.close()
