@@ -1,6 +1,6 @@
 """RPC payloads of the users service."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from plumbing.access import ROLES, SCOPES
 
@@ -20,13 +20,27 @@ class LoginSchema(Schema):
     password = fields.String(required=True, validate=validate.Length(min=1, max=128))
 
 
+CREDENTIALS = ("email", "password")
+
+
 class UserUpdateSchema(Schema):
-    """What a user may change of itself; `role` is for admins only (checked in the service)."""
+    """What a user may change of itself; `role` is for admins only (checked in the service). A new
+    email or password needs `current_password`: the caller's own, an admin's own for another's."""
 
     email = fields.Email(**EMAIL)
     password = fields.String(**PASSWORD)
     name = fields.String(**NAME)
     role = fields.String(validate=validate.OneOf(ROLES))
+    current_password = fields.String(
+        load_only=True,
+        validate=validate.Length(min=1, max=128),
+        metadata={"description": "The caller's own current password: required with email or password."},
+    )
+
+    @validates_schema
+    def _current_password_with_credentials(self, data, **kwargs):
+        if any(name in data for name in CREDENTIALS) and "current_password" not in data:
+            raise ValidationError("Required to change email or password.", "current_password")
 
 
 class UserSchema(Schema):

@@ -13,12 +13,13 @@ from gateway.context import GatewayContext
 from gateway.errors import problem, register_error_handlers
 from gateway.graphql import view as graphql
 from gateway.openapi import ProblemApi, docs_assets, openapi_settings
-from gateway.ratelimit import RateLimiter, parse_limit
+from gateway.ratelimit import RateLimiter, client_address
 from gateway.rpc import RpcPool
 from gateway.traces import trace_requests
 from plumbing.config import load_config
 from plumbing.logs import set_request_id, set_service_name
 from plumbing.production import GATEWAY, refuse_unsafe_production
+from plumbing.ratelimit import parse_limit
 from plumbing.redis_store import connect
 from plumbing.tokens import TokenVerifier
 
@@ -45,9 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["oms"] = GatewayContext(
         rpc=RpcPool(config, int(settings["RPC_POOL_SIZE"]), float(config["RPC_TIMEOUT"])),
         tokens=TokenVerifier(config["AUTH"], redis_client),
-        limiter=RateLimiter(
-            redis_client, parse_limit(settings["RATE_LIMIT"]), parse_limit(settings["LOGIN_RATE_LIMIT"])
-        ),
+        limiter=RateLimiter(redis_client, parse_limit(settings["RATE_LIMIT"])),
         products=ProductCache(redis_client, int(config["PRODUCT_CACHE_TTL_SECONDS"])),
         searches=SearchCache(redis_client, int(config["SEARCH_CACHE_TTL_SECONDS"])),
     )
@@ -74,7 +73,7 @@ def create_app(config: dict | None = None) -> Flask:
             return problem(400, "The URL may not contain NUL characters.")
         if request.path in UNLIMITED_PATHS:
             return None
-        wait = app.extensions["oms"].limiter.hit(request.remote_addr or "unknown")
+        wait = app.extensions["oms"].limiter.hit(client_address())
         if wait:
             return problem(429, "Too many requests.", headers={"Retry-After": str(wait)})
         return None

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 from flask import current_app, g
 
+from gateway.ratelimit import client_address
+
 if TYPE_CHECKING:
     from contracts.product_cache import ProductCache, SearchCache
     from gateway.ratelimit import RateLimiter
@@ -23,10 +25,16 @@ class GatewayContext:
     searches: SearchCache
 
     def call(self, service: str, method: str, *args, **kwargs):
-        """service.method(*args, **kwargs) with the request's id and, on a protected route, its
-        bearer token: the service checks the caller itself."""
+        """service.method(*args, **kwargs) with the request's id, the client's address and, on a
+        protected route, its bearer token: the service checks the caller itself."""
         return self.rpc.call(
-            service, method, *args, request_id=g.get("request_id"), auth_token=g.get("token"), **kwargs
+            service,
+            method,
+            *args,
+            request_id=g.get("request_id"),
+            auth_token=g.get("token"),
+            client_address=client_address(),
+            **kwargs,
         )
 
 

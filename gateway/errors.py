@@ -60,7 +60,7 @@ def http_exception_problem(error: HTTPException) -> Response:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def service_error(error: ServiceError):
-        return problem(error.status, error.detail, error.errors or None)
+        return problem(error.status, error.detail, error.errors or None, headers=error.headers)
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):

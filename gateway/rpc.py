@@ -27,7 +27,7 @@ from kombu.exceptions import OperationalError
 from nameko.exceptions import RpcTimeout, UnknownService
 from nameko.standalone.rpc import PollingQueueConsumer
 
-from plumbing.callers import AUTH_TOKEN_KEY
+from plumbing.callers import AUTH_TOKEN_KEY, CLIENT_ADDRESS_KEY
 from plumbing.errors import Unavailable
 from plumbing.logs import REQUEST_ID_KEY
 from plumbing.standalone import PrivateReplyListener, StandaloneRpcProxy
@@ -117,16 +117,19 @@ class RpcPool:
         *args,
         request_id: str | None = None,
         auth_token: str | None = None,
+        client_address: str | None = None,
         timeout=None,
         **kwargs,
     ):
-        """Call service.method(*args, **kwargs) as the holder of `auth_token` (none: anonymous);
-        Unavailable (503) if it can't answer within `timeout` (default: the pool's)."""
+        """Call service.method(*args, **kwargs) as the holder of `auth_token` (none: anonymous),
+        for the HTTP client at `client_address`; Unavailable (503) if it can't answer within
+        `timeout` (default: the pool's)."""
         budget = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + budget
         if not self._slots.acquire(timeout=budget):
             raise Unavailable("The gateway is at capacity; try again shortly.")
-        context = {REQUEST_ID_KEY: request_id or "", AUTH_TOKEN_KEY: auth_token or ""}
+        context = {REQUEST_ID_KEY: request_id or "", AUTH_TOKEN_KEY: auth_token or "",
+                   CLIENT_ADDRESS_KEY: client_address or ""}
         try:
             try:
                 return self._call(service, method, args, kwargs, context, deadline, last_try=False)

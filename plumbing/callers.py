@@ -6,6 +6,9 @@ its own client token (`plumbing.rpc`), an operator's shell sends the operator's.
 verifies it itself (`plumbing.tokens`): signature with the public key, algorithm, expiry, issuer,
 audience and revocation.
 
+The gateway also sends the HTTP client's address (context data `client_address`); a service
+believes it only from a request the gateway's broker user published (`self.caller.address`).
+
     class OrdersService:
         caller = Caller()
 
@@ -26,28 +29,45 @@ from plumbing.access import Access, Actor
 from plumbing.broker import principal_of
 from plumbing.entrypoints import PUBLISHER_KEY, Rpc
 from plumbing.errors import EXPECTED_ERRORS, Unauthenticated
-from plumbing.production import refuse_unsafe_production
+from plumbing.production import GATEWAY, refuse_unsafe_production
 from plumbing.redis_store import connect
-from plumbing.tokens import TokenVerifier
+from plumbing.tokens import TokenVerifier, actor_of
 
 AUTH_TOKEN_KEY = "auth_token"
+CLIENT_ADDRESS_KEY = "client_address"
 
 
 class CallerHandle:
     """What a worker gets as `self.caller`: `actor` (once authorized) and `principal`, the broker
     principal that sent the request ("gateway", "orders", ...; None if unnamed), as RabbitMQ
-    checked it (plumbing.broker), which no caller can make up."""
+    checked it (plumbing.broker), which no caller can make up; `address`, where the request came
+    from; and `session_id`, the login session (`sid`) of the call's token."""
 
-    def __init__(self, verifier: TokenVerifier, token, principal: str | None):
+    def __init__(self, verifier: TokenVerifier, token, principal: str | None, forwarded_address=None):
         self._verifier = verifier
         self._token = token
         self.principal = principal
+        self._forwarded_address = forwarded_address
         self.actor: Actor | None = None
+        self.session_id: str | None = None
+
+    @property
+    def address(self) -> str:
+        """The HTTP client's address the gateway forwarded, for a request the gateway published;
+        else the publishing principal ("broker:orders"), whatever the request claims."""
+        if self.principal == GATEWAY and isinstance(self._forwarded_address, str) and self._forwarded_address:
+            return self._forwarded_address
+        return f"broker:{self.principal or 'unnamed'}"
+
+    @property
+    def from_gateway(self) -> bool:
+        return self.principal == GATEWAY
 
     def authorize(self, access: Access) -> Actor | None:
         """Verify the call's token (if any) and check it against `access`; the verified actor."""
         if self._token:
-            self.actor = self._verifier.verify(self._token)
+            claims = self._verifier.claims(self._token)
+            self.actor, self.session_id = actor_of(claims), claims["sid"]
         elif not access.public:
             raise Unauthenticated("An access token is required.")
         if self.actor is not None:
@@ -69,7 +89,12 @@ class Caller(DependencyProvider):
 
     def get_dependency(self, worker_ctx) -> CallerHandle:
         publisher = worker_ctx.data.get(PUBLISHER_KEY) or ""
-        return CallerHandle(self.verifier, worker_ctx.data.get(AUTH_TOKEN_KEY), principal_of(self.config, publisher))
+        return CallerHandle(
+            self.verifier,
+            worker_ctx.data.get(AUTH_TOKEN_KEY),
+            principal_of(self.config, publisher),
+            worker_ctx.data.get(CLIENT_ADDRESS_KEY),
+        )
 
 
 class CheckedRpc(Rpc):

@@ -18,6 +18,11 @@ class ServiceError(Exception):
     def __str__(self) -> str:
         return self.detail
 
+    @property
+    def headers(self) -> dict:
+        """HTTP headers the gateway's answer carries beside the problem."""
+        return {}
+
 
 @deserialize_to_instance
 class NotFound(ServiceError):
@@ -57,8 +62,26 @@ class Unavailable(ServiceError):
     title = "Service Unavailable"
 
 
+@deserialize_to_instance
+class TooManyAttempts(ServiceError):
+    """Too many failed attempts at a secret (a password, a client secret): refused without
+    checking it until `retry_after` seconds have passed."""
+
+    status = 429
+    title = "Too Many Requests"
+
+    def __init__(self, detail: str = "", errors: dict | None = None, retry_after: int = 1):
+        super().__init__(detail, errors)
+        self.retry_after = int(retry_after)
+        self.args = (detail, self.errors, self.retry_after)  # what crosses the wire
+
+    @property
+    def headers(self) -> dict:
+        return {"Retry-After": str(self.retry_after)}
+
+
 # The exception types a service raises when its database connection is gone (SQLAlchemy's names
 # for psycopg2's): seen in a RemoteError, they mean "try again shortly", not a bug.
 STORE_OUTAGE_ERRORS = ("OperationalError", "InterfaceError", "DisconnectionError")
 
-EXPECTED_ERRORS = (NotFound, Conflict, Invalid, Forbidden, Unauthenticated, Unavailable)
+EXPECTED_ERRORS = (NotFound, Conflict, Invalid, Forbidden, Unauthenticated, Unavailable, TooManyAttempts)

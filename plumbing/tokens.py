@@ -9,7 +9,9 @@ public key and accepts no other algorithm, and checks `exp`, `iss` and `aud`. Tw
   space-separated.
 
 Revocation lives in Redis: logout revokes a session (`sid`); deleting a user, changing its role or
-password, or revoking a client voids every token issued to that subject before that moment."""
+password, or revoking a client voids every token issued to that subject before that moment (a
+cutoff). A user's own change of its password or email voids its other sessions: the cutoff then
+names the one session it keeps, the one that made the change."""
 
 import functools
 import logging
@@ -35,7 +37,8 @@ def revoked_session_key(sid: str) -> str:
 
 
 def user_cutoff_key(user_id: str) -> str:
-    """Holds a unix time: access tokens of this user issued before it are void."""
+    """Holds a unix time, and maybe a session id after a space: tokens of this user issued before
+    that time are void, but those of that session."""
     return f"oms:auth:user-cutoff:{user_id}"
 
 
@@ -68,11 +71,23 @@ def cutoff_key(claims: dict) -> str:
     return client_cutoff_key(claims["sub"]) if "client_id" in claims else user_cutoff_key(claims["sub"])
 
 
+def cutoff_value(at: float, kept_session: str | None = None) -> str:
+    return f"{at!r} {kept_session}" if kept_session else repr(at)
+
+
+def before_cutoff(issued_at: float, sid: str, cutoff) -> bool:
+    """Does `cutoff` (a cutoff key's value, or None) void what session `sid` issued at `issued_at`?"""
+    if cutoff is None:
+        return False
+    at, _, kept_session = str(cutoff).partition(" ")
+    return issued_at < float(at) and sid != kept_session
+
+
 def is_revoked(claims: dict, revoked_session, cutoff) -> bool:
     """Given the two Redis values read for these claims, is the token void?"""
     if revoked_session is not None:
         return True
-    return cutoff is not None and claims["iat"] < float(cutoff)
+    return before_cutoff(claims["iat"], claims["sid"], cutoff)
 
 
 def load_public_key(auth_config: dict):

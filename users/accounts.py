@@ -49,24 +49,33 @@ def list_users(session: Session, page: PageRequest) -> tuple[list[User], int]:
     return fetch_page(session, select(User).order_by(User.created_at, User.id), page)
 
 
-def update_user(session: Session, user: User, changes: dict, actor: Actor, rounds: int) -> bool:
-    """Apply the changes; True when tokens already issued to the user must be revoked."""
+def password_matches(user: User, password) -> bool:
+    return isinstance(password, str) and verify_password(password, user.password_hash)
+
+
+def update_user(session: Session, user: User, changes: dict, actor: Actor, rounds: int) -> set[str]:
+    """Apply the changes; the names of those that change what the user's tokens stand for (role,
+    email, password), whose tokens issued until now must be revoked."""
     if "role" in changes and changes["role"] != user.role and not actor.is_admin:
         raise Forbidden("Only an admin can change a role.")
+    revoking = set()
     if "email" in changes:
         other = find_by_email(session, changes["email"])
         if other is not None and other.id != user.id:
             raise Conflict("A user with this email already exists.", {"email": ["Already registered."]})
+        if changes["email"] != user.email:
+            revoking.add("email")
         user.email = changes["email"]
     if "name" in changes:
         user.name = changes["name"]
     if "password" in changes:
         user.password_hash = hash_password(changes["password"], rounds)
-    revoke = "role" in changes and changes["role"] != user.role
-    if "role" in changes:
+        revoking.add("password")
+    if "role" in changes and changes["role"] != user.role:
         user.role = changes["role"]
+        revoking.add("role")
     _flush_unique(session)
-    return revoke or "password" in changes
+    return revoking
 
 
 def _flush_unique(session: Session) -> None:

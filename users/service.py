@@ -17,13 +17,14 @@ from contracts.users import (
 from plumbing.access import ADMIN_ONLY, CLIENT, PUBLIC, SIGNED_IN, USERS_READ, USERS_READ_ALL, USERS_READ_SCOPE
 from plumbing.callers import rpc
 from plumbing.db import Database
-from plumbing.errors import Invalid, NotFound, Unauthenticated
+from plumbing.errors import Forbidden, Invalid, NotFound, Unauthenticated
 from plumbing.mesh_service import MeshService
 from plumbing.outbox import Outbox, OutboxRelay
 from plumbing.pagination import PageQuerySchema, PageRequest, paged
 from plumbing.validation import load
 from users import accounts, clients
 from users.models import Base, OutboxEvent, User
+from users.throttle import CLIENT_SECRET, PASSWORD, LoginThrottle
 from users.tokens import Tokens
 
 user_schema = UserSchema()
@@ -45,6 +46,7 @@ class UsersService(MeshService, OutboxRelay):
     db = Database(Base)
     outbox = Outbox(OutboxEvent)
     tokens = Tokens()
+    throttle = LoginThrottle()
 
     @property
     def hash_rounds(self) -> int:
@@ -63,12 +65,15 @@ class UsersService(MeshService, OutboxRelay):
 
     @rpc(access=PUBLIC, sensitive_arguments=("payload.password",))
     def login(self, payload: dict) -> dict:
-        """A token pair for {email, password}; Unauthenticated when they don't match. While the
-        token store (Redis) is down, refresh_token is null: the access token still works."""
+        """A token pair for {email, password}; Unauthenticated when they don't match, and
+        TooManyAttempts, without checking the password, after too many failures (users/throttle.py).
+        While the token store (Redis) is down, refresh_token is null: the access token still works."""
         data = load(LoginSchema(), payload)
+        self.throttle.check(PASSWORD, data["email"], self.caller)
         with self.uow() as uow:
             user = accounts.authenticate(uow.session, data["email"], data["password"], self.hash_rounds)
             if user is None:
+                self.throttle.failed(PASSWORD, data["email"], self.caller)
                 raise Unauthenticated("Invalid email or password.")
             return tokens_schema.dump(self.tokens.issue(user.id, user.role))
 
@@ -111,25 +116,42 @@ class UsersService(MeshService, OutboxRelay):
         """All users, oldest first, one page at a time (admin)."""
         return self._page(accounts.list_users, user_schema, page, page_size)
 
-    @rpc(access=SIGNED_IN, sensitive_arguments=("changes.password",))
+    @rpc(access=SIGNED_IN, sensitive_arguments=("changes.password", "changes.current_password"))
     def update_user(self, user_id: str, changes: dict) -> dict:
-        """Change email, name or password (self or admin) or role (admin). A new email or name
-        dispatches user_updated {user_id, email, name}."""
+        """Change email, name or password (self or admin) or role (admin). A new email or password
+        needs `current_password`, the caller's own (an admin's own for another user): Forbidden,
+        errors {"current_password": [...]}, when wrong; throttled as a login. It voids the user's
+        other sessions (the caller's own session stays valid); a new role voids all of them. A new
+        email or name dispatches user_updated {user_id, email, name}."""
         actor = self.caller.actor
         changes = load(UserUpdateSchema(), changes)
+        current_password = changes.pop("current_password", None)
         if not changes:
             raise Invalid("Nothing to change.")
         with self.uow() as uow:
             user = accounts.get_visible_user(uow.session, user_id, actor)
+            if current_password is not None:
+                self._confirm_password(uow.session, current_password)
             before = (user.email, user.name)
-            if accounts.update_user(uow.session, user, changes, actor, self.hash_rounds):
+            revoking = accounts.update_user(uow.session, user, changes, actor, self.hash_rounds)
+            if revoking:
+                own_session = self.caller.session_id if user.id == actor.id and "role" not in revoking else None
                 # Revoke first: if the token store is down, nothing changes (503) rather than a
                 # change whose old tokens keep working.
-                self.tokens.revoke_user(user.id)
+                self.tokens.revoke_user(user.id, keep_session=own_session)
             if (user.email, user.name) != before:
                 uow.add_event(USER_UPDATED, user_id=user.id, email=user.email, name=user.name)
             uow.commit()
             return user_schema.dump(user)
+
+    def _confirm_password(self, session, password: str) -> None:
+        """Forbidden unless `password` is the caller's own; failures count as failed logins."""
+        account = session.get(User, self.caller.actor.id)
+        name = account.email if account is not None else self.caller.actor.id
+        self.throttle.check(PASSWORD, name, self.caller)
+        if account is None or not accounts.password_matches(account, password):
+            self.throttle.failed(PASSWORD, name, self.caller)
+            raise Forbidden("The current password is wrong.", {"current_password": ["Wrong password."]})
 
     @rpc(access=ADMIN_ONLY)
     def delete_user(self, user_id: str) -> None:
@@ -190,10 +212,13 @@ class UsersService(MeshService, OutboxRelay):
     def issue_client_token(self, client_id: str, client_secret: str, scope: str | None = None) -> dict:
         """The client-credentials grant: {access_token, token_type, expires_in, scope} for an
         active client's id and secret (Unauthenticated otherwise). `scope`, space-separated, asks
-        for a subset of the client's scopes (Invalid, errors {"scope": [...]}, for others)."""
+        for a subset of the client's scopes (Invalid, errors {"scope": [...]}, for others).
+        TooManyAttempts, without checking the secret, after too many failures (users/throttle.py)."""
+        self.throttle.check(CLIENT_SECRET, client_id, self.caller)
         with self.uow() as uow:
             client = clients.authenticate(uow.session, client_id, client_secret, self.hash_rounds)
             if client is None:
+                self.throttle.failed(CLIENT_SECRET, client_id, self.caller)
                 raise Unauthenticated("Unknown client, wrong secret or revoked client.")
             return client_token_schema.dump(self.tokens.issue_client(client.id, clients.granted_scopes(client, scope)))
 
@@ -201,13 +226,15 @@ class UsersService(MeshService, OutboxRelay):
     def introspect_token(self, token: str, client_id: str | None = None, client_secret: str | None = None) -> dict:
         """RFC 7662: {active: false}, or {active: true, sub, client_id, scope, role, exp, iat, iss,
         aud, token_type} for a token every service would accept now. Asked by an admin or a client
-        (its token in the call), or with a client's id and secret; Unauthenticated otherwise."""
+        (its token in the call), or with a client's id and secret (throttled as issue_client_token
+        is); Unauthenticated otherwise."""
         asker = self.caller.actor
         with self.uow() as uow:
-            if not (asker is not None and (asker.is_admin or asker.kind == CLIENT)) and (
-                clients.authenticate(uow.session, client_id, client_secret, self.hash_rounds) is None
-            ):
-                raise Unauthenticated("Introspection needs a client's credentials or an admin's token.")
+            if not (asker is not None and (asker.is_admin or asker.kind == CLIENT)):
+                self.throttle.check(CLIENT_SECRET, client_id, self.caller)
+                if clients.authenticate(uow.session, client_id, client_secret, self.hash_rounds) is None:
+                    self.throttle.failed(CLIENT_SECRET, client_id, self.caller)
+                    raise Unauthenticated("Introspection needs a client's credentials or an admin's token.")
             try:
                 claims = self.tokens.verifier.claims(token)
             except Unauthenticated:

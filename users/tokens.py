@@ -25,7 +25,9 @@ from plumbing.tokens import (
     ALGORITHM,
     TOKEN_TYPE,
     TokenVerifier,
+    before_cutoff,
     client_cutoff_key,
+    cutoff_value,
     revoked_session_key,
     user_cutoff_key,
 )
@@ -109,7 +111,7 @@ class TokenIssuer:
                 return None
             session = json.loads(stored)
             cutoff = self.redis.get(user_cutoff_key(session["user_id"]))
-        if cutoff is not None and session["iat"] < float(cutoff):
+        if before_cutoff(session["iat"], session["sid"], cutoff):
             return None
         return session
 
@@ -118,11 +120,12 @@ class TokenIssuer:
         with _token_store():
             self.redis.set(revoked_session_key(sid), 1, ex=self.access_ttl + 60)
 
-    def revoke_user(self, user_id: str) -> None:
-        """Void every token issued to the user until now (role or password change, deletion)."""
+    def revoke_user(self, user_id: str, keep_session: str | None = None) -> None:
+        """Void every token issued to the user until now (role or credentials change, deletion),
+        but those of `keep_session`, if given (the session that changed its own credentials)."""
         ttl = max(self.access_ttl, self.refresh_ttl, self.operator_ttl) + 60
         with _token_store():
-            self.redis.set(user_cutoff_key(user_id), repr(time.time()), ex=ttl)
+            self.redis.set(user_cutoff_key(user_id), cutoff_value(time.time(), keep_session), ex=ttl)
 
     def revoke_client(self, client_id: str) -> None:
         """Void every token issued to the client until now, in every service at once."""

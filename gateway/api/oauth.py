@@ -114,7 +114,8 @@ def client_credentials(form: dict) -> tuple[str | None, str | None, bool]:
 @errors(blp, 429, 503)
 def token():
     """The client-credentials grant: a short-lived bearer token with the client's scopes (or the
-    `scope` asked for, a subset)."""
+    `scope` asked for, a subset). Failed secrets are limited as failed logins are (config
+    LOGIN_LIMITS): past a limit, a 429 problem with Retry-After, whatever the secret."""
     form = _form()
     grant_type = form.get("grant_type")
     if not grant_type:
@@ -124,15 +125,9 @@ def token():
     client_id, secret, by_basic = client_credentials(form)
     if not client_id or not secret:
         raise OAuthError(401, "invalid_client", "Client credentials are required.", basic_challenge=by_basic)
-    limiter = oms().limiter
-    account = f"client:{client_id}"
-    wait = limiter.login_blocked(account)
-    if wait:
-        raise OAuthError(400, "invalid_request", f"Too many failed attempts; retry in {wait} s.")
     try:
         issued = oms().call("users", "issue_client_token", client_id, secret, form.get("scope"))
     except Unauthenticated as exc:
-        limiter.login_failed(account)
         raise OAuthError(401, "invalid_client", str(exc), basic_challenge=by_basic) from exc
     except Invalid as exc:
         raise OAuthError(400, "invalid_scope", str(exc)) from exc

@@ -33,7 +33,13 @@ def get_user(user_id):
 
 @blp.operation("/<user_id>", "PATCH", access=SIGNED_IN, body=UserUpdateSchema, schema=UserSchema, raises=(404, 409))
 def update_user(_, user_id):
-    """Change email, name or password (self or admin), or role (admin only)."""
+    """Change email, name or password (self or admin), or role (admin only).
+
+    A new email or password needs `current_password`, the caller's own (an admin changing another
+    account gives its own): without it a 422, wrong a 403, each naming `current_password`; wrong
+    ones count as failed logins (429 past the limit). It signs the user out everywhere else: the
+    user's other sessions are revoked, the caller's own stays valid. A new role voids every token
+    of the user."""
     return reply(oms().call("users", "update_user", user_id, json_body()))
 
 

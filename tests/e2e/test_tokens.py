@@ -7,7 +7,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from tests.e2e.conftest import assert_problem
+from tests.e2e.conftest import PASSWORD, assert_problem, login
 
 
 @pytest.fixture(scope="module")
@@ -115,3 +115,30 @@ def test_a_deleted_user_is_locked_out(admin, new_customer):
     assert admin.delete(f"/users/{user['id']}").status_code == 204
     assert_problem(as_user.get("/users/me"), 401)
     assert_problem(admin.get(f"/users/{user['id']}"), 404)
+
+
+def test_a_password_change_asks_for_the_current_one_and_signs_out_the_users_other_sessions(anonymous, new_customer):
+    user, this, as_user = new_customer()
+    other = login(anonymous, user["email"], PASSWORD)
+    me = f"/users/{user['id']}"
+    missing = assert_problem(as_user.patch(me, json={"password": "a-new-password"}), 422)
+    assert "current_password" in missing["errors"]["json"]
+    wrong = assert_problem(as_user.patch(me, json={"password": "a-new-password", "current_password": "not-it"}), 403)
+    assert wrong["errors"] == {"current_password": ["Wrong password."]}
+    changed = as_user.patch(me, json={"password": "a-new-password", "current_password": PASSWORD})
+    assert changed.status_code == 200, changed.text
+    assert_problem(anonymous.as_user(other["access_token"]).get("/users/me"), 401)
+    assert_problem(anonymous.post("/auth/refresh", json={"refresh_token": other["refresh_token"]}), 401)
+    assert as_user.get("/users/me").status_code == 200  # the session that made the change
+    assert anonymous.post("/auth/refresh", json={"refresh_token": this["refresh_token"]}).status_code == 200
+    login(anonymous, user["email"], "a-new-password")
+
+
+def test_an_admin_changes_a_users_email_with_its_own_password(admin, new_customer, config):
+    user, _, as_user = new_customer()
+    new_email = {"email": f"moved-{user['email']}"}
+    assert_problem(admin.patch(f"/users/{user['id']}", json={**new_email, "current_password": PASSWORD}), 403)
+    changed = admin.patch(f"/users/{user['id']}", json={**new_email, "current_password": config["ADMIN"]["PASSWORD"]})
+    assert changed.status_code == 200 and changed.json()["email"] == new_email["email"], changed.text
+    assert_problem(as_user.get("/users/me"), 401)  # the user's sessions are signed out
+    assert admin.get("/users/me").status_code == 200

@@ -103,7 +103,61 @@ def test_changing_email_to_a_taken_one_conflicts(users_container):
     ada = register(users_container)
     register(users_container, "bob@example.com", "Bob")
     with pytest.raises(Conflict):
-        call(users_container, "update_user", ada["id"], {"email": "BOB@example.com"}, as_=ADMIN)
+        call(users_container, "update_user", ada["id"], {"email": "BOB@example.com", "current_password": PASSWORD},
+             as_=User(ada["id"]))
+
+
+def login(container, email="ada@example.com", password=PASSWORD) -> dict:
+    return call(container, "login", {"email": email, "password": password})
+
+
+@pytest.mark.parametrize("change", [{"password": "a-new-password"}, {"email": "ada@example.org"}])
+def test_a_new_email_or_password_needs_the_callers_current_password(users_container, change):
+    ada = register(users_container)
+    token = login(users_container)["access_token"]
+    with pytest.raises(Invalid) as missing:
+        call(users_container, "update_user", ada["id"], change, as_=token)
+    assert "current_password" in missing.value.errors
+    with pytest.raises(Forbidden) as wrong:
+        call(users_container, "update_user", ada["id"], {**change, "current_password": "not-my-password"}, as_=token)
+    assert wrong.value.errors == {"current_password": ["Wrong password."]}
+    changed = call(users_container, "update_user", ada["id"], {**change, "current_password": PASSWORD}, as_=token)
+    assert changed["email"] == change.get("email", "ada@example.com")
+    # A new name alone needs none.
+    assert call(users_container, "update_user", ada["id"], {"name": "Ada L."}, as_=token)["name"] == "Ada L."
+
+
+@pytest.mark.parametrize("change", [{"password": "a-new-password"}, {"email": "ada@example.org"}])
+def test_a_credentials_change_revokes_the_users_other_sessions_but_not_its_own(users_container, change):
+    ada = register(users_container)
+    this, other = login(users_container), login(users_container)
+    call(users_container, "update_user", ada["id"], {**change, "current_password": PASSWORD},
+         as_=this["access_token"])
+    with pytest.raises(Unauthenticated):
+        call(users_container, "get_user", ada["id"], as_=other["access_token"])
+    with pytest.raises(Unauthenticated):
+        call(users_container, "refresh", other["refresh_token"])
+    assert call(users_container, "get_user", ada["id"], as_=this["access_token"])["id"] == ada["id"]
+    refreshed = call(users_container, "refresh", this["refresh_token"])
+    assert call(users_container, "get_user", ada["id"], as_=refreshed["access_token"])["id"] == ada["id"]
+
+
+def test_an_admin_changing_anothers_email_gives_its_own_password_and_signs_the_user_out(users_container):
+    ada = register(users_container)
+    root_password = "root-" + PASSWORD
+    root = call(users_container, "register", {"email": "root@example.com", "password": root_password, "name": "Root"})
+    call(users_container, "update_user", root["id"], {"role": "admin"}, as_=ADMIN)
+    as_root = login(users_container, "root@example.com", root_password)["access_token"]
+    ada_session = login(users_container)
+    new_email = {"email": "ada@example.org"}
+    with pytest.raises(Forbidden):  # the user's own password is not the admin's
+        call(users_container, "update_user", ada["id"], {**new_email, "current_password": PASSWORD}, as_=as_root)
+    changed = call(users_container, "update_user", ada["id"], {**new_email, "current_password": root_password},
+                   as_=as_root)
+    assert changed["email"] == "ada@example.org"
+    with pytest.raises(Unauthenticated):
+        call(users_container, "get_user", ada["id"], as_=ada_session["access_token"])
+    assert call(users_container, "get_user", ada["id"], as_=as_root)["email"] == "ada@example.org"
 
 
 def test_deleted_user_can_no_longer_refresh(users_container):

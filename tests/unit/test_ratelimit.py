@@ -2,7 +2,7 @@
 
 import pytest
 
-from gateway.ratelimit import Limit, parse_limit
+from plumbing.ratelimit import Counter, Limit, parse_limit
 
 
 @pytest.mark.parametrize(
@@ -33,3 +33,9 @@ def test_off_means_no_limit(text):
 def test_garbage_is_a_value_error(text):
     with pytest.raises(ValueError):
         parse_limit(text)
+
+
+def test_a_window_ends_on_a_multiple_of_its_period():
+    counter = Counter("k", Limit(10, 60))
+    assert counter.window_key(120.0) == counter.window_key(179.9) == "k:2"
+    assert counter.wait(120.0) == 60 and counter.wait(179.5) == 1

@@ -12,6 +12,7 @@ from plumbing.tokens import (
     actor_of,
     client_cutoff_key,
     cutoff_key,
+    cutoff_value,
     decode_access_token,
     is_revoked,
     revoked_session_key,
@@ -41,6 +42,14 @@ def test_token_issued_before_the_user_cutoff_is_void():
 def test_token_issued_at_or_after_the_user_cutoff_is_valid():
     assert is_revoked(CLAIMS, None, str(CLAIMS["iat"])) is False
     assert is_revoked(CLAIMS, None, "1699999999.9") is False
+
+
+def test_a_cutoff_that_keeps_a_session_voids_only_the_users_other_sessions():
+    later = CLAIMS["iat"] + 60
+    assert is_revoked(CLAIMS, None, cutoff_value(later, kept_session="session-1")) is False
+    assert is_revoked({**CLAIMS, "sid": "session-2"}, None, cutoff_value(later, kept_session="session-1")) is True
+    assert is_revoked(CLAIMS, None, cutoff_value(later)) is True
+    assert is_revoked(CLAIMS, "1", cutoff_value(later, kept_session="session-1")) is True  # logged out
 
 
 def test_cutoff_may_be_a_number_as_well_as_a_redis_string():
