@@ -56,14 +56,13 @@ class Counter:
         return max(1, int((int(now // self.limit.seconds) + 1) * self.limit.seconds - now + 0.999))
 
 
-def count(client: redis.Redis, counters: list[Counter]) -> list[int] | None:
-    """Count one event against each counter, in one round trip: their counts in this window
-    (None without Redis)."""
-    now = time.time()
+def count(client: redis.Redis, counters: list[Counter], now: float, by: int = 1) -> list[int] | None:
+    """Add `by` to each counter's window at `now`, in one round trip: their counts (None without
+    Redis). `by=-1` takes back what was counted at the same `now`."""
     try:
         pipe = client.pipeline()
         for counter in counters:
-            pipe.incr(counter.window_key(now))
+            pipe.incrby(counter.window_key(now), by)
             pipe.expire(counter.window_key(now), counter.limit.seconds + 1)
         return pipe.execute()[::2]
     except redis.RedisError as exc:
@@ -71,26 +70,14 @@ def count(client: redis.Redis, counters: list[Counter]) -> list[int] | None:
         return None
 
 
+def over(counters: list[Counter], counts: list[int] | None, now: float) -> int | None:
+    """Seconds to wait if any count is over its counter's limit (the longest wait), else None."""
+    waits = [counter.wait(now) for counter, seen in zip(counters, counts or (), strict=False)
+             if seen > counter.limit.count]
+    return max(waits, default=None)
+
+
 def hit(client: redis.Redis, counter: Counter) -> int | None:
     """Count one event; seconds to wait if that took the subject over the limit, else None."""
-    counts = count(client, [counter])
-    return counter.wait(time.time()) if counts and counts[0] > counter.limit.count else None
-
-
-def reached(client: redis.Redis, counters: list[Counter]) -> int | None:
-    """Without counting: seconds to wait if any counter has reached its limit (the longest wait),
-    else None."""
-    if not counters:
-        return None
     now = time.time()
-    try:
-        counts = client.mget([counter.window_key(now) for counter in counters])
-    except redis.RedisError as exc:
-        log.warning("rate limiter unavailable, not limiting: %s", exc)
-        return None
-    waits = [
-        counter.wait(now)
-        for counter, seen in zip(counters, counts, strict=True)
-        if seen is not None and int(seen) >= counter.limit.count
-    ]
-    return max(waits, default=None)
+    return over([counter], count(client, [counter], now), now)

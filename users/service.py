@@ -69,11 +69,9 @@ class UsersService(MeshService, OutboxRelay):
         TooManyAttempts, without checking the password, after too many failures (users/throttle.py).
         While the token store (Redis) is down, refresh_token is null: the access token still works."""
         data = load(LoginSchema(), payload)
-        self.throttle.check(PASSWORD, data["email"], self.caller)
-        with self.uow() as uow:
+        with self.throttle.attempt(PASSWORD, data["email"], self.caller), self.uow() as uow:
             user = accounts.authenticate(uow.session, data["email"], data["password"], self.hash_rounds)
             if user is None:
-                self.throttle.failed(PASSWORD, data["email"], self.caller)
                 raise Unauthenticated("Invalid email or password.")
             return tokens_schema.dump(self.tokens.issue(user.id, user.role))
 
@@ -148,10 +146,9 @@ class UsersService(MeshService, OutboxRelay):
         """Forbidden unless `password` is the caller's own; failures count as failed logins."""
         account = session.get(User, self.caller.actor.id)
         name = account.email if account is not None else self.caller.actor.id
-        self.throttle.check(PASSWORD, name, self.caller)
-        if account is None or not accounts.password_matches(account, password):
-            self.throttle.failed(PASSWORD, name, self.caller)
-            raise Forbidden("The current password is wrong.", {"current_password": ["Wrong password."]})
+        with self.throttle.attempt(PASSWORD, name, self.caller):
+            if account is None or not accounts.password_matches(account, password):
+                raise Forbidden("The current password is wrong.", {"current_password": ["Wrong password."]})
 
     @rpc(access=ADMIN_ONLY)
     def delete_user(self, user_id: str) -> None:
@@ -214,11 +211,9 @@ class UsersService(MeshService, OutboxRelay):
         active client's id and secret (Unauthenticated otherwise). `scope`, space-separated, asks
         for a subset of the client's scopes (Invalid, errors {"scope": [...]}, for others).
         TooManyAttempts, without checking the secret, after too many failures (users/throttle.py)."""
-        self.throttle.check(CLIENT_SECRET, client_id, self.caller)
-        with self.uow() as uow:
+        with self.throttle.attempt(CLIENT_SECRET, client_id, self.caller), self.uow() as uow:
             client = clients.authenticate(uow.session, client_id, client_secret, self.hash_rounds)
             if client is None:
-                self.throttle.failed(CLIENT_SECRET, client_id, self.caller)
                 raise Unauthenticated("Unknown client, wrong secret or revoked client.")
             return client_token_schema.dump(self.tokens.issue_client(client.id, clients.granted_scopes(client, scope)))
 
@@ -231,10 +226,9 @@ class UsersService(MeshService, OutboxRelay):
         asker = self.caller.actor
         with self.uow() as uow:
             if not (asker is not None and (asker.is_admin or asker.kind == CLIENT)):
-                self.throttle.check(CLIENT_SECRET, client_id, self.caller)
-                if clients.authenticate(uow.session, client_id, client_secret, self.hash_rounds) is None:
-                    self.throttle.failed(CLIENT_SECRET, client_id, self.caller)
-                    raise Unauthenticated("Introspection needs a client's credentials or an admin's token.")
+                with self.throttle.attempt(CLIENT_SECRET, client_id, self.caller):
+                    if clients.authenticate(uow.session, client_id, client_secret, self.hash_rounds) is None:
+                        raise Unauthenticated("Introspection needs a client's credentials or an admin's token.")
             try:
                 claims = self.tokens.verifier.claims(token)
             except Unauthenticated:

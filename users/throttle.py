@@ -10,16 +10,20 @@ service's own client (`svc-orders`, asked for from the broker) can't be locked o
 internet, and there are few principals, each limited by its own pair.
 
 While a limit is reached, an attempt is refused (TooManyAttempts, 429 with Retry-After) before
-the secret is checked. Fixed windows in Redis (plumbing.ratelimit); without Redis nothing is
-limited (logged), as logins then still work."""
+the secret is checked. An attempt is counted before its check and taken back unless it failed, so
+guesses sent at once can't all pass the limit together. Fixed windows in Redis
+(plumbing.ratelimit); without Redis nothing is limited (logged), as logins then still work."""
 
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+import redis
 from nameko.extensions import DependencyProvider
 
 from plumbing.callers import CallerHandle
-from plumbing.errors import TooManyAttempts
-from plumbing.ratelimit import Counter, Limit, count, digest, parse_limit, reached
+from plumbing.errors import Forbidden, TooManyAttempts, Unauthenticated
+from plumbing.ratelimit import Counter, Limit, count, digest, over, parse_limit
 from plumbing.redis_store import connect
 
 # What is checked: a user's password (the account is its email), or a client's secret (its id).
@@ -28,24 +32,33 @@ PASSWORD, CLIENT_SECRET = "password", "client-secret"
 
 @dataclass(frozen=True)
 class Throttle:
-    redis: object
+    redis: redis.Redis
     per_address: Limit | None
     per_account: Limit | None
 
-    def check(self, kind: str, account, caller: CallerHandle) -> None:
-        """TooManyAttempts while the caller's failures at `account` (an email, a client id) are
-        over a limit; call before checking its secret."""
-        wait = reached(self.redis, self._counters(kind, account, caller))
-        if wait:
-            raise TooManyAttempts(
-                f"Too many failed attempts for this {'account' if kind == PASSWORD else 'client'}; "
-                f"try again in {wait} s.",
-                retry_after=wait,
-            )
-
-    def failed(self, kind: str, account, caller: CallerHandle) -> None:
-        """Count a failed check of `account`'s secret."""
-        count(self.redis, self._counters(kind, account, caller))
+    @contextmanager
+    def attempt(self, kind: str, account, caller: CallerHandle):
+        """Around one check of `account`'s secret (an email's password, a client id's secret):
+        TooManyAttempts at once, the block not run, while the caller is over a limit; the check
+        failed when the block raises Unauthenticated or Forbidden."""
+        counters, now = self._counters(kind, account, caller), time.time()
+        counted = count(self.redis, counters, now)
+        wait = over(counters, counted, now)
+        failed = False
+        try:
+            if wait:
+                raise TooManyAttempts(
+                    f"Too many failed attempts for this {'account' if kind == PASSWORD else 'client'}; "
+                    f"try again in {wait} s.",
+                    retry_after=wait,
+                )
+            yield
+        except (Unauthenticated, Forbidden):
+            failed = True
+            raise
+        finally:
+            if counted is not None and not failed:  # a refused attempt, or a right secret, is no failure
+                count(self.redis, counters, now, by=-1)
 
     def _counters(self, kind: str, account, caller: CallerHandle) -> list[Counter]:
         subject = f"oms:login-failures:{kind}:{digest(str(account).strip().lower())}"

@@ -1,6 +1,7 @@
 """Failed logins and client-secret checks are limited by users itself (issue 22, point 2), over
 the broker as the gateway and the services call it: a standalone proxy per broker user."""
 
+import eventlet
 import pytest
 
 from gateway.rpc import RpcPool
@@ -25,8 +26,8 @@ def as_broker_user(config):
     """RPC pools connected as broker users: `as_broker_user("gateway").call(...)`."""
     pools = []
 
-    def pool(principal: str) -> RpcPool:
-        pools.append(RpcPool(as_principal(config, principal), size=2, timeout=5))
+    def pool(principal: str, size: int = 2) -> RpcPool:
+        pools.append(RpcPool(as_principal(config, principal), size=size, timeout=5))
         return pools[-1]
 
     yield pool
@@ -60,6 +61,19 @@ def test_a_burst_from_one_address_is_refused_there_while_the_owner_logs_in_from_
         login(gateway, PASSWORD, "203.0.113.7")  # the right password: not even checked
     assert 1 <= limited.value.retry_after <= 3600
     assert login(gateway, PASSWORD, "198.51.100.1")["access_token"]
+
+
+def test_guesses_sent_at_once_are_checked_no_more_than_the_limit(users, as_broker_user, ada):
+    gateway = as_broker_user("gateway", size=10)
+
+    def guess():
+        try:
+            login(gateway, WRONG, "203.0.113.8")
+        except (Unauthenticated, TooManyAttempts) as exc:
+            return type(exc)
+
+    outcomes = [thread.wait() for thread in [eventlet.spawn(guess) for _ in range(10)]]
+    assert sorted(outcome.__name__ for outcome in outcomes) == ["TooManyAttempts"] * 7 + ["Unauthenticated"] * 3
 
 
 def test_guesses_spread_over_addresses_meet_the_slower_per_account_limit(gateway, ada):
