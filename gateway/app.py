@@ -24,7 +24,7 @@ from plumbing.tokens import TokenVerifier
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-UNLIMITED_PATHS = ("/healthz", "/readyz", metrics.METRICS_PATH)
+UNLIMITED_PATHS = ("/healthz", "/readyz")
 
 
 def create_app(config: dict | None = None) -> Flask:
