@@ -14,6 +14,9 @@ threads = int(os.environ.get("GATEWAY_THREADS", "16"))
 graceful_timeout = 10
 accesslog = os.environ.get("GATEWAY_ACCESS_LOG") or None
 control_socket_disable = True
+# The longest request line gunicorn takes (its maximum): longer is its own plain 400. Up to it, a
+# query value over gateway/request_limits.py's MAX_FIELD_CHARS is the app's 400 problem.
+limit_request_line = 8190
 
 # Workers write their metrics to files here (gateway/metrics.py); set before any worker imports
 # prometheus-client, one directory per port so two gateways never add up each other's.
