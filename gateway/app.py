@@ -12,8 +12,10 @@ from gateway.api import auth, clients, exports, health, invoices, oauth, orders,
 from gateway.context import GatewayContext
 from gateway.errors import problem, register_error_handlers
 from gateway.graphql import view as graphql
+from gateway.headers import send_security_headers
 from gateway.openapi import ProblemApi, docs_assets, openapi_settings
 from gateway.ratelimit import RateLimiter, client_address
+from gateway.request_limits import parse_json_strictly, refuse_bad_fields
 from gateway.rpc import RpcPool
 from gateway.traces import trace_requests
 from plumbing.config import load_config
@@ -25,7 +27,7 @@ from plumbing.tokens import TokenVerifier
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-UNLIMITED_PATHS = ("/healthz", "/readyz", metrics.METRICS_PATH)
+UNLIMITED_PATHS = ("/healthz", "/readyz")
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -37,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     hsts = f"max-age={int(settings['HSTS_MAX_AGE_SECONDS'])}" if settings["TLS_CERT"] else None
 
     app = Flask(__name__)
+    parse_json_strictly(app)
     app.config.update(
         MAX_CONTENT_LENGTH=int(settings["MAX_CONTENT_LENGTH"]),
         EXPORT_PAGE_SIZE=int(settings["EXPORT_PAGE_SIZE"]),
@@ -69,8 +72,9 @@ def create_app(config: dict | None = None) -> Flask:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
         g.request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         set_request_id(g.request_id)
-        if "\x00" in request.path or any("\x00" in k + "".join(vs) for k, vs in request.args.lists()):
-            return problem(400, "The URL may not contain NUL characters.")
+        refused = refuse_bad_fields()
+        if refused is not None:
+            return refused
         if request.path in UNLIMITED_PATHS:
             return None
         wait = app.extensions["oms"].limiter.hit(client_address())
@@ -81,9 +85,9 @@ def create_app(config: dict | None = None) -> Flask:
     @app.after_request
     def finish_request(response):
         response.headers[REQUEST_ID_HEADER] = g.get("request_id", "")
-        if hsts:  # served over TLS: browsers keep to https from now on
-            response.headers["Strict-Transport-Security"] = hsts
         set_request_id(None)
         return response
+
+    send_security_headers(app, hsts)
 
     return app

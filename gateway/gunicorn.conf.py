@@ -1,5 +1,6 @@
 """gunicorn settings for the gateway; every value can be overridden by environment, TLS by
-config.yaml's GATEWAY.TLS_CERT / TLS_KEY (GATEWAY_TLS_CERT, GATEWAY_TLS_KEY)."""
+config.yaml's GATEWAY.TLS_CERT / TLS_KEY (GATEWAY_TLS_CERT, GATEWAY_TLS_KEY), the metrics port by
+METRICS.HOST / PORTS.gateway (METRICS_HOST, GATEWAY_METRICS_PORT)."""
 
 import os
 from pathlib import Path
@@ -13,6 +14,9 @@ threads = int(os.environ.get("GATEWAY_THREADS", "16"))
 graceful_timeout = 10
 accesslog = os.environ.get("GATEWAY_ACCESS_LOG") or None
 control_socket_disable = True
+# The longest request line gunicorn takes (its maximum): longer is its own plain 400. Up to it, a
+# query value over gateway/request_limits.py's MAX_FIELD_CHARS is the app's 400 problem.
+limit_request_line = 8190
 
 # Workers write their metrics to files here (gateway/metrics.py); set before any worker imports
 # prometheus-client, one directory per port so two gateways never add up each other's.
@@ -30,6 +34,18 @@ def on_starting(server):
     METRICS_DIR.mkdir(parents=True, exist_ok=True)
     for stale in METRICS_DIR.glob("*.db"):
         stale.unlink()
+
+
+def when_ready(server):
+    """The master serves the workers' metrics on their own port, never the API's: it outlives
+    any worker, and it reads every worker's files (gateway/metrics.py)."""
+    from gateway import metrics  # here: prometheus-client must see PROMETHEUS_MULTIPROC_DIR first
+
+    settings = _config["METRICS"]
+    port = settings["PORTS"].get("gateway")
+    if port not in (None, ""):
+        host, bound = metrics.serve(settings["HOST"], int(port))
+        server.log.info("metrics of the gateway on http://%s:%d/metrics", host, bound)
 
 
 _config = load_config()

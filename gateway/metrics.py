@@ -1,27 +1,26 @@
 """The gateway's Prometheus metrics: requests by route, method and status, with their latency
-(`oms_http_request_duration_seconds`; its `_count` is the number of requests), at `/metrics`.
+(`oms_http_request_duration_seconds`; its `_count` is the number of requests), served at
+`/metrics` on a port of their own (config METRICS.PORTS.gateway), never on the API's.
 
 gunicorn runs several worker processes: with PROMETHEUS_MULTIPROC_DIR set (gateway/gunicorn.conf.py
-sets it and empties it at start) each worker writes its samples to files there, and `/metrics`,
-whichever worker answers, adds up every worker's (prometheus-client's multiprocess mode). Without
-it, in a single process (the Flask test client), it serves that process's registry."""
+sets it and empties it at start) each worker writes its samples to files there, and the metrics
+server, which gunicorn's master process runs (`serve`, from the `when_ready` hook), adds up every
+worker's (prometheus-client's multiprocess mode)."""
 
 import os
 import time
 
-from flask import Flask, Response, g, request
+from flask import Flask, g, request
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
     REGISTRY,
     CollectorRegistry,
     Histogram,
     disable_created_metrics,
-    generate_latest,
     multiprocess,
+    start_http_server,
 )
 
 MULTIPROC_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
-METRICS_PATH = "/metrics"
 UNMATCHED = "unmatched"  # no route: one series for every unknown path, not one per path
 
 disable_created_metrics()
@@ -35,9 +34,8 @@ REQUEST_SECONDS = Histogram(
 
 
 def instrument(app: Flask) -> None:
-    """Time every request and serve `/metrics`. Call before any other `before_request` is
-    registered, so requests those answer early (429, 400) are counted too."""
-    registry = _registry()
+    """Time every request. Call before any other `before_request` is registered, so requests
+    those answer early (429, 400) are counted too."""
 
     @app.before_request
     def start_timer():
@@ -53,15 +51,14 @@ def instrument(app: Flask) -> None:
             )
         return response
 
-    @app.get(METRICS_PATH)
-    def metrics():
-        return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
 
-
-def _registry():
-    if not os.environ.get(MULTIPROC_DIR_VARIABLE):
-        return REGISTRY
-    registry = CollectorRegistry()
-    multiprocess.MultiProcessCollector(registry)
-    return registry
+def serve(host: str, port: int) -> tuple[str, int]:
+    """Serve every worker's metrics at http://host:port/metrics from this process (a thread);
+    the address it listens on (port 0: a free one)."""
+    registry = REGISTRY
+    if os.environ.get(MULTIPROC_DIR_VARIABLE):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    server, _ = start_http_server(port, host, registry=registry)
+    return server.server_address[:2]
 

@@ -31,13 +31,13 @@ def run_dir() -> Path:
     return path if path.is_absolute() else PROJECT_ROOT / path
 
 
-def announce_when_ready(url: str, verify: str | bool) -> None:
+def announce_when_ready(url: str, verify: str | bool, metrics: str) -> None:
     try:
         wait_until_ready(url, READY_TIMEOUT_SECONDS, verify=verify)
     except TimeoutError:
         print(f"\nthe system is not ready after {READY_TIMEOUT_SECONDS} s: see `make status`", flush=True)
         return
-    print(f"\nOMS is running: gateway at {url}  (API docs: {url}/docs, metrics: {url}/metrics)", flush=True)
+    print(f"\nOMS is running: gateway at {url}  (API docs: {url}/docs, gateway metrics: {metrics})", flush=True)
     print("`make status` shows every process; Ctrl-C stops them all.\n", flush=True)
 
 
@@ -57,7 +57,9 @@ def main() -> int:
     tls = config["GATEWAY"]["TLS_CERT"]
     url = f"{'https' if tls else 'http'}://127.0.0.1:{os.environ.get('GATEWAY_PORT', '8000')}"
     verify = str(project_path(tls)) if tls else True  # a self-signed certificate is its own CA
-    threading.Thread(target=announce_when_ready, args=(url, verify), daemon=True).start()
+    metrics_port = config["METRICS"]["PORTS"].get("gateway")
+    metrics = f"http://{config['METRICS']['HOST']}:{metrics_port}/metrics" if metrics_port else "off"
+    threading.Thread(target=announce_when_ready, args=(url, verify, metrics), daemon=True).start()
     try:
         while supervisord.poll() is None:
             follower.poll()

@@ -45,7 +45,7 @@ os.environ.update(
         "RPC_TIMEOUT": "5",
         "LOG_LEVEL": "WARNING",
         # Metrics endpoints on any free port: never one a running system (or another suite) holds.
-        **{f"{service.upper()}_METRICS_PORT": "0" for service in TEST_DATABASES},
+        **{f"{service.upper()}_METRICS_PORT": "0" for service in [*TEST_DATABASES, "gateway"]},
         **{
             f"{service.upper()}_DB_URI": f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}"
             for service, name in TEST_DATABASES.items()

@@ -4,20 +4,32 @@ import marshmallow
 from flask import Response, jsonify, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
-from webargs.flaskparser import FlaskParser
+from webargs import missing
+from webargs.flaskparser import FlaskParser, is_json_request
 
 from gateway.auth import BEARER_AUTH, requires
+from gateway.request_limits import nul_at
 from plumbing.access import Access
 
 
 class StrictParser(FlaskParser):
-    """Unknown query parameters are an error too, not silently dropped."""
+    """Unknown query parameters are an error too, not silently dropped; the JSON body is the
+    app's own parse (gateway/request_limits.py), shared with `json_body()`."""
 
     DEFAULT_UNKNOWN_BY_LOCATION = {
         **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
         "query": marshmallow.RAISE,
         "querystring": marshmallow.RAISE,
     }
+
+    def _raw_load_json(self, req):
+        if not is_json_request(req) or not req.get_data(cache=True):
+            return missing
+        body = req.get_json()
+        where = nul_at(body)
+        if where is not None:  # PostgreSQL text can't hold it, whichever field it is in
+            raise marshmallow.ValidationError({where: ["May not contain NUL characters."]})
+        return body
 
 
 class ApiBlueprint(Blueprint):
@@ -85,7 +97,8 @@ ERROR_RESPONSES = {
 }
 
 
-# Any route: the gateway refuses a URL with a NUL character (400) before routing it.
+# Any route: the gateway refuses a NUL or an oversized value in the URL, query or form (400) before
+# routing it, and a body that is not JSON it takes (gateway/request_limits.py).
 EVERY_ROUTE_ERRORS = (400,)
 
 

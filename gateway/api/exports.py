@@ -3,11 +3,18 @@
 Pages come by keyset (a cursor, never an offset), config GATEWAY.EXPORT_PAGE_SIZE orders at a time, and each is
 written out and dropped before the next is asked for: memory stays flat however many orders
 there are. The first page is fetched before the answer starts, so a refused caller or a missing
-service is still a proper 403 or 503; a failure later can only cut the stream short."""
+service is still a proper 403 or 503; a failure later can only cut the stream short.
+
+CSV cells are neutralised against formula injection as OWASP says: a cell that begins with `=`,
+`+`, `-`, `@`, a tab or a carriage return gets a single quote in front, so a spreadsheet shows it
+as text and never evaluates it (a customer email `=2+5@example.com`). A plain
+decimal number (`-5.00`) is left as it is: a spreadsheet reads it as the number it is, and runs
+nothing. NDJSON is no spreadsheet's format: its values go out as they are."""
 
 import csv
 import io
 import json
+import re
 
 from flask import Response, current_app, stream_with_context
 from marshmallow import Schema, fields, validate
@@ -32,6 +39,9 @@ class ExportQuerySchema(Schema):
     created_from = UtcTime()
     created_to = UtcTime()
 
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?\Z")
 
 EXPORT_BODY = {"type": "string", "description": "One row per order line: " + ", ".join(COLUMNS) + "."}
 
@@ -84,10 +94,18 @@ def _csv_rows(lines):
     writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180: CRLF, quotes doubled inside quotes
     writer.writerow(COLUMNS)
     for number, line in enumerate(lines, 1):
-        writer.writerow(line)
+        writer.writerow([neutralise(cell) for cell in line])
         if number % 200 == 0:
             yield _drain(buffer)
     yield _drain(buffer)
+
+
+def neutralise(cell):
+    """The cell as a spreadsheet may open it: text that a spreadsheet would take for a formula
+    gets a leading single quote (OWASP, CSV injection)."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_START) and not _PLAIN_NUMBER.match(cell):
+        return "'" + cell
+    return cell
 
 
 def _ndjson_rows(lines):

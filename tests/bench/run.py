@@ -102,7 +102,7 @@ class OwnSystem:
                     for service, name in self.databases.items()
                 },
                 # Metrics served on free ports: a `make run` beside it holds the default ones.
-                **{f"{service.upper()}_METRICS_PORT": "0" for service in self.databases},
+                **{f"{service.upper()}_METRICS_PORT": "0" for service in [*self.databases, "gateway"]},
             }
         )
         self.system = None

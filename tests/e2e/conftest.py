@@ -50,6 +50,7 @@ def system(config, tmp_path_factory, test_infrastructure, spans_file):
         "EXPORT_PAGE_SIZE": "2",  # an export of a few orders spans pages
         "LOG_FORMAT": "json",
         "OTEL_TRACES_FILE": str(spans_file),
+        "GATEWAY_METRICS_PORT": str(free_port()),  # known, for test_gateway_metrics.py
     }
     with running_system(config, env, tmp_path_factory.mktemp("logs")) as running:
         yield running

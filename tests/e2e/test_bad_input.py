@@ -1,8 +1,13 @@
 """Bad input on every route is a 4xx problem+json, and the data is unchanged."""
 
-import pytest
+import uuid
 
-from tests.e2e.conftest import assert_problem
+import pytest
+import requests
+
+from tests.e2e.conftest import PASSWORD, assert_problem
+from tests.e2e.test_oauth import client_token, register_client
+from tests.e2e.test_order_saga import ADDRESS, place
 
 LONG = "x" * 5001
 
@@ -154,3 +159,109 @@ def test_order_time_filters_take_any_iso_offset_and_refuse_what_utc_cannot_hold(
     assert far_offset.status_code == 200 and far_offset.json()["total"] == 0
     problem = assert_problem(customer.get("/orders", params={"created_to": "0001-01-01T00:00:00+01:00"}), 422)
     assert problem["errors"]["query"]["created_to"]
+
+
+# Every route with a JSON body, with a body it would take (ids filled in by `json_routes`): each
+# string in it in turn is made bad. A route added without an entry fails the coverage test.
+VALID_BODIES = {
+    ("POST", "/api/v1/auth/register"): {"email": "{email}", "password": PASSWORD, "name": "N"},
+    ("POST", "/api/v1/auth/login"): {"email": "{email}", "password": PASSWORD},
+    ("POST", "/api/v1/auth/refresh"): {"refresh_token": "r"},
+    ("POST", "/api/v1/auth/logout"): {"refresh_token": "r"},
+    ("POST", "/api/v1/clients"): {"name": "n", "scopes": ["stock:write"]},
+    ("POST", "/api/v1/products"): {"sku": "{sku}", "name": "n", "description": "d", "price": "1.00",
+                                   "currency": "EUR", "stock": 1},
+    ("PATCH", "/api/v1/products/{product_id}"): {"name": "n", "description": "d", "price": "1.00", "currency": "EUR"},
+    ("PUT", "/api/v1/products/{product_id}/stock"): {"stock": 1},
+    ("POST", "/api/v1/orders"): {"items": [{"product_id": "{product_id}", "quantity": 1}],
+                                 "shipping_address": {**ADDRESS, "line2": "l"}, "payment_token": "tok_visa"},
+    ("PATCH", "/api/v1/orders/{order_id}"): {"shipping_address": {**ADDRESS, "line2": "l"}},
+    ("POST", "/api/v1/orders/{order_id}/cancel"): {"reason": "r"},
+    ("PATCH", "/api/v1/users/{user_id}"): {"email": "{email}", "name": "n"},
+    ("POST", "/api/v1/invoices"): {"order_id": "{order_id}"},
+    ("POST", "/api/v1/credit-notes"): {"order_id": "{order_id}"},
+}
+DEEP = "[" * 10_000 + "]" * 10_000
+
+
+def json_operations(system) -> set[tuple[str, str]]:
+    document = requests.get(f"{system.url}/openapi.json", timeout=10).json()
+    return {(method.upper(), path) for path, methods in document["paths"].items() for method, operation in
+            methods.items() if method != "parameters"
+            and "application/json" in operation.get("requestBody", {}).get("content", {})}
+
+
+def test_every_json_route_has_a_valid_body_here(system):
+    assert json_operations(system) == set(VALID_BODIES)
+
+
+@pytest.fixture
+def json_routes(admin, new_customer, product):
+    """Each route with a JSON body: (method, its URL path under /api/v1, a body it takes, headers)."""
+    user, _, api = new_customer()
+    order = place(api, product).json()
+    ids = {"product_id": product["id"], "order_id": order["id"], "user_id": user["id"]}
+
+    def fill(value):
+        if isinstance(value, dict):
+            return {key: fill(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [fill(item) for item in value]
+        if isinstance(value, str):
+            fresh = {"email": f"{uuid.uuid4().hex[:12]}@example.com", "sku": f"BAD-{uuid.uuid4().hex[:8]}"}
+            return value.format(**ids, **fresh)
+        return value
+
+    return [(method, path.removeprefix("/api/v1").format(**ids), fill(body), {"Idempotency-Key": uuid.uuid4().hex})
+            for (method, path), body in VALID_BODIES.items()]
+
+
+def with_each_string(body, bad: str):
+    """Copies of `body`, each with one of its strings (keys too) made `bad`: (where, the copy)."""
+    if isinstance(body, dict):
+        for key, value in body.items():
+            yield key + " (key)", {**{k: v for k, v in body.items() if k != key}, bad: value}
+            for where, changed in with_each_string(value, bad):
+                yield f"{key}.{where}" if where else key, {**body, key: changed}
+    elif isinstance(body, list):
+        for index, value in enumerate(body):
+            for where, changed in with_each_string(value, bad):
+                yield f"{index}.{where}" if where else str(index), [*body[:index], changed, *body[index + 1:]]
+    elif isinstance(body, str):
+        yield "", bad
+
+
+@pytest.mark.parametrize("body", [DEEP, "[" * 33 + "]" * 33, '{"stock": NaN}', '{"stock": Infinity}',
+                                  '{"stock": 1e400}', '{"stock": ' + "9" * 5000 + "}"])
+def test_json_no_route_takes_is_a_400_on_every_route(admin, json_routes, body):
+    for method, path, _, headers in json_routes:
+        response = admin.request(method, path, data=body, headers={**headers, "Content-Type": "application/json"})
+        assert_problem(response, 400)
+
+
+@pytest.mark.parametrize("bad", ["a\x00b", "x" * 20_000], ids=["nul", "oversized"])
+def test_a_nul_or_an_oversized_string_anywhere_in_a_body_is_a_4xx_problem(admin, json_routes, bad):
+    for method, path, body, headers in json_routes:
+        for where, changed in with_each_string(body, bad):
+            response = admin.request(method, path, json=changed, headers=headers)
+            assert 400 <= response.status_code < 500, (method, path, where, response.status_code, response.text)
+            assert_problem(response, response.status_code)
+
+
+@pytest.mark.parametrize("field", ["grant_type", "client_id", "client_secret", "scope"])
+@pytest.mark.parametrize("bad", ["a\x00b", "x" * 5000], ids=["nul", "oversized"])
+def test_a_nul_or_an_oversized_oauth_form_field_is_a_400_problem(system, admin, field, bad):
+    client = register_client(admin, "stock:write")
+    form = {"grant_type": "client_credentials", "client_id": client["client_id"],
+            "client_secret": client["client_secret"], "scope": "stock:write", field: bad}
+    for path in ("/oauth/token", "/oauth/introspect"):
+        problem = assert_problem(requests.post(f"{system.url}{path}", data=form, timeout=10), 400)
+        assert "form" in problem["detail"]
+    assert client_token(system, client)  # the client still gets its token
+
+
+@pytest.mark.parametrize("bad", ["a\x00b", "x" * 5000], ids=["nul", "oversized"])
+def test_a_nul_or_an_oversized_query_value_is_a_400_problem(anonymous, admin, bad):
+    for api, path in ((anonymous, "/products"), (admin, "/orders"), (admin, "/orders/export"), (admin, "/users")):
+        assert_problem(api.get(path, params={"page_size": bad}), 400)
+        assert_problem(api.get(path, params={bad: "1"}), 400)

@@ -1,5 +1,7 @@
 """/docs renders every operation in a real browser (Debian's headless Chromium) and the page asks
 no other host for anything: Swagger UI comes from the swagger-ui-bundle package, not a CDN.
+GraphiQL renders too; neither page breaks any rule of its Content-Security-Policy (Chromium
+logs each refusal on its console, which `--enable-logging=stderr` prints).
 
 Chromium's NetLog records every request it starts, with its initiator: the page's origin for what
 the page asks for, "not an origin" for the browser's own (updates, time, accounts), which are not
@@ -23,7 +25,10 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--no-first-run",
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+    "--enable-logging=stderr",
+    "--v=0",
 ]
+CSP_REFUSAL = "Content Security Policy"
 BROWSER_INITIATED = "not an origin"
 
 
@@ -42,7 +47,8 @@ def page_requests(net_log: Path) -> list[str]:
 
 @pytest.fixture
 def browser(tmp_path):
-    """Loads a URL in headless Chromium: (the DOM after the page has run, the page's requests)."""
+    """Loads a URL in headless Chromium: (the DOM after the page has run, the page's requests);
+    fails if the page broke its Content-Security-Policy."""
     chromium = shutil.which("chromium")
     assert chromium, "Debian's chromium is needed: `make test` installs it"
 
@@ -59,6 +65,8 @@ def browser(tmp_path):
         ]
         done = subprocess.run(command, capture_output=True, text=True, timeout=90)
         assert done.returncode == 0, done.stderr[-2000:]
+        refused = [line for line in done.stderr.splitlines() if CSP_REFUSAL in line]
+        assert not refused, f"the page broke its Content-Security-Policy: {refused}"
         return done.stdout, page_requests(net_log)
 
     return load
@@ -77,4 +85,19 @@ def test_docs_render_every_operation_offline(system, browser):
     operations = sum(1 for methods in document["paths"].values() for method in methods if method != "parameters")
     assert dom.count('class="opblock opblock-') == operations
     assert f"{system.url}/docs/assets/swagger-ui-bundle.js" in asked and f"{system.url}/openapi.json" in asked
+    assert {urlsplit(url).netloc for url in asked} == {urlsplit(system.url).netloc}, asked
+
+
+def test_the_browser_check_sees_a_page_break_its_policy(system, browser):
+    # GraphiQL's page under the API's policy: its scripts are refused, and the check says so.
+    blocked = f"data:text/html,<meta http-equiv='Content-Security-Policy' content=\"script-src 'none'\">" \
+              f"<script src='{system.url}/graphql/assets/react.js'></script>"
+    with pytest.raises(AssertionError, match="broke its Content-Security-Policy"):
+        browser(blocked)
+
+
+def test_graphiql_renders_offline_within_its_policy(system, browser):
+    dom, asked = browser(f"{system.url}/graphql")
+    assert "graphiql-container" in dom and "Loading GraphiQL" not in dom
+    assert f"{system.url}/graphql/assets/graphiql.js" in asked
     assert {urlsplit(url).netloc for url in asked} == {urlsplit(system.url).netloc}, asked

@@ -6,8 +6,8 @@ import json
 import uuid
 from datetime import UTC, datetime
 
-from tests.e2e.conftest import assert_problem
-from tests.e2e.test_order_saga import ADDRESS
+from tests.e2e.conftest import PASSWORD, assert_problem, login
+from tests.e2e.test_order_saga import ADDRESS, place
 from tests.polling import wait_until
 
 HEADER = ["order_id", "created_at", "status", "customer_email", "sku", "quantity", "unit_price", "line_total",
@@ -60,3 +60,25 @@ def test_an_admin_exports_every_line_of_the_orders_as_csv_and_ndjson_a_customer_
     assert_problem(customer.get("/orders/export"), 403)
     assert_problem(admin.get("/orders/export", params={"format": "xml"}), 422)
     assert_problem(admin.get("/orders/export", params={"created_from": "yesterday"}), 422)
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_neutralised(admin, anonymous, product):
+    since = datetime.now(UTC).isoformat()
+    emails = [f"{start}{uuid.uuid4().hex[:6]}+1@example.com" for start in ("=", "+", "-")]
+    for email in emails:  # the only exported text a customer writes; tab, CR and @ can't start an email
+        registered = anonymous.post("/auth/register", json={"email": email, "password": PASSWORD, "name": "N"})
+        assert registered.status_code == 201, registered.text
+        assert place(anonymous.as_user(login(anonymous, email, PASSWORD)["access_token"]), product).status_code == 201
+
+    def exported():
+        response = admin.get("/orders/export", params={"created_from": since})
+        rows = list(csv.reader(io.StringIO(response.text, newline="")))
+        return rows if len([row for row in rows[1:] if row[3].lstrip("'") in emails]) == 3 else None
+
+    rows = wait_until(exported, what="the three orders in the export")
+    assert rows[0] == HEADER
+    assert sorted(row[3] for row in rows[1:] if row[3].lstrip("'") in emails) == sorted("'" + email for email in emails)
+    for row in rows[1:]:
+        assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row), row
+    ndjson = admin.get("/orders/export", params={"created_from": since, "format": "ndjson"}).text
+    assert {json.loads(line)["customer_email"] for line in ndjson.splitlines()} >= set(emails)  # not a spreadsheet's

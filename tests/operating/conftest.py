@@ -17,7 +17,7 @@ import pytest
 from plumbing.config import PROJECT_ROOT
 from scripts.seed import seed
 from scripts.supervisor import CONFIG_NAME
-from scripts.system import SERVICES, wait_until_ready
+from scripts.system import GATEWAY, SERVICES, wait_until_ready
 from tests.e2e.conftest import admin, anonymous, customer, free_port, new_customer, product  # noqa: F401 - fixtures
 
 STOP_TIMEOUT_SECONDS = 90
@@ -28,7 +28,7 @@ class MakeRun:
     process: subprocess.Popen
     url: str
     run_dir: Path
-    metrics_ports: dict[str, int]
+    metrics_ports: dict[str, int]  # every service's and the gateway's
     output: list[str] = field(default_factory=list)  # what it printed to the terminal, line by line
 
     @property
@@ -62,7 +62,7 @@ class MakeRun:
 def make_run(config, tmp_path_factory, test_infrastructure):
     run_dir = tmp_path_factory.mktemp("run")
     port = free_port()
-    metrics_ports = {service: free_port() for service in SERVICES}
+    metrics_ports = {process: free_port() for process in [*SERVICES, GATEWAY]}
     env = {
         **os.environ,
         "OMS_RUN_DIR": str(run_dir),

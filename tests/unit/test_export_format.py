@@ -1,7 +1,10 @@
 """The export's CSV follows RFC 4180: CRLF line ends, a header, fields with commas, quotes or line
-breaks quoted, quotes doubled (gateway/api/exports.py)."""
+breaks quoted, quotes doubled (gateway/api/exports.py), and no cell a spreadsheet would run."""
 
-from gateway.api.exports import COLUMNS, _csv_rows, _ndjson_rows
+import csv
+import io
+
+from gateway.api.exports import COLUMNS, _csv_rows, _ndjson_rows, neutralise
 
 LINE = ("o-1", "2026-12-01T10:00:00+00:00", "confirmed", "a@example.com", 'SKU,"7"\nB', 2, "1.50", "3.00", "3.00",
         "EUR", "succeeded")
@@ -23,3 +26,16 @@ def test_csv_comes_in_chunks_and_the_header_alone_for_no_lines():
 def test_ndjson_is_one_object_per_line():
     [line] = list(_ndjson_rows(iter([LINE])))
     assert line.endswith("\n") and line.count("\n") == 1 and '"quantity":2' in line
+
+
+def test_csv_cells_a_spreadsheet_would_run_get_a_single_quote_and_the_csv_stays_valid():
+    # OWASP's CSV injection list: =, +, -, @, tab, carriage return; numbers are left as numbers.
+    dangerous = ["=1+1", "+1+1", "-1+1", "@SUM(A1)", "\tx=1", "\rx=1", '=HYPERLINK("http://x","y,z")']
+    rows = [(cell, "2026-12-01T10:00:00+00:00", "confirmed", cell, "SKU-1", -2, "-5.00", "-5", "3.00", "EUR", "")
+            for cell in dangerous]
+    read = list(csv.reader(io.StringIO("".join(_csv_rows(iter(rows))), newline="")))
+    assert read[0] == list(COLUMNS) and len(read) == len(dangerous) + 1
+    for cell, row in zip(dangerous, read[1:], strict=True):
+        assert row[0] == row[3] == "'" + cell
+        assert row[5:8] == ["-2", "-5.00", "-5"]  # plain numbers: nothing a spreadsheet runs
+    assert neutralise("a=1") == "a=1" and neutralise("-5.00x") == "'-5.00x" and neutralise("-") == "'-"

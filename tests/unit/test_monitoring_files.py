@@ -63,6 +63,6 @@ def test_the_scrape_config_scrapes_the_gateway_and_every_service_on_their_defaul
     ports = dict(re.findall(r"(\w+): \$\{\w+_METRICS_PORT:(\d+)\}", (PROJECT_ROOT / "config.yaml").read_text()))
     jobs = {job["job_name"]: job for job in SCRAPE["scrape_configs"]}
     [gateway] = jobs["oms-gateway"]["static_configs"]
-    assert gateway["targets"] == ["127.0.0.1:8000"]  # GATEWAY_PORT's default; /metrics is the default path
+    assert gateway["targets"] == [f"127.0.0.1:{ports['gateway']}"]  # its metrics port, not the API's
     services = {config["labels"]["process"]: config["targets"] for config in jobs["oms-services"]["static_configs"]}
     assert services == {service: [f"127.0.0.1:{ports[service]}"] for service in SERVICES}
