@@ -33,12 +33,14 @@ def get_user(user_id):
 
 @blp.operation("/<user_id>", "PATCH", access=SIGNED_IN, body=UserUpdateSchema, schema=UserSchema, raises=(404, 409))
 def update_user(_, user_id):
-    """Change email, name or password (self or admin), or role (admin only)."""
+    """Change email, name or password (self or admin), or role (admin only). 409 for a taken
+    email, for demoting the last admin, and for demoting or renaming the configured admin."""
     return reply(oms().call("users", "update_user", user_id, json_body()))
 
 
-@blp.operation("/<user_id>", "DELETE", access=ADMIN_ONLY, status=204, raises=(404,))
+@blp.operation("/<user_id>", "DELETE", access=ADMIN_ONLY, status=204, raises=(404, 409))
 def delete_user(user_id):
-    """Delete an account and void its tokens (admin)."""
+    """Delete an account and void its tokens (admin). 409 for the last admin and the configured
+    one (config ADMIN)."""
     oms().call("users", "delete_user", user_id)
     return reply(None, 204)
