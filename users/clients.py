@@ -39,7 +39,7 @@ def create_client(
 
 def authenticate(session: Session, client_id, secret, rounds: int) -> Client | None:
     """The active client these credentials belong to, or None (taking as long either way)."""
-    client = session.get(Client, client_id) if isinstance(client_id, str) and len(client_id) <= 64 else None
+    client = _find(session, client_id)
     if client is None or not isinstance(secret, str) or len(secret) > 200:
         verify_password(secret if isinstance(secret, str) else "", dummy_hash(rounds))
         return None
@@ -62,10 +62,18 @@ def granted_scopes(client: Client, requested) -> list[str]:
 
 
 def get_client(session: Session, client_id, lock: bool = False) -> Client:
-    client = session.get(Client, client_id, with_for_update=lock) if isinstance(client_id, str) else None
+    client = _find(session, client_id, lock)
     if client is None:
         raise NotFound("No such client.")
     return client
+
+
+def _find(session: Session, client_id, lock: bool = False) -> Client | None:
+    # Any string may arrive (an OAuth form, a path): one that can't be an id is no client, not a
+    # database error (PostgreSQL refuses a NUL in a string).
+    if not isinstance(client_id, str) or len(client_id) > 64 or "\x00" in client_id:
+        return None
+    return session.get(Client, client_id, with_for_update=lock)
 
 
 def list_clients(session: Session, page: PageRequest) -> tuple[list[Client], int]:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from plumbing.config import PROJECT_ROOT
-from plumbing.errors import Conflict
+from plumbing.errors import Conflict, NotFound, Unauthenticated
 from plumbing.migrations import database_urls
 from tests.integration.conftest import call
 from tests.polling import wait_until
@@ -46,6 +46,14 @@ def test_a_services_own_client_cant_be_revoked_or_rotated_through_the_api(users_
     erp = call(users_container, "create_client", {"name": "erp", "scopes": ["stock:write"]}, as_=ADMIN)
     assert erp["managed"] is False
     assert call(users_container, "revoke_client", erp["client_id"], as_=ADMIN)["revoked_at"] is not None
+
+
+def test_a_client_id_with_a_nul_byte_is_an_unknown_client_not_a_500(users_container):
+    """Found by the admin fuzz run (tests/e2e_admin): PostgreSQL refuses a NUL in a string."""
+    with pytest.raises(Unauthenticated):
+        call(users_container, "issue_client_token", "svc\x00orders", "secret")
+    with pytest.raises(NotFound):
+        call(users_container, "get_client", "svc\x00orders", as_=ADMIN)
 
 
 def test_the_last_admin_cant_be_deleted_or_demoted(users_container):

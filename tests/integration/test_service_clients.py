@@ -5,15 +5,13 @@ import time
 import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from plumbing.errors import Forbidden, Unavailable
-from plumbing.migrations import database_urls
 from plumbing.tokens import client_cutoff_key
 from scripts.provision import register_service_clients
+from tests import stores
 from tests.integration.conftest import call
 from tests.tokens import ADMIN, ORDERS_CLIENT, User
-from users.passwords import hash_password
 
 CUSTOMER = User("user-9")
 ADDRESS = {"name": "Ada", "line1": "1 Main St", "city": "Paris", "postal_code": "75001", "country": "FR"}
@@ -49,21 +47,11 @@ def test_a_service_whose_tokens_were_voided_fetches_a_new_one(
     assert order(orders_container, product)["status"] == "pending_payment"
 
 
-def revoke_behind_the_apis_back(config, redis_client, client_id: str) -> None:
-    """As someone with write access to users' database and the token store would (the API refuses)."""
-    engine = create_engine(database_urls(config)["users"])
-    with engine.begin() as conn:
-        conn.execute(text("UPDATE clients SET revoked_at = now(), scopes = '{}', secret_hash = :other,"
-                          " managed = false WHERE id = :id"), {"id": client_id, "other": hash_password("x", 4)})
-    engine.dispose()
-    redis_client.set(client_cutoff_key(client_id), repr(time.time()))
-
-
 def test_a_revoked_service_client_is_a_503_until_provisioning_restores_it(
     orders_container, products_container, users_container, product, config, redis_client
 ):
     order(orders_container, product)  # orders now holds a token
-    revoke_behind_the_apis_back(config, redis_client, ORDERS_CLIENT.id)
+    stores.revoke_behind_the_apis_back(config, redis_client, ORDERS_CLIENT.id)
     with pytest.raises(Unavailable, match="cannot authenticate|refuses"):
         order(orders_container, product)
     with pytest.raises(Unavailable, match="orders cannot authenticate to its peers"):
