@@ -32,7 +32,6 @@ SETTINGS = hypothesis.settings(
     phases=[hypothesis.Phase.generate],
     suppress_health_check=list(hypothesis.HealthCheck),
 )
-SERVICE_CLIENTS = ("svc-orders", "svc-products", "svc-payments", "svc-notifications")
 
 
 class Admin:
@@ -42,6 +41,7 @@ class Admin:
     def __init__(self, anonymous: Api, email: str, password: str):
         self.anonymous, self.email, self.password = anonymous, email, password
         self.log_in()
+        self.id = self.api.get("/users/me").json()["id"]
 
     def log_in(self) -> None:
         tokens = login(self.anonymous, self.email, self.password)
@@ -57,13 +57,11 @@ class Admin:
 
 @pytest.fixture
 def admin(anonymous, config) -> Admin:
-    admin = Admin(anonymous, config["ADMIN"]["EMAIL"], config["ADMIN"]["PASSWORD"])
-    admin.id = admin.api.get("/users/me").json()["id"]
-    return admin
+    return Admin(anonymous, config["ADMIN"]["EMAIL"], config["ADMIN"]["PASSWORD"])
 
 
 @pytest.fixture
-def targets(admin, new_customer) -> dict:
+def targets(admin, new_customer, config) -> dict:
     """Ids of what exists, for each path parameter: the cases aim at them as well as at made-up ones."""
     customer_user, _, customer = new_customer()
     products = admin.api.get("/products", params={"page_size": 100}).json()["items"]
@@ -72,7 +70,7 @@ def targets(admin, new_customer) -> dict:
     integrator = admin.api.post("/clients", json={"name": "erp", "scopes": ["stock:write"]}).json()
     return {
         "user_id": [admin.id, customer_user["id"]],
-        "client_id": [*SERVICE_CLIENTS, integrator["client_id"]],
+        "client_id": [*(client["CLIENT_ID"] for client in config["SERVICE_CLIENTS"].values()), integrator["client_id"]],
         "product_id": [product["id"] for product in products],
         "order_id": [order.json()["id"]],
     }
