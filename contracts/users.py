@@ -72,6 +72,9 @@ class ClientSchema(Schema):
     created_at = fields.DateTime()
     secret_rotated_at = fields.DateTime()
     revoked_at = fields.DateTime(allow_none=True)
+    managed = fields.Boolean(
+        metadata={"description": "A service's own client, kept as config says: it can't be revoked or rotated here."}
+    )
 
 
 class ClientWithSecretSchema(ClientSchema):

@@ -23,9 +23,9 @@ import eventlet
 import nameko.rpc
 from eventlet.semaphore import Semaphore
 from nameko.exceptions import RemoteError, UnknownService
-from nameko.extensions import SharedExtension
+from nameko.extensions import DependencyProvider, SharedExtension
 
-from plumbing.callers import AUTH_TOKEN_KEY
+from plumbing.callers import AUTH_TOKEN_KEY, Caller
 from plumbing.entrypoints import PUBLISHER_KEY, ReplyListener, rpc_request_options
 from plumbing.errors import STORE_OUTAGE_ERRORS, Forbidden, Unauthenticated, Unavailable
 from plumbing.tracing import rpc_span
@@ -94,6 +94,18 @@ class ClientCredentials(SharedExtension):
                     log.warning("renewing the client token failed, the current one still works: %s", exc)
         return self._token
 
+    def check(self, worker_ctx, verifier) -> None:
+        """Unavailable unless this service holds a token its peers accept now (`verifier`: this
+        service's own, as every peer's): one revoked since it was fetched is replaced first."""
+        token = self.token(worker_ctx)
+        if not token:
+            return
+        try:
+            verifier.claims(token)
+        except Unauthenticated:
+            self.forget(token)
+            self.token(worker_ctx)
+
     def forget(self, token: str) -> None:
         """`token` was refused (revoked, or the key changed): the next call fetches a new one."""
         if token == self._token:
@@ -119,6 +131,24 @@ class ClientCredentials(SharedExtension):
         self._token = issued["access_token"]
         self._renew_at = now + issued["expires_in"] * (1 - REFRESH_BEFORE_EXPIRY)
         self._expires_at = now + issued["expires_in"]
+
+
+class ClientTokenCheck(DependencyProvider):
+    """A callable: Unavailable, saying why, when this service can't get a client token its peers
+    accept (a revoked client, a secret users doesn't know); readiness asks it (MeshService.ping).
+    Nothing for a service that calls no peer."""
+
+    def setup(self):
+        extensions = self.container.extensions
+        self.credentials = next((each for each in extensions if isinstance(each, ClientCredentials)), None)
+        self.caller = next((each for each in extensions if isinstance(each, Caller)), None)
+
+    def get_dependency(self, worker_ctx):
+        def check() -> None:
+            if self.credentials is not None and self.caller is not None:
+                self.credentials.check(worker_ctx, self.caller.verifier)
+
+        return check
 
 
 class Peer:

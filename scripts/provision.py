@@ -32,7 +32,8 @@ def provision_broker(config: dict, extra_users: dict | None = None) -> None:
 
 
 def register_service_clients(config: dict) -> None:
-    """Each service's client (config SERVICE_CLIENTS), with the scopes it needs."""
+    """Each service's client (config SERVICE_CLIENTS) as config says: its scopes, its secret, not
+    revoked, managed (users.clients.ensure_client); a client config no longer names is released."""
     engine = create_engine(database_urls(config)["users"])
     try:
         with UnitOfWork(Session(engine), close=True) as uow:
@@ -47,6 +48,9 @@ def register_service_clients(config: dict) -> None:
                 )
                 if done != "unchanged":
                     print(f"{done} the {service} service's client {client['CLIENT_ID']}")
+            configured = [client["CLIENT_ID"] for client in config["SERVICE_CLIENTS"].values()]
+            for client_id in clients.release_unconfigured(uow.session, configured):
+                print(f"client {client_id} is no longer a service's (not in SERVICE_CLIENTS): an admin may revoke it")
             uow.commit()
     finally:
         engine.dispose()

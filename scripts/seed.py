@@ -1,6 +1,8 @@
 """A small demo catalog and the admin account (config ADMIN: OMS_ADMIN_EMAIL / OMS_ADMIN_PASSWORD).
 
-Idempotent: what exists already is left alone."""
+Idempotent: what exists already is left alone. It refuses (exit 1, `make run` stops before
+starting anything) when the admin's email belongs to a customer: anyone may register an email,
+and keeping that account would leave the system without the admin config names."""
 
 from decimal import Decimal
 
@@ -26,12 +28,25 @@ DEMO_PRODUCTS = [
 ]
 
 
+def admin_email_taken(email: str, user_id: str) -> str:
+    return (
+        f"Not starting: the admin email {email} (config ADMIN, OMS_ADMIN_EMAIL) belongs to the customer"
+        f" account {user_id}, perhaps registered to take the admin's place. Either start with"
+        " OMS_ADMIN_EMAIL set to an address no account has (a new admin is created), or, as another"
+        f" admin, delete that account (DELETE /api/v1/users/{user_id}) or, if it is really the admin's,"
+        f" make it an admin (PATCH /api/v1/users/{user_id} {{\"role\": \"admin\"}}); then start again."
+    )
+
+
 def seed(config: dict) -> None:
     urls = database_urls(config)
     rounds = int(config["PASSWORD_HASH_ROUNDS"])
     with UnitOfWork(Session(create_engine(urls["users"])), close=True) as uow:
         email = config["ADMIN"]["EMAIL"]
-        if accounts.find_by_email(uow.session, email) is None:
+        holder = accounts.find_by_email(uow.session, email)
+        if holder is not None and holder.role != ADMIN:
+            raise SystemExit(admin_email_taken(email, holder.id))
+        if holder is None:
             user = accounts.create_user(
                 uow.session, email, config["ADMIN"]["PASSWORD"], "Administrator", rounds, role=ADMIN
             )

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from plumbing.access import CUSTOMER, Actor
+from plumbing.access import ADMIN, CUSTOMER, Actor
 from plumbing.errors import Conflict, Forbidden, NotFound
 from plumbing.pagination import PageRequest, fetch_page
 from users.models import User
@@ -76,6 +76,30 @@ def update_user(session: Session, user: User, changes: dict, actor: Actor, round
         revoking.add("role")
     _flush_unique(session)
     return revoking
+
+
+def refuse_losing_an_admin(session: Session, user: User, configured_email: str, changes: dict | None = None) -> None:
+    """Conflict when `changes` (None: deleting the user) would take away the configured admin
+    (config ADMIN: deleted, demoted or renamed, so that `make run` would not find it) or the last
+    admin. The admins' rows are locked first, in id order: of two admins demoting or deleting each
+    other at once, the second waits, and PostgreSQL rechecks the role of the rows it then locks, so
+    it sees the first's change and is refused."""
+    deleting = changes is None
+    demoting = not deleting and changes.get("role", user.role) != user.role
+    renaming = not deleting and changes.get("email", user.email).lower() != user.email.lower()
+    if user.role != ADMIN or not (deleting or demoting or renaming):
+        return
+    if user.email.lower() == configured_email.lower():
+        raise Conflict(
+            "This is the configured admin account (config ADMIN, OMS_ADMIN_EMAIL): it can't be deleted, demoted"
+            " or given another email here. To hand administration over, make another account an admin, set"
+            " OMS_ADMIN_EMAIL to its email and restart; this one is then an ordinary admin."
+        )
+    if renaming and not demoting:
+        return
+    admins = session.scalars(select(User.id).where(User.role == ADMIN).order_by(User.id).with_for_update()).all()
+    if list(admins) == [user.id]:
+        raise Conflict("This is the last admin: make another account an admin first.")
 
 
 def _flush_unique(session: Session) -> None:

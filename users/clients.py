@@ -1,12 +1,16 @@
 """OAuth2 clients: registering them, checking their secrets, rotating and revoking. Database work.
 
 A secret is random, shown once and stored only as a password hash (users.passwords). Client ids
-are chosen for services (config SERVICE_CLIENTS, e.g. `svc-orders`) and generated for integrators."""
+are chosen for services (config SERVICE_CLIENTS, e.g. `svc-orders`) and generated for integrators.
+
+A service's client is `managed`: config is its truth. Provisioning at every start makes it match
+(scopes, secret, not revoked), and the API can't revoke it or rotate its secret: a stray admin
+call would stop the service's calls to its peers, and the next start would undo it anyway."""
 
 import secrets
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from plumbing.errors import Conflict, Invalid, NotFound
@@ -35,7 +39,7 @@ def create_client(
 
 def authenticate(session: Session, client_id, secret, rounds: int) -> Client | None:
     """The active client these credentials belong to, or None (taking as long either way)."""
-    client = session.get(Client, client_id) if isinstance(client_id, str) and len(client_id) <= 64 else None
+    client = _find(session, client_id)
     if client is None or not isinstance(secret, str) or len(secret) > 200:
         verify_password(secret if isinstance(secret, str) else "", dummy_hash(rounds))
         return None
@@ -58,19 +62,37 @@ def granted_scopes(client: Client, requested) -> list[str]:
 
 
 def get_client(session: Session, client_id, lock: bool = False) -> Client:
-    client = session.get(Client, client_id, with_for_update=lock) if isinstance(client_id, str) else None
+    client = _find(session, client_id, lock)
     if client is None:
         raise NotFound("No such client.")
     return client
+
+
+def _find(session: Session, client_id, lock: bool = False) -> Client | None:
+    # Any string may arrive (an OAuth form, a path): one that can't be an id is no client, not a
+    # database error (PostgreSQL refuses a NUL in a string).
+    if not isinstance(client_id, str) or len(client_id) > 64 or "\x00" in client_id:
+        return None
+    return session.get(Client, client_id, with_for_update=lock)
 
 
 def list_clients(session: Session, page: PageRequest) -> tuple[list[Client], int]:
     return fetch_page(session, select(Client).order_by(Client.created_at, Client.id), page)
 
 
+def refuse_managed(client: Client) -> None:
+    if client.managed:
+        raise Conflict(
+            f"{client.id} is {client.name}'s own client, managed in config (SERVICE_CLIENTS): it can't be"
+            " revoked or rotated here. To rotate its secret, set a new one in config (<SERVICE>_CLIENT_SECRET,"
+            " e.g. ORDERS_CLIENT_SECRET) and restart the system, which applies it at start."
+        )
+
+
 def rotate_secret(client: Client, rounds: int) -> str:
     """A new secret for an active client; the old one stops working (tokens already issued run
-    out their few minutes: revoke the client to stop those too)."""
+    out their few minutes: revoke the client to stop those too). Conflict for a managed one."""
+    refuse_managed(client)
     if client.revoked_at is not None:
         raise Conflict("A revoked client's secret can't be rotated.")
     secret = new_secret()
@@ -80,7 +102,8 @@ def rotate_secret(client: Client, rounds: int) -> str:
 
 
 def revoke(client: Client) -> bool:
-    """Revoke the client; False if it already was (idempotent)."""
+    """Revoke the client; False if it already was (idempotent). Conflict for a managed one."""
+    refuse_managed(client)
     if client.revoked_at is not None:
         return False
     client.revoked_at = datetime.now(UTC)
@@ -88,18 +111,34 @@ def revoke(client: Client) -> bool:
 
 
 def ensure_client(session: Session, client_id: str, name: str, scopes: list[str], secret: str, rounds: int) -> str:
-    """Make a service's client match config: created when missing; its secret and scopes reset
-    when they differ (a secret changed in config). Returns what was done."""
-    client = session.get(Client, client_id)
+    """Make a service's client match config: created when missing; its scopes and secret reset
+    when they differ (a secret changed in config), revoked_at cleared, marked managed (and
+    locked meanwhile). Returns what was done. The token store may still hold a revocation
+    cutoff for it: tokens issued from now on are later, so they work."""
+    client = session.get(Client, client_id, with_for_update=True)
     if client is None:
-        create_client(session, name, scopes, rounds, client_id=client_id, secret=secret)
+        client, _ = create_client(session, name, scopes, rounds, client_id=client_id, secret=secret)
+        client.managed = True
         return "created"
-    changed = False
+    changed = []
     if sorted(set(scopes)) != sorted(client.scopes):
         client.scopes = sorted(set(scopes))
-        changed = True
+        changed.append("scopes")
     if not verify_password(secret, client.secret_hash):
         client.secret_hash = hash_password(secret, rounds)
         client.secret_rotated_at = datetime.now(UTC)
-        changed = True
-    return "updated" if changed else "unchanged"
+        changed.append("secret")
+    if client.revoked_at is not None:
+        client.revoked_at = None
+        changed.append("revocation lifted")
+    if not client.managed or client.name != name:
+        client.managed, client.name = True, name
+        changed.append("managed")
+    return f"updated ({', '.join(changed)})" if changed else "unchanged"
+
+
+def release_unconfigured(session: Session, configured_ids: list[str]) -> list[str]:
+    """Clients still marked managed that config no longer names (a service's client id changed)
+    become ordinary ones, which an admin may revoke. Their ids."""
+    release = update(Client).where(Client.managed, Client.id.not_in(configured_ids)).values(managed=False)
+    return list(session.scalars(release.returning(Client.id)))

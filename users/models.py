@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, Index, String, func
+from sqlalchemy import Boolean, DateTime, Index, String, false, func
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -48,6 +48,9 @@ class Client(Base):
     secret_rotated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     # Set once: a revoked client gets no token, and the ones it had stop working.
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # A service's own client (config SERVICE_CLIENTS): provisioning keeps it as config says, and
+    # the API can't revoke it or rotate its secret.
+    managed: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 OutboxEvent = outbox_model(Base)

@@ -52,6 +52,11 @@ class UsersService(MeshService, OutboxRelay):
     def hash_rounds(self) -> int:
         return int(self.config["PASSWORD_HASH_ROUNDS"])
 
+    @property
+    def admin_email(self) -> str:
+        """The configured admin's (config ADMIN): `make run` finds or creates it at every start."""
+        return self.config["ADMIN"]["EMAIL"]
+
     @rpc(access=PUBLIC, sensitive_arguments=("payload.password",))
     def register(self, payload: dict) -> dict:
         """Create a customer account from {email, password, name}; Conflict if the email is taken.
@@ -120,7 +125,8 @@ class UsersService(MeshService, OutboxRelay):
         needs `current_password`, the caller's own (an admin's own for another user): Forbidden,
         errors {"current_password": [...]}, when wrong; throttled as a login. It voids the user's
         other sessions (the caller's own session stays valid); a new role voids all of them. A new
-        email or name dispatches user_updated {user_id, email, name}."""
+        email or name dispatches user_updated {user_id, email, name}. Conflict for demoting the
+        last admin, and for demoting or renaming the configured one (config ADMIN)."""
         actor = self.caller.actor
         changes = load(UserUpdateSchema(), changes)
         current_password = changes.pop("current_password", None)
@@ -128,6 +134,7 @@ class UsersService(MeshService, OutboxRelay):
             raise Invalid("Nothing to change.")
         with self.uow() as uow:
             user = accounts.get_visible_user(uow.session, user_id, actor)
+            accounts.refuse_losing_an_admin(uow.session, user, self.admin_email, changes)
             if current_password is not None:
                 self._confirm_password(uow.session, current_password)
             before = (user.email, user.name)
@@ -152,11 +159,13 @@ class UsersService(MeshService, OutboxRelay):
 
     @rpc(access=ADMIN_ONLY)
     def delete_user(self, user_id: str) -> None:
-        """Delete the user (admin) and void its tokens (Unavailable if they can't be voided)."""
+        """Delete the user (admin) and void its tokens (Unavailable if they can't be voided).
+        Conflict for the last admin and the configured one (config ADMIN)."""
         with self.uow() as uow:
             user = uow.session.get(User, user_id) if isinstance(user_id, str) else None
             if user is None:
                 raise NotFound("No such user.")
+            accounts.refuse_losing_an_admin(uow.session, user, self.admin_email)
             self.tokens.revoke_user(user_id)
             uow.session.delete(user)
             uow.commit()
@@ -166,7 +175,7 @@ class UsersService(MeshService, OutboxRelay):
     @rpc(access=ADMIN_ONLY)
     def create_client(self, payload: dict) -> dict:
         """Register a client from {name, scopes}: {client_id, client_secret, name, scopes,
-        created_at, secret_rotated_at, revoked_at}. The secret is returned only here."""
+        created_at, secret_rotated_at, revoked_at, managed}. The secret is returned only here."""
         data = load(ClientCreateSchema(), payload)
         with self.uow() as uow:
             client, secret = clients.create_client(uow.session, data["name"], data["scopes"], self.hash_rounds)
@@ -175,7 +184,8 @@ class UsersService(MeshService, OutboxRelay):
 
     @rpc(access=ADMIN_ONLY)
     def list_clients(self, page: int = 1, page_size: int = 20) -> dict:
-        """Every client, oldest first, revoked ones included; never a secret."""
+        """Every client, oldest first, revoked ones included; never a secret. `managed`: a
+        service's own client (config SERVICE_CLIENTS)."""
         return self._page(clients.list_clients, client_schema, page, page_size)
 
     @rpc(access=ADMIN_ONLY)
@@ -187,7 +197,8 @@ class UsersService(MeshService, OutboxRelay):
     @rpc(access=ADMIN_ONLY)
     def rotate_client_secret(self, client_id: str) -> dict:
         """A new secret (returned once, as create_client does); the old one stops working.
-        Conflict for a revoked client."""
+        Conflict for a revoked client, and for a service's own (managed) client: its secret is
+        config's (SERVICE_CLIENTS), applied at start."""
         with self.uow() as uow:
             client = clients.get_client(uow.session, client_id, lock=True)
             secret = clients.rotate_secret(client, self.hash_rounds)
@@ -197,7 +208,8 @@ class UsersService(MeshService, OutboxRelay):
     @rpc(access=ADMIN_ONLY)
     def revoke_client(self, client_id: str) -> dict:
         """Revoke a client: it gets no more tokens, and every token it holds stops working in every
-        service at once (Unavailable, and nothing changed, while the token store is down)."""
+        service at once (Unavailable, and nothing changed, while the token store is down).
+        Conflict for a service's own (managed) client: revoking it would stop that service."""
         with self.uow() as uow:
             client = clients.get_client(uow.session, client_id, lock=True)
             if clients.revoke(client):

@@ -1,4 +1,5 @@
-"""OAuth2 clients, for admins: register one (its secret is shown once), list, rotate, revoke."""
+"""OAuth2 clients, for admins: register one (its secret is shown once), list, rotate, revoke.
+The services' own clients (`managed`) are config's: users refuses to rotate or revoke them."""
 
 from contracts.users import ClientCreateSchema, ClientSchema, ClientWithSecretSchema
 from gateway.api import ApiBlueprint, json_body, page_of, reply
@@ -45,12 +46,13 @@ def get_client(client_id):
 )
 def rotate_secret(client_id):
     """A new secret, shown once; the old one stops working. Tokens already issued live out their
-    few minutes: revoke the client to stop them at once. 409 for a revoked client."""
+    few minutes: revoke the client to stop them at once. 409 for a revoked client, and for a
+    service's own client (`managed`): its secret is set in config and applied at start."""
     return reply(oms().call("users", "rotate_client_secret", client_id))
 
 
-@blp.operation("/<client_id>/revoke", "POST", access=ADMIN_ONLY, schema=ClientSchema, raises=(404,))
+@blp.operation("/<client_id>/revoke", "POST", access=ADMIN_ONLY, schema=ClientSchema, raises=(404, 409))
 def revoke_client(client_id):
     """Revoke the client: no new tokens, and the ones it holds stop working in every service at
-    once. Revoking twice changes nothing."""
+    once. Revoking twice changes nothing. 409 for a service's own client (`managed`)."""
     return reply(oms().call("users", "revoke_client", client_id))

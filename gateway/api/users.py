@@ -39,12 +39,14 @@ def update_user(_, user_id):
     account gives its own): without it a 422, wrong a 403, each naming `current_password`; wrong
     ones count as failed logins (429 past the limit). It signs the user out everywhere else: the
     user's other sessions are revoked, the caller's own stays valid. A new role voids every token
-    of the user."""
+    of the user. 409 for a taken email, for demoting the last admin, and for demoting or renaming
+    the configured admin."""
     return reply(oms().call("users", "update_user", user_id, json_body()))
 
 
-@blp.operation("/<user_id>", "DELETE", access=ADMIN_ONLY, status=204, raises=(404,))
+@blp.operation("/<user_id>", "DELETE", access=ADMIN_ONLY, status=204, raises=(404, 409))
 def delete_user(user_id):
-    """Delete an account and void its tokens (admin)."""
+    """Delete an account and void its tokens (admin). 409 for the last admin and the configured
+    one (config ADMIN)."""
     oms().call("users", "delete_user", user_id)
     return reply(None, 204)

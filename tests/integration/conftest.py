@@ -2,15 +2,13 @@
 
 import pytest
 from nameko.testing.services import entrypoint_hook
-from sqlalchemy import create_engine, text
 
 from notifications.service import NotificationsService
 from orders.service import OrdersService
 from payments.service import PaymentsService
 from plumbing.callers import AUTH_TOKEN_KEY
-from plumbing.migrations import database_urls
 from products.service import ProductsService
-from scripts.provision import register_service_clients
+from tests import stores
 from tests.integration.fake_smtp import FakeSmtpServer
 from tests.tokens import Client, User
 from users.service import UsersService
@@ -20,20 +18,7 @@ from users.service import UsersService
 def empty_stores(config, redis_client):
     """Every service test starts with empty tables (but the services' own clients) and an empty
     Redis db."""
-    for url in database_urls(config).values():
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            tables = conn.execute(
-                text(
-                    "SELECT tablename FROM pg_tables"
-                    " WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
-                )
-            ).scalars().all()
-            if tables:
-                conn.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
-        engine.dispose()
-    register_service_clients(config)
-    redis_client.flushdb()
+    stores.empty_stores(config, redis_client)
 
 
 @pytest.fixture

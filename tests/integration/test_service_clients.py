@@ -8,6 +8,8 @@ import pytest
 
 from plumbing.errors import Forbidden, Unavailable
 from plumbing.tokens import client_cutoff_key
+from scripts.provision import register_service_clients
+from tests import stores
 from tests.integration.conftest import call
 from tests.tokens import ADMIN, ORDERS_CLIENT, User
 
@@ -45,7 +47,17 @@ def test_a_service_whose_tokens_were_voided_fetches_a_new_one(
     assert order(orders_container, product)["status"] == "pending_payment"
 
 
-def test_a_revoked_service_client_is_a_503_not_the_customers_fault(orders_container, users_container, product):
-    call(users_container, "revoke_client", ORDERS_CLIENT.id, as_=ADMIN)
+def test_a_revoked_service_client_is_a_503_until_provisioning_restores_it(
+    orders_container, products_container, users_container, product, config, redis_client
+):
+    order(orders_container, product)  # orders now holds a token
+    stores.revoke_behind_the_apis_back(config, redis_client, ORDERS_CLIENT.id)
     with pytest.raises(Unavailable, match="cannot authenticate|refuses"):
         order(orders_container, product)
+    with pytest.raises(Unavailable, match="orders cannot authenticate to its peers"):
+        call(orders_container, "ping")
+    register_service_clients(config)  # what `make run` does at every start
+    restored = call(users_container, "get_client", ORDERS_CLIENT.id, as_=ADMIN)
+    assert restored["revoked_at"] is None and restored["managed"] and restored["scopes"] == sorted(ORDERS_CLIENT.scopes)
+    assert call(orders_container, "ping") == "pong"
+    assert order(orders_container, product)["status"] == "pending_payment"
