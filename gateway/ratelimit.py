@@ -11,9 +11,14 @@ from dataclasses import dataclass
 
 import redis
 
+from plumbing.redis_users import grant
+
 log = logging.getLogger(__name__)
 
 PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+KEY_PREFIX = "oms:gateway:ratelimit:"
+# A counter is INCR (INCRBY on the wire) and EXPIRE in one MULTI; a check is a GET.
+GRANT = grant(write=[KEY_PREFIX + "*"], commands=["incrby", "expire", "get", "multi", "exec"])
 _LIMIT = re.compile(r"^\s*(\d+)\s*(?:/|per)\s*(second|minute|hour|day)\s*$")
 
 
@@ -55,7 +60,7 @@ class RateLimiter:
             return None
         now = time.time()
         window = int(now // limit.seconds)
-        key = f"oms:ratelimit:{kind}:{subject}:{window}"
+        key = f"{KEY_PREFIX}{kind}:{subject}:{window}"
         try:
             if increment:
                 pipe = self.redis.pipeline()

@@ -27,7 +27,7 @@ from plumbing.entrypoints import Rpc
 from plumbing.errors import EXPECTED_ERRORS, Unauthenticated
 from plumbing.production import refuse_unsafe_production
 from plumbing.redis_store import connect
-from plumbing.tokens import TokenVerifier
+from plumbing.tokens import VERIFIER_GRANT, TokenVerifier
 
 AUTH_TOKEN_KEY = "auth_token"
 
@@ -53,6 +53,8 @@ class CallerHandle:
 
 class Caller(DependencyProvider):
     """Declare on every service with RPCs as `caller = Caller()` (`rpc` needs it)."""
+
+    redis_grant = VERIFIER_GRANT
 
     def setup(self):
         config = self.container.config

@@ -21,6 +21,7 @@ from plumbing.config import project_path
 from plumbing.errors import Unavailable
 from plumbing.production import development_key_marker
 from plumbing.redis_store import connect
+from plumbing.redis_users import grant
 from plumbing.tokens import (
     ALGORITHM,
     TOKEN_TYPE,
@@ -33,8 +34,17 @@ from plumbing.tokens import (
 log = logging.getLogger(__name__)
 
 
+REFRESH_KEY_PREFIX = "oms:auth:refresh:"
+
+# Only users writes refresh tokens and revocations, and only users reads refresh tokens.
+ISSUER_GRANT = grant(
+    write=[REFRESH_KEY_PREFIX + "*", revoked_session_key("*"), user_cutoff_key("*"), client_cutoff_key("*")],
+    commands=["get", "getdel", "mget", "set"],
+)
+
+
 def _refresh_key(token: str) -> str:
-    return "oms:auth:refresh:" + hashlib.sha256(token.encode()).hexdigest()
+    return REFRESH_KEY_PREFIX + hashlib.sha256(token.encode()).hexdigest()
 
 
 class TokenIssuer:
@@ -140,6 +150,8 @@ def _token_store():
 
 class Tokens(DependencyProvider):
     """Gives workers the service's TokenIssuer."""
+
+    redis_grant = ISSUER_GRANT
 
     def setup(self):
         config = self.container.config
