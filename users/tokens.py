@@ -1,9 +1,12 @@
 """Minting access JWTs (users, clients, operators) and keeping opaque refresh tokens in Redis.
 
 A refresh token is stored only as its SHA-256; using it deletes it (GETDEL), so a
-rotated or revoked token can never be used again, even by two racing requests."""
+rotated or revoked token can never be used again, even by two racing requests. Its record (user,
+session) carries an HMAC under a key derived from the private key, bound to the record's Redis
+key: only users' ACL user may write there, and even a Redis administrator can't plant a token."""
 
 import hashlib
+import hmac
 import json
 import logging
 import secrets
@@ -59,6 +62,25 @@ class TokenIssuer:
         self.operator_ttl = int(auth_config["OPERATOR_TOKEN_TTL_SECONDS"])
         self.redis = redis
         self.verifier = TokenVerifier(auth_config, redis)  # for introspection
+        self._record_key = hashlib.sha256(b"oms refresh record\0" + self.private_key.private_bytes_raw()).digest()
+
+    def _seal(self, key: str, session: dict) -> str:
+        body = json.dumps(session, sort_keys=True, separators=(",", ":"))
+        return json.dumps({"session": body, "mac": self._mac(key, body)})
+
+    def _unseal(self, key: str, record: str) -> dict | None:
+        """The session of a record this issuer wrote for `key`; None for any other."""
+        try:
+            sealed = json.loads(record)
+            if hmac.compare_digest(sealed["mac"], self._mac(key, sealed["session"])):
+                return json.loads(sealed["session"])
+        except (ValueError, TypeError, KeyError):
+            pass  # not even a sealed record
+        log.warning("refusing a refresh token record users did not write")
+        return None
+
+    def _mac(self, key: str, body: str) -> str:
+        return hmac.new(self._record_key, f"{key}\n{body}".encode(), hashlib.sha256).hexdigest()
 
     def _mint(self, claims: dict, ttl: int, sid: str | None = None) -> str:
         now = time.time()
@@ -82,12 +104,9 @@ class TokenIssuer:
         now = time.time()
         access = self._mint({"sub": user_id, "role": role}, self.access_ttl, sid)
         refresh = secrets.token_urlsafe(32)
+        key = _refresh_key(refresh)
         try:
-            self.redis.set(
-                _refresh_key(refresh),
-                json.dumps({"user_id": user_id, "sid": sid, "iat": now}),
-                ex=self.refresh_ttl,
-            )
+            self.redis.set(key, self._seal(key, {"user_id": user_id, "sid": sid, "iat": now}), ex=self.refresh_ttl)
         except redis.RedisError as exc:
             # Login still works without the token store: an access token, no refresh token.
             log.warning("refresh token store unavailable, issuing none: %s", exc)
@@ -113,11 +132,12 @@ class TokenIssuer:
     def consume_refresh(self, refresh_token: str) -> dict | None:
         """{user_id, sid} of a live refresh token, which stops working here; else None.
         Unavailable (503) while the token store can't be reached."""
+        key = _refresh_key(refresh_token)
         with _token_store():
-            stored = self.redis.getdel(_refresh_key(refresh_token))
-            if not stored:
+            stored = self.redis.getdel(key)
+            session = self._unseal(key, stored) if stored else None
+            if session is None:
                 return None
-            session = json.loads(stored)
             cutoff = self.redis.get(user_cutoff_key(session["user_id"]))
         if cutoff is not None and session["iat"] < float(cutoff):
             return None

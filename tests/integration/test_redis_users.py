@@ -149,6 +149,17 @@ def test_a_refresh_token_planted_by_another_process_gives_nothing(issuer, as_use
     assert issuer.consume_refresh(token) is None
 
 
+def test_a_refresh_token_planted_by_the_redis_administrator_gives_nothing(issuer, redis_client):
+    token, key, record = _planted_refresh("admin-id")
+    redis_client.set(key, record)  # the bare record users wrote before records were sealed
+    assert issuer.consume_refresh(token) is None
+    genuine = issuer.issue("user-3", "customer")["refresh_token"]
+    sealed = redis_client.get("oms:auth:refresh:" + hashlib.sha256(genuine.encode()).hexdigest())
+    redis_client.set(key, sealed)  # a genuine record, moved to a token the attacker knows
+    assert issuer.consume_refresh(token) is None
+    assert issuer.consume_refresh(genuine)["user_id"] == "user-3"
+
+
 def test_a_wrong_password_is_refused(config):
     client = connect(redis_uri_for({**config, "REDIS": {**config["REDIS"], "PASSWORDS": {"orders": "wrong"}}},
                                    "orders"))
