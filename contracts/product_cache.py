@@ -21,10 +21,13 @@ import time
 
 import redis
 
+from plumbing.redis_users import grant
+
 log = logging.getLogger(__name__)
 
 GENERATION_KEY = "oms:products:generation"
-SEARCH_KEY_PREFIX = "oms:products:search:"
+PRODUCT_KEY_PREFIX = "oms:products:product:"
+SEARCH_KEY_PREFIX = "oms:gateway:search:"  # the gateway's: it writes them
 
 # KEYS[1] entry, KEYS[2] the generation; ARGV: version, payload ("" for a tombstone), ttl seconds,
 # now in microseconds. A generation that was lost (Redis restarted, evicted) starts again from the
@@ -52,6 +55,14 @@ return {generation, redis.call('GET', ARGV[1] .. generation)}
 MISS = object()
 DELETED = object()
 
+# products writes entries (the script's GET, SET and INCR); the gateway only reads them.
+PRODUCT_WRITER_GRANT = grant(
+    write=[PRODUCT_KEY_PREFIX + "*", GENERATION_KEY], commands=["evalsha", "script|load", "get", "mget", "set", "incr"]
+)
+PRODUCT_READER_GRANT = grant(read=[PRODUCT_KEY_PREFIX + "*"], commands=["get", "mget"])
+# The lookup is a read-only script (EVAL_RO): a key declared to EVALSHA counts as written.
+SEARCH_GRANT = grant(read=[GENERATION_KEY], write=[SEARCH_KEY_PREFIX + "*"], commands=["eval_ro", "get", "set"])
+
 
 class ProductCache:
     def __init__(self, client: redis.Redis, ttl: int):
@@ -61,7 +72,7 @@ class ProductCache:
 
     @staticmethod
     def key(product_id: str) -> str:
-        return f"oms:products:product:{product_id}"
+        return f"{PRODUCT_KEY_PREFIX}{product_id}"
 
     def get(self, product_id: str):
         """The cached product dict, DELETED for a tombstone, or MISS."""
@@ -109,7 +120,6 @@ class SearchCache:
     def __init__(self, client: redis.Redis, ttl: int):
         self.client = client
         self.ttl = ttl
-        self._lookup = client.register_script(_SEARCH)
 
     @staticmethod
     def query_key(query: dict) -> str:
@@ -120,7 +130,7 @@ class SearchCache:
         """(the generation to store a fresh page under, the cached page or None). No generation:
         don't store."""
         try:
-            generation, page = self._lookup(keys=[GENERATION_KEY], args=[self.query_key(query)])
+            generation, page = self.client.eval_ro(_SEARCH, 1, GENERATION_KEY, self.query_key(query))
         except redis.RedisError as exc:
             log.warning("search cache unavailable on read: %s", exc)
             return None, None

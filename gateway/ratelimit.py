@@ -7,6 +7,11 @@ import redis
 from flask import request
 
 from plumbing.ratelimit import Counter, Limit, digest, hit
+from plumbing.redis_users import grant
+
+KEY_PREFIX = "oms:gateway:ratelimit:"
+# A count is INCRBY and EXPIRE in one MULTI (plumbing.ratelimit).
+GRANT = grant(write=[KEY_PREFIX + "*"], commands=["incrby", "expire", "multi", "exec"])
 
 
 def client_address() -> str:
@@ -23,4 +28,4 @@ class RateLimiter:
         """Count a request; seconds to wait if the client is over the general limit."""
         if self.general is None:
             return None
-        return hit(self.redis, Counter(f"oms:ratelimit:client:{digest(address)}", self.general))
+        return hit(self.redis, Counter(f"{KEY_PREFIX}client:{digest(address)}", self.general))

@@ -31,7 +31,7 @@ from plumbing.entrypoints import PUBLISHER_KEY, Rpc
 from plumbing.errors import EXPECTED_ERRORS, Unauthenticated
 from plumbing.production import GATEWAY, refuse_unsafe_production
 from plumbing.redis_store import connect
-from plumbing.tokens import TokenVerifier, actor_of
+from plumbing.tokens import VERIFIER_GRANT, TokenVerifier, actor_of
 
 AUTH_TOKEN_KEY = "auth_token"
 CLIENT_ADDRESS_KEY = "client_address"
@@ -77,6 +77,8 @@ class CallerHandle:
 
 class Caller(DependencyProvider):
     """Declare on every service with RPCs as `caller = Caller()` (`rpc` needs it)."""
+
+    redis_grant = VERIFIER_GRANT
 
     def setup(self):
         config = self.config = self.container.config

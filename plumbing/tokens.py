@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from plumbing.access import CLIENT, ROLES, USER, Actor
 from plumbing.config import project_path
 from plumbing.errors import Unauthenticated
+from plumbing.redis_users import grant
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,10 @@ def user_cutoff_key(user_id: str) -> str:
 def client_cutoff_key(client_id: str) -> str:
     """Holds a unix time: access tokens of this client issued before it are void."""
     return f"oms:auth:client-cutoff:{client_id}"
+
+
+# What checking a token's revocation does: one MGET of its session's and its subject's keys.
+VERIFIER_GRANT = grant(read=[revoked_session_key("*"), user_cutoff_key("*"), client_cutoff_key("*")], commands=["mget"])
 
 
 def decode_access_token(token: str, public_key, issuer: str, audience: str) -> dict:

@@ -1,11 +1,13 @@
 """products' handle on the product cache (the entry format: contracts/product_cache.py)."""
 
-from contracts.product_cache import ProductCache
+from contracts.product_cache import PRODUCT_WRITER_GRANT, ProductCache
 from plumbing.redis_store import Redis
 
 
 class CachedProducts(Redis):
     """The service's ProductCache: one per container, on its Redis client."""
+
+    redis_grant = PRODUCT_WRITER_GRANT
 
     def setup(self):
         super().setup()

@@ -1,5 +1,6 @@
 """What the system needs before its processes start, besides databases and keys: its broker
-users (plumbing.broker) and the OAuth2 clients its services call each other with.
+users (plumbing.broker), its Redis users (plumbing.redis_users) and the OAuth2 clients its
+services call each other with.
 
 Idempotent: `make run` and the tests run it every time."""
 
@@ -11,8 +12,10 @@ from sqlalchemy.orm import Session
 from plumbing.access import SERVICE_CLIENT_SCOPES
 from plumbing.broker import Grant, grant_of, provision
 from plumbing.migrations import database_urls
+from plumbing.redis_users import RedisGrant, redis_grant_of
+from plumbing.redis_users import provision as provision_redis_users
 from plumbing.unit_of_work import UnitOfWork
-from scripts.system import SERVICES, service_classes
+from scripts.system import GATEWAY, SERVICES, service_classes
 from users import clients
 
 log = logging.getLogger(__name__)
@@ -29,6 +32,17 @@ def broker_grants(config: dict) -> list[Grant]:
 
 def provision_broker(config: dict, extra_users: dict | None = None) -> None:
     provision(config, broker_grants(config), extra_users)
+
+
+def redis_grants() -> dict[str, RedisGrant]:
+    """Every process that uses Redis, and what it does there (the operator tools don't)."""
+    from gateway.context import REDIS_GRANT
+
+    return {**{cls.name: redis_grant_of(cls) for cls in service_classes()}, GATEWAY: REDIS_GRANT}
+
+
+def provision_redis(config: dict) -> None:
+    provision_redis_users(config, redis_grants())
 
 
 def register_service_clients(config: dict) -> None:
@@ -58,6 +72,7 @@ def register_service_clients(config: dict) -> None:
 
 def provision_all(config: dict, extra_users: dict | None = None) -> None:
     provision_broker(config, extra_users)
+    provision_redis(config)
     register_service_clients(config)
 
 

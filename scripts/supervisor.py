@@ -20,9 +20,8 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from plumbing.broker import amqp_uri_for
 from plumbing.config import PROJECT_ROOT
-from scripts.system import GATEWAY, SERVICES, gateway_command, service_command
+from scripts.system import GATEWAY, SERVICES, gateway_command, process_credentials, service_command
 
 CONFIG_NAME = "supervisord.conf"
 SOCKET_NAME = "supervisor.sock"
@@ -44,8 +43,9 @@ def _value(text: str) -> str:
 
 
 def config_text(run_dir: Path, config: dict) -> str:
-    """supervisord's config; each program connects to the broker as its own user (`config`'s
-    BROKER passwords), the gateway's and the services' names being their broker principals."""
+    """supervisord's config; each program connects to the broker and Redis as its own users
+    (`config`'s BROKER and REDIS passwords), the gateway's and the services' names being their
+    principals."""
     log_dir = run_dir / "log"
     socket = run_dir / SOCKET_NAME
     sections = [
@@ -69,7 +69,7 @@ serverurl=unix://{_value(str(socket))}
 """
     ]
     for name, command in programs().items():
-        environment = {"AMQP_URI": amqp_uri_for(config, name)}
+        environment = process_credentials(config, name)
         if name == GATEWAY:  # the workers' metrics files (gateway/metrics.py)
             environment["PROMETHEUS_MULTIPROC_DIR"] = str(run_dir / "prometheus" / GATEWAY)
         extra = "environment=" + ",".join(f'{key}="{_value(value)}"' for key, value in environment.items()) + "\n"

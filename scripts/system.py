@@ -16,6 +16,7 @@ import requests
 
 from plumbing.broker import amqp_uri_for
 from plumbing.config import PROJECT_ROOT, load_config, project_path
+from plumbing.redis_users import redis_uri_for
 
 # package -> service class, named so that `nameko run` doesn't take mixins for services.
 SERVICES = {
@@ -42,6 +43,11 @@ def gateway_command() -> list[str]:
     return [str(VENV_BIN / "gunicorn"), "--config", "gateway/gunicorn.conf.py", "gateway.app:create_app()"]
 
 
+def process_credentials(config: dict, principal: str) -> dict[str, str]:
+    """The environment that makes a process connect to the broker and Redis as its own users."""
+    return {"AMQP_URI": amqp_uri_for(config, principal), "REDIS_URI": redis_uri_for(config, principal)}
+
+
 def wait_until_ready(url: str, timeout: float, check_alive=None, verify: str | bool = True) -> None:
     """Until `url`/readyz answers 200 (`verify`: the CA of its certificate); `check_alive()` may
     raise to give up early."""
@@ -59,8 +65,8 @@ def wait_until_ready(url: str, timeout: float, check_alive=None, verify: str | b
 
 
 class System:
-    """Every process connects to the broker as its own user (`plumbing.broker`), built from
-    `config` (config.yaml as this process reads it)."""
+    """Every process connects to the broker and to Redis as its own user (`plumbing.broker`,
+    `plumbing.redis_users`), built from `config` (config.yaml as this process reads it)."""
 
     def __init__(
         self, env: dict | None = None, port: int = 8000, log_dir: Path | None = None, config: dict | None = None
@@ -134,7 +140,7 @@ class System:
         process = subprocess.Popen(
             command,
             cwd=PROJECT_ROOT,
-            env={**self.env, "AMQP_URI": amqp_uri_for(self.config, principal), **(env or {})},
+            env={**self.env, **process_credentials(self.config, principal), **(env or {})},
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C reaches the supervisor, which stops them in order

@@ -1,11 +1,12 @@
 """Test set-up shared by every layer.
 
-The suite has its own RabbitMQ vhost and broker users, PostgreSQL databases, Redis db and key
-pair, so it never touches a running dev system, and removes them all when it ends. The test
+The suite has its own RabbitMQ vhost and broker users, PostgreSQL databases, Redis db and Redis
+users (named after the namespace) and key pair, so it never touches a running dev system, and
+removes them all when it ends. The test
 process itself (in-process service containers, event taps) is the broker user `tester`, allowed
 everything on the test vhost and tagged `impersonator`, so in-process containers (and tests that
-deliver events) publish as the service they stand for; the services started as processes are each
-their own user."""
+deliver events) publish as the service they stand for, and Redis's administrator; the services
+started as processes are each their own user of both."""
 
 import eventlet
 
@@ -38,6 +39,7 @@ os.environ.update(
     {
         "AMQP_URI": f"pyamqp://{TEST_VHOST}-{TESTER}:{TESTER_PASSWORD}@127.0.0.1:5672/{TEST_VHOST}",
         "REDIS_URI": f"redis://127.0.0.1:6379/{TEST_REDIS_DB}",
+        "REDIS_USER_PREFIX": TEST_NAMESPACE,
         "JWT_PRIVATE_KEY_PATH": str(KEY_DIR / "private.pem"),
         "JWT_PUBLIC_KEY_PATH": str(KEY_DIR / "public.pem"),
         "BCRYPT_ROUNDS": "4",
@@ -59,7 +61,8 @@ from plumbing.broker import EVERYTHING, BrokerAdmin, unprovision  # noqa: E402
 from plumbing.config import load_config  # noqa: E402
 from plumbing.migrations import database_urls, drop_database, upgrade_all  # noqa: E402
 from plumbing.redis_store import connect  # noqa: E402
-from scripts.provision import broker_grants, provision_all  # noqa: E402
+from plumbing.redis_users import unprovision as unprovision_redis  # noqa: E402
+from scripts.provision import broker_grants, provision_all, redis_grants  # noqa: E402
 from users.tokens import generate_key_pair  # noqa: E402
 
 TESTER_RIGHTS = {"password": TESTER_PASSWORD, "configure": EVERYTHING, "write": EVERYTHING, "read": EVERYTHING,
@@ -83,7 +86,7 @@ def broker_principals(config) -> list[str]:
 @pytest.fixture(scope="session", autouse=True)
 def test_infrastructure(config):
     """A fresh vhost with its broker users, databases at the latest migration with the services'
-    clients, an empty Redis db, a key pair."""
+    clients, Redis users and an empty Redis db, a key pair."""
     BrokerAdmin(config["BROKER"]["ADMIN_URL"]).delete_vhost(TEST_VHOST)
     urls = database_urls(config)
     assert all(url.rsplit("/", 1)[1] == TEST_DATABASES[service] for service, url in urls.items()), urls
@@ -95,6 +98,7 @@ def test_infrastructure(config):
     redis.flushdb()
     yield
     unprovision(config, broker_principals(config))
+    unprovision_redis(config, list(redis_grants()))
     for url in database_urls(config).values():
         drop_database(url)
     redis.flushdb()

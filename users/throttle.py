@@ -25,9 +25,13 @@ from plumbing.callers import CallerHandle
 from plumbing.errors import Forbidden, TooManyAttempts, Unauthenticated
 from plumbing.ratelimit import Counter, Limit, count, digest, over, parse_limit
 from plumbing.redis_store import connect
+from plumbing.redis_users import grant
 
 # What is checked: a user's password (the account is its email), or a client's secret (its id).
 PASSWORD, CLIENT_SECRET = "password", "client-secret"
+KEY_PREFIX = "oms:auth:login-failures:"  # users' own keys (plumbing/redis_users.py)
+# A count is INCRBY and EXPIRE in one MULTI (plumbing.ratelimit).
+GRANT = grant(write=[KEY_PREFIX + "*"], commands=["incrby", "expire", "multi", "exec"])
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,7 @@ class Throttle:
                 count(self.redis, counters, now, by=-1)
 
     def _counters(self, kind: str, account, caller: CallerHandle) -> list[Counter]:
-        subject = f"oms:login-failures:{kind}:{digest(str(account).strip().lower())}"
+        subject = f"{KEY_PREFIX}{kind}:{digest(str(account).strip().lower())}"
         counters = []
         if self.per_address is not None:
             counters.append(Counter(f"{subject}:{digest(caller.address)}", self.per_address))
@@ -72,6 +76,8 @@ class Throttle:
 
 class LoginThrottle(DependencyProvider):
     """Gives workers the service's Throttle (config LOGIN_LIMITS)."""
+
+    redis_grant = GRANT
 
     def setup(self):
         config = self.container.config

@@ -1,9 +1,12 @@
 """Minting access JWTs (users, clients, operators) and keeping opaque refresh tokens in Redis.
 
 A refresh token is stored only as its SHA-256; using it deletes it (GETDEL), so a
-rotated or revoked token can never be used again, even by two racing requests."""
+rotated or revoked token can never be used again, even by two racing requests. Its record (user,
+session) carries an HMAC under a key derived from the private key, bound to the record's Redis
+key: only users' ACL user may write there, and even a Redis administrator can't plant a token."""
 
 import hashlib
+import hmac
 import json
 import logging
 import secrets
@@ -21,6 +24,7 @@ from plumbing.config import project_path
 from plumbing.errors import Unavailable
 from plumbing.production import development_key_marker
 from plumbing.redis_store import connect
+from plumbing.redis_users import grant
 from plumbing.tokens import (
     ALGORITHM,
     TOKEN_TYPE,
@@ -35,8 +39,17 @@ from plumbing.tokens import (
 log = logging.getLogger(__name__)
 
 
+REFRESH_KEY_PREFIX = "oms:auth:refresh:"
+
+# Only users writes refresh tokens and revocations, and only users reads refresh tokens.
+ISSUER_GRANT = grant(
+    write=[REFRESH_KEY_PREFIX + "*", revoked_session_key("*"), user_cutoff_key("*"), client_cutoff_key("*")],
+    commands=["get", "getdel", "mget", "set"],
+)
+
+
 def _refresh_key(token: str) -> str:
-    return "oms:auth:refresh:" + hashlib.sha256(token.encode()).hexdigest()
+    return REFRESH_KEY_PREFIX + hashlib.sha256(token.encode()).hexdigest()
 
 
 class TokenIssuer:
@@ -51,6 +64,25 @@ class TokenIssuer:
         self.operator_ttl = int(auth_config["OPERATOR_TOKEN_TTL_SECONDS"])
         self.redis = redis
         self.verifier = TokenVerifier(auth_config, redis)  # for introspection
+        self._record_key = hashlib.sha256(b"oms refresh record\0" + self.private_key.private_bytes_raw()).digest()
+
+    def _seal(self, key: str, session: dict) -> str:
+        body = json.dumps(session, sort_keys=True, separators=(",", ":"))
+        return json.dumps({"session": body, "mac": self._mac(key, body)})
+
+    def _unseal(self, key: str, record: str) -> dict | None:
+        """The session of a record this issuer wrote for `key`; None for any other."""
+        try:
+            sealed = json.loads(record)
+            if hmac.compare_digest(sealed["mac"], self._mac(key, sealed["session"])):
+                return json.loads(sealed["session"])
+        except (ValueError, TypeError, KeyError):
+            pass  # not even a sealed record
+        log.warning("refusing a refresh token record users did not write")
+        return None
+
+    def _mac(self, key: str, body: str) -> str:
+        return hmac.new(self._record_key, f"{key}\n{body}".encode(), hashlib.sha256).hexdigest()
 
     def _mint(self, claims: dict, ttl: int, sid: str | None = None) -> str:
         now = time.time()
@@ -74,12 +106,9 @@ class TokenIssuer:
         now = time.time()
         access = self._mint({"sub": user_id, "role": role}, self.access_ttl, sid)
         refresh = secrets.token_urlsafe(32)
+        key = _refresh_key(refresh)
         try:
-            self.redis.set(
-                _refresh_key(refresh),
-                json.dumps({"user_id": user_id, "sid": sid, "iat": now}),
-                ex=self.refresh_ttl,
-            )
+            self.redis.set(key, self._seal(key, {"user_id": user_id, "sid": sid, "iat": now}), ex=self.refresh_ttl)
         except redis.RedisError as exc:
             # Login still works without the token store: an access token, no refresh token.
             log.warning("refresh token store unavailable, issuing none: %s", exc)
@@ -105,11 +134,12 @@ class TokenIssuer:
     def consume_refresh(self, refresh_token: str) -> dict | None:
         """{user_id, sid} of a live refresh token, which stops working here; else None.
         Unavailable (503) while the token store can't be reached."""
+        key = _refresh_key(refresh_token)
         with _token_store():
-            stored = self.redis.getdel(_refresh_key(refresh_token))
-            if not stored:
+            stored = self.redis.getdel(key)
+            session = self._unseal(key, stored) if stored else None
+            if session is None:
                 return None
-            session = json.loads(stored)
             cutoff = self.redis.get(user_cutoff_key(session["user_id"]))
         if before_cutoff(session["iat"], session["sid"], cutoff):
             return None
@@ -143,6 +173,8 @@ def _token_store():
 
 class Tokens(DependencyProvider):
     """Gives workers the service's TokenIssuer."""
+
+    redis_grant = ISSUER_GRANT
 
     def setup(self):
         config = self.container.config

@@ -93,6 +93,7 @@ class OwnSystem:
                 # The operator's broker user; every process of the system gets its own (scripts/system.py).
                 "AMQP_URI": f"pyamqp://{namespace}-operator:dev-broker-operator@127.0.0.1:5672/{namespace}",
                 "REDIS_URI": f"redis://127.0.0.1:6379/{redis_db}",
+                "REDIS_USER_PREFIX": namespace,  # and its own Redis user
                 "JWT_PRIVATE_KEY_PATH": str(self.key_dir / "private.pem"),
                 "JWT_PUBLIC_KEY_PATH": str(self.key_dir / "public.pem"),
                 "OMS_RATE_LIMIT": "off",
@@ -143,12 +144,14 @@ class OwnSystem:
         from plumbing.broker import unprovision
         from plumbing.migrations import database_urls, drop_database
         from plumbing.redis_store import connect
-        from scripts.provision import broker_grants
+        from plumbing.redis_users import unprovision as unprovision_redis
+        from scripts.provision import broker_grants, redis_grants
 
-        log("tearing down: processes, vhost and broker users, databases, Redis db")
+        log("tearing down: processes, vhost and broker and Redis users, databases, Redis db")
         if self.system is not None:
             self.system.stop()
         unprovision(self.config, [grant.principal for grant in broker_grants(self.config)])
+        unprovision_redis(self.config, list(redis_grants()))
         for url in database_urls(self.config).values():
             drop_database(url)
         redis = connect(self.config["REDIS_URI"])

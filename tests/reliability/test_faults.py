@@ -16,6 +16,7 @@ import requests
 
 from operations.session import proxy
 from plumbing.handlers import ATTEMPTS
+from plumbing.redis_store import connect
 from scripts.system import SERVICES
 from tests.conftest import TEST_VHOST
 from tests.e2e.conftest import PASSWORD, assert_problem, login
@@ -191,9 +192,32 @@ def test_4_postgresql_restarted_during_load(system, admin, new_customer, config)
              load, admin, config, recovery, extra)
 
 
+def acl_users(admin_uri: str) -> list[list[str]]:
+    """Every ACL user of the machine's Redis but the default one, as ACL SETUSER arguments
+    (passwords as their hashes)."""
+    admin = connect(admin_uri)
+    try:
+        return [line.split()[1:] for line in admin.acl_list() if not line.startswith("user default ")]
+    finally:
+        admin.close()
+
+
+def restore_acl_users(admin_uri: str, users: list[list[str]]) -> None:
+    admin = connect(admin_uri)
+    try:
+        for rules in users:
+            admin.execute_command("ACL", "SETUSER", *rules)
+    finally:
+        admin.close()
+
+
 @contextmanager
-def redis_stopped():
-    """Redis shut down (nothing saved) for the block, then started as scripts/infra.sh does."""
+def redis_stopped(config):
+    """Redis shut down (nothing saved) for the block, then started as scripts/infra.sh does, with
+    the ACL users it had (every suite's on this machine): a production Redis keeps them in its ACL
+    file, this one has none."""
+    admin_uri = config["REDIS"]["ADMIN_URI"]
+    users = acl_users(admin_uri)
     try:
         run("redis-cli", "-h", "127.0.0.1", "-p", "6379", "shutdown", "nosave")
         wait_for(lambda: subprocess.run(["redis-cli", "ping"], capture_output=True).returncode != 0, 10, "down")
@@ -204,6 +228,7 @@ def redis_stopped():
         run(*REDIS_START)
         wait_for(lambda: subprocess.run(["redis-cli", "ping"], capture_output=True, text=True).stdout.strip()
                  == "PONG", 20, "Redis back")
+        restore_acl_users(admin_uri, users)
 
 
 def test_5_redis_stopped(system, admin, anonymous, new_customer, config):
@@ -213,7 +238,7 @@ def test_5_redis_stopped(system, admin, anonymous, new_customer, config):
     with load:
         load.wait_for_orders(10)
         down = time.monotonic()
-        with redis_stopped():
+        with redis_stopped(config):
             # Product reads bypass the cache.
             read = customer.get(f"/products/{product['id']}")
             listed = customer.get("/products")
@@ -242,9 +267,9 @@ def test_5_redis_stopped(system, admin, anonymous, new_customer, config):
 
 
 
-def test_5b_login_works_and_refresh_is_a_clear_503_without_redis(system, anonymous, new_customer):
+def test_5b_login_works_and_refresh_is_a_clear_503_without_redis(system, anonymous, new_customer, config):
     user, tokens, _ = new_customer("Tokenless")
-    with redis_stopped():
+    with redis_stopped(config):
         logged_in = anonymous.post("/auth/login", json={"email": user["email"], "password": PASSWORD})
         refresh = anonymous.post("/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
     print(f"without Redis: login {logged_in.status_code} {logged_in.text[:200]}; "

@@ -8,7 +8,17 @@ from plumbing.config import PROJECT_ROOT, load_config
 from plumbing.migrations import database_urls
 from scripts.system import SERVICES
 
-COMPOSE = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
+
+class ComposeLoader(yaml.SafeLoader):
+    """YAML as compose reads it, ${VAR:-default} left as written: loading config.yaml (nameko's
+    setup_yaml_parser) makes every SafeLoader expand ${...} from this process's environment."""
+
+
+ComposeLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "!env_var"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+COMPOSE = yaml.load((PROJECT_ROOT / "docker-compose.yml").read_text(), Loader=ComposeLoader)
 
 
 def test_compose_runs_every_service_with_its_class():
@@ -24,7 +34,29 @@ def test_compose_points_every_database_at_the_postgres_container(config):
     env = COMPOSE["x-service"]["environment"]
     for service in database_urls(config):
         assert f"@postgres:5432/oms_{service}" in env[f"{service.upper()}_DB_URI"]
-    assert "redis" in env["REDIS_URI"]
+        assert ":${POSTGRES_PASSWORD:-" in env[f"{service.upper()}_DB_URI"]
+    assert "REDIS_URI" not in env  # each process has its own
+
+
+def test_compose_gives_every_process_its_own_redis_user_and_migrate_creates_them(config):
+    for name in [*SERVICES, "gateway"]:
+        password = f"{name.upper()}_REDIS_PASSWORD"
+        assert COMPOSE["services"][name]["environment"]["REDIS_URI"].startswith(
+            f"redis://oms-{name}:${{{password}:-"), name
+        assert "@redis:6379/" in COMPOSE["services"][name]["environment"]["REDIS_URI"]
+        assert password in COMPOSE["services"]["migrate"]["environment"], name
+    assert set(config["REDIS"]["PASSWORDS"]) == {*SERVICES, "gateway"}
+    migrate = COMPOSE["services"]["migrate"]
+    assert migrate["environment"]["REDIS_ADMIN_URI"].startswith("redis://default:${REDIS_ADMIN_PASSWORD:-")
+    assert migrate["depends_on"]["redis"] == {"condition": "service_healthy"}
+
+
+def test_compose_redis_has_a_password_and_keeps_its_users_in_an_acl_file():
+    redis = COMPOSE["services"]["redis"]
+    start = redis["command"][-1]
+    assert "user default on >$$REDIS_ADMIN_PASSWORD" in start and "--aclfile /data/users.acl" in start
+    assert "redis-acl:/data" in redis["volumes"]
+    assert "$$REDIS_ADMIN_PASSWORD" in " ".join(redis["healthcheck"]["test"])
 
 
 def test_compose_gives_every_process_its_own_broker_user_and_the_private_key_only_to_users():
