@@ -38,7 +38,7 @@ def calls(samples: dict, kind: str, method: str, outcome: str) -> float:
 
 
 @pytest.fixture
-def payments(start_container, config):
+def payments(start_container, config, users_container):  # its ping holds a client token from users
     # No relay timer during the test: an unsent outbox row stays unsent.
     return start_container(PaymentsService, {**config, "OUTBOX_RELAY_INTERVAL_SECONDS": 3600})
 

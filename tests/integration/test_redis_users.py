@@ -13,12 +13,14 @@ import pytest
 import redis
 
 from contracts.product_cache import DELETED, GENERATION_KEY, ProductCache, SearchCache
-from gateway.ratelimit import Limit, RateLimiter
+from gateway.ratelimit import RateLimiter
 from plumbing.errors import Unauthenticated
+from plumbing.ratelimit import Counter, Limit, count
 from plumbing.redis_store import connect
 from plumbing.redis_users import redis_uri_for
 from plumbing.tokens import TokenVerifier, client_cutoff_key, revoked_session_key, user_cutoff_key
 from scripts.provision import redis_grants
+from users.throttle import KEY_PREFIX as LOGIN_FAILURES
 from users.tokens import TokenIssuer
 
 PRINCIPALS = sorted(redis_grants())
@@ -92,12 +94,16 @@ def test_products_writes_the_cache_and_the_gateway_reads_it(config, as_user):
 
 
 def test_the_gateway_counts_its_rate_limits(as_user):
-    limiter = RateLimiter(as_user("gateway"), Limit(1, 60), Limit(1, 60))
+    limiter = RateLimiter(as_user("gateway"), Limit(1, 60))
     client = secrets.token_hex(4)
     assert limiter.hit(client) is None
     assert limiter.hit(client) is not None  # counted: the second is over the limit
-    limiter.login_failed("someone@example.com")
-    assert limiter.login_blocked("someone@example.com") is not None
+
+
+def test_only_users_counts_failed_logins(as_user):
+    counter = [Counter(f"{LOGIN_FAILURES}password:{secrets.token_hex(4)}", Limit(1, 60))]
+    assert count(as_user("users"), counter, time.time()) == [1]
+    assert count(as_user("gateway"), counter, time.time()) is None  # NOPERM: the limiter can't count
 
 
 def _planted_refresh(user_id: str) -> tuple[str, str, str]:

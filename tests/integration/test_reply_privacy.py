@@ -27,8 +27,9 @@ def as_principal(config, principal: str) -> dict:
 
 
 @pytest.fixture
-def notifications(start_container, config):
-    """notifications as `make run` runs it: as its own broker user."""
+def notifications(start_container, config, users_container):
+    """notifications as `make run` runs it: as its own broker user (its ping asks users for its
+    client token)."""
     return start_container(NotificationsService, as_principal(config, "notifications"))
 
 
