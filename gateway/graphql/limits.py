@@ -12,7 +12,7 @@ each alias is a field of its own. The request runs one operation, so it has one 
   types multiplies, and 10 introspection objects cost 1; at most `max_cost`, lower for an
   anonymous caller (QUERY_TOO_COSTLY);
 - `first`: 1 to MAX_FIRST wherever a field takes it (BAD_USER_INPUT);
-- argument values: no NUL character, no string over MAX_STRING_CHARS, lists and input objects
+- argument values: no NUL character or lone surrogate, no string over MAX_STRING_CHARS, lists and input objects
   at most MAX_VALUE_DEPTH deep (BAD_USER_INPUT);
 - introspection (`__schema`, `__type`) can be off (INTROSPECTION_DISABLED)."""
 
@@ -102,6 +102,10 @@ def _value_problem(value, depth: int = 0) -> str | None:
             return "may not contain NUL characters"
         if len(value) > MAX_STRING_CHARS:
             return f"may be at most {MAX_STRING_CHARS} characters"
+        try:
+            value.encode()
+        except UnicodeEncodeError:  # a lone surrogate (`"\ud800"` in JSON): no store or RPC takes it
+            return "is not valid Unicode"
         return None
     if isinstance(value, dict | list):
         if depth >= MAX_VALUE_DEPTH:

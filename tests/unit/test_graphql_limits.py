@@ -82,6 +82,7 @@ def test_nul_long_and_deep_argument_values_are_refused_literal_or_variable():
     assert errors_of("query($f: OrderFilter) { orders(filter: $f) { totalCount } }",
                      {"f": {"customerEmail": "a\x00@example.com"}}) == ["BAD_USER_INPUT"]
     assert errors_of('{ orders(after: "\\u0000") { totalCount } }') == ["BAD_USER_INPUT"]
+    assert errors_of("query($id: ID!) { order(id: $id) { id } }", {"id": "\ud800a"}) == ["BAD_USER_INPUT"]
 
 
 def test_graphiqls_introspection_query_fits_even_anonymously_but_nesting_it_is_refused():
