@@ -7,13 +7,14 @@ each alias is a field of its own. The request runs one operation, so it has one 
 - depth: data fields nested at most `max_depth` (QUERY_TOO_DEEP), introspection at most
   MAX_INTROSPECTION_DEPTH (GraphiQL's own query is 13 deep);
 - cost: every field costs 1 per object it may be resolved on, so a field under `orders(first:
-  50)` costs 50; an introspection list counts as long as its kind is on average in this schema
-  (`types` as the number of types, `fields` as the fields of a type), so asking for types inside
-  types multiplies, and 10 introspection objects cost 1; at most `max_cost`, lower for an
-  anonymous caller (QUERY_TOO_COSTLY);
+  50)` costs 50 (an order's `items` and `history` count as 5 each), and one that makes an RPC of
+  its own costs RPC_COST instead of 1; an introspection list counts as long as its kind is on
+  average in this schema (`types` as the number of types, `fields` as the fields of a type), so
+  asking for types inside types multiplies, and 10 introspection objects cost 1; at most
+  `max_cost`, lower for an anonymous caller (QUERY_TOO_COSTLY);
 - `first`: 1 to MAX_FIRST wherever a field takes it (BAD_USER_INPUT);
-- argument values: no NUL character or lone surrogate, no string over MAX_STRING_CHARS, lists and input objects
-  at most MAX_VALUE_DEPTH deep (BAD_USER_INPUT);
+- argument values: no NUL character or lone surrogate, no string over MAX_STRING_CHARS, lists
+  and input objects at most MAX_VALUE_DEPTH deep (BAD_USER_INPUT);
 - introspection (`__schema`, `__type`) can be off (INTROSPECTION_DISABLED)."""
 
 import math
@@ -43,6 +44,12 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 MAX_FIRST = 100
+# Lists without `first`: an order's lines (at most 50) and history, counted at a typical length.
+UNPAGED_LISTS = {"items": 5, "history": 5}
+# Fields whose resolver makes an RPC (or a search) of its own each time it runs, unbatched: 10
+# each, so aliases of them cost what they make the services do.
+RPC_FIELDS = {"orders", "products", "notifications", "meta", "priceHistory"}
+RPC_COST = 10
 MAX_INTROSPECTION_DEPTH = 15
 INTROSPECTION_OBJECTS_PER_COST = 10  # answered from memory, no RPC: GraphiQL's query costs ~1,400
 MAX_STRING_CHARS = 4096  # the longest id, cursor, search or filter value taken
@@ -155,11 +162,13 @@ class _Measure:
             inner *= min(max(first, 1), MAX_FIRST)
         elif introspecting and isinstance(get_nullable_type(definition.type), GraphQLList):
             inner *= self.lengths.get(name, 1)
+        elif name in UNPAGED_LISTS:
+            inner *= UNPAGED_LISTS[name]
         if introspecting:
             self.introspected += multiplier
             own = 0
         else:
-            own = multiplier
+            own = multiplier * (RPC_COST if name in RPC_FIELDS else 1)
         return own + self.selections(get_named_type(definition.type), node.selection_set, depth + 1, inner,
                                      introspecting, frozenset())
 

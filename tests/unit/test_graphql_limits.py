@@ -47,6 +47,21 @@ def test_each_alias_costs():
     assert errors_of(cheap(122), signed_in=False) == ["QUERY_TOO_COSTLY"]
 
 
+def test_fields_that_make_an_rpc_each_cost_more_so_aliases_of_them_add_up():
+    def metas(count: int) -> str:
+        return "{ " + " ".join(f"m{n}: meta {{ lagMs }}" for n in range(count)) + " }"
+
+    assert errors_of(metas(150), signed_in=False) == []  # 150 x 11
+    assert errors_of(metas(200), signed_in=False) == ["QUERY_TOO_COSTLY"]
+
+
+def test_an_orders_lines_count_as_several():
+    # 100 orders x 5 lines x (product, priceHistory RPC, price): over 5,000 though `first` is 1.
+    query = "{ orders(first: 100) { edges { node { items { product { priceHistory(first: 1) { price } } } } } } }"
+    assert errors_of(query) == ["QUERY_TOO_COSTLY"]
+    assert errors_of(query.replace("100", "50")) == []
+
+
 def test_named_and_inline_fragments_count_where_they_are_spread():
     spread = "query Q($n: Int = 100) { orders(first: $n) { edges { node { ...O } } } } fragment O on Order { id " \
              + PRICES + " }"
