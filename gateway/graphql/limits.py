@@ -15,7 +15,8 @@ each alias is a field of its own. The request runs one operation, so it has one 
 - `first`: 1 to MAX_FIRST wherever a field takes it (BAD_USER_INPUT);
 - argument values: no NUL character or lone surrogate, no string over MAX_STRING_CHARS, lists
   and input objects at most MAX_VALUE_DEPTH deep (BAD_USER_INPUT);
-- introspection (`__schema`, `__type`) can be off (INTROSPECTION_DISABLED)."""
+- introspection (`__schema`, `__type`) can be off (INTROSPECTION_DISABLED);
+- the document at most MAX_TOKENS tokens long (schema.py: a GRAPHQL_PARSE_FAILED)."""
 
 import math
 from dataclasses import dataclass
@@ -44,6 +45,9 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 MAX_FIRST = 100
+# Tokens a document may have (GraphiQL's introspection query has 183): graphql-core's validation
+# compares fields pairwise, so 60 KB of aliases would take seconds before any limit is checked.
+MAX_TOKENS = 2000
 # Lists without `first`: an order's lines (at most 50) and history, counted at a typical length.
 UNPAGED_LISTS = {"items": 5, "history": 5}
 # Fields whose resolver makes an RPC (or a search) of its own each time it runs, unbatched: 10

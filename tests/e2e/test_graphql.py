@@ -186,6 +186,7 @@ def test_the_deepest_query_the_schema_allows_runs(system, admin):
     [
         ({"query": "{ orders { "}, "GRAPHQL_PARSE_FAILED"),
         ({"query": "{ nosuchfield }"}, "GRAPHQL_VALIDATION_FAILED"),
+        ({"query": "{ " + "a: __typename " * 700 + "}"}, "GRAPHQL_PARSE_FAILED"),  # over 2,000 tokens
         ({"query": "query($n: Int!) { products(first: $n) { totalCount } }", "variables": {"n": "ten"}},
          "GRAPHQL_VALIDATION_FAILED"),
     ],
