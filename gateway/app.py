@@ -12,6 +12,7 @@ from gateway.api import auth, clients, exports, health, invoices, oauth, orders,
 from gateway.context import GatewayContext
 from gateway.errors import problem, register_error_handlers
 from gateway.graphql import view as graphql
+from gateway.graphql.limits import Limits
 from gateway.headers import send_security_headers
 from gateway.openapi import ProblemApi, docs_assets, openapi_settings
 from gateway.ratelimit import RateLimiter, client_address
@@ -20,7 +21,7 @@ from gateway.rpc import RpcPool
 from gateway.traces import trace_requests
 from plumbing.config import load_config
 from plumbing.logs import set_request_id, set_service_name
-from plumbing.production import GATEWAY, refuse_unsafe_production
+from plumbing.production import GATEWAY, is_production, refuse_unsafe_production
 from plumbing.ratelimit import parse_limit
 from plumbing.redis_store import connect
 from plumbing.tokens import TokenVerifier
@@ -43,6 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(
         MAX_CONTENT_LENGTH=int(settings["MAX_CONTENT_LENGTH"]),
         EXPORT_PAGE_SIZE=int(settings["EXPORT_PAGE_SIZE"]),
+        GRAPHQL_LIMITS=Limits.from_config(settings["GRAPHQL"], is_production(config)),
         **openapi_settings(),
     )
     redis_client = connect(config["REDIS_URI"])

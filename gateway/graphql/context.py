@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from strawberry.dataloader import DataLoader
 
 from contracts.product_cache import DELETED, MISS, ProductCache, SearchCache
+from gateway.graphql.limits import Limits
 from plumbing.access import Actor
 from plumbing.errors import Unauthenticated
 
@@ -20,6 +21,7 @@ class RequestContext:
     actor: Actor | None
     products: ProductCache
     searches: SearchCache
+    limits: Limits = Limits()
     orders_loader: DataLoader = field(init=False)
     products_loader: DataLoader = field(init=False)
 

@@ -1,10 +1,26 @@
-"""What a GraphQL query may ask for, checked on its document before anything runs.
+"""What a GraphQL request may ask for, measured on the operation as it will run, before it runs.
 
-- depth: fields nested at most MAX_DEPTH deep (code QUERY_TOO_DEEP);
+The operation's variables are coerced as execution will (the values given, else their defaults)
+and every field's arguments read through them (else the schema's defaults), so `first: $n` with
+`$n: Int = 100` counts as 100. Fragments (named and inline) count where they are spread, and
+each alias is a field of its own. The request runs one operation, so it has one ceiling:
+- depth: data fields nested at most `max_depth` (QUERY_TOO_DEEP), introspection at most
+  MAX_INTROSPECTION_DEPTH (GraphiQL's own query is 13 deep);
 - cost: every field costs 1 per object it may be resolved on, so a field under `orders(first:
-  50)` costs 50; a query may cost at most MAX_COST (code QUERY_TOO_COSTLY);
-- `first`: 1 to MAX_FIRST on every paged field (code BAD_USER_INPUT).
-Introspection (fields starting with `__`) is free and not limited: GraphiQL's own query is deep."""
+  50)` costs 50 (an order's `items` and `history` count as 5 each), and one that makes an RPC of
+  its own costs RPC_COST instead of 1; an introspection list counts as long as its kind is on
+  average in this schema (`types` as the number of types, `fields` as the fields of a type), so
+  asking for types inside types multiplies, and 10 introspection objects cost 1; at most
+  `max_cost`, lower for an anonymous caller (QUERY_TOO_COSTLY);
+- `first`: 1 to MAX_FIRST wherever a field takes it (BAD_USER_INPUT);
+- argument values: no NUL character or lone surrogate, no string over MAX_STRING_CHARS, lists
+  and input objects at most MAX_VALUE_DEPTH deep (BAD_USER_INPUT);
+- introspection (`__schema`, `__type`) can be off (INTROSPECTION_DISABLED);
+- the document at most MAX_TOKENS tokens long (schema.py: a GRAPHQL_PARSE_FAILED)."""
+
+import math
+from dataclasses import dataclass
+from functools import cache
 
 from graphql import (
     DocumentNode,
@@ -12,93 +28,198 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLList,
+    GraphQLObjectType,
+    GraphQLSchema,
     InlineFragmentNode,
-    IntValueNode,
     OperationDefinitionNode,
+    SchemaMetaFieldDef,
     SelectionSetNode,
-    VariableNode,
+    TypeMetaFieldDef,
+    TypeNameMetaFieldDef,
+    get_named_type,
+    get_nullable_type,
 )
+from graphql.execution.values import get_argument_values, get_variable_values
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
-MAX_DEPTH = 10
-MAX_COST = 5000
 MAX_FIRST = 100
-# Paged fields, and the page size they have when `first` is not given.
-PAGED_FIELDS = {"orders": 20, "products": 20, "notifications": 20, "priceHistory": 20}
+# Tokens a document may have (GraphiQL's introspection query has 183): graphql-core's validation
+# compares fields pairwise, so 60 KB of aliases would take seconds before any limit is checked.
+MAX_TOKENS = 2000
+# Lists without `first`: an order's lines (at most 50) and history, counted at a typical length.
+UNPAGED_LISTS = {"items": 5, "history": 5}
+# Fields whose resolver makes an RPC (or a search) of its own each time it runs, unbatched: 10
+# each, so aliases of them cost what they make the services do.
+RPC_FIELDS = {"orders", "products", "notifications", "meta", "priceHistory"}
+RPC_COST = 10
+MAX_INTROSPECTION_DEPTH = 15
+INTROSPECTION_OBJECTS_PER_COST = 10  # answered from memory, no RPC: GraphiQL's query costs ~1,400
+MAX_STRING_CHARS = 4096  # the longest id, cursor, search or filter value taken
+MAX_VALUE_DEPTH = 5  # OrderFilter and ProductFilter are 1 deep
 
 QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
 QUERY_TOO_COSTLY = "QUERY_TOO_COSTLY"
 BAD_USER_INPUT = "BAD_USER_INPUT"
+INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
+META_FIELDS = {"__schema": SchemaMetaFieldDef, "__type": TypeMetaFieldDef, "__typename": TypeNameMetaFieldDef}
 
 
-class _Walk:
-    def __init__(self, fragments: dict[str, FragmentDefinitionNode], variables: dict):
-        self.fragments = fragments
-        self.variables = variables
-        self.errors: list[GraphQLError] = []
-        self.depth = 0
+@dataclass(frozen=True)
+class Limits:
+    max_depth: int = 10
+    max_cost: int = 5000
+    max_cost_anonymous: int = 2000
+    introspection: bool = True
 
-    def first(self, field: FieldNode) -> int | None:
-        for argument in field.arguments or ():
-            if argument.name.value != "first":
-                continue
-            value = argument.value
-            if isinstance(value, VariableNode):
-                given = self.variables.get(value.name.value)
-            elif isinstance(value, IntValueNode):
-                given = int(value.value)
-            else:
-                given = None
-            return given if isinstance(given, int) else None
+    @classmethod
+    def from_config(cls, settings: dict, production: bool) -> "Limits":
+        """GATEWAY.GRAPHQL: introspection left empty is on, except in production mode."""
+        switch = str(settings.get("INTROSPECTION") or "").strip().lower()
+        return cls(
+            max_depth=int(settings["MAX_DEPTH"]),
+            max_cost=int(settings["MAX_COST"]),
+            max_cost_anonymous=int(settings["MAX_COST_ANONYMOUS"]),
+            introspection=not production if not switch else switch in ("1", "true", "yes", "on"),
+        )
+
+
+@cache
+def _introspection_lengths(schema: GraphQLSchema) -> dict[str, int]:
+    """How long each introspection list is on average (at least 1) in `schema`."""
+    types = [t for t in schema.type_map.values()]
+    fields = [f for t in types for f in getattr(t, "fields", {}).values()]
+    per_type = {
+        "fields": sum(len(t.fields) for t in types if isinstance(t, GraphQLObjectType)),
+        "inputFields": sum(len(getattr(t, "fields", {})) for t in types if not isinstance(t, GraphQLObjectType)),
+        "enumValues": sum(len(getattr(t, "values", {}) or {}) for t in types),
+        "interfaces": sum(len(getattr(t, "interfaces", ()) or ()) for t in types),
+        "possibleTypes": len(types),
+    }
+    lengths = {name: math.ceil(total / len(types)) for name, total in per_type.items()}
+    lengths["types"] = len(types)
+    lengths["directives"] = len(schema.directives)
+    arguments = [a for f in fields for a in (getattr(f, "args", None) or {}).values()]
+    arguments += [a for d in schema.directives for a in d.args.values()]
+    lengths["args"] = math.ceil(len(arguments) / max(len(fields) + len(schema.directives), 1))
+    lengths["locations"] = 5
+    return {name: max(length, 1) for name, length in lengths.items()}
+
+
+def _value_problem(value, depth: int = 0) -> str | None:
+    if isinstance(value, str):
+        if "\x00" in value:
+            return "may not contain NUL characters"
+        if len(value) > MAX_STRING_CHARS:
+            return f"may be at most {MAX_STRING_CHARS} characters"
+        try:
+            value.encode()
+        except UnicodeEncodeError:  # a lone surrogate (`"\ud800"` in JSON): no store or RPC takes it
+            return "is not valid Unicode"
         return None
+    if isinstance(value, dict | list):
+        if depth >= MAX_VALUE_DEPTH:
+            return f"may nest at most {MAX_VALUE_DEPTH} deep"
+        for child in value.values() if isinstance(value, dict) else value:
+            problem = _value_problem(child, depth + 1)
+            if problem:
+                return problem
+    return None
 
-    def cost(self, selections: SelectionSetNode | None, depth: int, multiplier: int, seen: frozenset) -> int:
-        if selections is None:
-            return 0
+
+class _Measure:
+    def __init__(self, schema: GraphQLSchema, fragments: dict, variables: dict, limits: Limits):
+        self.schema, self.fragments, self.variables, self.limits = schema, fragments, variables, limits
+        self.lengths = _introspection_lengths(schema)
+        self.errors: list[GraphQLError] = []
+        self.depth = self.introspection_depth = self.introspected = 0
+
+    def error(self, message: str, node, code: str) -> None:
+        self.errors.append(GraphQLError(message, node, extensions={"code": code}))
+
+    def field(self, parent, node: FieldNode, depth: int, multiplier: int, introspecting: bool) -> int:
+        name = node.name.value
+        definition = META_FIELDS.get(name) or parent.fields[name]  # validated: the field exists
+        if name in ("__schema", "__type"):
+            introspecting = True
+            if not self.limits.introspection:
+                self.error("Introspection is switched off here.", node, INTROSPECTION_DISABLED)
+        try:
+            arguments = get_argument_values(definition, node, self.variables)
+        except GraphQLError as exc:  # e.g. null for a non-null argument
+            self.error(exc.message, node, BAD_USER_INPUT)
+            return multiplier
+        for argument, value in arguments.items():
+            problem = _value_problem(value)
+            if problem:
+                self.error(f"`{name}({argument})` {problem}.", node, BAD_USER_INPUT)
+        if introspecting:
+            self.introspection_depth = max(self.introspection_depth, depth)
+        else:
+            self.depth = max(self.depth, depth)
+        inner = multiplier
+        if "first" in arguments:
+            first = arguments["first"] if isinstance(arguments["first"], int) else 0
+            if not 1 <= first <= MAX_FIRST:
+                self.error(f"`first` must be 1 to {MAX_FIRST}.", node, BAD_USER_INPUT)
+            inner *= min(max(first, 1), MAX_FIRST)
+        elif introspecting and isinstance(get_nullable_type(definition.type), GraphQLList):
+            inner *= self.lengths.get(name, 1)
+        elif name in UNPAGED_LISTS:
+            inner *= UNPAGED_LISTS[name]
+        if introspecting:
+            self.introspected += multiplier
+            own = 0
+        else:
+            own = multiplier * (RPC_COST if name in RPC_FIELDS else 1)
+        return own + self.selections(get_named_type(definition.type), node.selection_set, depth + 1, inner,
+                                     introspecting, frozenset())
+
+    def selections(self, parent, selection_set: SelectionSetNode | None, depth: int, multiplier: int,
+                   introspecting: bool, spread: frozenset) -> int:
         total = 0
-        for selection in selections.selections:
+        for selection in selection_set.selections if selection_set else ():
             if isinstance(selection, FieldNode):
-                name = selection.name.value
-                if name.startswith("__"):
-                    continue
-                self.depth = max(self.depth, depth)
-                page = multiplier
-                if name in PAGED_FIELDS:
-                    first = self.first(selection)
-                    if first is not None and not 1 <= first <= MAX_FIRST:
-                        self.errors.append(
-                            GraphQLError(f"`first` must be 1 to {MAX_FIRST}.", selection,
-                                         extensions={"code": BAD_USER_INPUT})
-                        )
-                    page = multiplier * min(max(first or PAGED_FIELDS[name], 1), MAX_FIRST)
-                total += multiplier + self.cost(selection.selection_set, depth + 1, page, seen)
+                total += self.field(parent, selection, depth, multiplier, introspecting)
             elif isinstance(selection, InlineFragmentNode):
-                total += self.cost(selection.selection_set, depth, multiplier, seen)
-            elif isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                fragment = self.fragments.get(name)
-                if fragment is not None and name not in seen:  # cycles are a validation error already
-                    total += self.cost(fragment.selection_set, depth, multiplier, seen | {name})
+                on = self.schema.get_type(selection.type_condition.name.value) if selection.type_condition else parent
+                total += self.selections(on, selection.selection_set, depth, multiplier, introspecting, spread)
+            elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in spread:
+                fragment = self.fragments[selection.name.value]  # validated: it exists, no cycles
+                on = self.schema.get_type(fragment.type_condition.name.value)
+                total += self.selections(on, fragment.selection_set, depth, multiplier, introspecting,
+                                         spread | {selection.name.value})
         return total
 
 
-def check_limits(document: DocumentNode, operation_name: str | None, variables: dict) -> list[GraphQLError]:
+def check_limits(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, variables: dict | None,
+                 limits: Limits, signed_in: bool) -> list[GraphQLError]:
+    """The errors that keep a valid document's operation from running (none: it may run)."""
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    chosen = [op for op in operations if operation_name is None or (op.name and op.name.value == operation_name)]
-    errors = []
-    for operation in chosen[:1]:
-        walk = _Walk(fragments, variables or {})
-        cost = walk.cost(operation.selection_set, 1, 1, frozenset())
-        errors += walk.errors
-        if walk.depth > MAX_DEPTH:
-            errors.append(GraphQLError(f"The query is {walk.depth} levels deep; at most {MAX_DEPTH} are allowed.",
-                                       operation, extensions={"code": QUERY_TOO_DEEP}))
-        if cost > MAX_COST:
-            errors.append(GraphQLError(f"The query may cost {cost}; at most {MAX_COST} is allowed.",
-                                       operation, extensions={"code": QUERY_TOO_COSTLY}))
-    return errors
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)
+                  and (operation_name is None or (d.name and d.name.value == operation_name))]
+    if len(operations) != 1:
+        return []  # no operation, or an ambiguous one: execution refuses it without running anything
+    operation = operations[0]
+    coerced = get_variable_values(schema, operation.variable_definitions or (), variables or {})
+    if isinstance(coerced, list):
+        return coerced  # a variable of the wrong type or missing: GRAPHQL_VALIDATION_FAILED
+    measure = _Measure(schema, fragments, coerced, limits)
+    root = schema.get_root_type(operation.operation)
+    cost = measure.selections(root, operation.selection_set, 1, 1, False, frozenset())
+    cost += math.ceil(measure.introspected / INTROSPECTION_OBJECTS_PER_COST)
+    if measure.depth > limits.max_depth:
+        measure.error(f"The query is {measure.depth} levels deep; at most {limits.max_depth} are allowed.",
+                      operation, QUERY_TOO_DEEP)
+    if measure.introspection_depth > MAX_INTROSPECTION_DEPTH:
+        measure.error(f"The introspection query is {measure.introspection_depth} levels deep; at most "
+                      f"{MAX_INTROSPECTION_DEPTH} are allowed.", operation, QUERY_TOO_DEEP)
+    ceiling = limits.max_cost if signed_in else limits.max_cost_anonymous
+    if cost > ceiling:
+        hint = "" if signed_in else " without a token"
+        measure.error(f"The query may cost {cost}; at most {ceiling} is allowed{hint}.", operation, QUERY_TOO_COSTLY)
+    return measure.errors
 
 
 class QueryLimits(SchemaExtension):
@@ -106,9 +227,12 @@ class QueryLimits(SchemaExtension):
     and a query over them never runs."""
 
     def on_validate(self):
-        context = self.execution_context
-        errors = validate_document(context.schema._schema, context.graphql_document, context.validation_rules)
+        execution = self.execution_context
+        schema = execution.schema._schema
+        errors = validate_document(schema, execution.graphql_document, execution.validation_rules)
         if not errors:
-            errors = check_limits(context.graphql_document, context.operation_name, context.variables or {})
-        context.pre_execution_errors = list(errors)  # set: strawberry does not validate again
+            context = execution.context
+            errors = check_limits(schema, execution.graphql_document, execution.operation_name, execution.variables,
+                                  context.limits, context.actor is not None)
+        execution.pre_execution_errors = list(errors)  # set: strawberry does not validate again
         yield

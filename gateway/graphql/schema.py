@@ -13,12 +13,13 @@ from decimal import Decimal
 from enum import Enum
 
 import strawberry
+from strawberry.extensions import MaxTokensLimiter
 from strawberry.types import Info
 
 from contracts.orders import OrderStatus as OrderStatusValues
 from gateway.api.products import search_products
 from gateway.graphql.context import RequestContext
-from gateway.graphql.limits import QueryLimits
+from gateway.graphql.limits import MAX_TOKENS, QueryLimits
 from plumbing.access import USER
 from plumbing.errors import Forbidden, Invalid, NotFound
 
@@ -393,4 +394,4 @@ class Schema(strawberry.Schema):
         """Not logged here: most are the caller's (gateway/graphql/view.py logs the others)."""
 
 
-schema = Schema(query=Query, extensions=[QueryLimits])
+schema = Schema(query=Query, extensions=[lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS), QueryLimits])

@@ -12,7 +12,7 @@ import json
 import logging
 from pathlib import Path
 
-from flask import Blueprint, Response, g, request, send_from_directory
+from flask import Blueprint, Response, current_app, g, request, send_from_directory
 from graphql import GraphQLError
 
 from gateway.auth import bearer_token
@@ -62,7 +62,8 @@ def graphql():
                        exc.status, response_type)
     g.token = token
     gateway = oms()
-    context = RequestContext(call=gateway.call, actor=actor, products=gateway.products, searches=gateway.searches)
+    context = RequestContext(call=gateway.call, actor=actor, products=gateway.products, searches=gateway.searches,
+                             limits=current_app.config["GRAPHQL_LIMITS"])
     result = asyncio.run(
         schema.execute(params["query"], variable_values=params["variables"], context_value=context,
                        operation_name=params["operationName"])
@@ -91,7 +92,7 @@ def _params() -> dict:
     else:
         data = request.args
         try:
-            variables = json.loads(data["variables"]) if data.get("variables") else None
+            variables = current_app.json.loads(data["variables"]) if data.get("variables") else None
         except ValueError as exc:
             raise ValueError("`variables` is not JSON.") from exc
     query, operation = data.get("query"), data.get("operationName")

@@ -1,12 +1,15 @@
 """GraphQL at /graphql end to end: orders from the read side as each caller may see them, the
 limits, errors as the GraphQL-over-HTTP spec says, GraphiQL without a CDN, and no N+1."""
 
+import copy
 import re
 import uuid
 
 import pytest
 import requests
+from graphql import get_introspection_query
 
+from gateway.app import create_app
 from tests.e2e.test_order_saga import place, wait_for_status
 from tests.polling import wait_until
 
@@ -34,7 +37,11 @@ def graphql(system, query, variables=None, token=None, accept="application/json"
 
 
 def codes(response) -> list[str]:
-    return [error["extensions"]["code"] for error in response.json().get("errors", [])]
+    return codes_of(response.json())
+
+
+def codes_of(body: dict) -> list[str]:
+    return [error["extensions"]["code"] for error in body.get("errors", [])]
 
 
 def visible_orders(system, token, count):
@@ -126,6 +133,18 @@ def test_products_come_from_the_catalog_with_search_and_price_history(system, pr
         ("query($n: Int!) { orders(first: $n) { totalCount } }", {"n": 0}, "BAD_USER_INPUT"),
         ("{ orders(first: 100) { edges { node { items { product { priceHistory(first: 100) { price } } } } } } }",
          None, "QUERY_TOO_COSTLY"),
+        # As reported: `first` from a variable's default, and 61 aliases (1,830 priceHistory RPCs).
+        ("query Q($n: Int = 100) { orders(first: $n) { edges { node { items { product { priceHistory(first: $n) {"
+         " price } } } } } } }", None, "QUERY_TOO_COSTLY"),
+        ("query Q($n: Int = 30) { " + " ".join(
+            f"p{n}: products(first: $n) {{ edges {{ node {{ priceHistory(first: 1) {{ price }} }} }} }}"
+            for n in range(61)) + " }", None, "QUERY_TOO_COSTLY"),
+        ('query($id: ID! = "a\\u0000b") { order(id: $id) { id } }', None, "BAD_USER_INPUT"),
+        ('{ product(id: "a\\u0000b") { id } }', None, "BAD_USER_INPUT"),
+        ("query($id: ID!) { product(id: $id) { id } }", {"id": "a\x00b"}, "BAD_USER_INPUT"),
+        ("query($f: OrderFilter) { orders(filter: $f) { totalCount } }", {"f": {"customerEmail": "\x00"}},
+         "BAD_USER_INPUT"),
+        ("query($a: String) { products(after: $a) { totalCount } }", {"a": "x" * 5000}, "BAD_USER_INPUT"),
     ],
 )
 def test_limits_refuse_a_query_before_it_runs(system, admin, query, variables, code):
@@ -134,6 +153,25 @@ def test_limits_refuse_a_query_before_it_runs(system, admin, query, variables, c
     assert codes(response) == [code] and "data" not in response.json()
     strict = graphql(system, query, variables, admin.token, accept=GRAPHQL_RESPONSE)
     assert strict.status_code == 400 and codes(strict) == [code]
+
+
+def test_a_nul_in_get_variables_or_in_the_query_is_refused_not_a_500(system):
+    for params in ({"query": "query($id: ID!) { product(id: $id) { id } }", "variables": '{"id": "\\u0000"}'},
+                   {"query": '{ order(id: "\\u0000") { id } }'}):
+        response = requests.get(f"{system.url}/graphql", params=params, headers={"Accept": GRAPHQL_RESPONSE},
+                                timeout=15)
+        assert response.status_code == 400 and codes(response) == ["BAD_USER_INPUT"], response.text
+    deep = requests.get(f"{system.url}/graphql", params={"query": "{ __typename }", "variables": "[" * 40 + "]" * 40},
+                        timeout=15)
+    assert deep.status_code == 400 and codes(deep) == ["BAD_REQUEST"]
+
+
+def test_anonymous_callers_get_the_lower_ceiling(system, admin, product):
+    # 1 + 100 x (edges, node, id, priceHistory and 20 prices) = 2,401: over 2,000, under 5,000.
+    query = "{ products(first: 100) { edges { node { id priceHistory(first: 20) { price } } } } }"
+    assert codes(graphql(system, query)) == ["QUERY_TOO_COSTLY"]
+    signed_in = graphql(system, query, token=admin.token)
+    assert signed_in.status_code == 200 and "errors" not in signed_in.json()
 
 
 def test_the_deepest_query_the_schema_allows_runs(system, admin):
@@ -148,6 +186,7 @@ def test_the_deepest_query_the_schema_allows_runs(system, admin):
     [
         ({"query": "{ orders { "}, "GRAPHQL_PARSE_FAILED"),
         ({"query": "{ nosuchfield }"}, "GRAPHQL_VALIDATION_FAILED"),
+        ({"query": "{ " + "a: __typename " * 700 + "}"}, "GRAPHQL_PARSE_FAILED"),  # over 2,000 tokens
         ({"query": "query($n: Int!) { products(first: $n) { totalCount } }", "variables": {"n": "ten"}},
          "GRAPHQL_VALIDATION_FAILED"),
     ],
@@ -170,10 +209,31 @@ def test_a_request_that_is_not_graphql_is_a_400_and_a_bad_token_a_401(system):
     assert bad_token.status_code == 401 and codes(bad_token) == ["UNAUTHENTICATED"]
 
 
-def test_introspection_is_on(system):
-    types = graphql(system, "{ __schema { types { name } } }").json()["data"]["__schema"]["types"]
+def test_introspection_is_on_and_graphiqls_query_runs_anonymously_but_copies_of_it_are_refused(system):
+    standard = get_introspection_query(descriptions=True, specified_by_url=True, directive_is_repeatable=True,
+                                       schema_description=True, input_value_deprecation=True)
+    response = graphql(system, standard)
+    assert response.status_code == 200 and "errors" not in response.json()
     assert {"Order", "OrderItem", "Payment", "HistoryEntry", "Customer", "Product", "PriceHistoryEntry",
-            "Notification"} <= {t["name"] for t in types}
+            "Notification"} <= {t["name"] for t in response.json()["data"]["__schema"]["types"]}
+    full = standard[standard.index("fragment FullType"):]
+    copies = "{ " + " ".join(f"s{n}: __schema {{ types {{ ...FullType }} }}" for n in range(4)) + " } " + full
+    assert codes(graphql(system, copies)) == ["QUERY_TOO_COSTLY"]
+    chain = '{ __type(name: "Order") { ' + "ofType { " * 16 + "name" + " }" * 16 + " } }"
+    assert codes(graphql(system, chain)) == ["QUERY_TOO_DEEP"]
+
+
+def test_introspection_switched_off_is_refused_and_typename_still_answers(system, config):
+    settings = copy.deepcopy(config)
+    settings["GATEWAY"]["GRAPHQL"]["INTROSPECTION"] = "false"
+    app = create_app(settings)
+    try:
+        client = app.test_client()
+        off = client.post("/graphql", json={"query": "{ __schema { types { name } } }"})
+        assert off.status_code == 200 and codes_of(off.get_json()) == ["INTROSPECTION_DISABLED"]
+        assert client.post("/graphql", json={"query": "{ __typename }"}).get_json() == {"data": {"__typename": "Query"}}
+    finally:
+        app.extensions["oms"].rpc.close()
 
 
 def test_graphiql_is_served_with_its_assets_from_here(system):
