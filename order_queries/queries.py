@@ -107,6 +107,8 @@ def encode_cursor(created_at: datetime, order_id: str) -> str:
 def decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         created_at, order_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if "\x00" in str(order_id):  # PostgreSQL text cannot hold it: psycopg2 would raise ValueError
+            raise ValueError("NUL in a cursor")
         return datetime.fromisoformat(created_at), str(order_id)
     except (ValueError, TypeError, binascii.Error, UnicodeError) as exc:
         raise Invalid("Not a cursor from this API.", {"after": ["Invalid cursor."]}) from exc

@@ -1,7 +1,9 @@
 """GraphQL at /graphql end to end: orders from the read side as each caller may see them, the
 limits, errors as the GraphQL-over-HTTP spec says, GraphiQL without a CDN, and no N+1."""
 
+import base64
 import copy
+import json
 import re
 import uuid
 
@@ -164,6 +166,15 @@ def test_a_nul_in_get_variables_or_in_the_query_is_refused_not_a_500(system):
     deep = requests.get(f"{system.url}/graphql", params={"query": "{ __typename }", "variables": "[" * 40 + "]" * 40},
                         timeout=15)
     assert deep.status_code == 400 and codes(deep) == ["BAD_REQUEST"]
+
+
+@pytest.mark.parametrize("after", [["2024-01-01T00:00:00", "a\x00"], ["not a time", "a"]])
+def test_a_cursor_this_api_never_made_is_bad_user_input(system, admin, after):
+    """Its NUL is inside the base64, where the gateway's checks of arguments don't look: order_queries
+    refuses it (it was an INTERNAL_SERVER_ERROR from psycopg2)."""
+    cursor = base64.urlsafe_b64encode(json.dumps(after).encode()).decode()
+    response = graphql(system, "query($a: String) { orders(after: $a) { totalCount } }", {"a": cursor}, admin.token)
+    assert codes(response) == ["BAD_USER_INPUT"], response.text
 
 
 def test_anonymous_callers_get_the_lower_ceiling(system, admin, product):
