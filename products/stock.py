@@ -15,6 +15,7 @@ invariant checker (operations/invariants.py) checks the sum across the database.
 from dataclasses import dataclass, replace
 
 from plumbing.errors import Conflict, Invalid
+from plumbing.money import order_total
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,10 @@ RELEASED = "released"
 
 def check_reservable(wanted: dict[str, int], found: dict) -> str:
     """Whether `wanted` ({product_id: quantity}) can be held from `found` ({product_id: anything
-    with sku, currency and stock}, the products that exist): their one currency. Invalid for an
-    unknown product or mixed currencies; Conflict naming every item short of stock."""
+    with sku, price, currency and stock}, the products that exist): their one currency. Invalid
+    for an unknown product, mixed currencies or a total beyond what a money column holds (the
+    order could never be placed: refused before any unit moves); Conflict naming every item
+    short of stock."""
     unknown = [product_id for product_id in wanted if product_id not in found]
     if unknown:
         raise Invalid(f"Unknown products: {', '.join(unknown)}.", {"items": {"unknown": unknown}})
@@ -60,6 +63,7 @@ def check_reservable(wanted: dict[str, int], found: dict) -> str:
             f"All items of an order must share one currency; these are in {', '.join(currencies)}.",
             {"items": {"currency": [f"Mixed currencies: {', '.join(currencies)}."]}},
         )
+    order_total({product_id: found[product_id].price * quantity for product_id, quantity in wanted.items()})
     short = [
         {"product_id": product_id, "sku": found[product_id].sku, "requested": quantity,
          "available": found[product_id].stock}

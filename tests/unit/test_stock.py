@@ -1,5 +1,6 @@
 """Stock arithmetic and the reservation rules (products/stock.py) alone: no broker, no database."""
 
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -44,12 +45,20 @@ def test_a_release_never_changes_what_was_received(committed):
 # --- the rules of a reservation -------------------------------------------------------------------
 
 
-def offer(sku, stock, currency="EUR"):
-    return SimpleNamespace(sku=sku, stock=stock, currency=currency)
+def offer(sku, stock, currency="EUR", price="1.00"):
+    return SimpleNamespace(sku=sku, stock=stock, currency=currency, price=Decimal(price))
 
 
 def test_a_reservable_request_gives_its_one_currency():
     assert check_reservable({"a": 2, "b": 5}, {"a": offer("A", 2), "b": offer("B", 9)}) == "EUR"
+
+
+def test_a_total_no_money_column_holds_is_refused_even_when_stock_is_short():
+    found = {"a": offer("A", 5, price="20.00"), "b": offer("B", 1, price="9999999999.99")}
+    with pytest.raises(Invalid) as refused:
+        check_reservable({"a": 5, "b": 2}, found)
+    assert refused.value.errors == {"total": ["At most 9999999999.99; these items come to 20000000099.98."],
+                                    "items": {"line_total": ["b"]}}
 
 
 def test_unknown_products_are_named():
