@@ -14,6 +14,7 @@ invariant checker (operations/invariants.py) checks the sum across the database.
 
 from dataclasses import dataclass, replace
 
+from contracts.products import MAX_STOCK
 from plumbing.errors import Conflict, Invalid
 from plumbing.money import order_total
 
@@ -94,10 +95,17 @@ def check_not_released(status: str, release_reason: str | None) -> None:
 
 
 def adjusted(stock: int, delta: int) -> int:
-    """`stock` after adding `delta` units (negative: taken out); Invalid below zero."""
+    """`stock` after adding `delta` units (negative: taken out); Invalid below zero or above
+    MAX_STOCK, the most that set_stock and a new product may have (repeated adjustments would
+    otherwise overflow the INTEGER columns)."""
     if stock + delta < 0:
         raise Invalid(
             f"Stock would go negative ({stock} available, adjustment {delta}).",
             {"delta": ["Would make stock negative."]},
+        )
+    if stock + delta > MAX_STOCK:
+        raise Invalid(
+            f"Stock would exceed {MAX_STOCK} ({stock} available, adjustment {delta}).",
+            {"delta": [f"Would make stock more than {MAX_STOCK}."]},
         )
     return stock + delta

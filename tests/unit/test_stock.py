@@ -5,6 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from contracts.products import MAX_STOCK
 from plumbing.errors import Conflict, Invalid
 from products.stock import (
     COMMITTED,
@@ -104,6 +105,13 @@ def test_a_released_reservation_is_never_repeated_nor_committed():
 @pytest.mark.parametrize(("stock", "delta", "after"), [(5, 3, 8), (5, -5, 0), (0, 0, 0)])
 def test_adjusting_stock(stock, delta, after):
     assert adjusted(stock, delta) == after
+
+
+def test_stock_never_goes_above_what_a_product_may_have():
+    adjusted(MAX_STOCK - 1, 1)
+    with pytest.raises(Invalid) as refused:
+        adjusted(MAX_STOCK, 1)
+    assert refused.value.errors == {"delta": [f"Would make stock more than {MAX_STOCK}."]}
 
 
 def test_stock_never_goes_below_zero():
