@@ -6,7 +6,8 @@ example posts one order for the run's own products, priced from a cent to the la
 money column holds, with quantities in and far out of range, and checks per product that stock,
 reserved, sold and received are what they were: at once for a refused order (its reservation, if
 one was made, was released in the same request), and once the order is cancelled for an accepted
-one. Products created with extreme prices and stock are refused or kept as given."""
+one. Products created with extreme prices and stock are refused or kept as given, and an order of
+the largest total is paid, invoiced, shown by the read side and refunded."""
 
 import uuid
 from decimal import Decimal
@@ -19,6 +20,9 @@ from sqlalchemy.pool import NullPool
 
 from plumbing.migrations import database_urls
 from plumbing.money import MAX_AMOUNT
+from tests.e2e.test_graphql import ORDERS_QUERY, graphql
+from tests.e2e.test_invoicing import invoice_of
+from tests.e2e.test_order_saga import wait_for_status
 from tests.polling import wait_until
 
 ADDRESS = {"name": "Ada Lovelace", "line1": "1 Main St", "city": "Paris", "postal_code": "75001", "country": "FR"}
@@ -149,3 +153,33 @@ def test_products_with_extreme_prices_and_stock_are_refused_or_kept_as_given(adm
             assert admin.delete(f"/products/{created['id']}").status_code == 204
 
     create()
+
+
+def test_an_order_of_the_largest_total_is_paid_invoiced_shown_and_refunded(new_customer, priced, system):
+    """What payments and order_queries derive from an accepted order fits their columns."""
+    _, tokens, api = new_customer()
+    body = {"items": [{"product_id": priced[-1]["id"], "quantity": 1}], "payment_token": "tok_visa",
+            "shipping_address": {**ADDRESS, "country": "DE"}}
+    response = api.post("/orders", json=body, headers={"Idempotency-Key": uuid.uuid4().hex})
+    assert response.status_code == 201, response.text
+    order = wait_for_status(api, response.json()["id"], "confirmed")
+    assert order["total"] == str(MAX_AMOUNT)
+
+    invoice = invoice_of(api, order["id"])
+    assert invoice["gross_total"] == str(MAX_AMOUNT)
+    assert Decimal(invoice["net_total"]) + Decimal(invoice["tax_total"]) == MAX_AMOUNT
+    assert [line["line_total"] for line in invoice["lines"]] == [str(MAX_AMOUNT)]
+
+    def shown():
+        nodes = [edge["node"] for edge in graphql(system, ORDERS_QUERY, {"first": 5}, tokens["access_token"])
+                 .json()["data"]["me"]["orders"]["edges"]]
+        return nodes if nodes and nodes[0]["payment"] else None
+
+    [node] = wait_until(shown, what="the order and its payment in the read model")
+    assert (node["total"], node["payment"]["amount"]) == (str(MAX_AMOUNT), str(MAX_AMOUNT))
+
+    assert api.post(f"/orders/{order['id']}/cancel").status_code == 200
+    wait_for_status(api, order["id"], "refunded")
+    note = wait_until(lambda: (r := api.get(f"/orders/{order['id']}/credit-note")).status_code == 200 and r.json(),
+                      what="the credit note")
+    assert note["gross_total"] == str(MAX_AMOUNT)
