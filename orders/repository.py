@@ -32,6 +32,7 @@ from orders.lifecycle import OPEN, RESERVING, OrderStatus
 from orders.models import Order, OrderHistory, OrderItem
 from plumbing.access import ORDERS_READ_SCOPE, Actor
 from plumbing.errors import NotFound
+from plumbing.money import order_total
 from plumbing.pagination import PageRequest, fetch_page
 from plumbing.sql import unnested
 
@@ -149,7 +150,8 @@ def place_order(
     session: Session, order_id: str, user_id: str, key: str, body_hash: str, reservation: dict, address: dict
 ) -> tuple[Order, list[dict]]:
     """A pending order from a stock reservation's price snapshot, totals computed here: the
-    order and its items. IntegrityError if the customer's idempotency key is taken."""
+    order and its items. IntegrityError if the customer's idempotency key is taken; Invalid if
+    the total is beyond what a money column holds (plumbing/money.py)."""
     items = []
     for position, line in enumerate(reservation["items"]):
         unit_price = Decimal(line["unit_price"])
@@ -165,13 +167,14 @@ def place_order(
                 "line_total": unit_price * line["quantity"],
             }
         )
+    total = order_total({item["product_id"]: item["line_total"] for item in items})
     order = session.scalars(
         select(Order).options(lazyload(Order.items)).from_statement(_PLACE),
         {
             "new_id": order_id,
             "customer": user_id,
             "first_status": OrderStatus.PENDING_PAYMENT,
-            "order_total": sum((item["line_total"] for item in items), Decimal("0.00")),
+            "order_total": total,
             "order_currency": reservation["currency"],
             "address": address,
             "key": key,

@@ -105,9 +105,7 @@ class OrdersService(MeshService, OutboxRelay, DeadLetterOperations):
             order_id = str(uuid.uuid4())
             reservation = self.products.call("reserve_stock", order_id, data["items"], self._reservation_ttl)
             try:
-                order, items = repository.place_order(
-                    uow.session, order_id, actor.id, idempotency_key, body_hash, reservation, data["shipping_address"]
-                )
+                placed = self._place(uow, order_id, actor.id, idempotency_key, body_hash, reservation, data)
             except IntegrityError:
                 # Another request with the same key won the race: ours gives its stock back.
                 uow.rollback()
@@ -116,26 +114,47 @@ class OrdersService(MeshService, OutboxRelay, DeadLetterOperations):
                 if existing is None:
                     raise
                 return existing
-            uow.add_event(
-                ORDER_CREATED,
-                **_event_fields(order, repository.placed_entry(order)),
-                payment_token=data["payment_token"],
-                pay_before=order.reservation_expires_at.isoformat(),
-                items=[
-                    {"product_id": i["product_id"], "quantity": i["quantity"], "unit_price": str(i["unit_price"])}
-                    for i in items
-                ],
-                lines=[
-                    {key: i[key] for key in ("product_id", "sku", "name", "quantity")}
-                    | {"unit_price": str(i["unit_price"]), "line_total": str(i["line_total"])}
-                    for i in items
-                ],
-                shipping_address=order.shipping_address,
-                placed_at=order.created_at.isoformat(),
-            )
-            placed = order_schema.dump(_with_items(order, items))
-            uow.commit()
+            except Exception:
+                # No order holds the stock: it goes back now, not when the reservation expires.
+                self._release_unplaced(uow, order_id)
+                raise
         return placed
+
+    def _place(self, uow, order_id, user_id, key, body_hash, reservation, data) -> dict:
+        order, items = repository.place_order(
+            uow.session, order_id, user_id, key, body_hash, reservation, data["shipping_address"]
+        )
+        uow.add_event(
+            ORDER_CREATED,
+            **_event_fields(order, repository.placed_entry(order)),
+            payment_token=data["payment_token"],
+            pay_before=order.reservation_expires_at.isoformat(),
+            items=[
+                {"product_id": i["product_id"], "quantity": i["quantity"], "unit_price": str(i["unit_price"])}
+                for i in items
+            ],
+            lines=[
+                {key: i[key] for key in ("product_id", "sku", "name", "quantity")}
+                | {"unit_price": str(i["unit_price"]), "line_total": str(i["line_total"])}
+                for i in items
+            ],
+            shipping_address=order.shipping_address,
+            placed_at=order.created_at.isoformat(),
+        )
+        placed = order_schema.dump(_with_items(order, items))
+        uow.commit()
+        return placed
+
+    def _release_unplaced(self, uow, order_id: str) -> None:
+        """Release the reservation of an order that failed to be placed, unless the order was
+        committed after all (a commit whose answer was lost). If that can't be told, the expiry
+        sweep releases it."""
+        try:
+            uow.rollback()
+            if repository.get(uow.session, order_id) is None:
+                self.products.call("release_reservation", order_id)
+        except Exception as exc:
+            log.warning("stock of unplaced order %s left to products' expiry sweep: %r", order_id, exc)
 
     @rpc(access=ORDERS_READ)
     def get_order(self, order_id: str) -> dict:

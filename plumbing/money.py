@@ -1,8 +1,11 @@
 """Money: Decimal amounts with two decimal places, ISO 4217 currency codes."""
 
+from collections.abc import Mapping
 from decimal import Decimal
 
 from marshmallow import ValidationError, fields, validate
+
+from plumbing.errors import Invalid
 
 # Active ISO 4217 codes.
 CURRENCIES = frozenset(
@@ -17,12 +20,29 @@ CURRENCIES = frozenset(
 )
 
 CENT = Decimal("0.01")
-MAX_AMOUNT = Decimal("9999999999.99")  # fits NUMERIC(12, 2)
+# The largest amount every money column holds: the narrowest is NUMERIC(12, 2) (a product's
+# price, a reservation's unit price, payments' amount); orders', invoices' and the read model's
+# totals are NUMERIC(14, 2). An order's total is held to it, so whatever is derived from an
+# accepted order (its payment, the tax taken out of it, its invoice, its view) fits too.
+MAX_AMOUNT = Decimal("9999999999.99")
 
 
 def _two_places(value: Decimal) -> None:
     if value.as_tuple().exponent < -2:
         raise ValidationError("At most two decimal places.")
+
+
+def order_total(line_totals: Mapping[str, Decimal]) -> Decimal:
+    """The sum of an order's line totals ({product_id: line total}). Invalid, naming `total` and
+    the items whose own total is too large, when it is beyond MAX_AMOUNT."""
+    total = sum(line_totals.values(), Decimal("0.00"))
+    if total <= MAX_AMOUNT:
+        return total
+    errors: dict = {"total": [f"At most {MAX_AMOUNT}; these items come to {total}."]}
+    over = [product_id for product_id, amount in line_totals.items() if amount > MAX_AMOUNT]
+    if over:
+        errors["items"] = {"line_total": over}
+    raise Invalid(f"An order's total may be at most {MAX_AMOUNT}; this one would be {total}.", errors)
 
 
 class Price(fields.Decimal):

@@ -14,7 +14,9 @@ invariant checker (operations/invariants.py) checks the sum across the database.
 
 from dataclasses import dataclass, replace
 
+from contracts.products import MAX_STOCK
 from plumbing.errors import Conflict, Invalid
+from plumbing.money import order_total
 
 
 @dataclass(frozen=True)
@@ -49,8 +51,10 @@ RELEASED = "released"
 
 def check_reservable(wanted: dict[str, int], found: dict) -> str:
     """Whether `wanted` ({product_id: quantity}) can be held from `found` ({product_id: anything
-    with sku, currency and stock}, the products that exist): their one currency. Invalid for an
-    unknown product or mixed currencies; Conflict naming every item short of stock."""
+    with sku, price, currency and stock}, the products that exist): their one currency. Invalid
+    for an unknown product, mixed currencies or a total beyond what a money column holds (the
+    order could never be placed: refused before any unit moves); Conflict naming every item
+    short of stock."""
     unknown = [product_id for product_id in wanted if product_id not in found]
     if unknown:
         raise Invalid(f"Unknown products: {', '.join(unknown)}.", {"items": {"unknown": unknown}})
@@ -60,6 +64,7 @@ def check_reservable(wanted: dict[str, int], found: dict) -> str:
             f"All items of an order must share one currency; these are in {', '.join(currencies)}.",
             {"items": {"currency": [f"Mixed currencies: {', '.join(currencies)}."]}},
         )
+    order_total({product_id: found[product_id].price * quantity for product_id, quantity in wanted.items()})
     short = [
         {"product_id": product_id, "sku": found[product_id].sku, "requested": quantity,
          "available": found[product_id].stock}
@@ -90,10 +95,17 @@ def check_not_released(status: str, release_reason: str | None) -> None:
 
 
 def adjusted(stock: int, delta: int) -> int:
-    """`stock` after adding `delta` units (negative: taken out); Invalid below zero."""
+    """`stock` after adding `delta` units (negative: taken out); Invalid below zero or above
+    MAX_STOCK, the most that set_stock and a new product may have (repeated adjustments would
+    otherwise overflow the INTEGER columns)."""
     if stock + delta < 0:
         raise Invalid(
             f"Stock would go negative ({stock} available, adjustment {delta}).",
             {"delta": ["Would make stock negative."]},
+        )
+    if stock + delta > MAX_STOCK:
+        raise Invalid(
+            f"Stock would exceed {MAX_STOCK} ({stock} available, adjustment {delta}).",
+            {"delta": [f"Would make stock more than {MAX_STOCK}."]},
         )
     return stock + delta

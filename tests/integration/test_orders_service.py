@@ -178,3 +178,73 @@ def test_a_delivered_order_is_deleted_only_once_products_committed_its_stock(ord
     call(orders_container, "delete_order", order["id"], as_=ADMIN)
     with pytest.raises(NotFound):
         call(orders_container, "get_order", order["id"], as_=ADMIN)
+
+
+# --- amounts beyond the money columns, and failures after the reservation (issue 22) -------------
+
+
+def units(products_container, product_id: str) -> tuple:
+    """(stock, reserved, sold, received) of a product, as its row holds them."""
+    engine = create_engine(database_urls(products_container.config)["products"])
+    try:
+        with engine.connect() as conn:
+            return tuple(conn.execute(text("SELECT stock, reserved, sold, received FROM products WHERE id = :id"),
+                                      {"id": product_id}).one())
+    finally:
+        engine.dispose()
+
+
+def new_product(products_container, price: str, stock: int = 5) -> dict:
+    return call(products_container, "create_product",
+                {"sku": f"GEM-{uuid.uuid4().hex[:8]}", "name": "Gem", "price": price, "currency": "EUR",
+                 "stock": stock}, as_=ADMIN)
+
+
+def test_an_order_over_the_money_limit_is_invalid_and_leaves_the_stock_alone(orders_container, products_container):
+    # The attack of issue 22: five of one product and two of one priced at the column's maximum.
+    lamp, gem = new_product(products_container, "20.00"), new_product(products_container, "9999999999.99")
+    body = {"items": [{"product_id": lamp["id"], "quantity": 5}, {"product_id": gem["id"], "quantity": 2}],
+            "shipping_address": ADDRESS, "payment_token": "tok_visa"}
+
+    with pytest.raises(Invalid) as refused:
+        call(orders_container, "create_order", body, uuid.uuid4().hex, as_=CUSTOMER)
+    assert refused.value.errors == {"total": ["At most 9999999999.99; these items come to 20000000099.98."],
+                                    "items": {"line_total": [gem["id"]]}}
+    assert units(products_container, lamp["id"]) == (5, 0, 0, 5)
+    assert units(products_container, gem["id"]) == (5, 0, 0, 5)
+    # An order of exactly the limit is placed.
+    body["items"] = [{"product_id": gem["id"], "quantity": 1}]
+    assert call(orders_container, "create_order", body, uuid.uuid4().hex, as_=CUSTOMER)["total"] == "9999999999.99"
+    assert units(products_container, gem["id"]) == (4, 1, 0, 5)
+
+
+@pytest.fixture
+def orders_refusing(orders_container):
+    """A trigger that makes PostgreSQL refuse an order shipped to `name`: a failure after the stock
+    was reserved, from the real database."""
+    engine = create_engine(database_urls(orders_container.config)["orders"])
+    name = f"refused-{uuid.uuid4().hex[:8]}"
+    with engine.begin() as conn:
+        conn.execute(text(f"""
+            CREATE FUNCTION refuse_{name[8:]}() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NEW.shipping_address->>'name' = '{name}' THEN RAISE EXCEPTION 'refused by the test'; END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER refuse_{name[8:]} BEFORE INSERT ON orders FOR EACH ROW EXECUTE FUNCTION refuse_{name[8:]}();
+        """))
+    yield name
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP TRIGGER refuse_{name[8:]} ON orders; DROP FUNCTION refuse_{name[8:]}();"))
+    engine.dispose()
+
+
+def test_a_failure_after_the_reservation_releases_it_in_the_same_request(orders_container, products_container,
+                                                                         orders_refusing):
+    lamp = new_product(products_container, "20.00")
+    body = {"items": [{"product_id": lamp["id"], "quantity": 2}],
+            "shipping_address": {**ADDRESS, "name": orders_refusing}, "payment_token": "tok_visa"}
+
+    with pytest.raises(Exception, match="refused by the test"):
+        call(orders_container, "create_order", body, uuid.uuid4().hex, as_=CUSTOMER)
+    assert units(products_container, lamp["id"]) == (5, 0, 0, 5)

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import create_engine, text
 
+from contracts.products import MAX_STOCK
 from plumbing.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from plumbing.migrations import database_urls
 from tests.integration.conftest import call
@@ -333,6 +334,19 @@ def test_adjusting_stock_below_zero_is_invalid_and_keeps_the_stock(products_cont
     assert "delta" in raised.value.errors
     assert stored_row(products_db, product["id"])["stock"] == 2
     assert call(products_container, "get_product", product["id"])["stock"] == 2
+
+
+def test_adjusting_stock_beyond_the_most_a_product_may_have_is_invalid_not_an_overflow(products_container,
+                                                                                       products_db):
+    # Without the bound, deltas that are each allowed add up past the INTEGER columns (2**31 - 1).
+    product = create(products_container, stock=MAX_STOCK)
+    with pytest.raises(Invalid) as raised:
+        call(products_container, "adjust_stock", product["id"], {"delta": MAX_STOCK}, as_=ADMIN)
+    assert "delta" in raised.value.errors
+    call(products_container, "adjust_stock", product["id"], {"delta": -MAX_STOCK}, as_=ADMIN)
+    for _ in range(2):
+        call(products_container, "adjust_stock", product["id"], {"delta": MAX_STOCK // 2}, as_=ADMIN)
+    assert stored_row(products_db, product["id"])["stock"] == MAX_STOCK
 
 
 @pytest.mark.parametrize("payload", [{"delta": "1"}, {"delta": 1.5}, {}, {"stock": 1}])

@@ -1,11 +1,17 @@
-"""Price and Currency fields: what an amount of money may look like on the wire."""
+"""Price and Currency fields: what an amount of money may look like on the wire; the bound of an order's total."""
 
 from decimal import Decimal
 
 import pytest
 from marshmallow import Schema, ValidationError
+from sqlalchemy import Numeric
 
-from plumbing.money import CURRENCIES, Currency, Price
+import order_queries.models
+import orders.models
+import payments.models
+import products.models
+from plumbing.errors import Invalid
+from plumbing.money import CENT, CURRENCIES, MAX_AMOUNT, Currency, Price, order_total
 
 
 class PricedSchema(Schema):
@@ -83,3 +89,33 @@ def test_currency_rejects_anything_but_an_upper_case_active_code(code):
 
 def test_currency_list_is_three_letter_upper_case_codes():
     assert all(len(code) == 3 and code.isalpha() and code.isupper() for code in CURRENCIES)
+
+
+# --- the bound of an order's total ----------------------------------------------------------------
+
+
+def test_an_order_total_up_to_the_bound_is_their_sum():
+    assert order_total({"a": MAX_AMOUNT - CENT, "b": CENT}) == MAX_AMOUNT
+    assert order_total({"a": Decimal("19.98")}) == Decimal("19.98")
+
+
+def test_the_bound_is_what_the_narrowest_money_column_holds():
+    columns = [column for module in (orders.models, products.models, payments.models, order_queries.models)
+               for table in module.Base.metadata.tables.values() for column in table.columns
+               if isinstance(column.type, Numeric)]
+    assert {column.type.scale for column in columns} == {2}
+    narrowest = min(column.type.precision for column in columns)
+    assert MAX_AMOUNT == Decimal(10) ** (narrowest - 2) - CENT
+
+
+def test_a_total_one_cent_over_the_bound_is_invalid_naming_the_total():
+    with pytest.raises(Invalid) as refused:
+        order_total({"a": MAX_AMOUNT, "b": CENT})
+    assert refused.value.errors == {"total": ["At most 9999999999.99; these items come to 10000000000.00."]}
+
+
+def test_the_items_whose_own_total_is_over_the_bound_are_named():
+    with pytest.raises(Invalid) as refused:
+        order_total({"a": Decimal("100.00"), "b": MAX_AMOUNT * 1000, "c": MAX_AMOUNT + CENT})
+    assert refused.value.errors["items"] == {"line_total": ["b", "c"]}
+    assert list(refused.value.errors) == ["total", "items"]

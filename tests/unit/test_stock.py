@@ -1,9 +1,11 @@
 """Stock arithmetic and the reservation rules (products/stock.py) alone: no broker, no database."""
 
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
 
+from contracts.products import MAX_STOCK
 from plumbing.errors import Conflict, Invalid
 from products.stock import (
     COMMITTED,
@@ -44,12 +46,20 @@ def test_a_release_never_changes_what_was_received(committed):
 # --- the rules of a reservation -------------------------------------------------------------------
 
 
-def offer(sku, stock, currency="EUR"):
-    return SimpleNamespace(sku=sku, stock=stock, currency=currency)
+def offer(sku, stock, currency="EUR", price="1.00"):
+    return SimpleNamespace(sku=sku, stock=stock, currency=currency, price=Decimal(price))
 
 
 def test_a_reservable_request_gives_its_one_currency():
     assert check_reservable({"a": 2, "b": 5}, {"a": offer("A", 2), "b": offer("B", 9)}) == "EUR"
+
+
+def test_a_total_no_money_column_holds_is_refused_even_when_stock_is_short():
+    found = {"a": offer("A", 5, price="20.00"), "b": offer("B", 1, price="9999999999.99")}
+    with pytest.raises(Invalid) as refused:
+        check_reservable({"a": 5, "b": 2}, found)
+    assert refused.value.errors == {"total": ["At most 9999999999.99; these items come to 20000000099.98."],
+                                    "items": {"line_total": ["b"]}}
 
 
 def test_unknown_products_are_named():
@@ -95,6 +105,13 @@ def test_a_released_reservation_is_never_repeated_nor_committed():
 @pytest.mark.parametrize(("stock", "delta", "after"), [(5, 3, 8), (5, -5, 0), (0, 0, 0)])
 def test_adjusting_stock(stock, delta, after):
     assert adjusted(stock, delta) == after
+
+
+def test_stock_never_goes_above_what_a_product_may_have():
+    adjusted(MAX_STOCK - 1, 1)
+    with pytest.raises(Invalid) as refused:
+        adjusted(MAX_STOCK, 1)
+    assert refused.value.errors == {"delta": [f"Would make stock more than {MAX_STOCK}."]}
 
 
 def test_stock_never_goes_below_zero():
