@@ -183,10 +183,8 @@ class RpcPool:
                 standalone = self._idle.get_nowait()
             except queue.Empty:
                 return self._start()
-            if _alive(standalone):
+            if _usable(standalone):
                 return standalone
-            log.info("an idle proxy's connection is gone: discarded")
-            _discard(standalone)
 
     def _keep(self) -> None:
         """Every few seconds, each idle proxy: its heartbeat sent, and dropped if found dead."""
@@ -198,11 +196,8 @@ class RpcPool:
                 except queue.Empty:
                     break
             for standalone in reversed(taken):  # back in the order they were in
-                if _alive(standalone):
+                if _usable(standalone):
                     self._idle.put(standalone)
-                else:
-                    log.info("an idle proxy's connection is gone: discarded")
-                    _discard(standalone)
 
     def _start(self) -> StandaloneRpcProxy:
         standalone = StandaloneRpcProxy(
@@ -233,8 +228,13 @@ def _unavailable_detail(exc: Exception) -> str:
     return "The message broker is unreachable."
 
 
-def _alive(standalone: StandaloneRpcProxy) -> bool:
-    return standalone._reply_listener.queue_consumer.alive()
+def _usable(standalone: StandaloneRpcProxy) -> bool:
+    """Whether an idle proxy's connection works; one whose connection is gone is discarded."""
+    if standalone._reply_listener.queue_consumer.alive():
+        return True
+    log.info("an idle proxy's connection is gone: discarded")
+    _discard(standalone)
+    return False
 
 
 def _discard(standalone: StandaloneRpcProxy) -> None:
