@@ -268,15 +268,10 @@ def _refuse_forged(service, spec: HandlerSpec, delivery: Delivery) -> str:
     started = time.perf_counter()
     set_event_id(_event_id(delivery.payload))
     error = f"Refused: published by broker user {delivery.publisher!r}, not by {spec.source_service}"
-    try:
-        store_dead_letter(service, spec, delivery.payload, error, 0)
-    except Exception:
-        log.exception("%s: could not store the dead letter; the message goes back to the queue", spec.name)
-        eventlet.sleep(REQUEUE_DELAY_SECONDS)
-        return REQUEUED
-    log.error("%s: %s; stored as a dead letter", spec.name, error)
-    log_call(_call(service, spec, delivery), DEAD_LETTER, started)
-    return DEAD_LETTER
+    outcome = _dead_letter(service, spec, delivery.payload, error, 0, because=error)
+    if outcome == DEAD_LETTER:
+        log_call(_call(service, spec, delivery), DEAD_LETTER, started)
+    return outcome
 
 
 def _identify(batch: Batch, delivery: Delivery) -> None:
@@ -386,13 +381,19 @@ def handle_with_retries(service, spec: HandlerSpec, payload) -> str:
             log.warning("%s failed (attempt %d of %d): %r", spec.name, attempt, spec.attempts, exc)
             if attempt < spec.attempts:
                 eventlet.sleep(BACKOFF_SECONDS[min(attempt, len(BACKOFF_SECONDS)) - 1])
+    return _dead_letter(service, spec, payload, error, attempt, because=f"gave up after {attempt} attempt(s)")
+
+
+def _dead_letter(service, spec: HandlerSpec, payload, error: str, attempts: int, because: str) -> str:
+    """DEAD_LETTER once `payload` is stored as a dead letter (logged with `because`); REQUEUED if
+    it can't be stored."""
     try:
-        store_dead_letter(service, spec, payload, error, attempt)
+        store_dead_letter(service, spec, payload, error, attempts)
     except Exception:
         log.exception("%s: could not store the dead letter; the message goes back to the queue", spec.name)
         eventlet.sleep(REQUEUE_DELAY_SECONDS)  # not a hot loop while the database is down
         return REQUEUED
-    log.error("%s gave up after %d attempt(s); stored as a dead letter", spec.name, attempt)
+    log.error("%s: %s; stored as a dead letter", spec.name, because)
     return DEAD_LETTER
 
 
