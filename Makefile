@@ -85,9 +85,9 @@ discard-dead-letter: $(INSTALLED)
 	$(BIN)/python -m operations.dead_letters $(LOGIN) discard $(SERVICE) $(ID)
 
 # Rebuild the read side's order views from the command side while it serves, then switch over
-# (order_queries/rebuild.py); as an admin: EMAIL=... or OMS_TOKEN=...
+# (operations/rebuild_order_queries.py); as an admin: EMAIL=... or OMS_TOKEN=...
 rebuild-order-queries: $(INSTALLED)
-	$(BIN)/python -m order_queries.rebuild $(LOGIN)
+	$(BIN)/python -m operations.rebuild_order_queries $(LOGIN)
 
 # A short-lived admin token minted with the private key (no password): OMS_TOKEN=$$(make -s operator-token EMAIL=...)
 operator-token: $(INSTALLED)

@@ -1,4 +1,5 @@
-"""Rebuild every view from the command side while the system serves: `make rebuild-order-queries`.
+"""Rebuild every view from the command side while the system serves (operations/rebuild_order_queries.py
+runs it: `make rebuild-order-queries`).
 
 1. A new generation is opened (projection_state.building_generation): from then on, every event
    order_queries applies goes to the served generation and to the new one.
@@ -11,7 +12,6 @@ Reads go on from the old generation until the switch; a rebuild that fails is ab
 rows deleted, the old generation still served. The caller acts as an admin (an operator's
 token), and this process writes the read side's own database."""
 
-import argparse
 import logging
 from datetime import UTC, datetime
 
@@ -20,9 +20,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from order_queries import projection
-from plumbing.errors import Conflict
 from plumbing.migrations import database_urls
 from plumbing.unit_of_work import UnitOfWork
+from wire.errors import Conflict
 
 log = logging.getLogger(__name__)
 
@@ -122,22 +122,3 @@ def rebuild(config: dict, rpc, page_size: int = PAGE_SIZE) -> dict:
         return {"generation": generation, "orders": count}
     finally:
         engine.dispose()
-
-
-def main() -> None:
-    from operations.session import proxy, token_for
-    from plumbing.config import load_config
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--email", help="an admin's email (or OMS_TOKEN)")
-    parser.add_argument("--page-size", type=int, default=PAGE_SIZE)
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    config = load_config()
-    with proxy(config, token_for(config, args.email)) as rpc:
-        done = rebuild(config, rpc, args.page_size)
-    print(f"order views rebuilt: {done['orders']} orders, generation {done['generation']} is served")
-
-
-if __name__ == "__main__":
-    main()

@@ -32,6 +32,8 @@ from kombu import Connection
 from nameko.rpc import get_rpc_exchange
 from nameko.standalone.events import get_event_exchange
 
+from contracts.events import SOURCES
+
 UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 RPC_EXCHANGE = "nameko-rpc"
 NAMEKO_STANDALONE = "standalone_rpc_proxy"  # nameko's name for a standalone proxy's reply queues
@@ -54,7 +56,6 @@ class Grant:
 def grant_of(service_cls, config: dict) -> Grant:
     """What a service class does on the broker, read off its declarations: its RPCs, the peers it
     calls (and users, for its client token), its outbox's events, its handlers' events."""
-    from contracts.events import SOURCES
     from plumbing.handlers import handler_spec
     from plumbing.outbox import Outbox
     from plumbing.rpc import TOKEN_SERVICE, RpcProxy

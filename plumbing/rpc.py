@@ -6,7 +6,7 @@
         self.products.call("reserve_stock", order_id, items, ttl)
 
 A call carries this service's OAuth2 client-credentials token (config SERVICE_CLIENTS, scopes in
-plumbing.access), never the token of the request being served: the callee checks what this
+wire.access), never the token of the request being served: the callee checks what this
 service may do, not what its caller may. The token comes from `users.issue_client_token`, once
 per container and again shortly before it expires. A service without a client calls without one
 (public methods only).
@@ -27,8 +27,8 @@ from nameko.extensions import DependencyProvider, SharedExtension
 
 from plumbing.callers import AUTH_TOKEN_KEY, Caller
 from plumbing.entrypoints import PUBLISHER_KEY, ReplyListener, rpc_request_options
-from plumbing.errors import STORE_OUTAGE_ERRORS, Forbidden, Unauthenticated, Unavailable
 from plumbing.tracing import rpc_span
+from wire.errors import STORE_OUTAGE_ERRORS, Forbidden, Unauthenticated, Unavailable
 
 log = logging.getLogger(__name__)
 
