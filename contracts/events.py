@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
-from plumbing.money import MAX_AMOUNT, Currency
+from wire.money import MAX_AMOUNT, Currency
 
 VERSION = 1
 

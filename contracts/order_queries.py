@@ -3,8 +3,8 @@
 from marshmallow import Schema, fields, validate
 
 from contracts.orders import OrderStatus
-from plumbing.money import MAX_AMOUNT
-from plumbing.validation import UtcTime
+from wire.money import MAX_AMOUNT
+from wire.validation import UtcTime
 
 MAX_FIRST = 100  # a GraphQL page
 MAX_EXPORT_PAGE = 1000  # an export page

@@ -4,9 +4,9 @@ from enum import StrEnum
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from plumbing.money import Price
-from plumbing.pagination import PageQuerySchema
-from plumbing.validation import UtcTime
+from wire.money import Price
+from wire.pagination import PageQuerySchema
+from wire.validation import UtcTime
 
 
 class OrderStatus(StrEnum):

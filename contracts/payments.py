@@ -2,9 +2,9 @@
 
 from marshmallow import Schema, fields, validate
 
-from plumbing.money import Money, Price
-from plumbing.pagination import PageQuerySchema
-from plumbing.validation import UtcTime
+from wire.money import Money, Price
+from wire.pagination import PageQuerySchema
+from wire.validation import UtcTime
 
 TAX_RATE = {"pattern": r"^[0-9]{1,2}(\.[0-9]{1,4})?$", "example": "20", "description": "percent"}
 

@@ -4,8 +4,8 @@ from datetime import UTC
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from plumbing.money import Currency, Price
-from plumbing.pagination import PageQuerySchema
+from wire.money import Currency, Price
+from wire.pagination import PageQuerySchema
 
 MAX_STOCK = 1_000_000_000
 # \Z, not $: $ also matches before a trailing newline, which let "WID-1\n" in beside "WID-1".

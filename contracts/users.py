@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from plumbing.access import ROLES, SCOPES
+from wire.access import ROLES, SCOPES
 
 EMAIL = dict(validate=[validate.Email(), validate.Length(max=254)])
 PASSWORD = dict(validate=validate.Length(min=10, max=128), load_only=True)

@@ -6,7 +6,6 @@ import uuid
 
 from flask import Flask, g, request
 
-from contracts.product_cache import ProductCache, SearchCache
 from gateway import metrics
 from gateway.api import auth, clients, exports, health, invoices, oauth, orders, products, users
 from gateway.context import GatewayContext
@@ -21,6 +20,7 @@ from gateway.rpc import RpcPool
 from gateway.traces import trace_requests
 from plumbing.config import load_config
 from plumbing.logs import set_request_id, set_service_name
+from plumbing.product_cache import ProductCache, SearchCache
 from plumbing.production import GATEWAY, is_production, refuse_unsafe_production
 from plumbing.ratelimit import parse_limit
 from plumbing.redis_store import connect

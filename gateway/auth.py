@@ -6,7 +6,7 @@ import functools
 from flask import g, request
 
 from gateway.context import oms
-from plumbing.access import Access, Actor
+from wire.access import Access, Actor
 
 BEARER_AUTH = [{"bearerAuth": []}]
 

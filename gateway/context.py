@@ -7,15 +7,15 @@ from typing import TYPE_CHECKING
 
 from flask import current_app, g
 
-from contracts.product_cache import PRODUCT_READER_GRANT, SEARCH_GRANT
 from gateway import ratelimit
 from gateway.ratelimit import client_address
+from plumbing.product_cache import PRODUCT_READER_GRANT, SEARCH_GRANT
 from plumbing.tokens import VERIFIER_GRANT
 
 if TYPE_CHECKING:
-    from contracts.product_cache import ProductCache, SearchCache
     from gateway.ratelimit import RateLimiter
     from gateway.rpc import RpcPool
+    from plumbing.product_cache import ProductCache, SearchCache
     from plumbing.tokens import TokenVerifier
 
 

@@ -9,7 +9,7 @@ from marshmallow import Schema, fields
 from nameko.exceptions import RemoteError
 from werkzeug.exceptions import HTTPException
 
-from plumbing.errors import STORE_OUTAGE_ERRORS, ServiceError
+from wire.errors import STORE_OUTAGE_ERRORS, ServiceError
 
 log = logging.getLogger(__name__)
 

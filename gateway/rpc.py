@@ -28,10 +28,10 @@ from nameko.exceptions import RpcTimeout, UnknownService
 from nameko.standalone.rpc import PollingQueueConsumer
 
 from plumbing.callers import AUTH_TOKEN_KEY, CLIENT_ADDRESS_KEY
-from plumbing.errors import Unavailable
 from plumbing.logs import REQUEST_ID_KEY
 from plumbing.standalone import PrivateReplyListener, StandaloneRpcProxy
 from plumbing.tracing import rpc_span
+from wire.errors import Unavailable
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,8 @@ from sqlalchemy.orm import Session
 
 from notifications.models import Notification, Recipient, new_id
 from notifications.templates import render
-from plumbing.pagination import PageRequest, fetch_page
+from plumbing.pagination import fetch_page
+from wire.pagination import PageRequest
 
 # SQL text: SQLAlchemy never caches a compiled INSERT ... ON CONFLICT construct (see
 # plumbing/handlers.py), and this runs for every notification.

@@ -17,16 +17,16 @@ from contracts.notifications import NotificationSchema
 from notifications import deliveries
 from notifications.channels import Attachment, Channel
 from notifications.models import HANDLER_TABLES, Base
-from plumbing.access import SIGNED_IN
 from plumbing.callers import rpc
 from plumbing.db import Database
 from plumbing.dead_letters import DeadLetterOperations
-from plumbing.errors import NotFound
 from plumbing.handlers import idempotent_handler
 from plumbing.mesh_service import MeshService
-from plumbing.pagination import PageQuerySchema, PageRequest, paged
 from plumbing.rpc import RpcProxy
-from plumbing.validation import load
+from wire.access import SIGNED_IN
+from wire.errors import NotFound
+from wire.pagination import PageQuerySchema, PageRequest, paged
+from wire.validation import load
 
 notification_schema = NotificationSchema()
 

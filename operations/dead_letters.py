@@ -22,8 +22,8 @@ from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 
 from operations.session import proxy, token_for
 from plumbing.dead_letters import DeadLetterOperations
-from plumbing.errors import Forbidden, ServiceError, Unauthenticated
 from plumbing.migrations import database_urls
+from wire.errors import Forbidden, ServiceError, Unauthenticated
 
 PAGE_SIZE = 100
 DEFAULT_TIMEOUT = 30.0

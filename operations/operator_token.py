@@ -7,11 +7,11 @@ import sys
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from plumbing.access import ADMIN
 from plumbing.config import load_config
 from plumbing.migrations import database_urls
 from users.accounts import find_by_email
 from users.tokens import TokenIssuer
+from wire.access import ADMIN
 
 
 def operator_token(config: dict, email: str) -> str:

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from order_queries.models import Customer, OrderView, ProjectionState
 from order_queries.projection import FIRST_GENERATION
-from plumbing.access import ORDERS_READ_SCOPE, Actor
-from plumbing.errors import Forbidden, Invalid
+from wire.access import ORDERS_READ_SCOPE, Actor
+from wire.errors import Forbidden, Invalid
 
 _COLUMNS = (OrderView, Customer.email, Customer.name)
 

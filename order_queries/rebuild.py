@@ -20,9 +20,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from order_queries import projection
-from plumbing.errors import Conflict
 from plumbing.migrations import database_urls
 from plumbing.unit_of_work import UnitOfWork
+from wire.errors import Conflict
 
 log = logging.getLogger(__name__)
 

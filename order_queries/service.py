@@ -32,14 +32,14 @@ from contracts.order_queries import ExportPageSchema, OrderPageSchema
 from order_queries import projection, queries
 from order_queries.lag import Lag
 from order_queries.models import HANDLER_TABLES, Base, OrderView
-from plumbing.access import ORDERS_EXPORT, ORDERS_READ, PUBLIC
 from plumbing.callers import rpc
 from plumbing.db import Database
 from plumbing.dead_letters import DeadLetterOperations
-from plumbing.errors import Invalid
 from plumbing.handlers import idempotent_handler
 from plumbing.mesh_service import MeshService
-from plumbing.validation import load
+from wire.access import ORDERS_EXPORT, ORDERS_READ, PUBLIC
+from wire.errors import Invalid
+from wire.validation import load
 
 MAX_IDS = 100
 

@@ -8,7 +8,7 @@ orders/repository.py `move`, the only writer of an order's status), which refuse
 """
 
 from contracts.orders import OrderStatus
-from plumbing.errors import Conflict
+from wire.errors import Conflict
 
 ALLOWED = {
     OrderStatus.PENDING_PAYMENT: {OrderStatus.CONFIRMED, OrderStatus.CANCELLED},

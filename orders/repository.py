@@ -30,11 +30,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 from orders import lifecycle
 from orders.lifecycle import OPEN, RESERVING, OrderStatus
 from orders.models import Order, OrderHistory, OrderItem
-from plumbing.access import ORDERS_READ_SCOPE, Actor
-from plumbing.errors import NotFound
-from plumbing.money import order_total
-from plumbing.pagination import PageRequest, fetch_page
+from plumbing.pagination import fetch_page
 from plumbing.sql import unnested
+from wire.access import ORDERS_READ_SCOPE, Actor
+from wire.errors import NotFound
+from wire.money import order_total
+from wire.pagination import PageRequest
 
 _orders, _items, _history = Order.__table__, OrderItem.__table__, OrderHistory.__table__
 
@@ -151,7 +152,7 @@ def place_order(
 ) -> tuple[Order, list[dict]]:
     """A pending order from a stock reservation's price snapshot, totals computed here: the
     order and its items. IntegrityError if the customer's idempotency key is taken; Invalid if
-    the total is beyond what a money column holds (plumbing/money.py)."""
+    the total is beyond what a money column holds (wire/money.py)."""
     items = []
     for position, line in enumerate(reservation["items"]):
         unit_price = Decimal(line["unit_price"])

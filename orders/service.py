@@ -39,7 +39,15 @@ from orders.idempotency import request_hash
 from orders.lifecycle import ADDRESS_CHANGEABLE, CANCELLABLE, OrderStatus, is_terminal
 from orders.metrics import observe_confirmation
 from orders.models import HANDLER_TABLES, Base, Order, OutboxEvent
-from plumbing.access import (
+from plumbing.callers import rpc
+from plumbing.db import Database
+from plumbing.dead_letters import DeadLetterOperations
+from plumbing.handlers import idempotent_handler
+from plumbing.mesh_service import MeshService
+from plumbing.outbox import Outbox, OutboxRelay
+from plumbing.rpc import RpcProxy
+from plumbing.unit_of_work import UnitOfWork
+from wire.access import (
     ADMIN_ONLY,
     ORDER_RESERVATIONS,
     ORDERS_CANCEL,
@@ -49,17 +57,9 @@ from plumbing.access import (
     ORDERS_READ,
     SIGNED_IN,
 )
-from plumbing.callers import rpc
-from plumbing.db import Database
-from plumbing.dead_letters import DeadLetterOperations
-from plumbing.errors import Conflict, Invalid, NotFound
-from plumbing.handlers import idempotent_handler
-from plumbing.mesh_service import MeshService
-from plumbing.outbox import Outbox, OutboxRelay
-from plumbing.pagination import PageRequest, paged
-from plumbing.rpc import RpcProxy
-from plumbing.unit_of_work import UnitOfWork
-from plumbing.validation import load
+from wire.errors import Conflict, Invalid, NotFound
+from wire.pagination import PageRequest, paged
+from wire.validation import load
 
 log = logging.getLogger(__name__)
 order_schema = OrderSchema()

@@ -37,9 +37,9 @@ from payments.documents import (
 from payments.invoicing_config import InvoicingConfig
 from payments.models import CreditNote, Invoice, Payment, PaymentStatus, new_id
 from payments.numbering import CREDIT_NOTE, INVOICE, allocate
-from plumbing.access import INVOICES_READ_SCOPE, Actor
-from plumbing.errors import Conflict, NotFound, Unavailable
 from plumbing.unit_of_work import UnitOfWork
+from wire.access import INVOICES_READ_SCOPE, Actor
+from wire.errors import Conflict, NotFound, Unavailable
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from payments import repository
-from plumbing.errors import Unavailable
+from wire.errors import Unavailable
 
 
 @dataclass(frozen=True)

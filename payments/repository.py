@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from payments.models import Buyer, ChargeRequest, CreditNote, DocumentCounter, Invoice, OrderCancellation, Payment
 from plumbing.db import autocommit_connection
-from plumbing.pagination import PageRequest, fetch_page
+from plumbing.pagination import fetch_page
 from plumbing.sql import compiled_once
+from wire.pagination import PageRequest
 
 _counters, _buyers = DocumentCounter.__table__, Buyer.__table__
 

@@ -16,18 +16,25 @@ from payments import charges, invoicing, pdf, repository
 from payments.invoicing_config import Invoicing
 from payments.models import HANDLER_TABLES, Base, CreditNote, Invoice, OutboxEvent
 from payments.provider import Provider
-from plumbing.access import ADMIN_ONLY, INVOICES_LIST, INVOICES_READ, ORDERS_EXPORT, ORDERS_READ, ORDERS_READ_SCOPE
 from plumbing.callers import rpc
 from plumbing.db import Database
 from plumbing.dead_letters import DeadLetterOperations
-from plumbing.errors import Invalid, NotFound
 from plumbing.handlers import idempotent_handler
 from plumbing.mesh_service import MeshService
 from plumbing.outbox import Outbox, OutboxRelay
-from plumbing.pagination import PageRequest, paged
 from plumbing.rpc import RpcProxy
 from plumbing.unit_of_work import UnitOfWork
-from plumbing.validation import load
+from wire.access import (
+    ADMIN_ONLY,
+    INVOICES_LIST,
+    INVOICES_READ,
+    ORDERS_EXPORT,
+    ORDERS_READ,
+    ORDERS_READ_SCOPE,
+)
+from wire.errors import Invalid, NotFound
+from wire.pagination import PageRequest, paged
+from wire.validation import load
 
 payment_schema = PaymentSchema()
 invoice_schema = InvoiceSchema()

@@ -8,7 +8,7 @@ constants guard the gateway's routes, so both ends refuse the same callers."""
 
 from dataclasses import dataclass, field
 
-from plumbing.errors import Forbidden
+from wire.errors import Forbidden
 
 CUSTOMER = "customer"
 ADMIN = "admin"

@@ -25,13 +25,13 @@ import inspect
 
 from nameko.extensions import DependencyProvider
 
-from plumbing.access import Access, Actor
 from plumbing.broker import principal_of
 from plumbing.entrypoints import PUBLISHER_KEY, Rpc
-from plumbing.errors import EXPECTED_ERRORS, Unauthenticated
 from plumbing.production import GATEWAY, refuse_unsafe_production
 from plumbing.redis_store import connect
 from plumbing.tokens import VERIFIER_GRANT, TokenVerifier, actor_of
+from wire.access import Access, Actor
+from wire.errors import EXPECTED_ERRORS, Unauthenticated
 
 AUTH_TOKEN_KEY = "auth_token"
 CLIENT_ADDRESS_KEY = "client_address"

@@ -11,12 +11,13 @@ from marshmallow import Schema, fields
 from sqlalchemy import func, select
 
 from contracts.events import parse_event
-from plumbing.access import ADMIN_ONLY
 from plumbing.callers import Caller, rpc
-from plumbing.errors import Conflict, NotFound
 from plumbing.handlers import handler_spec, run_handler
-from plumbing.pagination import PageQuerySchema, PageRequest, fetch_page, paged
-from plumbing.validation import load
+from plumbing.pagination import fetch_page
+from wire.access import ADMIN_ONLY
+from wire.errors import Conflict, NotFound
+from wire.pagination import PageQuerySchema, PageRequest, paged
+from wire.validation import load
 
 
 class DeadLetterSchema(Schema):

@@ -7,7 +7,6 @@
         ...
 """
 
-from plumbing.access import PUBLIC
 from plumbing.callers import Caller, rpc
 from plumbing.logs import RequestIdLogging
 from plumbing.metrics import ServiceMetrics
@@ -15,6 +14,7 @@ from plumbing.retention import Retention
 from plumbing.rpc import ClientTokenCheck
 from plumbing.tracing import Tracing
 from plumbing.unit_of_work import UnitOfWorkProvider
+from wire.access import PUBLIC
 
 
 class MeshService(Retention):

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from marshmallow import ValidationError, fields, validate
 
-from plumbing.errors import Invalid
+from wire.errors import Invalid
 
 # Active ISO 4217 codes.
 CURRENCIES = frozenset(

@@ -6,7 +6,7 @@ declares what it does there as a `RedisGrant` beside its keys:
 - `oms:auth:*`, users': refresh tokens, which only users reads (users/tokens.py), and revocations,
   which every verifier of tokens reads (plumbing/tokens.py);
 - `oms:products:*`, products': the product cache and the catalog's generation, which the gateway
-  reads (contracts/product_cache.py);
+  reads (plumbing/product_cache.py);
 - `oms:gateway:*`, the gateway's: search pages and rate-limit counters.
 A service's grant is read off its class (its dependencies' `redis_grant`), as its broker grant is.
 

@@ -27,8 +27,8 @@ from nameko.extensions import DependencyProvider, SharedExtension
 
 from plumbing.callers import AUTH_TOKEN_KEY, Caller
 from plumbing.entrypoints import PUBLISHER_KEY, ReplyListener, rpc_request_options
-from plumbing.errors import STORE_OUTAGE_ERRORS, Forbidden, Unauthenticated, Unavailable
 from plumbing.tracing import rpc_span
+from wire.errors import STORE_OUTAGE_ERRORS, Forbidden, Unauthenticated, Unavailable
 
 log = logging.getLogger(__name__)
 

@@ -21,10 +21,10 @@ import jwt
 import redis
 from cryptography.hazmat.primitives import serialization
 
-from plumbing.access import CLIENT, ROLES, USER, Actor
 from plumbing.config import project_path
-from plumbing.errors import Unauthenticated
 from plumbing.redis_users import grant
+from wire.access import CLIENT, ROLES, USER, Actor
+from wire.errors import Unauthenticated
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from datetime import UTC
 
 from marshmallow import Schema, ValidationError, fields
 
-from plumbing.errors import Invalid
+from wire.errors import Invalid
 
 
 def load(schema: Schema, payload, **kwargs):

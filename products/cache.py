@@ -1,6 +1,6 @@
-"""products' handle on the product cache (the entry format: contracts/product_cache.py)."""
+"""products' handle on the product cache (the entry format: plumbing/product_cache.py)."""
 
-from contracts.product_cache import PRODUCT_WRITER_GRANT, ProductCache
+from plumbing.product_cache import PRODUCT_WRITER_GRANT, ProductCache
 from plumbing.redis_store import Redis
 
 

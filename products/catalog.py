@@ -4,10 +4,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from plumbing.errors import Conflict, NotFound
-from plumbing.pagination import PageRequest, fetch_page
+from plumbing.pagination import fetch_page
 from products import stock
 from products.models import SEARCH_CONFIG, PriceChange, Product
+from wire.errors import Conflict, NotFound
+from wire.pagination import PageRequest
 
 
 def get_product(session: Session, product_id, lock: bool = False) -> Product:

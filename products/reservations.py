@@ -49,11 +49,11 @@ from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.orm import Session, contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 
-from plumbing.errors import NotFound
 from plumbing.sql import compiled_once, unnested
 from products import stock
 from products.models import Product, Reservation, ReservationItem
 from products.stock import COMMITTED, HELD, RELEASED
+from wire.errors import NotFound
 
 # release_reason
 BY_REQUEST = "released"

@@ -6,7 +6,6 @@ from nameko.dependency_providers import Config
 from nameko.timer import Timer
 
 from contracts.events import ORDER_CANCELLED, ORDER_CONFIRMED, ORDERS
-from contracts.product_cache import DELETED, MISS
 from contracts.products import (
     PriceChangeSchema,
     ProductCreateSchema,
@@ -18,20 +17,29 @@ from contracts.products import (
     StockAdjustmentSchema,
     StockSchema,
 )
-from plumbing.access import ADMIN_ONLY, CATALOG_WRITE, PUBLIC, STOCK_READ, STOCK_RELEASE, STOCK_RESERVE, STOCK_WRITE
 from plumbing.callers import rpc
 from plumbing.db import Database
 from plumbing.dead_letters import DeadLetterOperations
-from plumbing.errors import Conflict, Invalid, NotFound, Unavailable
 from plumbing.handlers import idempotent_handler
 from plumbing.mesh_service import MeshService
-from plumbing.pagination import PageQuerySchema, PageRequest, paged
+from plumbing.product_cache import DELETED, MISS
 from plumbing.rpc import RpcProxy
 from plumbing.unit_of_work import UnitOfWork
-from plumbing.validation import load
 from products import catalog, reservations
 from products.cache import CachedProducts
 from products.models import HANDLER_TABLES, Base
+from wire.access import (
+    ADMIN_ONLY,
+    CATALOG_WRITE,
+    PUBLIC,
+    STOCK_READ,
+    STOCK_RELEASE,
+    STOCK_RESERVE,
+    STOCK_WRITE,
+)
+from wire.errors import Conflict, Invalid, NotFound, Unavailable
+from wire.pagination import PageQuerySchema, PageRequest, paged
+from wire.validation import load
 
 log = logging.getLogger(__name__)
 

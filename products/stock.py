@@ -15,8 +15,8 @@ invariant checker (operations/invariants.py) checks the sum across the database.
 from dataclasses import dataclass, replace
 
 from contracts.products import MAX_STOCK
-from plumbing.errors import Conflict, Invalid
-from plumbing.money import order_total
+from wire.errors import Conflict, Invalid
+from wire.money import order_total
 
 
 @dataclass(frozen=True)

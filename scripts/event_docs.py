@@ -9,8 +9,8 @@ import sys
 from marshmallow import Schema, fields
 
 from contracts.events import SCHEMAS, SOURCES, Amount, Timestamp
-from plumbing.money import Currency
 from scripts.doc_markers import main
+from wire.money import Currency
 
 FILES = ("docs/events.md",)
 MARKER = "events"

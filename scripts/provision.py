@@ -9,7 +9,6 @@ import logging
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from plumbing.access import SERVICE_CLIENT_SCOPES
 from plumbing.broker import Grant, grant_of, provision
 from plumbing.migrations import database_urls
 from plumbing.redis_users import RedisGrant, redis_grant_of
@@ -17,6 +16,7 @@ from plumbing.redis_users import provision as provision_redis_users
 from plumbing.unit_of_work import UnitOfWork
 from scripts.system import GATEWAY, SERVICES, service_classes
 from users import clients
+from wire.access import SERVICE_CLIENT_SCOPES
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,6 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from contracts.events import USER_REGISTERED
-from plumbing.access import ADMIN
 from plumbing.migrations import database_urls
 from plumbing.outbox import insert_event
 from plumbing.unit_of_work import UnitOfWork
@@ -18,6 +17,7 @@ from products import catalog
 from products.models import Product
 from users import accounts
 from users.models import OutboxEvent
+from wire.access import ADMIN
 
 DEMO_PRODUCTS = [
     ("DEMO-MUG-01", "Enamel camping mug", "A light enamel mug for coffee outdoors.", "12.50", 120),

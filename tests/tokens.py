@@ -6,11 +6,11 @@ from dataclasses import dataclass
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from plumbing.access import ADMIN as ADMIN_ROLE
-from plumbing.access import CUSTOMER, SERVICE_CLIENT_SCOPES
 from plumbing.config import load_config
 from plumbing.tokens import ALGORITHM
 from users.tokens import TokenIssuer
+from wire.access import ADMIN as ADMIN_ROLE
+from wire.access import CUSTOMER, SERVICE_CLIENT_SCOPES
 
 ADMIN_ID = "admin-1"
 _issuers: dict = {}

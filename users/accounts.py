@@ -4,11 +4,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from plumbing.access import ADMIN, CUSTOMER, Actor
-from plumbing.errors import Conflict, Forbidden, NotFound
-from plumbing.pagination import PageRequest, fetch_page
+from plumbing.pagination import fetch_page
 from users.models import User
 from users.passwords import dummy_hash, hash_password, verify_password
+from wire.access import ADMIN, CUSTOMER, Actor
+from wire.errors import Conflict, Forbidden, NotFound
+from wire.pagination import PageRequest
 
 
 def find_by_email(session: Session, email: str) -> User | None:

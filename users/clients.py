@@ -13,10 +13,11 @@ from datetime import UTC, datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from plumbing.errors import Conflict, Invalid, NotFound
-from plumbing.pagination import PageRequest, fetch_page
+from plumbing.pagination import fetch_page
 from users.models import Client
 from users.passwords import dummy_hash, hash_password, verify_password
+from wire.errors import Conflict, Invalid, NotFound
+from wire.pagination import PageRequest
 
 
 def new_secret() -> str:

@@ -14,18 +14,18 @@ from contracts.users import (
     UserSchema,
     UserUpdateSchema,
 )
-from plumbing.access import ADMIN_ONLY, CLIENT, PUBLIC, SIGNED_IN, USERS_READ, USERS_READ_ALL, USERS_READ_SCOPE
 from plumbing.callers import rpc
 from plumbing.db import Database
-from plumbing.errors import Forbidden, Invalid, NotFound, Unauthenticated
 from plumbing.mesh_service import MeshService
 from plumbing.outbox import Outbox, OutboxRelay
-from plumbing.pagination import PageQuerySchema, PageRequest, paged
-from plumbing.validation import load
 from users import accounts, clients
 from users.models import Base, OutboxEvent, User
 from users.throttle import CLIENT_SECRET, PASSWORD, LoginThrottle
 from users.tokens import Tokens
+from wire.access import ADMIN_ONLY, CLIENT, PUBLIC, SIGNED_IN, USERS_READ, USERS_READ_ALL, USERS_READ_SCOPE
+from wire.errors import Forbidden, Invalid, NotFound, Unauthenticated
+from wire.pagination import PageQuerySchema, PageRequest, paged
+from wire.validation import load
 
 user_schema = UserSchema()
 tokens_schema = TokenPairSchema()

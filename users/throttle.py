@@ -22,10 +22,10 @@ import redis
 from nameko.extensions import DependencyProvider
 
 from plumbing.callers import CallerHandle
-from plumbing.errors import Forbidden, TooManyAttempts, Unauthenticated
 from plumbing.ratelimit import Counter, Limit, count, digest, over, parse_limit
 from plumbing.redis_store import connect
 from plumbing.redis_users import grant
+from wire.errors import Forbidden, TooManyAttempts, Unauthenticated
 
 # What is checked: a user's password (the account is its email), or a client's secret (its id).
 PASSWORD, CLIENT_SECRET = "password", "client-secret"

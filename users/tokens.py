@@ -21,7 +21,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from nameko.extensions import DependencyProvider
 
 from plumbing.config import project_path
-from plumbing.errors import Unavailable
 from plumbing.production import development_key_marker
 from plumbing.redis_store import connect
 from plumbing.redis_users import grant
@@ -35,6 +34,7 @@ from plumbing.tokens import (
     revoked_session_key,
     user_cutoff_key,
 )
+from wire.errors import Unavailable
 
 log = logging.getLogger(__name__)
 

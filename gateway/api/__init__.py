@@ -9,7 +9,7 @@ from webargs.flaskparser import FlaskParser, is_json_request
 
 from gateway.auth import access_doc, requires
 from gateway.request_limits import nul_at
-from plumbing.access import Access
+from wire.access import Access
 
 
 class StrictParser(FlaskParser):

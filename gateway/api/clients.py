@@ -4,8 +4,8 @@ The services' own clients (`managed`) are config's: users refuses to rotate or r
 from contracts.users import ClientCreateSchema, ClientSchema, ClientWithSecretSchema
 from gateway.api import ApiBlueprint, json_body, page_of, reply
 from gateway.context import oms
-from plumbing.access import ADMIN_ONLY
-from plumbing.pagination import PageQuerySchema
+from wire.access import ADMIN_ONLY
+from wire.pagination import PageQuerySchema
 
 blp = ApiBlueprint("clients", __name__, url_prefix="/api/v1/clients", description="OAuth2 clients (admin)")
 

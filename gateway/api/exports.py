@@ -23,8 +23,8 @@ from contracts.orders import OrderStatus
 from gateway.api import ApiBlueprint, errors
 from gateway.auth import access_doc, requires
 from gateway.context import oms
-from plumbing.access import ORDERS_EXPORT
-from plumbing.validation import UtcTime
+from wire.access import ORDERS_EXPORT
+from wire.validation import UtcTime
 
 blp = ApiBlueprint("exports", __name__, url_prefix="/api/v1", description="Exports of every order")
 

@@ -8,7 +8,7 @@ from marshmallow import Schema, fields
 from gateway.api import ApiBlueprint, errors, reply
 from gateway.context import oms
 from gateway.errors import problem
-from plumbing.errors import ServiceError
+from wire.errors import ServiceError
 
 blp = ApiBlueprint("health", __name__, description="Probes")
 

@@ -10,7 +10,7 @@ from marshmallow import Schema
 from contracts.payments import CreditNoteSchema, DocumentQuerySchema, InvoiceSchema, IssueDocumentSchema
 from gateway.api import ApiBlueprint, json_body, page_of, query_args, reply
 from gateway.context import oms
-from plumbing.access import ADMIN_ONLY, INVOICES_LIST, INVOICES_READ
+from wire.access import ADMIN_ONLY, INVOICES_LIST, INVOICES_READ
 
 blp = ApiBlueprint("invoices", __name__, url_prefix="/api/v1", description="Invoices and credit notes")
 

@@ -16,7 +16,7 @@ from gateway.api import ApiBlueprint, errors
 from gateway.auth import bearer_token
 from gateway.context import oms
 from gateway.errors import PROBLEM_JSON, ProblemSchema
-from plumbing.errors import Invalid, Unauthenticated
+from wire.errors import Invalid, Unauthenticated
 
 blp = ApiBlueprint("oauth", __name__, url_prefix="/oauth", description="OAuth2 client credentials")
 

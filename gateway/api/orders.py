@@ -15,8 +15,8 @@ from contracts.payments import PaymentSchema
 from gateway.api import ApiBlueprint, json_body, page_of, query_args, reply
 from gateway.auth import current_actor
 from gateway.context import oms
-from plumbing.access import ADMIN_ONLY, ORDERS_CANCEL, ORDERS_FULFIL, ORDERS_READ, SIGNED_IN
-from plumbing.pagination import PageQuerySchema
+from wire.access import ADMIN_ONLY, ORDERS_CANCEL, ORDERS_FULFIL, ORDERS_READ, SIGNED_IN
+from wire.pagination import PageQuerySchema
 
 blp = ApiBlueprint("orders", __name__, url_prefix="/api/v1", description="Orders and what follows them")
 

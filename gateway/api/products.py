@@ -1,7 +1,6 @@
 """The catalog: public reads, admin writes."""
 
 
-from contracts.product_cache import DELETED, MISS
 from contracts.products import (
     PriceChangeSchema,
     ProductCreateSchema,
@@ -12,9 +11,10 @@ from contracts.products import (
 )
 from gateway.api import ApiBlueprint, json_body, page_of, query_args, reply
 from gateway.context import oms
-from plumbing.access import CATALOG_WRITE, STOCK_WRITE
-from plumbing.errors import NotFound
-from plumbing.pagination import PageQuerySchema
+from plumbing.product_cache import DELETED, MISS
+from wire.access import CATALOG_WRITE, STOCK_WRITE
+from wire.errors import NotFound
+from wire.pagination import PageQuerySchema
 
 blp = ApiBlueprint("products", __name__, url_prefix="/api/v1/products", description="The catalog")
 

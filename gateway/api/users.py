@@ -5,8 +5,8 @@ from contracts.users import UserSchema, UserUpdateSchema
 from gateway.api import ApiBlueprint, json_body, page_of, reply
 from gateway.auth import current_actor
 from gateway.context import oms
-from plumbing.access import ADMIN_ONLY, SIGNED_IN
-from plumbing.pagination import PageQuerySchema
+from wire.access import ADMIN_ONLY, SIGNED_IN
+from wire.pagination import PageQuerySchema
 
 blp = ApiBlueprint("users", __name__, url_prefix="/api/v1/users", description="User accounts")
 

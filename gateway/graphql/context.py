@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 
 from strawberry.dataloader import DataLoader
 
-from contracts.product_cache import DELETED, MISS, ProductCache, SearchCache
 from gateway.graphql.limits import Limits
-from plumbing.access import Actor
-from plumbing.errors import Unauthenticated
+from plumbing.product_cache import DELETED, MISS, ProductCache, SearchCache
+from wire.access import Actor
+from wire.errors import Unauthenticated
 
 MAX_BATCH = 100  # what a batch RPC takes at once (order_queries.get_orders, products.get_products)
 

@@ -20,8 +20,8 @@ from contracts.orders import OrderStatus as OrderStatusValues
 from gateway.api.products import search_products
 from gateway.graphql.context import RequestContext
 from gateway.graphql.limits import MAX_TOKENS, QueryLimits
-from plumbing.access import USER
-from plumbing.errors import Forbidden, Invalid, NotFound
+from wire.access import USER
+from wire.errors import Forbidden, Invalid, NotFound
 
 OrderStatus = strawberry.enum(Enum("OrderStatus", {status.name: status.value for status in OrderStatusValues}))
 DEFAULT_FIRST = 20

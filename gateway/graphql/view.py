@@ -20,7 +20,7 @@ from gateway.context import oms
 from gateway.graphql.context import RequestContext
 from gateway.graphql.schema import schema
 from plumbing.config import PROJECT_ROOT
-from plumbing.errors import ServiceError
+from wire.errors import ServiceError
 
 log = logging.getLogger(__name__)
 

@@ -15,11 +15,11 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from plumbing.access import SIGNED_IN  # noqa: E402
 from plumbing.callers import CallerHandle  # noqa: E402
 from plumbing.redis_store import connect  # noqa: E402
 from plumbing.tokens import TokenVerifier, decode_access_token  # noqa: E402
 from users.tokens import TokenIssuer, generate_key_pair  # noqa: E402
+from wire.access import SIGNED_IN  # noqa: E402
 
 REDIS_URI = "redis://127.0.0.1:6379/13"
 

@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
-from contracts.product_cache import ProductCache
 from gateway.app import create_app
+from plumbing.product_cache import ProductCache
 from tests.e2e.test_order_saga import ADDRESS
 from tests.polling import wait_until
 

@@ -19,11 +19,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from plumbing.migrations import database_urls
-from plumbing.money import MAX_AMOUNT
 from tests.e2e.test_graphql import ORDERS_QUERY, graphql
 from tests.e2e.test_invoicing import invoice_of
 from tests.e2e.test_order_saga import wait_for_status
 from tests.polling import wait_until
+from wire.money import MAX_AMOUNT
 
 ADDRESS = {"name": "Ada Lovelace", "line1": "1 Main St", "city": "Paris", "postal_code": "75001", "country": "FR"}
 PRICES = ["0.01", "19.99", "4999999999.99", "9999999999.99"]

@@ -8,8 +8,8 @@ import pytest
 import requests
 
 from operations.session import proxy
-from plumbing.errors import Unauthenticated
 from tests.e2e.conftest import assert_problem
+from wire.errors import Unauthenticated
 
 
 def register_client(admin, *scopes: str) -> dict:

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from plumbing.config import PROJECT_ROOT
-from plumbing.errors import Conflict, NotFound, Unauthenticated
 from plumbing.migrations import database_urls
 from tests.integration.conftest import call
 from tests.polling import wait_until
 from tests.tokens import ADMIN, ORDERS_CLIENT
+from wire.errors import Conflict, NotFound, Unauthenticated
 
 PASSWORD = "long-enough-pw"
 

@@ -9,13 +9,13 @@ from notifications.models import HANDLER_TABLES, Base
 from operations.invariants import check
 from plumbing.db import Database
 from plumbing.dead_letters import DeadLetterOperations
-from plumbing.errors import Conflict, NotFound
 from plumbing.handlers import ATTEMPTS, idempotent_handler
 from plumbing.migrations import database_urls
 from plumbing.unit_of_work import UnitOfWorkProvider
 from tests.events import publish_event
 from tests.integration.eventing import call, deliver, event, wait_until
 from tests.tokens import ADMIN
+from wire.errors import Conflict, NotFound
 
 SOURCE = "dead_letter_source"
 

@@ -11,8 +11,8 @@ import eventlet
 import pytest
 
 from gateway.rpc import RpcPool
-from plumbing.errors import Unavailable
 from tests.integration.test_rpc import PeerService
+from wire.errors import Unavailable
 
 
 class Relay:

@@ -25,10 +25,10 @@ from contracts.events import (
 )
 from notifications.service import NotificationsService
 from payments.service import PaymentsService
-from plumbing.errors import Conflict, Invalid, NotFound
 from plumbing.migrations import database_urls
 from tests.integration.eventing import EventTap, call, deliver, event, purge_events, wait_until
 from tests.tokens import ADMIN, Client, User
+from wire.errors import Conflict, Invalid, NotFound
 
 YEAR = datetime.now(UTC).year
 ADDRESS = {"name": "Zoë Łukasz-Straße 日本", "line1": "3 Rue Éluard", "line2": None, "city": "Lyon",

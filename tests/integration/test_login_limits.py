@@ -5,9 +5,9 @@ import eventlet
 import pytest
 
 from gateway.rpc import RpcPool
-from plumbing.errors import Forbidden, TooManyAttempts, Unauthenticated
 from tests.integration.test_reply_privacy import as_principal
 from users.service import UsersService
+from wire.errors import Forbidden, TooManyAttempts, Unauthenticated
 
 PASSWORD = "correct-horse-battery"
 WRONG = "wrong-password-1"

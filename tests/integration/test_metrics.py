@@ -9,13 +9,13 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, text
 
 from payments.service import PaymentsService
-from plumbing.errors import NotFound
 from plumbing.metrics import ServiceMetrics
 from plumbing.migrations import database_urls
 from tests.integration.eventing import call, deliver
 from tests.integration.test_payments_service import order_created
 from tests.polling import wait_until
 from tests.tokens import ADMIN
+from wire.errors import NotFound
 
 
 def scrape(container) -> dict[tuple, float]:

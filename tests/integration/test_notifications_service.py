@@ -5,9 +5,9 @@ import uuid
 import pytest
 
 from contracts import events
-from plumbing.errors import NotFound
 from tests.integration.eventing import call, deliver, event
 from tests.tokens import ADMIN, User
+from wire.errors import NotFound
 
 ADA = User("user-ada")
 ORDER_FIELDS = dict(user_id=ADA.id, total="42.50", currency="EUR")

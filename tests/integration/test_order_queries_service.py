@@ -18,9 +18,9 @@ from contracts.events import (
     USER_UPDATED,
 )
 from order_queries.service import OrderQueriesService
-from plumbing.errors import Forbidden, Invalid
 from tests.integration.eventing import call, deliver, event, purge_events
 from tests.tokens import ADMIN, Client, User
+from wire.errors import Forbidden, Invalid
 
 ADA = User("user-ada")
 BOB = User("user-bob")

@@ -8,11 +8,11 @@ from sqlalchemy import create_engine, text
 from contracts.events import ORDER_CANCELLED, ORDER_CONFIRMED, ORDERS, PAYMENT_SUCCEEDED
 from notifications.service import NotificationsService
 from payments.service import PaymentsService
-from plumbing.errors import Conflict, Invalid, NotFound
 from plumbing.migrations import database_urls
 from products.service import ProductsService
 from tests.integration.eventing import EventTap, call, deliver, event, purge_events, wait_until
 from tests.tokens import ADMIN, ORDERS_CLIENT, PRODUCTS_CLIENT, User
+from wire.errors import Conflict, Invalid, NotFound
 
 CUSTOMER = User("user-7")
 ADDRESS = {"name": "Ada", "line1": "1 Main St", "city": "Paris", "postal_code": "75001", "country": "FR"}

@@ -10,7 +10,6 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from contracts.events import USER_REGISTERED
-from plumbing.access import PUBLIC
 from plumbing.broker import publisher_id
 from plumbing.callers import Caller, rpc
 from plumbing.db import Database
@@ -20,6 +19,7 @@ from plumbing.publishing import ConfirmedPublisher
 from plumbing.unit_of_work import UnitOfWorkProvider
 from tests.integration.eventing import EventTap, call, wait_until
 from users.models import Base, OutboxEvent
+from wire.access import PUBLIC
 
 SOURCE = "outbox_probe"  # an exchange of its own, so no service's consumers are involved
 

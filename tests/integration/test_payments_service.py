@@ -16,9 +16,9 @@ from contracts.events import (
     PAYMENT_SUCCEEDED,
 )
 from payments.provider import Provider
-from plumbing.errors import NotFound
 from tests.integration.eventing import EventTap, call, deliver, event
 from tests.tokens import ADMIN, User
+from wire.errors import NotFound
 
 OWNER = User("user-1")
 

@@ -3,13 +3,13 @@
 import pytest
 from sqlalchemy import create_engine, text
 
-from contracts.product_cache import DELETED, GENERATION_KEY, MISS, ProductCache, SearchCache
-from plumbing.errors import NotFound
 from plumbing.migrations import database_urls
+from plumbing.product_cache import DELETED, GENERATION_KEY, MISS, ProductCache, SearchCache
 from plumbing.redis_store import connect
 from products.service import ProductsService
 from tests.integration.conftest import call
 from tests.tokens import ADMIN
+from wire.errors import NotFound
 
 WIDGET = {"sku": "WID-001", "name": "Blue widget", "price": "10.00", "currency": "USD", "stock": 5}
 CLOSED_PORT_REDIS = "redis://127.0.0.1:1/0"

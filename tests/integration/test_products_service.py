@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from contracts.products import MAX_STOCK
-from plumbing.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from plumbing.migrations import database_urls
 from tests.integration.conftest import call
 from tests.tokens import ADMIN, ORDERS_CLIENT, User, client_token, expired_token, forged_token, user_token
+from wire.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 
 CUSTOMER = User("customer-1")
 WIDGET = {

@@ -12,9 +12,8 @@ import time
 import pytest
 import redis
 
-from contracts.product_cache import DELETED, GENERATION_KEY, ProductCache, SearchCache
 from gateway.ratelimit import RateLimiter
-from plumbing.errors import Unauthenticated
+from plumbing.product_cache import DELETED, GENERATION_KEY, ProductCache, SearchCache
 from plumbing.ratelimit import Counter, Limit, count
 from plumbing.redis_store import connect
 from plumbing.redis_users import redis_uri_for
@@ -22,6 +21,7 @@ from plumbing.tokens import TokenVerifier, client_cutoff_key, revoked_session_ke
 from scripts.provision import redis_grants
 from users.throttle import KEY_PREFIX as LOGIN_FAILURES
 from users.tokens import TokenIssuer
+from wire.errors import Unauthenticated
 
 PRINCIPALS = sorted(redis_grants())
 SERVICES_BUT_USERS = [p for p in PRINCIPALS if p != "users"]

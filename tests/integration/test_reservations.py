@@ -11,19 +11,19 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from contracts.events import ORDER_CANCELLED, ORDER_CONFIRMED, ORDERS
-from contracts.product_cache import ProductCache
 from notifications.service import NotificationsService
 from operations.session import proxy
 from order_queries.service import OrderQueriesService
 from payments.service import PaymentsService
-from plumbing.errors import Conflict, Invalid, NotFound
 from plumbing.migrations import database_urls
+from plumbing.product_cache import ProductCache
 from products import reservations
 from products.models import Product, Reservation
 from products.service import ProductsService
 from tests.integration.conftest import call
 from tests.integration.eventing import deliver, event, purge_events
 from tests.tokens import ADMIN, ORDERS_CLIENT
+from wire.errors import Conflict, Invalid, NotFound
 
 TTL = 900
 

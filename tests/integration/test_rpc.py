@@ -5,11 +5,11 @@ import pytest
 from kombu import Connection, Exchange, Producer
 from sqlalchemy.exc import OperationalError
 
-from plumbing.access import PUBLIC
 from plumbing.callers import Caller, rpc
-from plumbing.errors import Conflict, Unavailable
 from plumbing.rpc import RpcProxy
 from tests.integration.conftest import call
+from wire.access import PUBLIC
+from wire.errors import Conflict, Unavailable
 
 
 class PeerService:

@@ -10,10 +10,6 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from operations.session import proxy
-from plumbing.access import ADMIN as ADMIN_ROLE
-from plumbing.access import CUSTOMER as CUSTOMER_ROLE
-from plumbing.access import SCOPES
-from plumbing.errors import Forbidden, Unauthenticated
 from plumbing.migrations import database_urls
 from plumbing.tokens import ALGORITHM, revoked_session_key
 from scripts.system import service_classes
@@ -30,6 +26,10 @@ from tests.tokens import (
     token_issuer,
     user_token,
 )
+from wire.access import ADMIN as ADMIN_ROLE
+from wire.access import CUSTOMER as CUSTOMER_ROLE
+from wire.access import SCOPES
+from wire.errors import Forbidden, Unauthenticated
 
 PUBLIC = "public"  # anyone; a token that is sent must verify
 USERS = (CUSTOMER_ROLE, ADMIN_ROLE)  # the method decides whose data a customer may touch

@@ -6,12 +6,12 @@ import uuid
 
 import pytest
 
-from plumbing.errors import Forbidden, Unavailable
 from plumbing.tokens import client_cutoff_key
 from scripts.provision import register_service_clients
 from tests import stores
 from tests.integration.conftest import call
 from tests.tokens import ADMIN, ORDERS_CLIENT, User
+from wire.errors import Forbidden, Unavailable
 
 CUSTOMER = User("user-9")
 ADDRESS = {"name": "Ada", "line1": "1 Main St", "city": "Paris", "postal_code": "75001", "country": "FR"}

@@ -1,8 +1,8 @@
 import pytest
 
-from plumbing.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from tests.integration.conftest import call
 from tests.tokens import ADMIN, User
+from wire.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 
 PASSWORD = "correct-horse-battery"
 

@@ -1,8 +1,8 @@
-"""Access policies and verified actors (plumbing/access.py), without I/O."""
+"""Access policies and verified actors (wire/access.py), without I/O."""
 
 import pytest
 
-from plumbing.access import (
+from wire.access import (
     ADMIN,
     ADMIN_ONLY,
     CATALOG_WRITE,
@@ -16,7 +16,7 @@ from plumbing.access import (
     Actor,
     allow,
 )
-from plumbing.errors import Forbidden
+from wire.errors import Forbidden
 
 customer = Actor("u-1", USER, role=CUSTOMER)
 admin = Actor("u-2", USER, role=ADMIN)

@@ -10,8 +10,8 @@ import order_queries.models
 import orders.models
 import payments.models
 import products.models
-from plumbing.errors import Invalid
-from plumbing.money import CENT, CURRENCIES, MAX_AMOUNT, Currency, Price, order_total
+from wire.errors import Invalid
+from wire.money import CENT, CURRENCIES, MAX_AMOUNT, Currency, Price, order_total
 
 
 class PricedSchema(Schema):

@@ -14,7 +14,7 @@ from orders.lifecycle import (
     is_terminal,
     reservation_in_use,
 )
-from plumbing.errors import Conflict
+from wire.errors import Conflict
 
 S = OrderStatus
 # The whole table, written out: every move not listed here must be refused.

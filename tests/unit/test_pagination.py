@@ -3,7 +3,7 @@
 import pytest
 from marshmallow import ValidationError
 
-from plumbing.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageQuerySchema, PageRequest, paged
+from wire.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageQuerySchema, PageRequest, paged
 
 schema = PageQuerySchema()
 

@@ -6,7 +6,6 @@ from types import SimpleNamespace
 import pytest
 
 from contracts.products import MAX_STOCK
-from plumbing.errors import Conflict, Invalid
 from products.stock import (
     COMMITTED,
     HELD,
@@ -19,6 +18,7 @@ from products.stock import (
     release,
     shortfall,
 )
+from wire.errors import Conflict, Invalid
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,6 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from plumbing.access import CLIENT, USER
 from plumbing.tokens import (
     ALGORITHM,
     actor_of,
@@ -18,6 +17,7 @@ from plumbing.tokens import (
     revoked_session_key,
     user_cutoff_key,
 )
+from wire.access import CLIENT, USER
 
 CLAIMS = {"sub": "user-1", "sid": "session-1", "iat": 1_700_000_000}
 
