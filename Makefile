@@ -2,8 +2,9 @@
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
+DOCS_INSTALLED := $(VENV)/.docs-installed-$(shell cksum requirements-docs.txt | cut -d' ' -f1)
 
-.PHONY: run status test test-tools test-reliability lint infra bench check-invariants dead-letters \
+.PHONY: run status test test-tools test-reliability lint docs docs-build infra bench check-invariants dead-letters \
 	replay-dead-letters discard-dead-letter operator-token dev-cert graphiql rebuild-order-queries
 
 $(INSTALLED): requirements.txt scripts/quiet_eventlet.pth
@@ -15,6 +16,23 @@ $(INSTALLED): requirements.txt scripts/quiet_eventlet.pth
 
 infra:
 	@bash scripts/infra.sh
+
+# The documentation site (mkdocs.yml, docs/; MkDocs with the Material theme, requirements-docs.txt).
+$(DOCS_INSTALLED): requirements-docs.txt $(INSTALLED)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-docs.txt
+	rm -f $(VENV)/.docs-installed-* && touch $@
+
+# Material prints a notice about MkDocs 2 on every build unless told not to.
+MKDOCS := NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs
+
+# Serve the docs while editing them (the gateway has 8000): DOCS_PORT=... to move it.
+DOCS_PORT ?= 8001
+docs: $(DOCS_INSTALLED)
+	$(MKDOCS) serve --dev-addr 127.0.0.1:$(DOCS_PORT)
+
+# --strict (mkdocs.yml): a broken link or anchor, or a page left out of nav, fails the build.
+docs-build: $(DOCS_INSTALLED)
+	$(MKDOCS) build --strict
 
 # GraphiQL's assets for /graphql (no CDN): the npm packages pinned by gateway/graphql/package-lock.json.
 GRAPHIQL := var/graphiql/node_modules/graphiql/graphiql.min.js
@@ -35,7 +53,7 @@ status: $(INSTALLED)
 	@test -f $(OMS_RUN_DIR)/supervisord.conf || { echo "no $(OMS_RUN_DIR)/supervisord.conf: is \`make run\` running?" >&2; exit 1; }
 	$(BIN)/supervisorctl -c $(OMS_RUN_DIR)/supervisord.conf status
 
-test: $(INSTALLED) infra lint test-tools $(GRAPHIQL)
+test: $(INSTALLED) infra lint docs-build test-tools $(GRAPHIQL)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # What the tests run besides the servers: Debian's Prometheus (tests/operating/), headless

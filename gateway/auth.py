@@ -11,6 +11,12 @@ from wire.access import Access, Actor
 BEARER_AUTH = [{"bearerAuth": []}]
 
 
+def access_doc(access: Access) -> dict:
+    """The OpenAPI of a route that needs a token: the bearer scheme, and in `x-access` who the
+    token must belong to (read by the route tables of README.md and docs/api.md)."""
+    return {"security": BEARER_AUTH, "x-access": {"roles": sorted(access.roles), "scopes": sorted(access.scopes)}}
+
+
 def bearer_token() -> str | None:
     """The request's bearer token, if it sent one."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")

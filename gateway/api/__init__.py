@@ -7,7 +7,7 @@ from marshmallow import Schema, fields
 from webargs import missing
 from webargs.flaskparser import FlaskParser, is_json_request
 
-from gateway.auth import BEARER_AUTH, requires
+from gateway.auth import access_doc, requires
 from gateway.request_limits import nul_at
 from wire.access import Access
 
@@ -74,7 +74,7 @@ class ApiBlueprint(Blueprint):
             response_options["headers"] = response_headers
         decorators.append(self.response(status, schema, **response_options))
         if access is not None:
-            decorators.append(self.doc(security=BEARER_AUTH))
+            decorators.append(self.doc(**access_doc(access)))
         decorators.append(errors(self, *codes))
 
         def decorate(view):

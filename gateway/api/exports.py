@@ -21,7 +21,7 @@ from marshmallow import Schema, fields, validate
 
 from contracts.orders import OrderStatus
 from gateway.api import ApiBlueprint, errors
-from gateway.auth import BEARER_AUTH, requires
+from gateway.auth import access_doc, requires
 from gateway.context import oms
 from wire.access import ORDERS_EXPORT
 from wire.validation import UtcTime
@@ -49,7 +49,7 @@ EXPORT_BODY = {"type": "string", "description": "One row per order line: " + ", 
 @blp.route("/orders/export", methods=["GET"])
 @requires(ORDERS_EXPORT)
 @blp.arguments(ExportQuerySchema, location="query")
-@blp.doc(security=BEARER_AUTH, responses={200: {
+@blp.doc(**access_doc(ORDERS_EXPORT), responses={200: {
     "description": "The export, streamed.",
     "content": {"text/csv": {"schema": EXPORT_BODY}, "application/x-ndjson": {"schema": EXPORT_BODY}},
 }})

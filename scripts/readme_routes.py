@@ -1,0 +1,73 @@
+"""The route tables of README.md and docs/api.md, generated from the OpenAPI document that the
+gateway's app builds (in this process: no server, no broker): method, path, the first sentence
+of the route's summary, and who may call it (its `x-access`, gateway/api/__init__.py).
+
+`python -m scripts.readme_routes` rewrites the tables; `--check` exits 1 when one is stale
+(tests/unit/test_generated_docs.py)."""
+
+import re
+import sys
+import tempfile
+
+from scripts.doc_markers import main
+
+FILES = ("README.md", "docs/api.md")
+MARKER = "routes"
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def openapi_document() -> dict:
+    """The document /openapi.json serves, built by create_app with a throw-away key pair (the
+    gateway needs a public key to start; the document doesn't depend on it)."""
+    from gateway.app import create_app
+    from plumbing.config import load_config
+    from users.tokens import generate_key_pair
+
+    config = load_config()
+    with tempfile.TemporaryDirectory(prefix="oms-routes-") as keys:
+        config["AUTH"].update(PRIVATE_KEY_PATH=f"{keys}/private.pem", PUBLIC_KEY_PATH=f"{keys}/public.pem")
+        generate_key_pair(config["AUTH"])
+        app = create_app(config)
+    api = app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
+    return api.spec.to_dict()
+
+
+def first_sentence(summary: str) -> str:
+    text = " ".join(summary.split())
+    match = re.match(r"(.+?(?<!e\.g)(?<!i\.e)[.?!])(\s|$)", text)
+    return match[1] if match else text
+
+
+def who(operation: dict) -> str:
+    if not operation.get("security"):
+        return "anyone"
+    access = operation.get("x-access", {})
+    needs = list(access.get("roles", [])) + [f"scope `{scope}`" for scope in access.get("scopes", [])]
+    return ", ".join(needs) or "a token"
+
+
+def route_rows(document: dict) -> list[tuple[str, str, str, str]]:
+    """(method, path, summary, who) per operation, in the document's order."""
+    rows = []
+    for path, operations in document["paths"].items():
+        for method in METHODS:
+            if method in operations:
+                operation = operations[method]
+                rows.append((method.upper(), path, first_sentence(operation.get("summary", "")), who(operation)))
+    return rows
+
+
+def render(rows: list[tuple[str, str, str, str]]) -> str:
+    lines = ["| method | path | what | who may call |", "|---|---|---|---|"]
+    for method, path, summary, access in rows:
+        summary = summary.replace("|", r"\|")  # a pipe would end the cell
+        lines.append(f"| `{method}` | `{path}` | {summary} | {access} |")
+    return "\n".join(lines)
+
+
+def route_table() -> str:
+    return render(route_rows(openapi_document()))
+
+
+if __name__ == "__main__":
+    sys.exit(main(FILES, MARKER, route_table(), sys.argv[1:], "scripts.readme_routes"))
