@@ -58,7 +58,7 @@ test: $(INSTALLED) infra lint docs-build test-tools $(GRAPHIQL)
 
 # What the tests run besides the servers: Debian's Prometheus (tests/operating/), headless
 # Chromium (the /docs test, tests/e2e/test_docs_page.py) and poppler (pdftotext, pdftoppm: the
-# invoice PDF tests).
+# invoice PDF tests), jq (the README's tour, tests/e2e/test_readme_tour.py).
 test-tools:
 	@command -v pdftotext >/dev/null || { apt-get -o DPkg::Lock::Timeout=300 update -qq && \
 	  apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends poppler-utils >/dev/null; }
@@ -66,6 +66,8 @@ test-tools:
 	  apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends prometheus >/dev/null; }
 	@command -v chromium >/dev/null || { apt-get -o DPkg::Lock::Timeout=300 update -qq && \
 	  apt-get -o DPkg::Lock::Timeout=300 install -y -qq chromium >/dev/null; }
+	@command -v jq >/dev/null || { apt-get -o DPkg::Lock::Timeout=300 update -qq && \
+	  apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends jq >/dev/null; }
 
 # The reliability suite of issue 4 (tests/reliability/, not part of `make test`, a few minutes):
 # kills services and restarts RabbitMQ, PostgreSQL and Redis on this machine, briefly.
