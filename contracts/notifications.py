@@ -4,10 +4,10 @@ from marshmallow import Schema, fields
 
 
 class NotificationSchema(Schema):
-    id = fields.String()
-    user_id = fields.String()
-    event = fields.String()
-    channel = fields.String()
-    subject = fields.String()
-    body = fields.String()
-    created_at = fields.DateTime()
+    id = fields.String(required=True)
+    user_id = fields.String(required=True)
+    event = fields.String(required=True)
+    channel = fields.String(required=True)
+    subject = fields.String(required=True)
+    body = fields.String(required=True)
+    created_at = fields.DateTime(required=True)

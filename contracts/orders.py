@@ -72,32 +72,33 @@ class OrderQuerySchema(PageQuerySchema):
 
 
 class OrderItemSchema(Schema):
-    product_id = fields.String()
-    sku = fields.String()
-    name = fields.String()
-    unit_price = Price()
-    quantity = fields.Integer()
-    line_total = Price()
+    product_id = fields.String(required=True)
+    sku = fields.String(required=True)
+    name = fields.String(required=True)
+    unit_price = Price(required=True)
+    quantity = fields.Integer(required=True)
+    line_total = Price(required=True)
 
 
 class OrderSchema(Schema):
-    id = fields.String()
-    user_id = fields.String()
-    status = fields.String()
-    items = fields.List(fields.Nested(OrderItemSchema))
-    total = Price()
-    currency = fields.String()
-    shipping_address = fields.Dict()
+    id = fields.String(required=True)
+    user_id = fields.String(required=True)
+    status = fields.String(required=True)
+    items = fields.List(fields.Nested(OrderItemSchema), required=True)
+    total = Price(required=True)
+    currency = fields.String(required=True)
+    shipping_address = fields.Dict(required=True)
     paid = fields.Boolean(
+        required=True,
         metadata={"description": "Whether its payment was taken: true from confirmation on, refunded or not."}
     )
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+    created_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
 
 
 class HistoryEntrySchema(Schema):
-    from_status = fields.String(allow_none=True)
-    to_status = fields.String()
-    at = fields.DateTime()
-    actor = fields.String()
-    reason = fields.String()
+    from_status = fields.String(required=True, allow_none=True)
+    to_status = fields.String(required=True)
+    at = fields.DateTime(required=True)
+    actor = fields.String(required=True)
+    reason = fields.String(required=True)

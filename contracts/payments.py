@@ -10,77 +10,79 @@ TAX_RATE = {"pattern": r"^[0-9]{1,2}(\.[0-9]{1,4})?$", "example": "20", "descrip
 
 
 class PaymentSchema(Schema):
-    id = fields.String()
-    order_id = fields.String()
-    status = fields.String()
-    amount = Price()
-    currency = fields.String()
-    created_at = fields.DateTime()
+    id = fields.String(required=True)
+    order_id = fields.String(required=True)
+    status = fields.String(required=True)
+    amount = Price(required=True)
+    currency = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
 
 
 class SellerSchema(Schema):
-    name = fields.String()
-    address = fields.String()
-    vat_id = fields.String()
+    name = fields.String(required=True)
+    address = fields.String(required=True)
+    vat_id = fields.String(required=True)
 
 
 class BuyerSchema(Schema):
     """The order's shipping address and the customer's email at issue (null if the account was gone)."""
 
-    name = fields.String()
-    line1 = fields.String()
-    line2 = fields.String(allow_none=True)
-    city = fields.String()
-    postal_code = fields.String()
-    country = fields.String()
-    email = fields.String(allow_none=True)
+    name = fields.String(required=True)
+    line1 = fields.String(required=True)
+    line2 = fields.String(required=True, allow_none=True)
+    city = fields.String(required=True)
+    postal_code = fields.String(required=True)
+    country = fields.String(required=True)
+    email = fields.String(required=True, allow_none=True)
 
 
 class DocumentLineSchema(Schema):
-    sku = fields.String()
-    name = fields.String()
-    quantity = fields.Integer()
-    unit_price = Money(metadata={"description": "tax included"})
-    line_total = Money(metadata={"description": "quantity × unit price, tax included"})
-    tax_rate = fields.String(metadata=TAX_RATE)
-    net = Money()
-    tax = Money()
+    sku = fields.String(required=True)
+    name = fields.String(required=True)
+    quantity = fields.Integer(required=True)
+    unit_price = Money(required=True, metadata={"description": "tax included"})
+    line_total = Money(required=True, metadata={"description": "quantity × unit price, tax included"})
+    tax_rate = fields.String(required=True, metadata=TAX_RATE)
+    net = Money(required=True)
+    tax = Money(required=True)
 
 
 class TaxBreakdownSchema(Schema):
-    rate = fields.String(metadata=TAX_RATE)
-    net = Money()
-    tax = Money()
-    gross = Money()
+    rate = fields.String(required=True, metadata=TAX_RATE)
+    net = Money(required=True)
+    tax = Money(required=True)
+    gross = Money(required=True)
 
 
 class DocumentSchema(Schema):
     """What an invoice and a credit note both show, as frozen at issue."""
 
-    id = fields.String()
-    number = fields.String(metadata={"example": "INV-2026-000001"})
-    order_id = fields.String()
-    user_id = fields.String()
-    currency = fields.String()
-    issued_at = fields.DateTime()
-    seller = fields.Nested(SellerSchema)
-    buyer = fields.Nested(BuyerSchema)
-    lines = fields.List(fields.Nested(DocumentLineSchema))
-    taxes = fields.List(fields.Nested(TaxBreakdownSchema), metadata={"description": "per rate, highest first"})
-    net_total = Money()
-    tax_total = Money()
-    gross_total = Money(metadata={"description": "the order's total"})
+    id = fields.String(required=True)
+    number = fields.String(required=True, metadata={"example": "INV-2026-000001"})
+    order_id = fields.String(required=True)
+    user_id = fields.String(required=True)
+    currency = fields.String(required=True)
+    issued_at = fields.DateTime(required=True)
+    seller = fields.Nested(SellerSchema, required=True)
+    buyer = fields.Nested(BuyerSchema, required=True)
+    lines = fields.List(fields.Nested(DocumentLineSchema), required=True)
+    taxes = fields.List(
+        fields.Nested(TaxBreakdownSchema), required=True, metadata={"description": "per rate, highest first"}
+    )
+    net_total = Money(required=True)
+    tax_total = Money(required=True)
+    gross_total = Money(required=True, metadata={"description": "the order's total"})
 
 
 class InvoiceSchema(DocumentSchema):
-    payment_reference = fields.String(allow_none=True)
-    order_placed_at = fields.DateTime()
+    payment_reference = fields.String(required=True, allow_none=True)
+    order_placed_at = fields.DateTime(required=True)
 
 
 class CreditNoteSchema(DocumentSchema):
-    invoice_number = fields.String(metadata={"example": "INV-2026-000001"})
-    refund_reference = fields.String()
-    reason = fields.String()
+    invoice_number = fields.String(required=True, metadata={"example": "INV-2026-000001"})
+    refund_reference = fields.String(required=True)
+    reason = fields.String(required=True)
 
 
 class DocumentQuerySchema(PageQuerySchema):

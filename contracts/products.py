@@ -62,21 +62,21 @@ class ProductQuerySchema(PageQuerySchema):
 
 
 class ProductSchema(Schema):
-    id = fields.String()
-    sku = fields.String()
-    name = fields.String()
-    description = fields.String()
-    price = Price()
-    currency = fields.String()
-    stock = fields.Integer()
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+    id = fields.String(required=True)
+    sku = fields.String(required=True)
+    name = fields.String(required=True)
+    description = fields.String(required=True)
+    price = Price(required=True)
+    currency = fields.String(required=True)
+    stock = fields.Integer(required=True)
+    created_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
 
 
 class PriceChangeSchema(Schema):
-    price = Price()
-    currency = fields.String()
-    effective_at = fields.DateTime()
+    price = Price(required=True)
+    currency = fields.String(required=True)
+    effective_at = fields.DateTime(required=True)
 
 
 # --- stock reservations -------------------------------------------------------------------------

@@ -44,48 +44,51 @@ class UserUpdateSchema(Schema):
 
 
 class UserSchema(Schema):
-    id = fields.String()
-    email = fields.String()
-    name = fields.String()
-    role = fields.String()
-    created_at = fields.DateTime()
+    id = fields.String(required=True)
+    email = fields.String(required=True)
+    name = fields.String(required=True)
+    role = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
 
 
 class TokenPairSchema(Schema):
-    access_token = fields.String()
-    refresh_token = fields.String(allow_none=True, metadata={"description": "null while the token store is down"})
-    token_type = fields.String()
-    expires_in = fields.Integer()
+    access_token = fields.String(required=True)
+    refresh_token = fields.String(
+        required=True, allow_none=True, metadata={"description": "null while the token store is down"}
+    )
+    token_type = fields.String(required=True)
+    expires_in = fields.Integer(required=True)
 
 
-class ClientCreateSchema(Schema):
+class OAuthClientCreateSchema(Schema):
     name = fields.String(required=True, **NAME)
     scopes = fields.List(
         fields.String(validate=validate.OneOf(sorted(SCOPES))), required=True, validate=validate.Length(min=1, max=20)
     )
 
 
-class ClientSchema(Schema):
-    client_id = fields.String(attribute="id")
-    name = fields.String()
-    scopes = fields.List(fields.String())
-    created_at = fields.DateTime()
-    secret_rotated_at = fields.DateTime()
-    revoked_at = fields.DateTime(allow_none=True)
+class OAuthClientSchema(Schema):
+    client_id = fields.String(required=True, attribute="id")
+    name = fields.String(required=True)
+    scopes = fields.List(fields.String(), required=True)
+    created_at = fields.DateTime(required=True)
+    secret_rotated_at = fields.DateTime(required=True)
+    revoked_at = fields.DateTime(required=True, allow_none=True)
     managed = fields.Boolean(
+        required=True,
         metadata={"description": "A service's own client, kept as config says: it can't be revoked or rotated here."}
     )
 
 
-class ClientWithSecretSchema(ClientSchema):
-    client_secret = fields.String(metadata={"description": "Shown only here: store it now."})
+class OAuthClientWithSecretSchema(OAuthClientSchema):
+    client_secret = fields.String(required=True, metadata={"description": "Shown only here: store it now."})
 
 
-class ClientTokenSchema(Schema):
-    access_token = fields.String()
-    token_type = fields.String()
-    expires_in = fields.Integer()
-    scope = fields.String()
+class OAuthClientTokenSchema(Schema):
+    access_token = fields.String(required=True)
+    token_type = fields.String(required=True)
+    expires_in = fields.Integer(required=True)
+    scope = fields.String(required=True)
 
 
 class IntrospectionSchema(Schema):

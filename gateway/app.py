@@ -31,6 +31,19 @@ _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 UNLIMITED_PATHS = ("/healthz", "/readyz")
 
 
+def register_api(app: Flask) -> ProblemApi:
+    """The /api/v1 routes and the OpenAPI document that describes them; needs no server, so
+    `scripts.openapi_document` writes the same document without one."""
+    api = ProblemApi(app)
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    )
+    for blueprint in (health.blp, auth.blp, oauth.blp, users.blp, clients.blp, products.blp, exports.blp,
+                      orders.blp, invoices.blp):
+        api.register_blueprint(blueprint)
+    return api
+
+
 def create_app(config: dict | None = None) -> Flask:
     config = config or load_config()
     set_service_name("gateway")
@@ -56,13 +69,7 @@ def create_app(config: dict | None = None) -> Flask:
         searches=SearchCache(redis_client, int(config["SEARCH_CACHE_TTL_SECONDS"])),
     )
 
-    api = ProblemApi(app)
-    api.spec.components.security_scheme(
-        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
-    )
-    for blueprint in (health.blp, auth.blp, oauth.blp, users.blp, clients.blp, products.blp, exports.blp,
-                      orders.blp, invoices.blp):
-        api.register_blueprint(blueprint)
+    register_api(app)
     app.register_blueprint(docs_assets)
     app.register_blueprint(graphql.blp)
     register_error_handlers(app)

@@ -17,12 +17,12 @@ PROBLEM_JSON = "application/problem+json"
 
 
 class ProblemSchema(Schema):
-    type = fields.String(metadata={"description": "A URN naming the kind of problem."})
-    title = fields.String()
-    status = fields.Integer()
-    detail = fields.String()
+    type = fields.String(required=True, metadata={"description": "A URN naming the kind of problem."})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
     errors = fields.Dict(metadata={"description": "Field errors, keyed by location and field."})
-    request_id = fields.String()
+    request_id = fields.String(required=True)
 
 
 def problem_type(status: int) -> str:

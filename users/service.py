@@ -4,11 +4,11 @@ from nameko.dependency_providers import Config
 
 from contracts.events import USER_REGISTERED, USER_UPDATED
 from contracts.users import (
-    ClientCreateSchema,
-    ClientSchema,
-    ClientTokenSchema,
     IntrospectionSchema,
     LoginSchema,
+    OAuthClientCreateSchema,
+    OAuthClientSchema,
+    OAuthClientTokenSchema,
     RegisterSchema,
     TokenPairSchema,
     UserSchema,
@@ -29,8 +29,8 @@ from wire.validation import load
 
 user_schema = UserSchema()
 tokens_schema = TokenPairSchema()
-client_schema = ClientSchema()
-client_token_schema = ClientTokenSchema()
+client_schema = OAuthClientSchema()
+client_token_schema = OAuthClientTokenSchema()
 introspection_schema = IntrospectionSchema()
 # Claims an introspection answer carries (RFC 7662 §2.2), beside active and token_type.
 INTROSPECTED_CLAIMS = ("sub", "client_id", "scope", "role", "exp", "iat", "iss", "aud")
@@ -176,7 +176,7 @@ class UsersService(MeshService, OutboxRelay):
     def create_client(self, payload: dict) -> dict:
         """Register a client from {name, scopes}: {client_id, client_secret, name, scopes,
         created_at, secret_rotated_at, revoked_at, managed}. The secret is returned only here."""
-        data = load(ClientCreateSchema(), payload)
+        data = load(OAuthClientCreateSchema(), payload)
         with self.uow() as uow:
             client, secret = clients.create_client(uow.session, data["name"], data["scopes"], self.hash_rounds)
             uow.commit()

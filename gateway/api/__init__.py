@@ -140,10 +140,10 @@ def page_of(item_schema: type[Schema]) -> type[Schema]:
     """The documented shape of a list: {items, page, page_size, total}."""
     return Schema.from_dict(
         {
-            "items": fields.List(fields.Nested(item_schema)),
-            "page": fields.Integer(),
-            "page_size": fields.Integer(),
-            "total": fields.Integer(),
+            "items": fields.List(fields.Nested(item_schema), required=True),
+            "page": fields.Integer(required=True),
+            "page_size": fields.Integer(required=True),
+            "total": fields.Integer(required=True),
         },
         name=item_schema.__name__.removesuffix("Schema") + "Page",
     )

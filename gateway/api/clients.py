@@ -1,7 +1,7 @@
 """OAuth2 clients, for admins: register one (its secret is shown once), list, rotate, revoke.
 The services' own clients (`managed`) are config's: users refuses to rotate or revoke them."""
 
-from contracts.users import ClientCreateSchema, ClientSchema, ClientWithSecretSchema
+from contracts.users import OAuthClientCreateSchema, OAuthClientSchema, OAuthClientWithSecretSchema
 from gateway.api import ApiBlueprint, json_body, page_of, reply
 from gateway.context import oms
 from wire.access import ADMIN_ONLY
@@ -14,9 +14,9 @@ blp = ApiBlueprint("clients", __name__, url_prefix="/api/v1/clients", descriptio
     "",
     "POST",
     access=ADMIN_ONLY,
-    body=ClientCreateSchema,
+    body=OAuthClientCreateSchema,
     status=201,
-    schema=ClientWithSecretSchema,
+    schema=OAuthClientWithSecretSchema,
     raises=(409,),
 )
 def create_client(_):
@@ -25,13 +25,13 @@ def create_client(_):
     return reply(oms().call("users", "create_client", json_body()), 201)
 
 
-@blp.operation("", "GET", access=ADMIN_ONLY, query=PageQuerySchema, schema=page_of(ClientSchema))
+@blp.operation("", "GET", access=ADMIN_ONLY, query=PageQuerySchema, schema=page_of(OAuthClientSchema))
 def list_clients(page):
     """Every client, oldest first, revoked ones included."""
     return reply(oms().call("users", "list_clients", page["page"], page["page_size"]))
 
 
-@blp.operation("/<client_id>", "GET", access=ADMIN_ONLY, schema=ClientSchema, raises=(404,))
+@blp.operation("/<client_id>", "GET", access=ADMIN_ONLY, schema=OAuthClientSchema, raises=(404,))
 def get_client(client_id):
     """One client."""
     return reply(oms().call("users", "get_client", client_id))
@@ -41,7 +41,7 @@ def get_client(client_id):
     "/<client_id>/rotate-secret",
     "POST",
     access=ADMIN_ONLY,
-    schema=ClientWithSecretSchema,
+    schema=OAuthClientWithSecretSchema,
     raises=(404, 409),
 )
 def rotate_secret(client_id):
@@ -51,7 +51,7 @@ def rotate_secret(client_id):
     return reply(oms().call("users", "rotate_client_secret", client_id))
 
 
-@blp.operation("/<client_id>/revoke", "POST", access=ADMIN_ONLY, schema=ClientSchema, raises=(404, 409))
+@blp.operation("/<client_id>/revoke", "POST", access=ADMIN_ONLY, schema=OAuthClientSchema, raises=(404, 409))
 def revoke_client(client_id):
     """Revoke the client: no new tokens, and the ones it holds stop working in every service at
     once. Revoking twice changes nothing. 409 for a service's own client (`managed`)."""

@@ -17,24 +17,32 @@ READY_TIMEOUT_SECONDS = 2
 
 
 class HealthSchema(Schema):
-    status = fields.String(metadata={"enum": ["ok"]})
+    status = fields.String(required=True, metadata={"enum": ["ok"]})
 
 
 class ReadModelSchema(Schema):
-    lag_ms = fields.Integer(metadata={"description": "How far the read side (GraphQL, exports) is behind."})
-    queued = fields.Integer(metadata={"description": "Events waiting in its queues."})
-    last_event_at = fields.String(allow_none=True, metadata={"description": "When its newest event happened."})
+    lag_ms = fields.Integer(
+        required=True, metadata={"description": "How far the read side (GraphQL, exports) is behind."}
+    )
+    queued = fields.Integer(required=True, metadata={"description": "Events waiting in its queues."})
+    last_event_at = fields.String(
+        required=True, allow_none=True, metadata={"description": "When its newest event happened."}
+    )
 
 
 class ReadinessSchema(Schema):
-    status = fields.String(metadata={"enum": ["ready"]})
+    status = fields.String(required=True, metadata={"enum": ["ready"]})
     services = fields.Dict(
+        required=True,
         keys=fields.String(),
         values=fields.String(),
         metadata={"description": "Each service and its state: ok, or why it is not answering."},
     )
     read_model = fields.Nested(
-        ReadModelSchema, allow_none=True, metadata={"description": "order_queries' lag (not a condition)."}
+        ReadModelSchema,
+        required=True,
+        allow_none=True,
+        metadata={"description": "order_queries' lag (not a condition)."},
     )
 
 

@@ -11,7 +11,7 @@ from urllib.parse import unquote_plus
 from flask import g, jsonify, request
 from marshmallow import Schema, fields
 
-from contracts.users import ClientTokenSchema, IntrospectionSchema
+from contracts.users import IntrospectionSchema, OAuthClientTokenSchema
 from gateway.api import ApiBlueprint, errors
 from gateway.auth import bearer_token
 from gateway.context import oms
@@ -26,9 +26,11 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 class OAuthErrorSchema(Schema):
-    error = fields.String(metadata={"description": "invalid_request, invalid_client, invalid_scope, ..."})
-    error_description = fields.String()
-    request_id = fields.String()
+    error = fields.String(
+        required=True, metadata={"description": "invalid_request, invalid_client, invalid_scope, ..."}
+    )
+    error_description = fields.String(required=True)
+    request_id = fields.String(required=True)
 
 
 def _oauth_error(description: str) -> dict:
@@ -106,7 +108,7 @@ def client_credentials(form: dict) -> tuple[str | None, str | None, bool]:
         },
     },
     responses={
-        "200": {"description": "The token", "content": {"application/json": {"schema": ClientTokenSchema}}},
+        "200": {"description": "The token", "content": {"application/json": {"schema": OAuthClientTokenSchema}}},
         "400": _oauth_error("invalid_request, unsupported_grant_type or invalid_scope (RFC 6749 §5.2)"),
         "401": _oauth_error("invalid_client"),
     },
