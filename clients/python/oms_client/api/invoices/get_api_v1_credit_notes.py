@@ -1,0 +1,277 @@
+import datetime
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.credit_note_page import CreditNotePage
+from ...models.problem import Problem
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    page: int | Unset = 1,
+    page_size: int | Unset = 20,
+    issued_from: datetime.datetime | Unset = UNSET,
+    issued_to: datetime.datetime | Unset = UNSET,
+    number: str | Unset = UNSET,
+    order_id: str | Unset = UNSET,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["page"] = page
+
+    params["page_size"] = page_size
+
+    json_issued_from: str | Unset = UNSET
+    if not isinstance(issued_from, Unset):
+        json_issued_from = issued_from.isoformat()
+    params["issued_from"] = json_issued_from
+
+    json_issued_to: str | Unset = UNSET
+    if not isinstance(issued_to, Unset):
+        json_issued_to = issued_to.isoformat()
+    params["issued_to"] = json_issued_to
+
+    params["number"] = number
+
+    params["order_id"] = order_id
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/api/v1/credit-notes",
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> CreditNotePage | Problem | None:
+    if response.status_code == 200:
+        response_200 = CreditNotePage.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[CreditNotePage | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient,
+    page: int | Unset = 1,
+    page_size: int | Unset = 20,
+    issued_from: datetime.datetime | Unset = UNSET,
+    issued_to: datetime.datetime | Unset = UNSET,
+    number: str | Unset = UNSET,
+    order_id: str | Unset = UNSET,
+) -> Response[CreditNotePage | Problem]:
+    """Every credit note, newest number first (admin). Filter by `issued_from` / `issued_to` (ISO 8601 with
+    an offset), `number` and `order_id`.
+
+    Args:
+        page (int | Unset):  Default: 1.
+        page_size (int | Unset):  Default: 20.
+        issued_from (datetime.datetime | Unset):
+        issued_to (datetime.datetime | Unset):
+        number (str | Unset):
+        order_id (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[CreditNotePage | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        page=page,
+        page_size=page_size,
+        issued_from=issued_from,
+        issued_to=issued_to,
+        number=number,
+        order_id=order_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient,
+    page: int | Unset = 1,
+    page_size: int | Unset = 20,
+    issued_from: datetime.datetime | Unset = UNSET,
+    issued_to: datetime.datetime | Unset = UNSET,
+    number: str | Unset = UNSET,
+    order_id: str | Unset = UNSET,
+) -> CreditNotePage | Problem | None:
+    """Every credit note, newest number first (admin). Filter by `issued_from` / `issued_to` (ISO 8601 with
+    an offset), `number` and `order_id`.
+
+    Args:
+        page (int | Unset):  Default: 1.
+        page_size (int | Unset):  Default: 20.
+        issued_from (datetime.datetime | Unset):
+        issued_to (datetime.datetime | Unset):
+        number (str | Unset):
+        order_id (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        CreditNotePage | Problem
+    """
+
+    return sync_detailed(
+        client=client,
+        page=page,
+        page_size=page_size,
+        issued_from=issued_from,
+        issued_to=issued_to,
+        number=number,
+        order_id=order_id,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient,
+    page: int | Unset = 1,
+    page_size: int | Unset = 20,
+    issued_from: datetime.datetime | Unset = UNSET,
+    issued_to: datetime.datetime | Unset = UNSET,
+    number: str | Unset = UNSET,
+    order_id: str | Unset = UNSET,
+) -> Response[CreditNotePage | Problem]:
+    """Every credit note, newest number first (admin). Filter by `issued_from` / `issued_to` (ISO 8601 with
+    an offset), `number` and `order_id`.
+
+    Args:
+        page (int | Unset):  Default: 1.
+        page_size (int | Unset):  Default: 20.
+        issued_from (datetime.datetime | Unset):
+        issued_to (datetime.datetime | Unset):
+        number (str | Unset):
+        order_id (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[CreditNotePage | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        page=page,
+        page_size=page_size,
+        issued_from=issued_from,
+        issued_to=issued_to,
+        number=number,
+        order_id=order_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient,
+    page: int | Unset = 1,
+    page_size: int | Unset = 20,
+    issued_from: datetime.datetime | Unset = UNSET,
+    issued_to: datetime.datetime | Unset = UNSET,
+    number: str | Unset = UNSET,
+    order_id: str | Unset = UNSET,
+) -> CreditNotePage | Problem | None:
+    """Every credit note, newest number first (admin). Filter by `issued_from` / `issued_to` (ISO 8601 with
+    an offset), `number` and `order_id`.
+
+    Args:
+        page (int | Unset):  Default: 1.
+        page_size (int | Unset):  Default: 20.
+        issued_from (datetime.datetime | Unset):
+        issued_to (datetime.datetime | Unset):
+        number (str | Unset):
+        order_id (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        CreditNotePage | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            page=page,
+            page_size=page_size,
+            issued_from=issued_from,
+            issued_to=issued_to,
+            number=number,
+            order_id=order_id,
+        )
+    ).parsed

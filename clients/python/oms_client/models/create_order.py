@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from attrs import define as _attrs_define
+
+if TYPE_CHECKING:
+    from ..models.address import Address
+    from ..models.order_line_request import OrderLineRequest
+
+
+T = TypeVar("T", bound="CreateOrder")
+
+
+@_attrs_define
+class CreateOrder:
+    """
+    Attributes:
+        items (list[OrderLineRequest]):
+        payment_token (str):
+        shipping_address (Address):
+    """
+
+    items: list[OrderLineRequest]
+    payment_token: str
+    shipping_address: Address
+
+    def to_dict(self) -> dict[str, Any]:
+        items = []
+        for items_item_data in self.items:
+            items_item = items_item_data.to_dict()
+            items.append(items_item)
+
+        payment_token = self.payment_token
+
+        shipping_address = self.shipping_address.to_dict()
+
+        field_dict: dict[str, Any] = {}
+
+        field_dict.update(
+            {
+                "items": items,
+                "payment_token": payment_token,
+                "shipping_address": shipping_address,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.address import Address  # noqa: PLC0415
+        from ..models.order_line_request import OrderLineRequest  # noqa: PLC0415
+
+        d = dict(src_dict)
+        items = []
+        _items = d.pop("items")
+        for items_item_data in _items:
+            items_item = OrderLineRequest.from_dict(items_item_data)
+
+            items.append(items_item)
+
+        payment_token = d.pop("payment_token")
+
+        shipping_address = Address.from_dict(d.pop("shipping_address"))
+
+        create_order = cls(
+            items=items,
+            payment_token=payment_token,
+            shipping_address=shipping_address,
+        )
+
+        return create_order

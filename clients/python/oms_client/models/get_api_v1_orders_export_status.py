@@ -1,0 +1,13 @@
+from enum import StrEnum
+
+
+class GetApiV1OrdersExportStatus(StrEnum):
+    CANCELLED = "cancelled"
+    CONFIRMED = "confirmed"
+    DELIVERED = "delivered"
+    PENDING_PAYMENT = "pending_payment"
+    REFUNDED = "refunded"
+    SHIPPED = "shipped"
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -1,0 +1,16 @@
+from enum import StrEnum
+
+
+class OAuthClientCreateScopesItem(StrEnum):
+    CATALOGWRITE = "catalog:write"
+    INVOICESREAD = "invoices:read"
+    ORDERSFULFIL = "orders:fulfil"
+    ORDERSREAD = "orders:read"
+    ORDERSRESERVATIONS = "orders:reservations"
+    STOCKRELEASE = "stock:release"
+    STOCKRESERVE = "stock:reserve"
+    STOCKWRITE = "stock:write"
+    USERSREAD = "users:read"
+
+    def __str__(self) -> str:
+        return str(self.value)
