@@ -5,7 +5,8 @@ INSTALLED := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 DOCS_INSTALLED := $(VENV)/.docs-installed-$(shell cksum requirements-docs.txt | cut -d' ' -f1)
 
 .PHONY: run status test test-tools test-reliability lint docs docs-build infra bench check-invariants dead-letters \
-	replay-dead-letters discard-dead-letter operator-token dev-cert graphiql rebuild-order-queries
+	replay-dead-letters discard-dead-letter operator-token dev-cert graphiql rebuild-order-queries \
+	clients client-tools
 
 $(INSTALLED): requirements.txt scripts/quiet_eventlet.pth
 	test -x $(BIN)/python || python3 -m venv $(VENV)
@@ -44,6 +45,27 @@ $(GRAPHIQL): gateway/graphql/package.json gateway/graphql/package-lock.json
 	npm ci --prefix var/graphiql --no-audit --no-fund --loglevel=error
 	touch $@
 
+# The typed clients' tools (clients/, issue 23): the Python generator and mypy pinned by
+# requirements-clients.txt; openapi-typescript, openapi-fetch and tsc by clients/typescript's lock file.
+CLIENT_TOOLS := $(VENV)/.clients-$(shell cksum requirements-clients.txt | cut -d' ' -f1)
+$(CLIENT_TOOLS): $(INSTALLED) requirements-clients.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-clients.txt
+	rm -f $(VENV)/.clients-* && touch $@
+
+CLIENT_NPM := clients/typescript/node_modules/.package-lock.json
+$(CLIENT_NPM): clients/typescript/package.json clients/typescript/package-lock.json
+	@command -v npm >/dev/null || { apt-get -o DPkg::Lock::Timeout=300 update -qq && \
+	  apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends npm >/dev/null; }
+	npm ci --prefix clients/typescript --no-audit --no-fund --loglevel=error
+	touch $@
+
+client-tools: $(CLIENT_TOOLS) $(CLIENT_NPM)
+
+# Regenerate clients/ (the OpenAPI document, the Python package, the TypeScript types) from the
+# routes' schemas, without a running system; commit the result (tests/clients/ check it is current).
+clients: client-tools
+	$(BIN)/python -m scripts.clients
+
 run: $(INSTALLED) infra $(GRAPHIQL)
 	$(BIN)/python -m scripts.run
 
@@ -53,7 +75,7 @@ status: $(INSTALLED)
 	@test -f $(OMS_RUN_DIR)/supervisord.conf || { echo "no $(OMS_RUN_DIR)/supervisord.conf: is \`make run\` running?" >&2; exit 1; }
 	$(BIN)/supervisorctl -c $(OMS_RUN_DIR)/supervisord.conf status
 
-test: $(INSTALLED) infra lint docs-build test-tools $(GRAPHIQL)
+test: $(INSTALLED) infra lint docs-build test-tools client-tools $(GRAPHIQL)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # What the tests run besides the servers: Debian's Prometheus (tests/operating/), headless
