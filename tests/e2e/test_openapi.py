@@ -4,6 +4,7 @@ import pytest
 import requests
 from openapi_spec_validator import validate
 
+from scripts.openapi_document import openapi_document
 from tests.e2e.conftest import assert_problem
 
 
@@ -41,6 +42,11 @@ def _bounds(node):
 
 def test_the_document_is_valid_openapi(document):
     validate(document)  # raises on the first violation
+
+
+def test_the_document_written_without_a_server_is_the_one_served(document):
+    """`make clients` generates from the former."""
+    assert openapi_document() == document
 
 
 def test_bounds_are_numbers_and_money_is_a_decimal_string(document):
