@@ -1,5 +1,5 @@
 """The route tables of README.md and docs/api.md, generated from the OpenAPI document that the
-gateway's app builds (in this process: no server, no broker): method, path, the first sentence
+gateway serves (scripts/openapi_document.py: no server, no broker): method, path, the first sentence
 of the route's summary, and who may call it (its `x-access`, gateway/api/__init__.py).
 
 `python -m scripts.readme_routes` rewrites the tables; `--check` exits 1 when one is stale
@@ -7,29 +7,13 @@ of the route's summary, and who may call it (its `x-access`, gateway/api/__init_
 
 import re
 import sys
-import tempfile
 
 from scripts.doc_markers import main
+from scripts.openapi_document import openapi_document
 
 FILES = ("README.md", "docs/api.md")
 MARKER = "routes"
 METHODS = ("get", "post", "put", "patch", "delete")
-
-
-def openapi_document() -> dict:
-    """The document /openapi.json serves, built by create_app with a throw-away key pair (the
-    gateway needs a public key to start; the document doesn't depend on it)."""
-    from gateway.app import create_app
-    from plumbing.config import load_config
-    from users.tokens import generate_key_pair
-
-    config = load_config()
-    with tempfile.TemporaryDirectory(prefix="oms-routes-") as keys:
-        config["AUTH"].update(PRIVATE_KEY_PATH=f"{keys}/private.pem", PUBLIC_KEY_PATH=f"{keys}/public.pem")
-        generate_key_pair(config["AUTH"])
-        app = create_app(config)
-    api = app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
-    return api.spec.to_dict()
 
 
 def first_sentence(summary: str) -> str:
