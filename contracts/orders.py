@@ -87,7 +87,7 @@ class OrderSchema(Schema):
     items = fields.List(fields.Nested(OrderItemSchema))
     total = Price()
     currency = fields.String()
-    shipping_address = fields.Dict()
+    shipping_address = fields.Nested(AddressSchema)
     paid = fields.Boolean(
         metadata={"description": "Whether its payment was taken: true from confirmation on, refunded or not."}
     )

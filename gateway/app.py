@@ -60,6 +60,9 @@ def create_app(config: dict | None = None) -> Flask:
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
+    api.spec.components.security_scheme(
+        "basicAuth", {"type": "http", "scheme": "basic", "description": "An OAuth client's id and secret."}
+    )
     for blueprint in (health.blp, auth.blp, oauth.blp, users.blp, clients.blp, products.blp, exports.blp,
                       orders.blp, invoices.blp):
         api.register_blueprint(blueprint)

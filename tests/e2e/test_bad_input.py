@@ -104,6 +104,7 @@ def test_bad_list_parameters_are_rejected(anonymous, params):
 def test_bad_pagination_on_users_and_history(admin, product):
     assert_problem(admin.get("/users", params={"page_size": 1000}), 422)
     assert_problem(admin.get(f"/products/{product['id']}/price-history", params={"page": -1}), 422)
+    assert_problem(admin.get(f"/orders/{product['id']}/history", params={"page_size": 0}), 422)
 
 
 @pytest.mark.parametrize(
