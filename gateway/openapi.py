@@ -91,6 +91,10 @@ def openapi_settings() -> dict:
     return {
         "API_TITLE": "Order Management System",
         "API_VERSION": "v1",
+        "API_SPEC_OPTIONS": {"info": {"description": (
+            "Errors are application/problem+json (RFC 9457). No string, in a URL, query, form or JSON body,"
+            " may contain a NUL character (PostgreSQL text can't hold one): a 400, or a 422 naming the field."
+        )}},
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/",
         "OPENAPI_JSON_PATH": "openapi.json",

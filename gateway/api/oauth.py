@@ -96,6 +96,7 @@ def client_credentials(form: dict) -> tuple[str | None, str | None, bool]:
                 "schema": {
                     "type": "object",
                     "required": ["grant_type"],
+                    "additionalProperties": {"type": "string"},  # ignored (RFC 6749 §3.2), each once
                     "properties": {
                         "grant_type": {"type": "string", "enum": [CLIENT_CREDENTIALS]},
                         "scope": {"type": "string", "description": "space-separated; default: all of the client's"},
@@ -164,8 +165,9 @@ _INTROSPECTION_DOC = {
                 "schema": {
                     "type": "object",
                     "required": ["token"],
+                    "additionalProperties": {"type": "string"},  # ignored, each once
                     "properties": {
-                        "token": {"type": "string"},
+                        "token": {"type": "string", "minLength": 1},
                         "token_type_hint": {"type": "string"},
                         "client_id": {"type": "string"},
                         "client_secret": {"type": "string"},
