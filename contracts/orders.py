@@ -87,7 +87,7 @@ class OrderSchema(Schema):
     items = fields.List(fields.Nested(OrderItemSchema), required=True)
     total = Price(required=True)
     currency = fields.String(required=True)
-    shipping_address = fields.Dict(required=True)
+    shipping_address = fields.Nested(AddressSchema, required=True)
     paid = fields.Boolean(
         required=True,
         metadata={"description": "Whether its payment was taken: true from confirmation on, refunded or not."}

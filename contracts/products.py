@@ -2,7 +2,7 @@
 
 from datetime import UTC
 
-from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from wire.money import Currency, Price
 from wire.pagination import PageQuerySchema
@@ -54,11 +54,6 @@ class ProductQuerySchema(PageQuerySchema):
     max_price = Price()
     in_stock = fields.Boolean()
     currency = Currency()
-
-    @validates_schema
-    def price_range_is_ordered(self, data, **kwargs):
-        if "min_price" in data and "max_price" in data and data["min_price"] > data["max_price"]:
-            raise ValidationError("min_price is above max_price.", "min_price")
 
 
 class ProductSchema(Schema):

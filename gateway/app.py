@@ -38,10 +38,26 @@ def register_api(app: Flask) -> ProblemApi:
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
+    api.spec.components.security_scheme(
+        "basicAuth", {"type": "http", "scheme": "basic", "description": "An OAuth client's id and secret."}
+    )
     for blueprint in (health.blp, auth.blp, oauth.blp, users.blp, clients.blp, products.blp, exports.blp,
                       orders.blp, invoices.blp):
         api.register_blueprint(blueprint)
     return api
+
+
+class GatewayFlask(Flask):
+    def make_default_options_response(self):
+        """OPTIONS lists the methods of the route the path names. werkzeug's lists those of every
+        rule the path matches, so /orders/export got /orders/{order_id}'s PATCH and DELETE."""
+        response = super().make_default_options_response()
+        matched = request.url_rule
+        if matched is not None:
+            methods = {method for rule in self.url_map.iter_rules() if rule.rule == matched.rule
+                       for method in rule.methods or ()}
+            response.headers["Allow"] = ", ".join(sorted(methods))
+        return response
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -52,7 +68,7 @@ def create_app(config: dict | None = None) -> Flask:
     settings = config["GATEWAY"]
     hsts = f"max-age={int(settings['HSTS_MAX_AGE_SECONDS'])}" if settings["TLS_CERT"] else None
 
-    app = Flask(__name__)
+    app = GatewayFlask(__name__)
     parse_json_strictly(app)
     app.config.update(
         MAX_CONTENT_LENGTH=int(settings["MAX_CONTENT_LENGTH"]),

@@ -9,6 +9,9 @@ from gateway.context import oms
 from wire.access import Access, Actor
 
 BEARER_AUTH = [{"bearerAuth": []}]
+# An OAuth client's authentication (RFC 6749 §2.3.1) by HTTP Basic. It may send its credentials in
+# the form instead, which no OpenAPI scheme names: the OAuth routes add the empty requirement, {}.
+BASIC_AUTH = [{"basicAuth": []}]
 
 
 def access_doc(access: Access) -> dict:

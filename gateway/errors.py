@@ -45,8 +45,10 @@ def problem(
 
 
 def http_exception_problem(error: HTTPException) -> Response:
-    """werkzeug/webargs aborts (404 route, 405, 413, 422 validation ...) as problems."""
+    """werkzeug/webargs aborts (404 route, 405, 413, 422 validation ...) as problems, with the
+    headers werkzeug gives them (a 405's Allow, RFC 9110 §15.5.6)."""
     data = getattr(error, "data", None) or {}
+    headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
     errors = data.get("messages")  # webargs: {location: {field: [message]}}
     if error.code == 400 and errors:
         detail = "The request body is not valid JSON."
@@ -54,7 +56,7 @@ def http_exception_problem(error: HTTPException) -> Response:
         detail = "The request has invalid fields."
     else:
         detail = error.description
-    return problem(error.code, detail, errors, headers=data.get("headers"))
+    return problem(error.code, detail, errors, headers={**headers, **(data.get("headers") or {})})
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -3,8 +3,9 @@
 - Errors are application/problem+json with the problem schema (flask-smorest documents its
   error responses as application/json), and only the codes a route lists with `errors(...)`:
   no catch-all `default` response, which would make every status code "documented".
-- Decimals travel as strings (`"19.99"`): documented as strings, their bounds as numbers
-  (apispec writes a bound through the field itself, so a string field's bound became a string).
+- Decimals travel as strings (`"19.99"`): documented as strings with a pattern; a bound, which
+  JSON Schema applies to numbers only (validators and generators ignore `minimum` on a string),
+  goes in `x-minimum`/`x-maximum`, as a number, and in the description.
 - Patterns are ECMA-262, as OpenAPI says: Python's end anchor `\\Z` is written `$`.
 - /docs serves Swagger UI from the swagger-ui-bundle package: no CDN, works offline."""
 
@@ -22,13 +23,28 @@ DOCS_ASSETS_URL = "/docs/assets/"
 
 
 def decimal_properties(self, field: fields.Field, ret: dict, **kwargs) -> dict:
-    """apispec attribute function: a Decimal field as the wire carries it, bounds as numbers."""
+    """apispec attribute function: a Decimal field as the wire carries it, bounds as numbers.
+    Attribute functions can only add keys, so a string's `minimum`/`maximum` are dropped by
+    `string_decimal_bounds` once the schema is built."""
     if not isinstance(field, fields.Decimal):
         return {}
-    properties = {key: _number(ret[key]) for key in ("minimum", "maximum") if key in ret}
-    if field.as_string:
-        properties.update(type="string", format="decimal")
+    bounds = {key: _number(ret[key]) for key in ("minimum", "maximum") if key in ret}
+    if not field.as_string:
+        return bounds
+    properties = {"type": "string", "format": "decimal", **{f"x-{key}": value for key, value in bounds.items()}}
+    if bounds:
+        stated = f"A decimal string from {bounds.get('minimum', '…')} to {bounds.get('maximum', '…')}."
+        described = ret.get("description")
+        properties["description"] = f"{described} {stated}" if described else stated
     return properties
+
+
+def string_decimal_bounds(self, field: fields.Field, ret: dict, **kwargs) -> dict:
+    """apispec attribute function (the last): remove the numeric keywords from a decimal string."""
+    if ret.get("format") == "decimal" and ret.get("type") == "string":
+        for key in ("minimum", "maximum"):
+            ret.pop(key, None)
+    return {}
 
 
 def ecma_pattern(self, field: fields.Field, ret: dict, **kwargs) -> dict:
@@ -53,6 +69,7 @@ class ProblemApi(Api):
         super()._init_spec(**kwargs)
         self.ma_plugin.converter.add_attribute_function(decimal_properties)
         self.ma_plugin.converter.add_attribute_function(ecma_pattern)
+        self.ma_plugin.converter.add_attribute_function(string_decimal_bounds)
 
     def _register_responses(self):
         # flask-smorest's, with problem+json for errors; success responses are documented per route.
@@ -74,6 +91,10 @@ def openapi_settings() -> dict:
     return {
         "API_TITLE": "Order Management System",
         "API_VERSION": "v1",
+        "API_SPEC_OPTIONS": {"info": {"description": (
+            "Errors are application/problem+json (RFC 9457). No string, in a URL, query, form or JSON body,"
+            " may contain a NUL character (PostgreSQL text can't hold one): a 400, or a 422 naming the field."
+        )}},
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/",
         "OPENAPI_JSON_PATH": "openapi.json",

@@ -288,9 +288,10 @@ def _snapshot(order: Order, history: list[OrderHistory]) -> dict:
     }
 
 
-def order_history(session: Session, order_id: str) -> list[OrderHistory]:
+def order_history(session: Session, order_id: str, page: PageRequest) -> tuple[list[OrderHistory], int]:
+    """One page of the order's status changes, oldest first, and their total."""
     query = select(OrderHistory).where(OrderHistory.order_id == order_id).order_by(OrderHistory.id)
-    return list(session.scalars(query))
+    return fetch_page(session, query, page)
 
 
 def next_expired_order(session: Session, now: datetime) -> Order | None:

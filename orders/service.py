@@ -58,7 +58,7 @@ from wire.access import (
     SIGNED_IN,
 )
 from wire.errors import Conflict, Invalid, NotFound
-from wire.pagination import PageRequest, paged
+from wire.pagination import DEFAULT_PAGE_SIZE, PageQuerySchema, PageRequest, paged
 from wire.validation import load
 
 log = logging.getLogger(__name__)
@@ -175,11 +175,14 @@ class OrdersService(MeshService, OutboxRelay, DeadLetterOperations):
             return paged(order_schema.dump(orders, many=True), page, total)
 
     @rpc(access=ORDERS_READ)
-    def get_order_history(self, order_id: str) -> list:
-        """Every transition of the order, oldest first: {from_status, to_status, at, actor, reason}."""
+    def get_order_history(self, order_id: str, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE) -> dict:
+        """The order's transitions, oldest first, a page of them: {items: [{from_status,
+        to_status, at, actor, reason}], page, page_size, total}."""
+        page = PageRequest(**load(PageQuerySchema(), {"page": page, "page_size": page_size}))
         with self.uow() as uow:
             order = repository.get_visible_order(uow.session, order_id, self.caller.actor)
-            return history_schema.dump(repository.order_history(uow.session, order.id), many=True)
+            entries, total = repository.order_history(uow.session, order.id, page)
+            return paged(history_schema.dump(entries, many=True), page, total)
 
     @rpc(access=SIGNED_IN)
     def update_order(self, order_id: str, changes: dict) -> dict:

@@ -1,5 +1,6 @@
 """Money: Decimal amounts with two decimal places, ISO 4217 currency codes."""
 
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 
@@ -45,11 +46,19 @@ def order_total(line_totals: Mapping[str, Decimal]) -> Decimal:
     raise Invalid(f"An order's total may be at most {MAX_AMOUNT}; this one would be {total}.", errors)
 
 
+# A price as written on the wire: CENT to MAX_AMOUNT, at most two decimal places, no sign, no
+# exponent, no leading zero. The document states it as the field's pattern and the service holds
+# requests to the same one, so what a client (or a fuzzer) builds from the pattern is what is
+# accepted: 0.01-0.99, or 1 to 9999999999 with up to two decimals.
+PRICE_PATTERN = r"^(0\.(0[1-9]|[1-9][0-9]?)|[1-9][0-9]{0,9}(\.[0-9]{1,2})?)$"
+_PRICE = re.compile(PRICE_PATTERN)
+
+
 class Price(fields.Decimal):
     """A positive amount with at most two decimal places, carried as a string."""
 
     # What the OpenAPI document says it looks like (the gateway documents decimals as strings).
-    WIRE_FORMAT = {"pattern": r"^[0-9]{1,10}(\.[0-9]{1,2})?$", "example": "19.99"}
+    WIRE_FORMAT = {"pattern": PRICE_PATTERN, "example": "19.99"}
 
     def __init__(self, **kwargs):
         super().__init__(
@@ -65,7 +74,12 @@ class Price(fields.Decimal):
         # A JSON number may already have lost digits as a float: money travels as a string.
         if not isinstance(value, str):
             raise ValidationError("Must be a decimal string such as \"19.99\".")
-        return super()._deserialize(value, attr, data, **kwargs)
+        amount = super()._deserialize(value, attr, data, **kwargs)
+        # The validators name an amount out of range or too precise; this, one written otherwise.
+        in_range = CENT <= amount <= MAX_AMOUNT and amount.as_tuple().exponent >= -2
+        if in_range and not _PRICE.fullmatch(value):
+            raise ValidationError("Write it plainly, such as \"19.99\": no sign, exponent or leading zero.")
+        return amount
 
     def _serialize(self, value, attr, obj, **kwargs):
         if value is None:

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from oms_client import AuthenticatedClient, Client
-from oms_client.api.auth import post_api_v1_auth_login, post_api_v1_auth_register
-from oms_client.api.invoices import get_api_v1_orders_order_id_invoice_pdf
-from oms_client.api.orders import get_api_v1_orders, get_api_v1_orders_order_id, post_api_v1_orders
-from oms_client.api.products import get_api_v1_products
+from oms_client.api.auth import login, register_user
+from oms_client.api.invoices import get_order_invoice_pdf
+from oms_client.api.orders import create_order, get_order, list_orders
+from oms_client.api.products import list_products
 from oms_client.models import Address, CreateOrder, Login, Order, OrderLineRequest, OrderPage, Problem, Register
 from oms_client.types import File
 
@@ -53,10 +53,10 @@ def sign_in(base_url: str, email: str, password: str, name: str) -> Authenticate
     """Register (or find the account there already) and sign in."""
     anonymous = Client(base_url=base_url, raise_on_unexpected_status=True)
     account = Register(email=email, password=password, name=name)
-    registered = post_api_v1_auth_register.sync(client=anonymous, body=account)
+    registered = register_user.sync(client=anonymous, body=account)
     if isinstance(registered, Problem) and registered.status != 409:  # 409: the email has an account
         raise ApiProblem(registered)
-    tokens = expect(post_api_v1_auth_login.sync(client=anonymous, body=Login(email=email, password=password)))
+    tokens = expect(login.sync(client=anonymous, body=Login(email=email, password=password)))
     return AuthenticatedClient(base_url=base_url, token=tokens.access_token, raise_on_unexpected_status=True)
 
 
@@ -64,7 +64,7 @@ def wait_until_confirmed(client: AuthenticatedClient, order_id: str, timeout: fl
     """The order once its payment has confirmed it (the saga takes it from pending_payment)."""
     deadline = time.monotonic() + timeout
     while True:
-        order = expect(get_api_v1_orders_order_id.sync(order_id, client=client))
+        order = expect(get_order.sync(order_id, client=client))
         if order.status == "confirmed":
             return order
         if order.status != "pending_payment" or time.monotonic() > deadline:
@@ -76,7 +76,7 @@ def invoice_pdf(client: AuthenticatedClient, order_id: str, timeout: float) -> b
     """The order's invoice as PDF bytes: 404 until it is issued, shortly after confirmation."""
     deadline = time.monotonic() + timeout
     while True:
-        answer = get_api_v1_orders_order_id_invoice_pdf.sync(order_id, client=client)
+        answer = get_order_invoice_pdf.sync(order_id, client=client)
         if isinstance(answer, Problem) and answer.status == 404 and time.monotonic() < deadline:
             time.sleep(0.2)
             continue
@@ -86,7 +86,7 @@ def invoice_pdf(client: AuthenticatedClient, order_id: str, timeout: float) -> b
 
 def place_order(base_url: str, email: str, password: str, timeout: float = 30) -> PlacedOrder:
     client = sign_in(base_url, email, password, name="Ada Lovelace")
-    products = expect(get_api_v1_products.sync(client=client, in_stock=True, page_size=1))
+    products = expect(list_products.sync(client=client, in_stock=True, page_size=1))
     if not products.items:
         raise RuntimeError("nothing in stock")
     body = CreateOrder(
@@ -97,10 +97,10 @@ def place_order(base_url: str, email: str, password: str, timeout: float = 30) -
     )
     # One key per order the customer means to place: sent again with the same key (after a
     # timeout, say), the request answers with the same order instead of placing a second one.
-    placed = expect(post_api_v1_orders.sync(client=client, body=body, idempotency_key=str(uuid.uuid4())))
+    placed = expect(create_order.sync(client=client, body=body, idempotency_key=str(uuid.uuid4())))
     confirmed = wait_until_confirmed(client, placed.id, timeout)
     pdf = invoice_pdf(client, placed.id, timeout)
-    my_orders = expect(get_api_v1_orders.sync(client=client))
+    my_orders = expect(list_orders.sync(client=client))
     return PlacedOrder(order=confirmed, invoice_pdf=pdf, my_orders=my_orders)
 
 

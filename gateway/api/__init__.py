@@ -32,8 +32,26 @@ class StrictParser(FlaskParser):
         return body
 
 
+def operation_id(view_name: str) -> str:
+    """The OpenAPI operationId of a view: its name in camelCase (`create_order` → `createOrder`),
+    the function name a generated client gives the call."""
+    first, *rest = view_name.split("_")
+    return first + "".join(word.capitalize() for word in rest)
+
+
 class ApiBlueprint(Blueprint):
     ARGUMENTS_PARSER = StrictParser()
+
+    def route(self, rule, **options):
+        """flask-smorest's, with an operationId from the view's name unless one was documented."""
+        register = super().route(rule, **options)
+
+        def decorate(view):
+            if "operationId" not in getattr(view, "_apidoc", {}).get("manual_doc", {}):
+                view = self.doc(operationId=operation_id(view.__name__))(view)
+            return register(view)
+
+        return decorate
 
     def operation(
         self,
@@ -56,7 +74,8 @@ class ApiBlueprint(Blueprint):
         `headers`, `query` and `body` (the view gets them in that order, before the URL's
         variables), the success response (`status`, `schema`, `response_headers`, `response_options`) and the errors
         the route's own logic can give (`raises`, e.g. 404, 409). The other problem responses
-        follow from the declaration: 401 and 403 with `access`, 422 with any schema to load, 429
+        follow from the declaration: 401 and 403 with `access`, 422 with any schema to load, 415 with
+        a body, 429
         and 503 always (the rate limit; a service or the broker down), 400 on every route."""
         codes = {*raises, 429, 503}
         decorators = [self.route(rule, methods=[method])]
@@ -67,6 +86,8 @@ class ApiBlueprint(Blueprint):
         for argument_schema, options in loaded:
             if argument_schema is not None:
                 codes.add(422)
+                if argument_schema is body:  # a body that is there but not JSON (Flask's get_json)
+                    codes.add(415)
                 if argument_schema is body and not body_required:
                     options = {"required": False}
                 decorators.append(self.arguments(argument_schema, **options))
@@ -91,6 +112,7 @@ ERROR_RESPONSES = {
     403: "FORBIDDEN",
     404: "NOT_FOUND",
     409: "CONFLICT",
+    415: "UNSUPPORTED_MEDIA_TYPE",
     422: "UNPROCESSABLE_ENTITY",
     429: "TOO_MANY_REQUESTS",
     503: "SERVICE_UNAVAILABLE",

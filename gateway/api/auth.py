@@ -14,7 +14,7 @@ class RefreshTokenSchema(Schema):
 
 
 @blp.operation("/register", "POST", body=RegisterSchema, status=201, schema=UserSchema, raises=(409,))
-def register(_):
+def register_user(_):
     """Create a customer account."""
     return reply(oms().call("users", "register", json_body()), 201)
 
@@ -29,7 +29,7 @@ def login(_):
 
 
 @blp.operation("/refresh", "POST", body=RefreshTokenSchema, schema=TokenPairSchema, raises=(401,))
-def refresh(body):
+def refresh_tokens(body):
     """Rotate a refresh token: returns a new pair; the old refresh token stops working."""
     return reply(oms().call("users", "refresh", body["refresh_token"]))
 

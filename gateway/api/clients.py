@@ -44,7 +44,7 @@ def get_client(client_id):
     schema=OAuthClientWithSecretSchema,
     raises=(404, 409),
 )
-def rotate_secret(client_id):
+def rotate_client_secret(client_id):
     """A new secret, shown once; the old one stops working. Tokens already issued live out their
     few minutes: revoke the client to stop them at once. 409 for a revoked client, and for a
     service's own client (`managed`): its secret is set in config and applied at start."""

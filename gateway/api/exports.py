@@ -43,7 +43,8 @@ class ExportQuerySchema(Schema):
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?\Z")
 
-EXPORT_BODY = {"type": "string", "description": "One row per order line: " + ", ".join(COLUMNS) + "."}
+EXPORT_BODY = {"type": "string", "format": "binary",
+               "description": "One row per order line: " + ", ".join(COLUMNS) + "."}
 
 
 @blp.route("/orders/export", methods=["GET"])

@@ -75,11 +75,13 @@ def _routes(kind: Kind) -> None:
         return reply(answer[kind.name], 201 if answer["created"] else 200)
 
     blp.operation(one, "GET", access=INVOICES_READ, schema=kind.schema, raises=(404,))(
-        _view(f"order_{kind.name}", f"The order's {kind.label} (404 {kind.until}, or if the order isn't yours).", get)
+        _view(f"get_order_{kind.name}", f"The order's {kind.label} (404 {kind.until}, or if the order isn't yours).",
+              get)
     )
     pdf = {"schema": PDF_BODY, "content_type": PDF, "response_headers": DOWNLOAD}
     blp.operation(one + ".pdf", "GET", access=INVOICES_READ, raises=(404,), **pdf)(
-        _view(f"order_{kind.name}_pdf", f"The order's {kind.label} as a PDF download, named by its number.", get_pdf)
+        _view(f"get_order_{kind.name}_pdf", f"The order's {kind.label} as a PDF download, named by its number.",
+              get_pdf)
     )
     blp.operation(
         f"/{kind.path}s",

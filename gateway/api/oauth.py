@@ -13,7 +13,7 @@ from marshmallow import Schema, fields
 
 from contracts.users import IntrospectionSchema, OAuthClientTokenSchema
 from gateway.api import ApiBlueprint, errors
-from gateway.auth import bearer_token
+from gateway.auth import BASIC_AUTH, BEARER_AUTH, bearer_token
 from gateway.context import oms
 from gateway.errors import PROBLEM_JSON, ProblemSchema
 from wire.errors import Invalid, Unauthenticated
@@ -90,6 +90,7 @@ def client_credentials(form: dict) -> tuple[str | None, str | None, bool]:
 @blp.route("/token", methods=["POST"])
 @blp.doc(
     summary="Issue a client-credentials access token",
+    security=[*BASIC_AUTH, {}],  # {}: or the credentials in the form
     requestBody={
         "required": True,
         "content": {
@@ -97,6 +98,7 @@ def client_credentials(form: dict) -> tuple[str | None, str | None, bool]:
                 "schema": {
                     "type": "object",
                     "required": ["grant_type"],
+                    "additionalProperties": {"type": "string"},  # ignored (RFC 6749 §3.2), each once
                     "properties": {
                         "grant_type": {"type": "string", "enum": [CLIENT_CREDENTIALS]},
                         "scope": {"type": "string", "description": "space-separated; default: all of the client's"},
@@ -114,7 +116,7 @@ def client_credentials(form: dict) -> tuple[str | None, str | None, bool]:
     },
 )
 @errors(blp, 429, 503)
-def token():
+def issue_client_token():
     """The client-credentials grant: a short-lived bearer token with the client's scopes (or the
     `scope` asked for, a subset). Failed secrets are limited as failed logins are (config
     LOGIN_LIMITS): past a limit, a 429 problem with Retry-After, whatever the secret."""
@@ -156,6 +158,8 @@ def _introspect():
 
 
 _INTROSPECTION_DOC = {
+    # The asker: a client (Basic, or {}: the form), or an admin or a client by its bearer token.
+    "security": [*BASIC_AUTH, *BEARER_AUTH, {}],
     "requestBody": {
         "required": True,
         "content": {
@@ -163,8 +167,9 @@ _INTROSPECTION_DOC = {
                 "schema": {
                     "type": "object",
                     "required": ["token"],
+                    "additionalProperties": {"type": "string"},  # ignored, each once
                     "properties": {
-                        "token": {"type": "string"},
+                        "token": {"type": "string", "minLength": 1},
                         "token_type_hint": {"type": "string"},
                         "client_id": {"type": "string"},
                         "client_secret": {"type": "string"},
@@ -184,7 +189,7 @@ _INTROSPECTION_DOC = {
 @blp.route("/introspect", methods=["POST"])
 @blp.doc(summary="Is this token active? (RFC 7662)", **_INTROSPECTION_DOC)
 @errors(blp, 429, 503)
-def introspect():
+def introspect_token():
     """Whether a token is active now, with its subject, scopes and expiry. The asker
     authenticates as a client (HTTP Basic or form), or with an admin's or a client's token."""
     return _introspect()

@@ -107,16 +107,17 @@ def deliver_order(order_id):
     "/orders/<order_id>/history",
     "GET",
     access=ORDERS_READ,
-    schema=HistoryEntrySchema(many=True),
+    query=PageQuerySchema,
+    schema=page_of(HistoryEntrySchema),
     raises=(404,),
 )
-def order_history(order_id):
-    """Every status change of the order, oldest first."""
-    return reply(oms().call("orders", "get_order_history", order_id))
+def get_order_history(page, order_id):
+    """The order's status changes, oldest first, a page of them."""
+    return reply(oms().call("orders", "get_order_history", order_id, page["page"], page["page_size"]))
 
 
 @blp.operation("/orders/<order_id>/payment", "GET", access=ORDERS_READ, schema=PaymentSchema, raises=(404,))
-def order_payment(order_id):
+def get_order_payment(order_id):
     """The order's payment (404 until payments has handled the order, or if it isn't yours)."""
     return reply(oms().call("payments", "get_payment", order_id))
 

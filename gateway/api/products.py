@@ -87,7 +87,7 @@ def delete_product(product_id):
 
 
 @blp.operation("/<product_id>/stock", "PUT", access=STOCK_WRITE, body=StockSchema, schema=ProductSchema, raises=(404,))
-def set_stock(_, product_id):
+def set_product_stock(_, product_id):
     """Set the units available for sale (admin, or a client with stock:write, e.g. an ERP)."""
     return reply(oms().call("products", "set_stock", product_id, json_body()))
 
@@ -99,6 +99,6 @@ def set_stock(_, product_id):
     schema=page_of(PriceChangeSchema),
     raises=(404,),
 )
-def price_history(page, product_id):
+def get_product_price_history(page, product_id):
     """The product's prices, newest first, each with the time it took effect."""
     return reply(oms().call("products", "get_price_history", product_id, page["page"], page["page_size"]))

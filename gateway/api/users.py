@@ -14,7 +14,7 @@ UserPageSchema = page_of(UserSchema)
 
 
 @blp.operation("/me", "GET", access=SIGNED_IN, schema=UserSchema, raises=(404,))
-def me():
+def get_current_user():
     """The account of the token's owner."""
     return reply(oms().call("users", "get_user", current_actor().id))
 

@@ -48,7 +48,7 @@ def test_an_operator_token_works_in_nameko_shell_and_history_shows_the_operator(
     )
     shell = nameko_shell(config, script)
     assert shell.returncode == 0 and "cancelled cancelled" in shell.stdout, shell.stdout + shell.stderr
-    history = admin.get(f"/orders/{order['id']}/history").json()
+    history = admin.get(f"/orders/{order['id']}/history").json()["items"]
     [cancelled] = [entry for entry in history if entry["to_status"] == "cancelled"]
     assert cancelled["actor"] == admin_id and cancelled["reason"] == "operator test"
 

@@ -52,11 +52,14 @@ def test_happy_path_to_confirmed_shipped_and_delivered(customer, admin, product)
     assert_problem(customer.post(f"/orders/{order['id']}/cancel"), 409)
     assert admin.post(f"/orders/{order['id']}/deliver").json()["status"] == "delivered"
 
-    history = customer.get(f"/orders/{order['id']}/history").json()
+    history = customer.get(f"/orders/{order['id']}/history").json()["items"]
     assert [(h["from_status"], h["to_status"]) for h in history] == [
         (None, "pending_payment"), ("pending_payment", "confirmed"), ("confirmed", "shipped"),
         ("shipped", "delivered"),
     ]
+    second = customer.get(f"/orders/{order['id']}/history", params={"page": 2, "page_size": 3}).json()
+    assert [h["to_status"] for h in second["items"]] == ["delivered"]
+    assert (second["page"], second["page_size"], second["total"]) == (2, 3, 4)
     assert stock_of(customer, product) == 7
     notified = wait_until(
         lambda: {n["event"] for n in customer.get("/notifications").json()["items"]} >= {"order_confirmed",
@@ -75,7 +78,7 @@ def test_a_declined_card_cancels_the_order_and_returns_the_stock(customer, produ
     assert cancelled["status"] == "cancelled"
     wait_until(lambda: stock_of(customer, product) == 10, what="the stock back, right after the cancel's commit")
     assert customer.get(f"/orders/{order['id']}/payment").json()["status"] == "failed"
-    history = customer.get(f"/orders/{order['id']}/history").json()
+    history = customer.get(f"/orders/{order['id']}/history").json()["items"]
     assert history[-1]["reason"].startswith("payment failed")
 
 
@@ -165,7 +168,7 @@ def test_the_same_event_delivered_twice_changes_nothing(system, customer, produc
     publish_event(config, "orders", "order_created", created)
     wait_until(lambda: _queues_drained("order_created"), what="the duplicate to be consumed")
     assert customer.get(f"/orders/{order['id']}/payment").json()["status"] == "succeeded"
-    assert len(customer.get(f"/orders/{order['id']}/history").json()) == 2
+    assert len(customer.get(f"/orders/{order['id']}/history").json()["items"]) == 2
     assert stock_of(customer, product) == 9
 
 
@@ -185,7 +188,7 @@ def test_an_order_whose_reservation_expires_is_cancelled_and_its_stock_returns(s
         order = place(customer, product, quantity=3).json()
         assert stock_of(customer, product) == 7
         cancelled = wait_for_status(customer, order["id"], "cancelled")
-        assert customer.get(f"/orders/{order['id']}/history").json()[-1]["reason"] == "reservation expired"
+        assert customer.get(f"/orders/{order['id']}/history").json()["items"][-1]["reason"] == "reservation expired"
         assert cancelled["status"] == "cancelled"
         wait_until(lambda: stock_of(customer, product) == 10, what="the stock back, right after the cancel's commit")
     finally:

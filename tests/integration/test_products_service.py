@@ -474,7 +474,6 @@ def test_list_pages_through_the_catalog(products_container, catalog):
         {"page_size": 0},
         {"page": 0},
         {"page": "first"},
-        {"min_price": "10.00", "max_price": "5.00"},
         {"min_price": "-1"},
         {"max_price": "abc"},
         {"currency": "usd"},
@@ -516,6 +515,8 @@ def test_search_sees_a_renamed_product(products_container, catalog):
 
 
 def test_list_filters_by_price_range(products_container, catalog):
+    # An empty range is no error (the document can't say min <= max): it matches nothing.
+    assert call(products_container, "list_products", {"min_price": "10.00", "max_price": "5.00"})["items"] == []
     page = call(products_container, "list_products", {"min_price": "5.00", "max_price": "25.00"})
     assert skus(page) == ["P-4", "P-2", "P-1"] and page["total"] == 3
     assert skus(call(products_container, "list_products", {"min_price": "12.51"})) == ["P-3", "P-2"]

@@ -308,7 +308,7 @@ def payments_backlog(system, at_least: int):
 
 def reservation_lapsed(admin, order_id: str) -> bool:
     """Whether the order was cancelled because its reservation lapsed before it was paid."""
-    history = admin.get(f"/orders/{order_id}/history").json()
+    history = admin.get(f"/orders/{order_id}/history").json()["items"]
     [cancelled] = [entry for entry in history if entry["to_status"] == "cancelled"]
     return cancelled["reason"] in LAPSED_REASONS
 
@@ -388,7 +388,9 @@ def test_7_two_instances_of_orders_products_and_payments(system, admin, new_cust
         load.attempts += [Attempt(restarted, 0, 201, order_id) for order_id in [*unpaid, probe.json()["id"]]]
         assert set(expired.values()) == {"cancelled"}, expired
         cancellations = {
-            order_id: [h["to_status"] for h in admin.get(f"/orders/{order_id}/history").json()].count("cancelled")
+            order_id: [h["to_status"] for h in admin.get(f"/orders/{order_id}/history").json()["items"]].count(
+                "cancelled"
+            )
             for order_id in unpaid
         }
         extra = {"instances": [f"{s}-2" for s in doubled], "expired_orders": len(unpaid),

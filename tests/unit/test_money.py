@@ -29,7 +29,7 @@ schema = PricedSchema()
         ("0.01", Decimal("0.01")),
         ("5", Decimal("5")),
         ("5.1", Decimal("5.1")),
-        (" 7.50 ", Decimal("7.50")),
+        ("0.5", Decimal("0.5")),
         ("9999999999.99", Decimal("9999999999.99")),
     ],
 )
@@ -46,6 +46,15 @@ def test_price_rejects_zero_negative_overprecise_special_and_non_numbers(text):
     with pytest.raises(ValidationError) as raised:
         schema.load({"price": text})
     assert "price" in raised.value.messages
+
+
+@pytest.mark.parametrize("text", [" 7.50 ", "07.50", "+7.50", "7.5e0", "1E1", ".5"])
+def test_price_written_otherwise_than_the_documented_pattern_is_rejected(text):
+    """What /openapi.json's pattern refuses, the service refuses too: a client or fuzzer
+    building a price from the pattern is never surprised."""
+    with pytest.raises(ValidationError) as raised:
+        schema.load({"price": text})
+    assert raised.value.messages == {"price": ['Write it plainly, such as "19.99": no sign, exponent or leading zero.']}
 
 
 @pytest.mark.parametrize("number", [12, 19.99, 0.1 + 0.2])

@@ -2,21 +2,26 @@
 
 from .address import Address
 from .buyer import Buyer
+from .check_token_body import CheckTokenBody
 from .create_order import CreateOrder
 from .credit_note import CreditNote
 from .credit_note_page import CreditNotePage
 from .document_line import DocumentLine
-from .get_api_v1_orders_export_format import GetApiV1OrdersExportFormat
-from .get_api_v1_orders_export_status import GetApiV1OrdersExportStatus
-from .get_api_v1_orders_status import GetApiV1OrdersStatus
-from .get_api_v1_products_currency import GetApiV1ProductsCurrency
+from .export_orders_format import ExportOrdersFormat
+from .export_orders_status import ExportOrdersStatus
 from .health import Health
 from .health_status import HealthStatus
 from .history_entry import HistoryEntry
+from .history_entry_page import HistoryEntryPage
+from .introspect_token_body import IntrospectTokenBody
 from .introspection import Introspection
 from .invoice import Invoice
 from .invoice_page import InvoicePage
+from .issue_client_token_body import IssueClientTokenBody
+from .issue_client_token_body_grant_type import IssueClientTokenBodyGrantType
 from .issue_document import IssueDocument
+from .list_orders_status import ListOrdersStatus
+from .list_products_currency import ListProductsCurrency
 from .login import Login
 from .notification import Notification
 from .notification_page import NotificationPage
@@ -31,13 +36,8 @@ from .order import Order
 from .order_item import OrderItem
 from .order_line_request import OrderLineRequest
 from .order_page import OrderPage
-from .order_shipping_address import OrderShippingAddress
 from .pagination_metadata import PaginationMetadata
 from .payment import Payment
-from .post_oauth_check_token_body import PostOauthCheckTokenBody
-from .post_oauth_introspect_body import PostOauthIntrospectBody
-from .post_oauth_token_body import PostOauthTokenBody
-from .post_oauth_token_body_grant_type import PostOauthTokenBodyGrantType
 from .price_change import PriceChange
 from .price_change_page import PriceChangePage
 from .problem import Problem
@@ -69,21 +69,26 @@ from .user_update_role import UserUpdateRole
 __all__ = (
     "Address",
     "Buyer",
+    "CheckTokenBody",
     "CreateOrder",
     "CreditNote",
     "CreditNotePage",
     "DocumentLine",
-    "GetApiV1OrdersExportFormat",
-    "GetApiV1OrdersExportStatus",
-    "GetApiV1OrdersStatus",
-    "GetApiV1ProductsCurrency",
+    "ExportOrdersFormat",
+    "ExportOrdersStatus",
     "Health",
     "HealthStatus",
     "HistoryEntry",
+    "HistoryEntryPage",
     "Introspection",
+    "IntrospectTokenBody",
     "Invoice",
     "InvoicePage",
+    "IssueClientTokenBody",
+    "IssueClientTokenBodyGrantType",
     "IssueDocument",
+    "ListOrdersStatus",
+    "ListProductsCurrency",
     "Login",
     "Notification",
     "NotificationPage",
@@ -98,13 +103,8 @@ __all__ = (
     "OrderItem",
     "OrderLineRequest",
     "OrderPage",
-    "OrderShippingAddress",
     "PaginationMetadata",
     "Payment",
-    "PostOauthCheckTokenBody",
-    "PostOauthIntrospectBody",
-    "PostOauthTokenBody",
-    "PostOauthTokenBodyGrantType",
     "PriceChange",
     "PriceChangePage",
     "Problem",

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 
 if TYPE_CHECKING:
+    from ..models.address import Address
     from ..models.order_item import OrderItem
-    from ..models.order_shipping_address import OrderShippingAddress
 
 
 T = TypeVar("T", bound="Order")
@@ -23,9 +23,9 @@ class Order:
         id (str):
         items (list[OrderItem]):
         paid (bool): Whether its payment was taken: true from confirmation on, refunded or not.
-        shipping_address (OrderShippingAddress):
+        shipping_address (Address):
         status (str):
-        total (str):  Example: 19.99.
+        total (str): A decimal string from 0.01 to 9999999999.99. Example: 19.99.
         updated_at (datetime.datetime):
         user_id (str):
     """
@@ -35,7 +35,7 @@ class Order:
     id: str
     items: list[OrderItem]
     paid: bool
-    shipping_address: OrderShippingAddress
+    shipping_address: Address
     status: str
     total: str
     updated_at: datetime.datetime
@@ -86,8 +86,8 @@ class Order:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.address import Address  # noqa: PLC0415
         from ..models.order_item import OrderItem  # noqa: PLC0415
-        from ..models.order_shipping_address import OrderShippingAddress  # noqa: PLC0415
 
         d = dict(src_dict)
         created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
@@ -105,7 +105,7 @@ class Order:
 
         paid = d.pop("paid")
 
-        shipping_address = OrderShippingAddress.from_dict(d.pop("shipping_address"))
+        shipping_address = Address.from_dict(d.pop("shipping_address"))
 
         status = d.pop("status")
 

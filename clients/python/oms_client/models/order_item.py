@@ -12,12 +12,12 @@ T = TypeVar("T", bound="OrderItem")
 class OrderItem:
     """
     Attributes:
-        line_total (str):  Example: 19.99.
+        line_total (str): A decimal string from 0.01 to 9999999999.99. Example: 19.99.
         name (str):
         product_id (str):
         quantity (int):
         sku (str):
-        unit_price (str):  Example: 19.99.
+        unit_price (str): A decimal string from 0.01 to 9999999999.99. Example: 19.99.
     """
 
     line_total: str

@@ -13,7 +13,7 @@ T = TypeVar("T", bound="Payment")
 class Payment:
     """
     Attributes:
-        amount (str):  Example: 19.99.
+        amount (str): A decimal string from 0.01 to 9999999999.99. Example: 19.99.
         created_at (datetime.datetime):
         currency (str):
         id (str):

@@ -15,7 +15,7 @@ class PriceChange:
     Attributes:
         currency (str):
         effective_at (datetime.datetime):
-        price (str):  Example: 19.99.
+        price (str): A decimal string from 0.01 to 9999999999.99. Example: 19.99.
     """
 
     currency: str

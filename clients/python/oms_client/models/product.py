@@ -18,7 +18,7 @@ class Product:
         description (str):
         id (str):
         name (str):
-        price (str):  Example: 19.99.
+        price (str): A decimal string from 0.01 to 9999999999.99. Example: 19.99.
         sku (str):
         stock (int):
         updated_at (datetime.datetime):

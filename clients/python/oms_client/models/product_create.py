@@ -17,7 +17,7 @@ class ProductCreate:
     Attributes:
         currency (ProductCreateCurrency):
         name (str):
-        price (str):  Example: 19.99.
+        price (str): A decimal string from 0.01 to 9999999999.99. Example: 19.99.
         sku (str):
         stock (int):
         description (str | Unset):  Default: ''.

@@ -18,7 +18,7 @@ class ProductUpdate:
         currency (ProductUpdateCurrency | Unset):
         description (str | Unset):
         name (str | Unset):
-        price (str | Unset):  Example: 19.99.
+        price (str | Unset): A decimal string from 0.01 to 9999999999.99. Example: 19.99.
         sku (str | Unset):
     """
 

@@ -5,26 +5,26 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.credit_note import CreditNote
-from ...models.issue_document import IssueDocument
+from ...models.introspect_token_body import IntrospectTokenBody
+from ...models.introspection import Introspection
+from ...models.o_auth_error import OAuthError
 from ...models.problem import Problem
 from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: IssueDocument,
+    body: IntrospectTokenBody,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
         "method": "post",
-        "url": "/api/v1/credit-notes",
+        "url": "/oauth/introspect",
     }
 
-    _kwargs["json"] = body.to_dict()
-
-    headers["Content-Type"] = "application/json"
+    _kwargs["data"] = body.to_dict()
+    headers["Content-Type"] = "application/x-www-form-urlencoded"
 
     _kwargs["headers"] = headers
     return _kwargs
@@ -32,46 +32,21 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> CreditNote | Problem | None:
+) -> Introspection | OAuthError | Problem | None:
     if response.status_code == 200:
-        response_200 = CreditNote.from_dict(response.json())
+        response_200 = Introspection.from_dict(response.json())
 
         return response_200
 
-    if response.status_code == 201:
-        response_201 = CreditNote.from_dict(response.json())
-
-        return response_201
-
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
+        response_400 = OAuthError.from_dict(response.json())
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
+        response_401 = OAuthError.from_dict(response.json())
 
         return response_401
-
-    if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
-        return response_403
-
-    if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
-        return response_404
-
-    if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
-        return response_409
-
-    if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
-        return response_422
 
     if response.status_code == 429:
         response_429 = Problem.from_dict(response.json())
@@ -91,7 +66,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[CreditNote | Problem]:
+) -> Response[Introspection | OAuthError | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -103,20 +78,19 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-    body: IssueDocument,
-) -> Response[CreditNote | Problem]:
-    """Issue the credit note of a refunded, invoiced order now, if it has none (admin); 409 for an order
-    not refunded, or not invoiced yet.
+    body: IntrospectTokenBody,
+) -> Response[Introspection | OAuthError | Problem]:
+    """Is this token active? (RFC 7662)
 
     Args:
-        body (IssueDocument):
+        body (IntrospectTokenBody):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[CreditNote | Problem]
+        Response[Introspection | OAuthError | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -133,20 +107,19 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-    body: IssueDocument,
-) -> CreditNote | Problem | None:
-    """Issue the credit note of a refunded, invoiced order now, if it has none (admin); 409 for an order
-    not refunded, or not invoiced yet.
+    body: IntrospectTokenBody,
+) -> Introspection | OAuthError | Problem | None:
+    """Is this token active? (RFC 7662)
 
     Args:
-        body (IssueDocument):
+        body (IntrospectTokenBody):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        CreditNote | Problem
+        Introspection | OAuthError | Problem
     """
 
     return sync_detailed(
@@ -158,20 +131,19 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-    body: IssueDocument,
-) -> Response[CreditNote | Problem]:
-    """Issue the credit note of a refunded, invoiced order now, if it has none (admin); 409 for an order
-    not refunded, or not invoiced yet.
+    body: IntrospectTokenBody,
+) -> Response[Introspection | OAuthError | Problem]:
+    """Is this token active? (RFC 7662)
 
     Args:
-        body (IssueDocument):
+        body (IntrospectTokenBody):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[CreditNote | Problem]
+        Response[Introspection | OAuthError | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -186,20 +158,19 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-    body: IssueDocument,
-) -> CreditNote | Problem | None:
-    """Issue the credit note of a refunded, invoiced order now, if it has none (admin); 409 for an order
-    not refunded, or not invoiced yet.
+    body: IntrospectTokenBody,
+) -> Introspection | OAuthError | Problem | None:
+    """Is this token active? (RFC 7662)
 
     Args:
-        body (IssueDocument):
+        body (IntrospectTokenBody):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        CreditNote | Problem
+        Introspection | OAuthError | Problem
     """
 
     return (

@@ -1,7 +1,7 @@
 from enum import StrEnum
 
 
-class GetApiV1ProductsCurrency(StrEnum):
+class ListProductsCurrency(StrEnum):
     AED = "AED"
     AFN = "AFN"
     ALL = "ALL"

@@ -1,7 +1,7 @@
 from enum import StrEnum
 
 
-class PostOauthTokenBodyGrantType(StrEnum):
+class IssueClientTokenBodyGrantType(StrEnum):
     CLIENT_CREDENTIALS = "client_credentials"
 
     def __str__(self) -> str:

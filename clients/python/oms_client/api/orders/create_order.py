@@ -5,21 +5,23 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.create_order import CreateOrder
+from ...models.order import Order
 from ...models.problem import Problem
-from ...models.refresh_token import RefreshToken
-from ...models.token_pair import TokenPair
 from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: RefreshToken,
+    body: CreateOrder,
+    idempotency_key: str,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    headers["Idempotency-Key"] = idempotency_key
 
     _kwargs: dict[str, Any] = {
         "method": "post",
-        "url": "/api/v1/auth/refresh",
+        "url": "/api/v1/orders",
     }
 
     _kwargs["json"] = body.to_dict()
@@ -32,11 +34,11 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Problem | TokenPair | None:
-    if response.status_code == 200:
-        response_200 = TokenPair.from_dict(response.json())
+) -> Order | Problem | None:
+    if response.status_code == 201:
+        response_201 = Order.from_dict(response.json())
 
-        return response_200
+        return response_201
 
     if response.status_code == 400:
         response_400 = Problem.from_dict(response.json())
@@ -47,6 +49,21 @@ def _parse_response(
         response_401 = Problem.from_dict(response.json())
 
         return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 415:
+        response_415 = Problem.from_dict(response.json())
+
+        return response_415
 
     if response.status_code == 422:
         response_422 = Problem.from_dict(response.json())
@@ -71,7 +88,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Problem | TokenPair]:
+) -> Response[Order | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -82,24 +99,29 @@ def _build_response(
 
 def sync_detailed(
     *,
-    client: AuthenticatedClient | Client,
-    body: RefreshToken,
-) -> Response[Problem | TokenPair]:
-    """Rotate a refresh token: returns a new pair; the old refresh token stops working.
+    client: AuthenticatedClient,
+    body: CreateOrder,
+    idempotency_key: str,
+) -> Response[Order | Problem]:
+    """Place an order. Prices come from the catalog, never from the client. The same
+    Idempotency-Key with the same body returns the same order; with another body, 422.
+    409 names the items short of stock.
 
     Args:
-        body (RefreshToken):
+        idempotency_key (str):
+        body (CreateOrder):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | TokenPair]
+        Response[Order | Problem]
     """
 
     kwargs = _get_kwargs(
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = client.get_httpx_client().request(
@@ -111,48 +133,58 @@ def sync_detailed(
 
 def sync(
     *,
-    client: AuthenticatedClient | Client,
-    body: RefreshToken,
-) -> Problem | TokenPair | None:
-    """Rotate a refresh token: returns a new pair; the old refresh token stops working.
+    client: AuthenticatedClient,
+    body: CreateOrder,
+    idempotency_key: str,
+) -> Order | Problem | None:
+    """Place an order. Prices come from the catalog, never from the client. The same
+    Idempotency-Key with the same body returns the same order; with another body, 422.
+    409 names the items short of stock.
 
     Args:
-        body (RefreshToken):
+        idempotency_key (str):
+        body (CreateOrder):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | TokenPair
+        Order | Problem
     """
 
     return sync_detailed(
         client=client,
         body=body,
+        idempotency_key=idempotency_key,
     ).parsed
 
 
 async def asyncio_detailed(
     *,
-    client: AuthenticatedClient | Client,
-    body: RefreshToken,
-) -> Response[Problem | TokenPair]:
-    """Rotate a refresh token: returns a new pair; the old refresh token stops working.
+    client: AuthenticatedClient,
+    body: CreateOrder,
+    idempotency_key: str,
+) -> Response[Order | Problem]:
+    """Place an order. Prices come from the catalog, never from the client. The same
+    Idempotency-Key with the same body returns the same order; with another body, 422.
+    409 names the items short of stock.
 
     Args:
-        body (RefreshToken):
+        idempotency_key (str):
+        body (CreateOrder):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | TokenPair]
+        Response[Order | Problem]
     """
 
     kwargs = _get_kwargs(
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -162,25 +194,30 @@ async def asyncio_detailed(
 
 async def asyncio(
     *,
-    client: AuthenticatedClient | Client,
-    body: RefreshToken,
-) -> Problem | TokenPair | None:
-    """Rotate a refresh token: returns a new pair; the old refresh token stops working.
+    client: AuthenticatedClient,
+    body: CreateOrder,
+    idempotency_key: str,
+) -> Order | Problem | None:
+    """Place an order. Prices come from the catalog, never from the client. The same
+    Idempotency-Key with the same body returns the same order; with another body, 422.
+    409 names the items short of stock.
 
     Args:
-        body (RefreshToken):
+        idempotency_key (str):
+        body (CreateOrder):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | TokenPair
+        Order | Problem
     """
 
     return (
         await asyncio_detailed(
             client=client,
             body=body,
+            idempotency_key=idempotency_key,
         )
     ).parsed

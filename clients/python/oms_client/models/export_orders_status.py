@@ -1,7 +1,7 @@
 from enum import StrEnum
 
 
-class GetApiV1OrdersStatus(StrEnum):
+class ExportOrdersStatus(StrEnum):
     CANCELLED = "cancelled"
     CONFIRMED = "confirmed"
     DELIVERED = "delivered"

@@ -5,21 +5,21 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.login import Login
 from ...models.problem import Problem
+from ...models.refresh_token import RefreshToken
 from ...models.token_pair import TokenPair
 from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: Login,
+    body: RefreshToken,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
         "method": "post",
-        "url": "/api/v1/auth/login",
+        "url": "/api/v1/auth/refresh",
     }
 
     _kwargs["json"] = body.to_dict()
@@ -47,6 +47,11 @@ def _parse_response(
         response_401 = Problem.from_dict(response.json())
 
         return response_401
+
+    if response.status_code == 415:
+        response_415 = Problem.from_dict(response.json())
+
+        return response_415
 
     if response.status_code == 422:
         response_422 = Problem.from_dict(response.json())
@@ -83,15 +88,12 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: Login,
+    body: RefreshToken,
 ) -> Response[Problem | TokenPair]:
-    """Exchange email and password for an access token and a refresh token.
-
-     Failed logins are limited per account and client address, and per account (config
-    LOGIN_LIMITS): past a limit the answer is 429 with Retry-After, whatever the password.
+    """Rotate a refresh token: returns a new pair; the old refresh token stops working.
 
     Args:
-        body (Login):
+        body (RefreshToken):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -115,15 +117,12 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-    body: Login,
+    body: RefreshToken,
 ) -> Problem | TokenPair | None:
-    """Exchange email and password for an access token and a refresh token.
-
-     Failed logins are limited per account and client address, and per account (config
-    LOGIN_LIMITS): past a limit the answer is 429 with Retry-After, whatever the password.
+    """Rotate a refresh token: returns a new pair; the old refresh token stops working.
 
     Args:
-        body (Login):
+        body (RefreshToken):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -142,15 +141,12 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: Login,
+    body: RefreshToken,
 ) -> Response[Problem | TokenPair]:
-    """Exchange email and password for an access token and a refresh token.
-
-     Failed logins are limited per account and client address, and per account (config
-    LOGIN_LIMITS): past a limit the answer is 429 with Retry-After, whatever the password.
+    """Rotate a refresh token: returns a new pair; the old refresh token stops working.
 
     Args:
-        body (Login):
+        body (RefreshToken):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -172,15 +168,12 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-    body: Login,
+    body: RefreshToken,
 ) -> Problem | TokenPair | None:
-    """Exchange email and password for an access token and a refresh token.
-
-     Failed logins are limited per account and client address, and per account (config
-    LOGIN_LIMITS): past a limit the answer is 429 with Retry-After, whatever the password.
+    """Rotate a refresh token: returns a new pair; the old refresh token stops working.
 
     Args:
-        body (Login):
+        body (RefreshToken):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -1,25 +1,29 @@
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.problem import Problem
-from ...models.register import Register
-from ...models.user import User
+from ...models.product import Product
+from ...models.product_update import ProductUpdate
 from ...types import Response
 
 
 def _get_kwargs(
+    product_id: str,
     *,
-    body: Register,
+    body: ProductUpdate,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
-        "method": "post",
-        "url": "/api/v1/auth/register",
+        "method": "patch",
+        "url": "/api/v1/products/{product_id}".format(
+            product_id=quote(str(product_id), safe=""),
+        ),
     }
 
     _kwargs["json"] = body.to_dict()
@@ -32,21 +36,41 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Problem | User | None:
-    if response.status_code == 201:
-        response_201 = User.from_dict(response.json())
+) -> Problem | Product | None:
+    if response.status_code == 200:
+        response_200 = Product.from_dict(response.json())
 
-        return response_201
+        return response_200
 
     if response.status_code == 400:
         response_400 = Problem.from_dict(response.json())
 
         return response_400
 
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
     if response.status_code == 409:
         response_409 = Problem.from_dict(response.json())
 
         return response_409
+
+    if response.status_code == 415:
+        response_415 = Problem.from_dict(response.json())
+
+        return response_415
 
     if response.status_code == 422:
         response_422 = Problem.from_dict(response.json())
@@ -71,7 +95,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Problem | User]:
+) -> Response[Problem | Product]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -81,24 +105,28 @@ def _build_response(
 
 
 def sync_detailed(
+    product_id: str,
     *,
-    client: AuthenticatedClient | Client,
-    body: Register,
-) -> Response[Problem | User]:
-    """Create a customer account.
+    client: AuthenticatedClient,
+    body: ProductUpdate,
+) -> Response[Problem | Product]:
+    """Change a product (admin, or catalog:write); a new price is served from the moment this
+    returns.
 
     Args:
-        body (Register):
+        product_id (str):
+        body (ProductUpdate):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | User]
+        Response[Problem | Product]
     """
 
     kwargs = _get_kwargs(
+        product_id=product_id,
         body=body,
     )
 
@@ -110,48 +138,56 @@ def sync_detailed(
 
 
 def sync(
+    product_id: str,
     *,
-    client: AuthenticatedClient | Client,
-    body: Register,
-) -> Problem | User | None:
-    """Create a customer account.
+    client: AuthenticatedClient,
+    body: ProductUpdate,
+) -> Problem | Product | None:
+    """Change a product (admin, or catalog:write); a new price is served from the moment this
+    returns.
 
     Args:
-        body (Register):
+        product_id (str):
+        body (ProductUpdate):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | User
+        Problem | Product
     """
 
     return sync_detailed(
+        product_id=product_id,
         client=client,
         body=body,
     ).parsed
 
 
 async def asyncio_detailed(
+    product_id: str,
     *,
-    client: AuthenticatedClient | Client,
-    body: Register,
-) -> Response[Problem | User]:
-    """Create a customer account.
+    client: AuthenticatedClient,
+    body: ProductUpdate,
+) -> Response[Problem | Product]:
+    """Change a product (admin, or catalog:write); a new price is served from the moment this
+    returns.
 
     Args:
-        body (Register):
+        product_id (str):
+        body (ProductUpdate):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | User]
+        Response[Problem | Product]
     """
 
     kwargs = _get_kwargs(
+        product_id=product_id,
         body=body,
     )
 
@@ -161,25 +197,29 @@ async def asyncio_detailed(
 
 
 async def asyncio(
+    product_id: str,
     *,
-    client: AuthenticatedClient | Client,
-    body: Register,
-) -> Problem | User | None:
-    """Create a customer account.
+    client: AuthenticatedClient,
+    body: ProductUpdate,
+) -> Problem | Product | None:
+    """Change a product (admin, or catalog:write); a new price is served from the moment this
+    returns.
 
     Args:
-        body (Register):
+        product_id (str):
+        body (ProductUpdate):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | User
+        Problem | Product
     """
 
     return (
         await asyncio_detailed(
+            product_id=product_id,
             client=client,
             body=body,
         )

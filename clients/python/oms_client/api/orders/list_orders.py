@@ -6,27 +6,26 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_api_v1_orders_export_format import GetApiV1OrdersExportFormat
-from ...models.get_api_v1_orders_export_status import GetApiV1OrdersExportStatus
+from ...models.list_orders_status import ListOrdersStatus
+from ...models.order_page import OrderPage
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
-    format_: GetApiV1OrdersExportFormat | Unset = GetApiV1OrdersExportFormat.CSV,
-    status: GetApiV1OrdersExportStatus | Unset = UNSET,
+    page: int | Unset = 1,
+    page_size: int | Unset = 20,
+    status: ListOrdersStatus | Unset = UNSET,
     created_from: datetime.datetime | Unset = UNSET,
     created_to: datetime.datetime | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
 
-    json_format_: str | Unset = UNSET
-    if not isinstance(format_, Unset):
-        json_format_ = format_.value
+    params["page"] = page
 
-    params["format"] = json_format_
+    params["page_size"] = page_size
 
     json_status: str | Unset = UNSET
     if not isinstance(status, Unset):
@@ -48,7 +47,7 @@ def _get_kwargs(
 
     _kwargs: dict[str, Any] = {
         "method": "get",
-        "url": "/api/v1/orders/export",
+        "url": "/api/v1/orders",
         "params": params,
     }
 
@@ -57,9 +56,10 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Problem | str | None:
+) -> OrderPage | Problem | None:
     if response.status_code == 200:
-        response_200 = response.text
+        response_200 = OrderPage.from_dict(response.json())
+
         return response_200
 
     if response.status_code == 400:
@@ -100,7 +100,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Problem | str]:
+) -> Response[OrderPage | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -112,18 +112,19 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-    format_: GetApiV1OrdersExportFormat | Unset = GetApiV1OrdersExportFormat.CSV,
-    status: GetApiV1OrdersExportStatus | Unset = UNSET,
+    page: int | Unset = 1,
+    page_size: int | Unset = 20,
+    status: ListOrdersStatus | Unset = UNSET,
     created_from: datetime.datetime | Unset = UNSET,
     created_to: datetime.datetime | Unset = UNSET,
-) -> Response[Problem | str]:
-    """Every order, newest first, one row per line (admin): as CSV (RFC 4180: a header row, CRLF,
-    fields quoted where needed) or NDJSON (one JSON object per line), with the filters of the
-    orders list. Streamed: it starts at once and uses the same memory for 100 or 100,000 orders.
+) -> Response[OrderPage | Problem]:
+    """Newest first: your own orders, or all of them for an admin. Filter by `status` and by
+    `created_from` / `created_to` (ISO 8601 with an offset).
 
     Args:
-        format_ (GetApiV1OrdersExportFormat | Unset):  Default: GetApiV1OrdersExportFormat.CSV.
-        status (GetApiV1OrdersExportStatus | Unset):
+        page (int | Unset):  Default: 1.
+        page_size (int | Unset):  Default: 20.
+        status (ListOrdersStatus | Unset):
         created_from (datetime.datetime | Unset):
         created_to (datetime.datetime | Unset):
 
@@ -132,11 +133,12 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | str]
+        Response[OrderPage | Problem]
     """
 
     kwargs = _get_kwargs(
-        format_=format_,
+        page=page,
+        page_size=page_size,
         status=status,
         created_from=created_from,
         created_to=created_to,
@@ -152,18 +154,19 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-    format_: GetApiV1OrdersExportFormat | Unset = GetApiV1OrdersExportFormat.CSV,
-    status: GetApiV1OrdersExportStatus | Unset = UNSET,
+    page: int | Unset = 1,
+    page_size: int | Unset = 20,
+    status: ListOrdersStatus | Unset = UNSET,
     created_from: datetime.datetime | Unset = UNSET,
     created_to: datetime.datetime | Unset = UNSET,
-) -> Problem | str | None:
-    """Every order, newest first, one row per line (admin): as CSV (RFC 4180: a header row, CRLF,
-    fields quoted where needed) or NDJSON (one JSON object per line), with the filters of the
-    orders list. Streamed: it starts at once and uses the same memory for 100 or 100,000 orders.
+) -> OrderPage | Problem | None:
+    """Newest first: your own orders, or all of them for an admin. Filter by `status` and by
+    `created_from` / `created_to` (ISO 8601 with an offset).
 
     Args:
-        format_ (GetApiV1OrdersExportFormat | Unset):  Default: GetApiV1OrdersExportFormat.CSV.
-        status (GetApiV1OrdersExportStatus | Unset):
+        page (int | Unset):  Default: 1.
+        page_size (int | Unset):  Default: 20.
+        status (ListOrdersStatus | Unset):
         created_from (datetime.datetime | Unset):
         created_to (datetime.datetime | Unset):
 
@@ -172,12 +175,13 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | str
+        OrderPage | Problem
     """
 
     return sync_detailed(
         client=client,
-        format_=format_,
+        page=page,
+        page_size=page_size,
         status=status,
         created_from=created_from,
         created_to=created_to,
@@ -187,18 +191,19 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-    format_: GetApiV1OrdersExportFormat | Unset = GetApiV1OrdersExportFormat.CSV,
-    status: GetApiV1OrdersExportStatus | Unset = UNSET,
+    page: int | Unset = 1,
+    page_size: int | Unset = 20,
+    status: ListOrdersStatus | Unset = UNSET,
     created_from: datetime.datetime | Unset = UNSET,
     created_to: datetime.datetime | Unset = UNSET,
-) -> Response[Problem | str]:
-    """Every order, newest first, one row per line (admin): as CSV (RFC 4180: a header row, CRLF,
-    fields quoted where needed) or NDJSON (one JSON object per line), with the filters of the
-    orders list. Streamed: it starts at once and uses the same memory for 100 or 100,000 orders.
+) -> Response[OrderPage | Problem]:
+    """Newest first: your own orders, or all of them for an admin. Filter by `status` and by
+    `created_from` / `created_to` (ISO 8601 with an offset).
 
     Args:
-        format_ (GetApiV1OrdersExportFormat | Unset):  Default: GetApiV1OrdersExportFormat.CSV.
-        status (GetApiV1OrdersExportStatus | Unset):
+        page (int | Unset):  Default: 1.
+        page_size (int | Unset):  Default: 20.
+        status (ListOrdersStatus | Unset):
         created_from (datetime.datetime | Unset):
         created_to (datetime.datetime | Unset):
 
@@ -207,11 +212,12 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | str]
+        Response[OrderPage | Problem]
     """
 
     kwargs = _get_kwargs(
-        format_=format_,
+        page=page,
+        page_size=page_size,
         status=status,
         created_from=created_from,
         created_to=created_to,
@@ -225,18 +231,19 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-    format_: GetApiV1OrdersExportFormat | Unset = GetApiV1OrdersExportFormat.CSV,
-    status: GetApiV1OrdersExportStatus | Unset = UNSET,
+    page: int | Unset = 1,
+    page_size: int | Unset = 20,
+    status: ListOrdersStatus | Unset = UNSET,
     created_from: datetime.datetime | Unset = UNSET,
     created_to: datetime.datetime | Unset = UNSET,
-) -> Problem | str | None:
-    """Every order, newest first, one row per line (admin): as CSV (RFC 4180: a header row, CRLF,
-    fields quoted where needed) or NDJSON (one JSON object per line), with the filters of the
-    orders list. Streamed: it starts at once and uses the same memory for 100 or 100,000 orders.
+) -> OrderPage | Problem | None:
+    """Newest first: your own orders, or all of them for an admin. Filter by `status` and by
+    `created_from` / `created_to` (ISO 8601 with an offset).
 
     Args:
-        format_ (GetApiV1OrdersExportFormat | Unset):  Default: GetApiV1OrdersExportFormat.CSV.
-        status (GetApiV1OrdersExportStatus | Unset):
+        page (int | Unset):  Default: 1.
+        page_size (int | Unset):  Default: 20.
+        status (ListOrdersStatus | Unset):
         created_from (datetime.datetime | Unset):
         created_to (datetime.datetime | Unset):
 
@@ -245,13 +252,14 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | str
+        OrderPage | Problem
     """
 
     return (
         await asyncio_detailed(
             client=client,
-            format_=format_,
+            page=page,
+            page_size=page_size,
             status=status,
             created_from=created_from,
             created_to=created_to,

@@ -6,82 +6,81 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.post_oauth_token_body_grant_type import PostOauthTokenBodyGrantType
 from ..types import UNSET, Unset
 
-T = TypeVar("T", bound="PostOauthTokenBody")
+T = TypeVar("T", bound="CheckTokenBody")
 
 
 @_attrs_define
-class PostOauthTokenBody:
+class CheckTokenBody:
     """
     Attributes:
-        grant_type (PostOauthTokenBodyGrantType):
-        client_id (str | Unset): unless sent by HTTP Basic
-        client_secret (str | Unset): unless sent by HTTP Basic
-        scope (str | Unset): space-separated; default: all of the client's
+        token (str):
+        client_id (str | Unset):
+        client_secret (str | Unset):
+        token_type_hint (str | Unset):
     """
 
-    grant_type: PostOauthTokenBodyGrantType
+    token: str
     client_id: str | Unset = UNSET
     client_secret: str | Unset = UNSET
-    scope: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    token_type_hint: str | Unset = UNSET
+    additional_properties: dict[str, str] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        grant_type = self.grant_type.value
+        token = self.token
 
         client_id = self.client_id
 
         client_secret = self.client_secret
 
-        scope = self.scope
+        token_type_hint = self.token_type_hint
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "grant_type": grant_type,
+                "token": token,
             }
         )
         if client_id is not UNSET:
             field_dict["client_id"] = client_id
         if client_secret is not UNSET:
             field_dict["client_secret"] = client_secret
-        if scope is not UNSET:
-            field_dict["scope"] = scope
+        if token_type_hint is not UNSET:
+            field_dict["token_type_hint"] = token_type_hint
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        grant_type = PostOauthTokenBodyGrantType(d.pop("grant_type"))
+        token = d.pop("token")
 
         client_id = d.pop("client_id", UNSET)
 
         client_secret = d.pop("client_secret", UNSET)
 
-        scope = d.pop("scope", UNSET)
+        token_type_hint = d.pop("token_type_hint", UNSET)
 
-        post_oauth_token_body = cls(
-            grant_type=grant_type,
+        check_token_body = cls(
+            token=token,
             client_id=client_id,
             client_secret=client_secret,
-            scope=scope,
+            token_type_hint=token_type_hint,
         )
 
-        post_oauth_token_body.additional_properties = d
-        return post_oauth_token_body
+        check_token_body.additional_properties = d
+        return check_token_body
 
     @property
     def additional_keys(self) -> list[str]:
         return list(self.additional_properties.keys())
 
-    def __getitem__(self, key: str) -> Any:
+    def __getitem__(self, key: str) -> str:
         return self.additional_properties[key]
 
-    def __setitem__(self, key: str, value: Any) -> None:
+    def __setitem__(self, key: str, value: str) -> None:
         self.additional_properties[key] = value
 
     def __delitem__(self, key: str) -> None:

@@ -6,23 +6,23 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.order import Order
 from ...models.problem import Problem
-from ...models.product import Product
-from ...models.stock import Stock
+from ...models.update_order import UpdateOrder
 from ...types import Response
 
 
 def _get_kwargs(
-    product_id: str,
+    order_id: str,
     *,
-    body: Stock,
+    body: UpdateOrder,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
-        "method": "put",
-        "url": "/api/v1/products/{product_id}/stock".format(
-            product_id=quote(str(product_id), safe=""),
+        "method": "patch",
+        "url": "/api/v1/orders/{order_id}".format(
+            order_id=quote(str(order_id), safe=""),
         ),
     }
 
@@ -36,9 +36,9 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Problem | Product | None:
+) -> Order | Problem | None:
     if response.status_code == 200:
-        response_200 = Product.from_dict(response.json())
+        response_200 = Order.from_dict(response.json())
 
         return response_200
 
@@ -61,6 +61,16 @@ def _parse_response(
         response_404 = Problem.from_dict(response.json())
 
         return response_404
+
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 415:
+        response_415 = Problem.from_dict(response.json())
+
+        return response_415
 
     if response.status_code == 422:
         response_422 = Problem.from_dict(response.json())
@@ -85,7 +95,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Problem | Product]:
+) -> Response[Order | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -95,27 +105,27 @@ def _build_response(
 
 
 def sync_detailed(
-    product_id: str,
+    order_id: str,
     *,
     client: AuthenticatedClient,
-    body: Stock,
-) -> Response[Problem | Product]:
-    """Set the units available for sale (admin, or a client with stock:write, e.g. an ERP).
+    body: UpdateOrder,
+) -> Response[Order | Problem]:
+    """Change the shipping address until the order ships.
 
     Args:
-        product_id (str):
-        body (Stock):
+        order_id (str):
+        body (UpdateOrder):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | Product]
+        Response[Order | Problem]
     """
 
     kwargs = _get_kwargs(
-        product_id=product_id,
+        order_id=order_id,
         body=body,
     )
 
@@ -127,54 +137,54 @@ def sync_detailed(
 
 
 def sync(
-    product_id: str,
+    order_id: str,
     *,
     client: AuthenticatedClient,
-    body: Stock,
-) -> Problem | Product | None:
-    """Set the units available for sale (admin, or a client with stock:write, e.g. an ERP).
+    body: UpdateOrder,
+) -> Order | Problem | None:
+    """Change the shipping address until the order ships.
 
     Args:
-        product_id (str):
-        body (Stock):
+        order_id (str):
+        body (UpdateOrder):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | Product
+        Order | Problem
     """
 
     return sync_detailed(
-        product_id=product_id,
+        order_id=order_id,
         client=client,
         body=body,
     ).parsed
 
 
 async def asyncio_detailed(
-    product_id: str,
+    order_id: str,
     *,
     client: AuthenticatedClient,
-    body: Stock,
-) -> Response[Problem | Product]:
-    """Set the units available for sale (admin, or a client with stock:write, e.g. an ERP).
+    body: UpdateOrder,
+) -> Response[Order | Problem]:
+    """Change the shipping address until the order ships.
 
     Args:
-        product_id (str):
-        body (Stock):
+        order_id (str):
+        body (UpdateOrder):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | Product]
+        Response[Order | Problem]
     """
 
     kwargs = _get_kwargs(
-        product_id=product_id,
+        order_id=order_id,
         body=body,
     )
 
@@ -184,28 +194,28 @@ async def asyncio_detailed(
 
 
 async def asyncio(
-    product_id: str,
+    order_id: str,
     *,
     client: AuthenticatedClient,
-    body: Stock,
-) -> Problem | Product | None:
-    """Set the units available for sale (admin, or a client with stock:write, e.g. an ERP).
+    body: UpdateOrder,
+) -> Order | Problem | None:
+    """Change the shipping address until the order ships.
 
     Args:
-        product_id (str):
-        body (Stock):
+        order_id (str):
+        body (UpdateOrder):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | Product
+        Order | Problem
     """
 
     return (
         await asyncio_detailed(
-            product_id=product_id,
+            order_id=order_id,
             client=client,
             body=body,
         )

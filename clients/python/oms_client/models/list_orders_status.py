@@ -1,7 +1,7 @@
 from enum import StrEnum
 
 
-class GetApiV1OrdersExportStatus(StrEnum):
+class ListOrdersStatus(StrEnum):
     CANCELLED = "cancelled"
     CONFIRMED = "confirmed"
     DELIVERED = "delivered"

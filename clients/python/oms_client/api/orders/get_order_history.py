@@ -6,20 +6,32 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.history_entry import HistoryEntry
+from ...models.history_entry_page import HistoryEntryPage
 from ...models.problem import Problem
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     order_id: str,
+    *,
+    page: int | Unset = 1,
+    page_size: int | Unset = 20,
 ) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["page"] = page
+
+    params["page_size"] = page_size
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/api/v1/orders/{order_id}/history".format(
             order_id=quote(str(order_id), safe=""),
         ),
+        "params": params,
     }
 
     return _kwargs
@@ -27,14 +39,9 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Problem | list[HistoryEntry] | None:
+) -> HistoryEntryPage | Problem | None:
     if response.status_code == 200:
-        response_200 = []
-        _response_200 = response.json()
-        for response_200_item_data in _response_200:
-            response_200_item = HistoryEntry.from_dict(response_200_item_data)
-
-            response_200.append(response_200_item)
+        response_200 = HistoryEntryPage.from_dict(response.json())
 
         return response_200
 
@@ -58,6 +65,11 @@ def _parse_response(
 
         return response_404
 
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
     if response.status_code == 429:
         response_429 = Problem.from_dict(response.json())
 
@@ -76,7 +88,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Problem | list[HistoryEntry]]:
+) -> Response[HistoryEntryPage | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -89,22 +101,28 @@ def sync_detailed(
     order_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[Problem | list[HistoryEntry]]:
-    """Every status change of the order, oldest first.
+    page: int | Unset = 1,
+    page_size: int | Unset = 20,
+) -> Response[HistoryEntryPage | Problem]:
+    """The order's status changes, oldest first, a page of them.
 
     Args:
         order_id (str):
+        page (int | Unset):  Default: 1.
+        page_size (int | Unset):  Default: 20.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | list[HistoryEntry]]
+        Response[HistoryEntryPage | Problem]
     """
 
     kwargs = _get_kwargs(
         order_id=order_id,
+        page=page,
+        page_size=page_size,
     )
 
     response = client.get_httpx_client().request(
@@ -118,23 +136,29 @@ def sync(
     order_id: str,
     *,
     client: AuthenticatedClient,
-) -> Problem | list[HistoryEntry] | None:
-    """Every status change of the order, oldest first.
+    page: int | Unset = 1,
+    page_size: int | Unset = 20,
+) -> HistoryEntryPage | Problem | None:
+    """The order's status changes, oldest first, a page of them.
 
     Args:
         order_id (str):
+        page (int | Unset):  Default: 1.
+        page_size (int | Unset):  Default: 20.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | list[HistoryEntry]
+        HistoryEntryPage | Problem
     """
 
     return sync_detailed(
         order_id=order_id,
         client=client,
+        page=page,
+        page_size=page_size,
     ).parsed
 
 
@@ -142,22 +166,28 @@ async def asyncio_detailed(
     order_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[Problem | list[HistoryEntry]]:
-    """Every status change of the order, oldest first.
+    page: int | Unset = 1,
+    page_size: int | Unset = 20,
+) -> Response[HistoryEntryPage | Problem]:
+    """The order's status changes, oldest first, a page of them.
 
     Args:
         order_id (str):
+        page (int | Unset):  Default: 1.
+        page_size (int | Unset):  Default: 20.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | list[HistoryEntry]]
+        Response[HistoryEntryPage | Problem]
     """
 
     kwargs = _get_kwargs(
         order_id=order_id,
+        page=page,
+        page_size=page_size,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -169,23 +199,29 @@ async def asyncio(
     order_id: str,
     *,
     client: AuthenticatedClient,
-) -> Problem | list[HistoryEntry] | None:
-    """Every status change of the order, oldest first.
+    page: int | Unset = 1,
+    page_size: int | Unset = 20,
+) -> HistoryEntryPage | Problem | None:
+    """The order's status changes, oldest first, a page of them.
 
     Args:
         order_id (str):
+        page (int | Unset):  Default: 1.
+        page_size (int | Unset):  Default: 20.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | list[HistoryEntry]
+        HistoryEntryPage | Problem
     """
 
     return (
         await asyncio_detailed(
             order_id=order_id,
             client=client,
+            page=page,
+            page_size=page_size,
         )
     ).parsed

@@ -5,26 +5,26 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.o_auth_client_token import OAuthClientToken
-from ...models.o_auth_error import OAuthError
-from ...models.post_oauth_token_body import PostOauthTokenBody
 from ...models.problem import Problem
+from ...models.register import Register
+from ...models.user import User
 from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: PostOauthTokenBody,
+    body: Register,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
         "method": "post",
-        "url": "/oauth/token",
+        "url": "/api/v1/auth/register",
     }
 
-    _kwargs["data"] = body.to_dict()
-    headers["Content-Type"] = "application/x-www-form-urlencoded"
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
 
     _kwargs["headers"] = headers
     return _kwargs
@@ -32,21 +32,31 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> OAuthClientToken | OAuthError | Problem | None:
-    if response.status_code == 200:
-        response_200 = OAuthClientToken.from_dict(response.json())
+) -> Problem | User | None:
+    if response.status_code == 201:
+        response_201 = User.from_dict(response.json())
 
-        return response_200
+        return response_201
 
     if response.status_code == 400:
-        response_400 = OAuthError.from_dict(response.json())
+        response_400 = Problem.from_dict(response.json())
 
         return response_400
 
-    if response.status_code == 401:
-        response_401 = OAuthError.from_dict(response.json())
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
 
-        return response_401
+        return response_409
+
+    if response.status_code == 415:
+        response_415 = Problem.from_dict(response.json())
+
+        return response_415
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
 
     if response.status_code == 429:
         response_429 = Problem.from_dict(response.json())
@@ -66,7 +76,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[OAuthClientToken | OAuthError | Problem]:
+) -> Response[Problem | User]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -78,19 +88,19 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: PostOauthTokenBody,
-) -> Response[OAuthClientToken | OAuthError | Problem]:
-    """Issue a client-credentials access token
+    body: Register,
+) -> Response[Problem | User]:
+    """Create a customer account.
 
     Args:
-        body (PostOauthTokenBody):
+        body (Register):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[OAuthClientToken | OAuthError | Problem]
+        Response[Problem | User]
     """
 
     kwargs = _get_kwargs(
@@ -107,19 +117,19 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-    body: PostOauthTokenBody,
-) -> OAuthClientToken | OAuthError | Problem | None:
-    """Issue a client-credentials access token
+    body: Register,
+) -> Problem | User | None:
+    """Create a customer account.
 
     Args:
-        body (PostOauthTokenBody):
+        body (Register):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        OAuthClientToken | OAuthError | Problem
+        Problem | User
     """
 
     return sync_detailed(
@@ -131,19 +141,19 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: PostOauthTokenBody,
-) -> Response[OAuthClientToken | OAuthError | Problem]:
-    """Issue a client-credentials access token
+    body: Register,
+) -> Response[Problem | User]:
+    """Create a customer account.
 
     Args:
-        body (PostOauthTokenBody):
+        body (Register):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[OAuthClientToken | OAuthError | Problem]
+        Response[Problem | User]
     """
 
     kwargs = _get_kwargs(
@@ -158,19 +168,19 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-    body: PostOauthTokenBody,
-) -> OAuthClientToken | OAuthError | Problem | None:
-    """Issue a client-credentials access token
+    body: Register,
+) -> Problem | User | None:
+    """Create a customer account.
 
     Args:
-        body (PostOauthTokenBody):
+        body (Register):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        OAuthClientToken | OAuthError | Problem
+        Problem | User
     """
 
     return (

@@ -5,26 +5,26 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.introspection import Introspection
-from ...models.o_auth_error import OAuthError
-from ...models.post_oauth_check_token_body import PostOauthCheckTokenBody
+from ...models.login import Login
 from ...models.problem import Problem
+from ...models.token_pair import TokenPair
 from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: PostOauthCheckTokenBody,
+    body: Login,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
         "method": "post",
-        "url": "/oauth/check_token",
+        "url": "/api/v1/auth/login",
     }
 
-    _kwargs["data"] = body.to_dict()
-    headers["Content-Type"] = "application/x-www-form-urlencoded"
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
 
     _kwargs["headers"] = headers
     return _kwargs
@@ -32,21 +32,31 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Introspection | OAuthError | Problem | None:
+) -> Problem | TokenPair | None:
     if response.status_code == 200:
-        response_200 = Introspection.from_dict(response.json())
+        response_200 = TokenPair.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = OAuthError.from_dict(response.json())
+        response_400 = Problem.from_dict(response.json())
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = OAuthError.from_dict(response.json())
+        response_401 = Problem.from_dict(response.json())
 
         return response_401
+
+    if response.status_code == 415:
+        response_415 = Problem.from_dict(response.json())
+
+        return response_415
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
 
     if response.status_code == 429:
         response_429 = Problem.from_dict(response.json())
@@ -66,7 +76,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Introspection | OAuthError | Problem]:
+) -> Response[Problem | TokenPair]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -78,19 +88,22 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: PostOauthCheckTokenBody,
-) -> Response[Introspection | OAuthError | Problem]:
-    """The same as /oauth/introspect
+    body: Login,
+) -> Response[Problem | TokenPair]:
+    """Exchange email and password for an access token and a refresh token.
+
+     Failed logins are limited per account and client address, and per account (config
+    LOGIN_LIMITS): past a limit the answer is 429 with Retry-After, whatever the password.
 
     Args:
-        body (PostOauthCheckTokenBody):
+        body (Login):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Introspection | OAuthError | Problem]
+        Response[Problem | TokenPair]
     """
 
     kwargs = _get_kwargs(
@@ -107,19 +120,22 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-    body: PostOauthCheckTokenBody,
-) -> Introspection | OAuthError | Problem | None:
-    """The same as /oauth/introspect
+    body: Login,
+) -> Problem | TokenPair | None:
+    """Exchange email and password for an access token and a refresh token.
+
+     Failed logins are limited per account and client address, and per account (config
+    LOGIN_LIMITS): past a limit the answer is 429 with Retry-After, whatever the password.
 
     Args:
-        body (PostOauthCheckTokenBody):
+        body (Login):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Introspection | OAuthError | Problem
+        Problem | TokenPair
     """
 
     return sync_detailed(
@@ -131,19 +147,22 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: PostOauthCheckTokenBody,
-) -> Response[Introspection | OAuthError | Problem]:
-    """The same as /oauth/introspect
+    body: Login,
+) -> Response[Problem | TokenPair]:
+    """Exchange email and password for an access token and a refresh token.
+
+     Failed logins are limited per account and client address, and per account (config
+    LOGIN_LIMITS): past a limit the answer is 429 with Retry-After, whatever the password.
 
     Args:
-        body (PostOauthCheckTokenBody):
+        body (Login):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Introspection | OAuthError | Problem]
+        Response[Problem | TokenPair]
     """
 
     kwargs = _get_kwargs(
@@ -158,19 +177,22 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-    body: PostOauthCheckTokenBody,
-) -> Introspection | OAuthError | Problem | None:
-    """The same as /oauth/introspect
+    body: Login,
+) -> Problem | TokenPair | None:
+    """Exchange email and password for an access token and a refresh token.
+
+     Failed logins are limited per account and client address, and per account (config
+    LOGIN_LIMITS): past a limit the answer is 429 with Retry-After, whatever the password.
 
     Args:
-        body (PostOauthCheckTokenBody):
+        body (Login):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Introspection | OAuthError | Problem
+        Problem | TokenPair
     """
 
     return (

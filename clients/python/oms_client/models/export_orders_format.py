@@ -1,7 +1,7 @@
 from enum import StrEnum
 
 
-class GetApiV1OrdersExportFormat(StrEnum):
+class ExportOrdersFormat(StrEnum):
     CSV = "csv"
     NDJSON = "ndjson"
 

@@ -5,7 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_api_v1_products_currency import GetApiV1ProductsCurrency
+from ...models.list_products_currency import ListProductsCurrency
 from ...models.problem import Problem
 from ...models.product_page import ProductPage
 from ...types import UNSET, Response, Unset
@@ -19,7 +19,7 @@ def _get_kwargs(
     min_price: str | Unset = UNSET,
     max_price: str | Unset = UNSET,
     in_stock: bool | Unset = UNSET,
-    currency: GetApiV1ProductsCurrency | Unset = UNSET,
+    currency: ListProductsCurrency | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -107,7 +107,7 @@ def sync_detailed(
     min_price: str | Unset = UNSET,
     max_price: str | Unset = UNSET,
     in_stock: bool | Unset = UNSET,
-    currency: GetApiV1ProductsCurrency | Unset = UNSET,
+    currency: ListProductsCurrency | Unset = UNSET,
 ) -> Response[Problem | ProductPage]:
     """Products, newest first; `q` searches name and description (best match first);
     filter by `min_price`, `max_price`, `currency`, `in_stock`. Pages are cached for the
@@ -120,7 +120,7 @@ def sync_detailed(
         min_price (str | Unset):  Example: 19.99.
         max_price (str | Unset):  Example: 19.99.
         in_stock (bool | Unset):
-        currency (GetApiV1ProductsCurrency | Unset):
+        currency (ListProductsCurrency | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -156,7 +156,7 @@ def sync(
     min_price: str | Unset = UNSET,
     max_price: str | Unset = UNSET,
     in_stock: bool | Unset = UNSET,
-    currency: GetApiV1ProductsCurrency | Unset = UNSET,
+    currency: ListProductsCurrency | Unset = UNSET,
 ) -> Problem | ProductPage | None:
     """Products, newest first; `q` searches name and description (best match first);
     filter by `min_price`, `max_price`, `currency`, `in_stock`. Pages are cached for the
@@ -169,7 +169,7 @@ def sync(
         min_price (str | Unset):  Example: 19.99.
         max_price (str | Unset):  Example: 19.99.
         in_stock (bool | Unset):
-        currency (GetApiV1ProductsCurrency | Unset):
+        currency (ListProductsCurrency | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -200,7 +200,7 @@ async def asyncio_detailed(
     min_price: str | Unset = UNSET,
     max_price: str | Unset = UNSET,
     in_stock: bool | Unset = UNSET,
-    currency: GetApiV1ProductsCurrency | Unset = UNSET,
+    currency: ListProductsCurrency | Unset = UNSET,
 ) -> Response[Problem | ProductPage]:
     """Products, newest first; `q` searches name and description (best match first);
     filter by `min_price`, `max_price`, `currency`, `in_stock`. Pages are cached for the
@@ -213,7 +213,7 @@ async def asyncio_detailed(
         min_price (str | Unset):  Example: 19.99.
         max_price (str | Unset):  Example: 19.99.
         in_stock (bool | Unset):
-        currency (GetApiV1ProductsCurrency | Unset):
+        currency (ListProductsCurrency | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -247,7 +247,7 @@ async def asyncio(
     min_price: str | Unset = UNSET,
     max_price: str | Unset = UNSET,
     in_stock: bool | Unset = UNSET,
-    currency: GetApiV1ProductsCurrency | Unset = UNSET,
+    currency: ListProductsCurrency | Unset = UNSET,
 ) -> Problem | ProductPage | None:
     """Products, newest first; `q` searches name and description (best match first);
     filter by `min_price`, `max_price`, `currency`, `in_stock`. Pages are cached for the
@@ -260,7 +260,7 @@ async def asyncio(
         min_price (str | Unset):  Example: 19.99.
         max_price (str | Unset):  Example: 19.99.
         in_stock (bool | Unset):
-        currency (GetApiV1ProductsCurrency | Unset):
+        currency (ListProductsCurrency | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

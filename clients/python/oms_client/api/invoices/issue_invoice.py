@@ -1,29 +1,25 @@
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.invoice import Invoice
+from ...models.issue_document import IssueDocument
 from ...models.problem import Problem
-from ...models.user import User
-from ...models.user_update import UserUpdate
 from ...types import Response
 
 
 def _get_kwargs(
-    user_id: str,
     *,
-    body: UserUpdate,
+    body: IssueDocument,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
-        "method": "patch",
-        "url": "/api/v1/users/{user_id}".format(
-            user_id=quote(str(user_id), safe=""),
-        ),
+        "method": "post",
+        "url": "/api/v1/invoices",
     }
 
     _kwargs["json"] = body.to_dict()
@@ -36,11 +32,16 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Problem | User | None:
+) -> Invoice | Problem | None:
     if response.status_code == 200:
-        response_200 = User.from_dict(response.json())
+        response_200 = Invoice.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 201:
+        response_201 = Invoice.from_dict(response.json())
+
+        return response_201
 
     if response.status_code == 400:
         response_400 = Problem.from_dict(response.json())
@@ -67,6 +68,11 @@ def _parse_response(
 
         return response_409
 
+    if response.status_code == 415:
+        response_415 = Problem.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = Problem.from_dict(response.json())
 
@@ -90,7 +96,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Problem | User]:
+) -> Response[Invoice | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -100,34 +106,24 @@ def _build_response(
 
 
 def sync_detailed(
-    user_id: str,
     *,
     client: AuthenticatedClient,
-    body: UserUpdate,
-) -> Response[Problem | User]:
-    """Change email, name or password (self or admin), or role (admin only).
-
-     A new email or password needs `current_password`, the caller's own (an admin changing another
-    account gives its own): without it a 422, wrong a 403, each naming `current_password`; wrong
-    ones count as failed logins (429 past the limit). It signs the user out everywhere else: the
-    user's other sessions are revoked, the caller's own stays valid. A new role voids every token
-    of the user. 409 for a taken email, for demoting the last admin, and for demoting or renaming
-    the configured admin.
+    body: IssueDocument,
+) -> Response[Invoice | Problem]:
+    """Issue the invoice of a paid order now, if it has none (admin); 409 for an unpaid order.
 
     Args:
-        user_id (str):
-        body (UserUpdate):
+        body (IssueDocument):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | User]
+        Response[Invoice | Problem]
     """
 
     kwargs = _get_kwargs(
-        user_id=user_id,
         body=body,
     )
 
@@ -139,68 +135,48 @@ def sync_detailed(
 
 
 def sync(
-    user_id: str,
     *,
     client: AuthenticatedClient,
-    body: UserUpdate,
-) -> Problem | User | None:
-    """Change email, name or password (self or admin), or role (admin only).
-
-     A new email or password needs `current_password`, the caller's own (an admin changing another
-    account gives its own): without it a 422, wrong a 403, each naming `current_password`; wrong
-    ones count as failed logins (429 past the limit). It signs the user out everywhere else: the
-    user's other sessions are revoked, the caller's own stays valid. A new role voids every token
-    of the user. 409 for a taken email, for demoting the last admin, and for demoting or renaming
-    the configured admin.
+    body: IssueDocument,
+) -> Invoice | Problem | None:
+    """Issue the invoice of a paid order now, if it has none (admin); 409 for an unpaid order.
 
     Args:
-        user_id (str):
-        body (UserUpdate):
+        body (IssueDocument):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | User
+        Invoice | Problem
     """
 
     return sync_detailed(
-        user_id=user_id,
         client=client,
         body=body,
     ).parsed
 
 
 async def asyncio_detailed(
-    user_id: str,
     *,
     client: AuthenticatedClient,
-    body: UserUpdate,
-) -> Response[Problem | User]:
-    """Change email, name or password (self or admin), or role (admin only).
-
-     A new email or password needs `current_password`, the caller's own (an admin changing another
-    account gives its own): without it a 422, wrong a 403, each naming `current_password`; wrong
-    ones count as failed logins (429 past the limit). It signs the user out everywhere else: the
-    user's other sessions are revoked, the caller's own stays valid. A new role voids every token
-    of the user. 409 for a taken email, for demoting the last admin, and for demoting or renaming
-    the configured admin.
+    body: IssueDocument,
+) -> Response[Invoice | Problem]:
+    """Issue the invoice of a paid order now, if it has none (admin); 409 for an unpaid order.
 
     Args:
-        user_id (str):
-        body (UserUpdate):
+        body (IssueDocument):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | User]
+        Response[Invoice | Problem]
     """
 
     kwargs = _get_kwargs(
-        user_id=user_id,
         body=body,
     )
 
@@ -210,35 +186,25 @@ async def asyncio_detailed(
 
 
 async def asyncio(
-    user_id: str,
     *,
     client: AuthenticatedClient,
-    body: UserUpdate,
-) -> Problem | User | None:
-    """Change email, name or password (self or admin), or role (admin only).
-
-     A new email or password needs `current_password`, the caller's own (an admin changing another
-    account gives its own): without it a 422, wrong a 403, each naming `current_password`; wrong
-    ones count as failed logins (429 past the limit). It signs the user out everywhere else: the
-    user's other sessions are revoked, the caller's own stays valid. A new role voids every token
-    of the user. 409 for a taken email, for demoting the last admin, and for demoting or renaming
-    the configured admin.
+    body: IssueDocument,
+) -> Invoice | Problem | None:
+    """Issue the invoice of a paid order now, if it has none (admin); 409 for an unpaid order.
 
     Args:
-        user_id (str):
-        body (UserUpdate):
+        body (IssueDocument):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | User
+        Invoice | Problem
     """
 
     return (
         await asyncio_detailed(
-            user_id=user_id,
             client=client,
             body=body,
         )

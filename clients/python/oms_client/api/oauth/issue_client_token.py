@@ -1,34 +1,30 @@
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.order import Order
+from ...models.issue_client_token_body import IssueClientTokenBody
+from ...models.o_auth_client_token import OAuthClientToken
+from ...models.o_auth_error import OAuthError
 from ...models.problem import Problem
-from ...models.update_order import UpdateOrder
 from ...types import Response
 
 
 def _get_kwargs(
-    order_id: str,
     *,
-    body: UpdateOrder,
+    body: IssueClientTokenBody,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
-        "method": "patch",
-        "url": "/api/v1/orders/{order_id}".format(
-            order_id=quote(str(order_id), safe=""),
-        ),
+        "method": "post",
+        "url": "/oauth/token",
     }
 
-    _kwargs["json"] = body.to_dict()
-
-    headers["Content-Type"] = "application/json"
+    _kwargs["data"] = body.to_dict()
+    headers["Content-Type"] = "application/x-www-form-urlencoded"
 
     _kwargs["headers"] = headers
     return _kwargs
@@ -36,41 +32,21 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Order | Problem | None:
+) -> OAuthClientToken | OAuthError | Problem | None:
     if response.status_code == 200:
-        response_200 = Order.from_dict(response.json())
+        response_200 = OAuthClientToken.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
+        response_400 = OAuthError.from_dict(response.json())
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
+        response_401 = OAuthError.from_dict(response.json())
 
         return response_401
-
-    if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
-        return response_403
-
-    if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
-        return response_404
-
-    if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
-        return response_409
-
-    if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
-        return response_422
 
     if response.status_code == 429:
         response_429 = Problem.from_dict(response.json())
@@ -90,7 +66,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Order | Problem]:
+) -> Response[OAuthClientToken | OAuthError | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -100,27 +76,24 @@ def _build_response(
 
 
 def sync_detailed(
-    order_id: str,
     *,
     client: AuthenticatedClient,
-    body: UpdateOrder,
-) -> Response[Order | Problem]:
-    """Change the shipping address until the order ships.
+    body: IssueClientTokenBody,
+) -> Response[OAuthClientToken | OAuthError | Problem]:
+    """Issue a client-credentials access token
 
     Args:
-        order_id (str):
-        body (UpdateOrder):
+        body (IssueClientTokenBody):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Order | Problem]
+        Response[OAuthClientToken | OAuthError | Problem]
     """
 
     kwargs = _get_kwargs(
-        order_id=order_id,
         body=body,
     )
 
@@ -132,54 +105,48 @@ def sync_detailed(
 
 
 def sync(
-    order_id: str,
     *,
     client: AuthenticatedClient,
-    body: UpdateOrder,
-) -> Order | Problem | None:
-    """Change the shipping address until the order ships.
+    body: IssueClientTokenBody,
+) -> OAuthClientToken | OAuthError | Problem | None:
+    """Issue a client-credentials access token
 
     Args:
-        order_id (str):
-        body (UpdateOrder):
+        body (IssueClientTokenBody):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Order | Problem
+        OAuthClientToken | OAuthError | Problem
     """
 
     return sync_detailed(
-        order_id=order_id,
         client=client,
         body=body,
     ).parsed
 
 
 async def asyncio_detailed(
-    order_id: str,
     *,
     client: AuthenticatedClient,
-    body: UpdateOrder,
-) -> Response[Order | Problem]:
-    """Change the shipping address until the order ships.
+    body: IssueClientTokenBody,
+) -> Response[OAuthClientToken | OAuthError | Problem]:
+    """Issue a client-credentials access token
 
     Args:
-        order_id (str):
-        body (UpdateOrder):
+        body (IssueClientTokenBody):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Order | Problem]
+        Response[OAuthClientToken | OAuthError | Problem]
     """
 
     kwargs = _get_kwargs(
-        order_id=order_id,
         body=body,
     )
 
@@ -189,28 +156,25 @@ async def asyncio_detailed(
 
 
 async def asyncio(
-    order_id: str,
     *,
     client: AuthenticatedClient,
-    body: UpdateOrder,
-) -> Order | Problem | None:
-    """Change the shipping address until the order ships.
+    body: IssueClientTokenBody,
+) -> OAuthClientToken | OAuthError | Problem | None:
+    """Issue a client-credentials access token
 
     Args:
-        order_id (str):
-        body (UpdateOrder):
+        body (IssueClientTokenBody):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Order | Problem
+        OAuthClientToken | OAuthError | Problem
     """
 
     return (
         await asyncio_detailed(
-            order_id=order_id,
             client=client,
             body=body,
         )

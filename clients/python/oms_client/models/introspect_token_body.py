@@ -8,11 +8,11 @@ from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
-T = TypeVar("T", bound="PostOauthCheckTokenBody")
+T = TypeVar("T", bound="IntrospectTokenBody")
 
 
 @_attrs_define
-class PostOauthCheckTokenBody:
+class IntrospectTokenBody:
     """
     Attributes:
         token (str):
@@ -25,7 +25,7 @@ class PostOauthCheckTokenBody:
     client_id: str | Unset = UNSET
     client_secret: str | Unset = UNSET
     token_type_hint: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, str] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         token = self.token
@@ -63,24 +63,24 @@ class PostOauthCheckTokenBody:
 
         token_type_hint = d.pop("token_type_hint", UNSET)
 
-        post_oauth_check_token_body = cls(
+        introspect_token_body = cls(
             token=token,
             client_id=client_id,
             client_secret=client_secret,
             token_type_hint=token_type_hint,
         )
 
-        post_oauth_check_token_body.additional_properties = d
-        return post_oauth_check_token_body
+        introspect_token_body.additional_properties = d
+        return introspect_token_body
 
     @property
     def additional_keys(self) -> list[str]:
         return list(self.additional_properties.keys())
 
-    def __getitem__(self, key: str) -> Any:
+    def __getitem__(self, key: str) -> str:
         return self.additional_properties[key]
 
-    def __setitem__(self, key: str, value: Any) -> None:
+    def __setitem__(self, key: str, value: str) -> None:
         self.additional_properties[key] = value
 
     def __delitem__(self, key: str) -> None:

@@ -1,31 +1,33 @@
 import datetime
 from http import HTTPStatus
+from io import BytesIO
 from typing import Any
 
 import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_api_v1_orders_status import GetApiV1OrdersStatus
-from ...models.order_page import OrderPage
+from ...models.export_orders_format import ExportOrdersFormat
+from ...models.export_orders_status import ExportOrdersStatus
 from ...models.problem import Problem
-from ...types import UNSET, Response, Unset
+from ...types import UNSET, File, Response, Unset
 
 
 def _get_kwargs(
     *,
-    page: int | Unset = 1,
-    page_size: int | Unset = 20,
-    status: GetApiV1OrdersStatus | Unset = UNSET,
+    format_: ExportOrdersFormat | Unset = ExportOrdersFormat.CSV,
+    status: ExportOrdersStatus | Unset = UNSET,
     created_from: datetime.datetime | Unset = UNSET,
     created_to: datetime.datetime | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
 
-    params["page"] = page
+    json_format_: str | Unset = UNSET
+    if not isinstance(format_, Unset):
+        json_format_ = format_.value
 
-    params["page_size"] = page_size
+    params["format"] = json_format_
 
     json_status: str | Unset = UNSET
     if not isinstance(status, Unset):
@@ -47,7 +49,7 @@ def _get_kwargs(
 
     _kwargs: dict[str, Any] = {
         "method": "get",
-        "url": "/api/v1/orders",
+        "url": "/api/v1/orders/export",
         "params": params,
     }
 
@@ -56,9 +58,9 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> OrderPage | Problem | None:
+) -> File | Problem | None:
     if response.status_code == 200:
-        response_200 = OrderPage.from_dict(response.json())
+        response_200 = File(payload=BytesIO(response.text))
 
         return response_200
 
@@ -100,7 +102,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[OrderPage | Problem]:
+) -> Response[File | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -112,19 +114,18 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-    page: int | Unset = 1,
-    page_size: int | Unset = 20,
-    status: GetApiV1OrdersStatus | Unset = UNSET,
+    format_: ExportOrdersFormat | Unset = ExportOrdersFormat.CSV,
+    status: ExportOrdersStatus | Unset = UNSET,
     created_from: datetime.datetime | Unset = UNSET,
     created_to: datetime.datetime | Unset = UNSET,
-) -> Response[OrderPage | Problem]:
-    """Newest first: your own orders, or all of them for an admin. Filter by `status` and by
-    `created_from` / `created_to` (ISO 8601 with an offset).
+) -> Response[File | Problem]:
+    """Every order, newest first, one row per line (admin): as CSV (RFC 4180: a header row, CRLF,
+    fields quoted where needed) or NDJSON (one JSON object per line), with the filters of the
+    orders list. Streamed: it starts at once and uses the same memory for 100 or 100,000 orders.
 
     Args:
-        page (int | Unset):  Default: 1.
-        page_size (int | Unset):  Default: 20.
-        status (GetApiV1OrdersStatus | Unset):
+        format_ (ExportOrdersFormat | Unset):  Default: ExportOrdersFormat.CSV.
+        status (ExportOrdersStatus | Unset):
         created_from (datetime.datetime | Unset):
         created_to (datetime.datetime | Unset):
 
@@ -133,12 +134,11 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[OrderPage | Problem]
+        Response[File | Problem]
     """
 
     kwargs = _get_kwargs(
-        page=page,
-        page_size=page_size,
+        format_=format_,
         status=status,
         created_from=created_from,
         created_to=created_to,
@@ -154,19 +154,18 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-    page: int | Unset = 1,
-    page_size: int | Unset = 20,
-    status: GetApiV1OrdersStatus | Unset = UNSET,
+    format_: ExportOrdersFormat | Unset = ExportOrdersFormat.CSV,
+    status: ExportOrdersStatus | Unset = UNSET,
     created_from: datetime.datetime | Unset = UNSET,
     created_to: datetime.datetime | Unset = UNSET,
-) -> OrderPage | Problem | None:
-    """Newest first: your own orders, or all of them for an admin. Filter by `status` and by
-    `created_from` / `created_to` (ISO 8601 with an offset).
+) -> File | Problem | None:
+    """Every order, newest first, one row per line (admin): as CSV (RFC 4180: a header row, CRLF,
+    fields quoted where needed) or NDJSON (one JSON object per line), with the filters of the
+    orders list. Streamed: it starts at once and uses the same memory for 100 or 100,000 orders.
 
     Args:
-        page (int | Unset):  Default: 1.
-        page_size (int | Unset):  Default: 20.
-        status (GetApiV1OrdersStatus | Unset):
+        format_ (ExportOrdersFormat | Unset):  Default: ExportOrdersFormat.CSV.
+        status (ExportOrdersStatus | Unset):
         created_from (datetime.datetime | Unset):
         created_to (datetime.datetime | Unset):
 
@@ -175,13 +174,12 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        OrderPage | Problem
+        File | Problem
     """
 
     return sync_detailed(
         client=client,
-        page=page,
-        page_size=page_size,
+        format_=format_,
         status=status,
         created_from=created_from,
         created_to=created_to,
@@ -191,19 +189,18 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-    page: int | Unset = 1,
-    page_size: int | Unset = 20,
-    status: GetApiV1OrdersStatus | Unset = UNSET,
+    format_: ExportOrdersFormat | Unset = ExportOrdersFormat.CSV,
+    status: ExportOrdersStatus | Unset = UNSET,
     created_from: datetime.datetime | Unset = UNSET,
     created_to: datetime.datetime | Unset = UNSET,
-) -> Response[OrderPage | Problem]:
-    """Newest first: your own orders, or all of them for an admin. Filter by `status` and by
-    `created_from` / `created_to` (ISO 8601 with an offset).
+) -> Response[File | Problem]:
+    """Every order, newest first, one row per line (admin): as CSV (RFC 4180: a header row, CRLF,
+    fields quoted where needed) or NDJSON (one JSON object per line), with the filters of the
+    orders list. Streamed: it starts at once and uses the same memory for 100 or 100,000 orders.
 
     Args:
-        page (int | Unset):  Default: 1.
-        page_size (int | Unset):  Default: 20.
-        status (GetApiV1OrdersStatus | Unset):
+        format_ (ExportOrdersFormat | Unset):  Default: ExportOrdersFormat.CSV.
+        status (ExportOrdersStatus | Unset):
         created_from (datetime.datetime | Unset):
         created_to (datetime.datetime | Unset):
 
@@ -212,12 +209,11 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[OrderPage | Problem]
+        Response[File | Problem]
     """
 
     kwargs = _get_kwargs(
-        page=page,
-        page_size=page_size,
+        format_=format_,
         status=status,
         created_from=created_from,
         created_to=created_to,
@@ -231,19 +227,18 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-    page: int | Unset = 1,
-    page_size: int | Unset = 20,
-    status: GetApiV1OrdersStatus | Unset = UNSET,
+    format_: ExportOrdersFormat | Unset = ExportOrdersFormat.CSV,
+    status: ExportOrdersStatus | Unset = UNSET,
     created_from: datetime.datetime | Unset = UNSET,
     created_to: datetime.datetime | Unset = UNSET,
-) -> OrderPage | Problem | None:
-    """Newest first: your own orders, or all of them for an admin. Filter by `status` and by
-    `created_from` / `created_to` (ISO 8601 with an offset).
+) -> File | Problem | None:
+    """Every order, newest first, one row per line (admin): as CSV (RFC 4180: a header row, CRLF,
+    fields quoted where needed) or NDJSON (one JSON object per line), with the filters of the
+    orders list. Streamed: it starts at once and uses the same memory for 100 or 100,000 orders.
 
     Args:
-        page (int | Unset):  Default: 1.
-        page_size (int | Unset):  Default: 20.
-        status (GetApiV1OrdersStatus | Unset):
+        format_ (ExportOrdersFormat | Unset):  Default: ExportOrdersFormat.CSV.
+        status (ExportOrdersStatus | Unset):
         created_from (datetime.datetime | Unset):
         created_to (datetime.datetime | Unset):
 
@@ -252,14 +247,13 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        OrderPage | Problem
+        File | Problem
     """
 
     return (
         await asyncio_detailed(
             client=client,
-            page=page,
-            page_size=page_size,
+            format_=format_,
             status=status,
             created_from=created_from,
             created_to=created_to,

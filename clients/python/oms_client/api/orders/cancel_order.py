@@ -1,30 +1,35 @@
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.introspection import Introspection
-from ...models.o_auth_error import OAuthError
-from ...models.post_oauth_introspect_body import PostOauthIntrospectBody
+from ...models.order import Order
 from ...models.problem import Problem
-from ...types import Response
+from ...models.reason import Reason
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
+    order_id: str,
     *,
-    body: PostOauthIntrospectBody,
+    body: Reason | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
         "method": "post",
-        "url": "/oauth/introspect",
+        "url": "/api/v1/orders/{order_id}/cancel".format(
+            order_id=quote(str(order_id), safe=""),
+        ),
     }
 
-    _kwargs["data"] = body.to_dict()
-    headers["Content-Type"] = "application/x-www-form-urlencoded"
+    if not isinstance(body, Unset):
+        _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
 
     _kwargs["headers"] = headers
     return _kwargs
@@ -32,21 +37,46 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Introspection | OAuthError | Problem | None:
+) -> Order | Problem | None:
     if response.status_code == 200:
-        response_200 = Introspection.from_dict(response.json())
+        response_200 = Order.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = OAuthError.from_dict(response.json())
+        response_400 = Problem.from_dict(response.json())
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = OAuthError.from_dict(response.json())
+        response_401 = Problem.from_dict(response.json())
 
         return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 415:
+        response_415 = Problem.from_dict(response.json())
+
+        return response_415
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
 
     if response.status_code == 429:
         response_429 = Problem.from_dict(response.json())
@@ -66,7 +96,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Introspection | OAuthError | Problem]:
+) -> Response[Order | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -76,24 +106,27 @@ def _build_response(
 
 
 def sync_detailed(
+    order_id: str,
     *,
-    client: AuthenticatedClient | Client,
-    body: PostOauthIntrospectBody,
-) -> Response[Introspection | OAuthError | Problem]:
-    """Is this token active? (RFC 7662)
+    client: AuthenticatedClient,
+    body: Reason | Unset = UNSET,
+) -> Response[Order | Problem]:
+    """Cancel before shipping: the stock goes back, and a paid order is refunded.
 
     Args:
-        body (PostOauthIntrospectBody):
+        order_id (str):
+        body (Reason | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Introspection | OAuthError | Problem]
+        Response[Order | Problem]
     """
 
     kwargs = _get_kwargs(
+        order_id=order_id,
         body=body,
     )
 
@@ -105,48 +138,54 @@ def sync_detailed(
 
 
 def sync(
+    order_id: str,
     *,
-    client: AuthenticatedClient | Client,
-    body: PostOauthIntrospectBody,
-) -> Introspection | OAuthError | Problem | None:
-    """Is this token active? (RFC 7662)
+    client: AuthenticatedClient,
+    body: Reason | Unset = UNSET,
+) -> Order | Problem | None:
+    """Cancel before shipping: the stock goes back, and a paid order is refunded.
 
     Args:
-        body (PostOauthIntrospectBody):
+        order_id (str):
+        body (Reason | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Introspection | OAuthError | Problem
+        Order | Problem
     """
 
     return sync_detailed(
+        order_id=order_id,
         client=client,
         body=body,
     ).parsed
 
 
 async def asyncio_detailed(
+    order_id: str,
     *,
-    client: AuthenticatedClient | Client,
-    body: PostOauthIntrospectBody,
-) -> Response[Introspection | OAuthError | Problem]:
-    """Is this token active? (RFC 7662)
+    client: AuthenticatedClient,
+    body: Reason | Unset = UNSET,
+) -> Response[Order | Problem]:
+    """Cancel before shipping: the stock goes back, and a paid order is refunded.
 
     Args:
-        body (PostOauthIntrospectBody):
+        order_id (str):
+        body (Reason | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Introspection | OAuthError | Problem]
+        Response[Order | Problem]
     """
 
     kwargs = _get_kwargs(
+        order_id=order_id,
         body=body,
     )
 
@@ -156,25 +195,28 @@ async def asyncio_detailed(
 
 
 async def asyncio(
+    order_id: str,
     *,
-    client: AuthenticatedClient | Client,
-    body: PostOauthIntrospectBody,
-) -> Introspection | OAuthError | Problem | None:
-    """Is this token active? (RFC 7662)
+    client: AuthenticatedClient,
+    body: Reason | Unset = UNSET,
+) -> Order | Problem | None:
+    """Cancel before shipping: the stock goes back, and a paid order is refunded.
 
     Args:
-        body (PostOauthIntrospectBody):
+        order_id (str):
+        body (Reason | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Introspection | OAuthError | Problem
+        Order | Problem
     """
 
     return (
         await asyncio_detailed(
+            order_id=order_id,
             client=client,
             body=body,
         )

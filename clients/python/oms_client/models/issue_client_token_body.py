@@ -6,81 +6,82 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.issue_client_token_body_grant_type import IssueClientTokenBodyGrantType
 from ..types import UNSET, Unset
 
-T = TypeVar("T", bound="PostOauthIntrospectBody")
+T = TypeVar("T", bound="IssueClientTokenBody")
 
 
 @_attrs_define
-class PostOauthIntrospectBody:
+class IssueClientTokenBody:
     """
     Attributes:
-        token (str):
-        client_id (str | Unset):
-        client_secret (str | Unset):
-        token_type_hint (str | Unset):
+        grant_type (IssueClientTokenBodyGrantType):
+        client_id (str | Unset): unless sent by HTTP Basic
+        client_secret (str | Unset): unless sent by HTTP Basic
+        scope (str | Unset): space-separated; default: all of the client's
     """
 
-    token: str
+    grant_type: IssueClientTokenBodyGrantType
     client_id: str | Unset = UNSET
     client_secret: str | Unset = UNSET
-    token_type_hint: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    scope: str | Unset = UNSET
+    additional_properties: dict[str, str] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        token = self.token
+        grant_type = self.grant_type.value
 
         client_id = self.client_id
 
         client_secret = self.client_secret
 
-        token_type_hint = self.token_type_hint
+        scope = self.scope
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "token": token,
+                "grant_type": grant_type,
             }
         )
         if client_id is not UNSET:
             field_dict["client_id"] = client_id
         if client_secret is not UNSET:
             field_dict["client_secret"] = client_secret
-        if token_type_hint is not UNSET:
-            field_dict["token_type_hint"] = token_type_hint
+        if scope is not UNSET:
+            field_dict["scope"] = scope
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        token = d.pop("token")
+        grant_type = IssueClientTokenBodyGrantType(d.pop("grant_type"))
 
         client_id = d.pop("client_id", UNSET)
 
         client_secret = d.pop("client_secret", UNSET)
 
-        token_type_hint = d.pop("token_type_hint", UNSET)
+        scope = d.pop("scope", UNSET)
 
-        post_oauth_introspect_body = cls(
-            token=token,
+        issue_client_token_body = cls(
+            grant_type=grant_type,
             client_id=client_id,
             client_secret=client_secret,
-            token_type_hint=token_type_hint,
+            scope=scope,
         )
 
-        post_oauth_introspect_body.additional_properties = d
-        return post_oauth_introspect_body
+        issue_client_token_body.additional_properties = d
+        return issue_client_token_body
 
     @property
     def additional_keys(self) -> list[str]:
         return list(self.additional_properties.keys())
 
-    def __getitem__(self, key: str) -> Any:
+    def __getitem__(self, key: str) -> str:
         return self.additional_properties[key]
 
-    def __setitem__(self, key: str, value: Any) -> None:
+    def __setitem__(self, key: str, value: str) -> None:
         self.additional_properties[key] = value
 
     def __delitem__(self, key: str) -> None:

@@ -1,33 +1,28 @@
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.order import Order
+from ...models.o_auth_client_create import OAuthClientCreate
+from ...models.o_auth_client_with_secret import OAuthClientWithSecret
 from ...models.problem import Problem
-from ...models.reason import Reason
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
-    order_id: str,
     *,
-    body: Reason | Unset = UNSET,
+    body: OAuthClientCreate,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
         "method": "post",
-        "url": "/api/v1/orders/{order_id}/cancel".format(
-            order_id=quote(str(order_id), safe=""),
-        ),
+        "url": "/api/v1/clients",
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -37,11 +32,11 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Order | Problem | None:
-    if response.status_code == 200:
-        response_200 = Order.from_dict(response.json())
+) -> OAuthClientWithSecret | Problem | None:
+    if response.status_code == 201:
+        response_201 = OAuthClientWithSecret.from_dict(response.json())
 
-        return response_200
+        return response_201
 
     if response.status_code == 400:
         response_400 = Problem.from_dict(response.json())
@@ -58,15 +53,15 @@ def _parse_response(
 
         return response_403
 
-    if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
-        return response_404
-
     if response.status_code == 409:
         response_409 = Problem.from_dict(response.json())
 
         return response_409
+
+    if response.status_code == 415:
+        response_415 = Problem.from_dict(response.json())
+
+        return response_415
 
     if response.status_code == 422:
         response_422 = Problem.from_dict(response.json())
@@ -91,7 +86,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Order | Problem]:
+) -> Response[OAuthClientWithSecret | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -101,27 +96,25 @@ def _build_response(
 
 
 def sync_detailed(
-    order_id: str,
     *,
     client: AuthenticatedClient,
-    body: Reason | Unset = UNSET,
-) -> Response[Order | Problem]:
-    """Cancel before shipping: the stock goes back, and a paid order is refunded.
+    body: OAuthClientCreate,
+) -> Response[OAuthClientWithSecret | Problem]:
+    """Register a client with its scopes. The answer holds `client_secret`, stored only as a
+    hash: it is never shown again.
 
     Args:
-        order_id (str):
-        body (Reason | Unset):
+        body (OAuthClientCreate):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Order | Problem]
+        Response[OAuthClientWithSecret | Problem]
     """
 
     kwargs = _get_kwargs(
-        order_id=order_id,
         body=body,
     )
 
@@ -133,54 +126,50 @@ def sync_detailed(
 
 
 def sync(
-    order_id: str,
     *,
     client: AuthenticatedClient,
-    body: Reason | Unset = UNSET,
-) -> Order | Problem | None:
-    """Cancel before shipping: the stock goes back, and a paid order is refunded.
+    body: OAuthClientCreate,
+) -> OAuthClientWithSecret | Problem | None:
+    """Register a client with its scopes. The answer holds `client_secret`, stored only as a
+    hash: it is never shown again.
 
     Args:
-        order_id (str):
-        body (Reason | Unset):
+        body (OAuthClientCreate):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Order | Problem
+        OAuthClientWithSecret | Problem
     """
 
     return sync_detailed(
-        order_id=order_id,
         client=client,
         body=body,
     ).parsed
 
 
 async def asyncio_detailed(
-    order_id: str,
     *,
     client: AuthenticatedClient,
-    body: Reason | Unset = UNSET,
-) -> Response[Order | Problem]:
-    """Cancel before shipping: the stock goes back, and a paid order is refunded.
+    body: OAuthClientCreate,
+) -> Response[OAuthClientWithSecret | Problem]:
+    """Register a client with its scopes. The answer holds `client_secret`, stored only as a
+    hash: it is never shown again.
 
     Args:
-        order_id (str):
-        body (Reason | Unset):
+        body (OAuthClientCreate):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Order | Problem]
+        Response[OAuthClientWithSecret | Problem]
     """
 
     kwargs = _get_kwargs(
-        order_id=order_id,
         body=body,
     )
 
@@ -190,28 +179,26 @@ async def asyncio_detailed(
 
 
 async def asyncio(
-    order_id: str,
     *,
     client: AuthenticatedClient,
-    body: Reason | Unset = UNSET,
-) -> Order | Problem | None:
-    """Cancel before shipping: the stock goes back, and a paid order is refunded.
+    body: OAuthClientCreate,
+) -> OAuthClientWithSecret | Problem | None:
+    """Register a client with its scopes. The answer holds `client_secret`, stored only as a
+    hash: it is never shown again.
 
     Args:
-        order_id (str):
-        body (Reason | Unset):
+        body (OAuthClientCreate):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Order | Problem
+        OAuthClientWithSecret | Problem
     """
 
     return (
         await asyncio_detailed(
-            order_id=order_id,
             client=client,
             body=body,
         )

@@ -1,27 +1,29 @@
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.create_order import CreateOrder
-from ...models.order import Order
 from ...models.problem import Problem
+from ...models.product import Product
+from ...models.stock import Stock
 from ...types import Response
 
 
 def _get_kwargs(
+    product_id: str,
     *,
-    body: CreateOrder,
-    idempotency_key: str,
+    body: Stock,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
-    headers["Idempotency-Key"] = idempotency_key
 
     _kwargs: dict[str, Any] = {
-        "method": "post",
-        "url": "/api/v1/orders",
+        "method": "put",
+        "url": "/api/v1/products/{product_id}/stock".format(
+            product_id=quote(str(product_id), safe=""),
+        ),
     }
 
     _kwargs["json"] = body.to_dict()
@@ -34,11 +36,11 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Order | Problem | None:
-    if response.status_code == 201:
-        response_201 = Order.from_dict(response.json())
+) -> Problem | Product | None:
+    if response.status_code == 200:
+        response_200 = Product.from_dict(response.json())
 
-        return response_201
+        return response_200
 
     if response.status_code == 400:
         response_400 = Problem.from_dict(response.json())
@@ -55,10 +57,15 @@ def _parse_response(
 
         return response_403
 
-    if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
 
-        return response_409
+        return response_404
+
+    if response.status_code == 415:
+        response_415 = Problem.from_dict(response.json())
+
+        return response_415
 
     if response.status_code == 422:
         response_422 = Problem.from_dict(response.json())
@@ -83,7 +90,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Order | Problem]:
+) -> Response[Problem | Product]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -93,30 +100,28 @@ def _build_response(
 
 
 def sync_detailed(
+    product_id: str,
     *,
     client: AuthenticatedClient,
-    body: CreateOrder,
-    idempotency_key: str,
-) -> Response[Order | Problem]:
-    """Place an order. Prices come from the catalog, never from the client. The same
-    Idempotency-Key with the same body returns the same order; with another body, 422.
-    409 names the items short of stock.
+    body: Stock,
+) -> Response[Problem | Product]:
+    """Set the units available for sale (admin, or a client with stock:write, e.g. an ERP).
 
     Args:
-        idempotency_key (str):
-        body (CreateOrder):
+        product_id (str):
+        body (Stock):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Order | Problem]
+        Response[Problem | Product]
     """
 
     kwargs = _get_kwargs(
+        product_id=product_id,
         body=body,
-        idempotency_key=idempotency_key,
     )
 
     response = client.get_httpx_client().request(
@@ -127,59 +132,55 @@ def sync_detailed(
 
 
 def sync(
+    product_id: str,
     *,
     client: AuthenticatedClient,
-    body: CreateOrder,
-    idempotency_key: str,
-) -> Order | Problem | None:
-    """Place an order. Prices come from the catalog, never from the client. The same
-    Idempotency-Key with the same body returns the same order; with another body, 422.
-    409 names the items short of stock.
+    body: Stock,
+) -> Problem | Product | None:
+    """Set the units available for sale (admin, or a client with stock:write, e.g. an ERP).
 
     Args:
-        idempotency_key (str):
-        body (CreateOrder):
+        product_id (str):
+        body (Stock):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Order | Problem
+        Problem | Product
     """
 
     return sync_detailed(
+        product_id=product_id,
         client=client,
         body=body,
-        idempotency_key=idempotency_key,
     ).parsed
 
 
 async def asyncio_detailed(
+    product_id: str,
     *,
     client: AuthenticatedClient,
-    body: CreateOrder,
-    idempotency_key: str,
-) -> Response[Order | Problem]:
-    """Place an order. Prices come from the catalog, never from the client. The same
-    Idempotency-Key with the same body returns the same order; with another body, 422.
-    409 names the items short of stock.
+    body: Stock,
+) -> Response[Problem | Product]:
+    """Set the units available for sale (admin, or a client with stock:write, e.g. an ERP).
 
     Args:
-        idempotency_key (str):
-        body (CreateOrder):
+        product_id (str):
+        body (Stock):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Order | Problem]
+        Response[Problem | Product]
     """
 
     kwargs = _get_kwargs(
+        product_id=product_id,
         body=body,
-        idempotency_key=idempotency_key,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -188,31 +189,29 @@ async def asyncio_detailed(
 
 
 async def asyncio(
+    product_id: str,
     *,
     client: AuthenticatedClient,
-    body: CreateOrder,
-    idempotency_key: str,
-) -> Order | Problem | None:
-    """Place an order. Prices come from the catalog, never from the client. The same
-    Idempotency-Key with the same body returns the same order; with another body, 422.
-    409 names the items short of stock.
+    body: Stock,
+) -> Problem | Product | None:
+    """Set the units available for sale (admin, or a client with stock:write, e.g. an ERP).
 
     Args:
-        idempotency_key (str):
-        body (CreateOrder):
+        product_id (str):
+        body (Stock):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Order | Problem
+        Problem | Product
     """
 
     return (
         await asyncio_detailed(
+            product_id=product_id,
             client=client,
             body=body,
-            idempotency_key=idempotency_key,
         )
     ).parsed

@@ -1,34 +1,30 @@
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.check_token_body import CheckTokenBody
+from ...models.introspection import Introspection
+from ...models.o_auth_error import OAuthError
 from ...models.problem import Problem
-from ...models.product import Product
-from ...models.product_update import ProductUpdate
 from ...types import Response
 
 
 def _get_kwargs(
-    product_id: str,
     *,
-    body: ProductUpdate,
+    body: CheckTokenBody,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
-        "method": "patch",
-        "url": "/api/v1/products/{product_id}".format(
-            product_id=quote(str(product_id), safe=""),
-        ),
+        "method": "post",
+        "url": "/oauth/check_token",
     }
 
-    _kwargs["json"] = body.to_dict()
-
-    headers["Content-Type"] = "application/json"
+    _kwargs["data"] = body.to_dict()
+    headers["Content-Type"] = "application/x-www-form-urlencoded"
 
     _kwargs["headers"] = headers
     return _kwargs
@@ -36,41 +32,21 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Problem | Product | None:
+) -> Introspection | OAuthError | Problem | None:
     if response.status_code == 200:
-        response_200 = Product.from_dict(response.json())
+        response_200 = Introspection.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
+        response_400 = OAuthError.from_dict(response.json())
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = Problem.from_dict(response.json())
+        response_401 = OAuthError.from_dict(response.json())
 
         return response_401
-
-    if response.status_code == 403:
-        response_403 = Problem.from_dict(response.json())
-
-        return response_403
-
-    if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
-
-        return response_404
-
-    if response.status_code == 409:
-        response_409 = Problem.from_dict(response.json())
-
-        return response_409
-
-    if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
-        return response_422
 
     if response.status_code == 429:
         response_429 = Problem.from_dict(response.json())
@@ -90,7 +66,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Problem | Product]:
+) -> Response[Introspection | OAuthError | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -100,28 +76,24 @@ def _build_response(
 
 
 def sync_detailed(
-    product_id: str,
     *,
     client: AuthenticatedClient,
-    body: ProductUpdate,
-) -> Response[Problem | Product]:
-    """Change a product (admin, or catalog:write); a new price is served from the moment this
-    returns.
+    body: CheckTokenBody,
+) -> Response[Introspection | OAuthError | Problem]:
+    """The same as /oauth/introspect
 
     Args:
-        product_id (str):
-        body (ProductUpdate):
+        body (CheckTokenBody):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | Product]
+        Response[Introspection | OAuthError | Problem]
     """
 
     kwargs = _get_kwargs(
-        product_id=product_id,
         body=body,
     )
 
@@ -133,56 +105,48 @@ def sync_detailed(
 
 
 def sync(
-    product_id: str,
     *,
     client: AuthenticatedClient,
-    body: ProductUpdate,
-) -> Problem | Product | None:
-    """Change a product (admin, or catalog:write); a new price is served from the moment this
-    returns.
+    body: CheckTokenBody,
+) -> Introspection | OAuthError | Problem | None:
+    """The same as /oauth/introspect
 
     Args:
-        product_id (str):
-        body (ProductUpdate):
+        body (CheckTokenBody):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | Product
+        Introspection | OAuthError | Problem
     """
 
     return sync_detailed(
-        product_id=product_id,
         client=client,
         body=body,
     ).parsed
 
 
 async def asyncio_detailed(
-    product_id: str,
     *,
     client: AuthenticatedClient,
-    body: ProductUpdate,
-) -> Response[Problem | Product]:
-    """Change a product (admin, or catalog:write); a new price is served from the moment this
-    returns.
+    body: CheckTokenBody,
+) -> Response[Introspection | OAuthError | Problem]:
+    """The same as /oauth/introspect
 
     Args:
-        product_id (str):
-        body (ProductUpdate):
+        body (CheckTokenBody):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | Product]
+        Response[Introspection | OAuthError | Problem]
     """
 
     kwargs = _get_kwargs(
-        product_id=product_id,
         body=body,
     )
 
@@ -192,29 +156,25 @@ async def asyncio_detailed(
 
 
 async def asyncio(
-    product_id: str,
     *,
     client: AuthenticatedClient,
-    body: ProductUpdate,
-) -> Problem | Product | None:
-    """Change a product (admin, or catalog:write); a new price is served from the moment this
-    returns.
+    body: CheckTokenBody,
+) -> Introspection | OAuthError | Problem | None:
+    """The same as /oauth/introspect
 
     Args:
-        product_id (str):
-        body (ProductUpdate):
+        body (CheckTokenBody):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | Product
+        Introspection | OAuthError | Problem
     """
 
     return (
         await asyncio_detailed(
-            product_id=product_id,
             client=client,
             body=body,
         )

@@ -5,21 +5,21 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.o_auth_client_create import OAuthClientCreate
-from ...models.o_auth_client_with_secret import OAuthClientWithSecret
+from ...models.credit_note import CreditNote
+from ...models.issue_document import IssueDocument
 from ...models.problem import Problem
 from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: OAuthClientCreate,
+    body: IssueDocument,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
         "method": "post",
-        "url": "/api/v1/clients",
+        "url": "/api/v1/credit-notes",
     }
 
     _kwargs["json"] = body.to_dict()
@@ -32,9 +32,14 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> OAuthClientWithSecret | Problem | None:
+) -> CreditNote | Problem | None:
+    if response.status_code == 200:
+        response_200 = CreditNote.from_dict(response.json())
+
+        return response_200
+
     if response.status_code == 201:
-        response_201 = OAuthClientWithSecret.from_dict(response.json())
+        response_201 = CreditNote.from_dict(response.json())
 
         return response_201
 
@@ -53,10 +58,20 @@ def _parse_response(
 
         return response_403
 
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
     if response.status_code == 409:
         response_409 = Problem.from_dict(response.json())
 
         return response_409
+
+    if response.status_code == 415:
+        response_415 = Problem.from_dict(response.json())
+
+        return response_415
 
     if response.status_code == 422:
         response_422 = Problem.from_dict(response.json())
@@ -81,7 +96,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[OAuthClientWithSecret | Problem]:
+) -> Response[CreditNote | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -93,20 +108,20 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-    body: OAuthClientCreate,
-) -> Response[OAuthClientWithSecret | Problem]:
-    """Register a client with its scopes. The answer holds `client_secret`, stored only as a
-    hash: it is never shown again.
+    body: IssueDocument,
+) -> Response[CreditNote | Problem]:
+    """Issue the credit note of a refunded, invoiced order now, if it has none (admin); 409 for an order
+    not refunded, or not invoiced yet.
 
     Args:
-        body (OAuthClientCreate):
+        body (IssueDocument):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[OAuthClientWithSecret | Problem]
+        Response[CreditNote | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -123,20 +138,20 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-    body: OAuthClientCreate,
-) -> OAuthClientWithSecret | Problem | None:
-    """Register a client with its scopes. The answer holds `client_secret`, stored only as a
-    hash: it is never shown again.
+    body: IssueDocument,
+) -> CreditNote | Problem | None:
+    """Issue the credit note of a refunded, invoiced order now, if it has none (admin); 409 for an order
+    not refunded, or not invoiced yet.
 
     Args:
-        body (OAuthClientCreate):
+        body (IssueDocument):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        OAuthClientWithSecret | Problem
+        CreditNote | Problem
     """
 
     return sync_detailed(
@@ -148,20 +163,20 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-    body: OAuthClientCreate,
-) -> Response[OAuthClientWithSecret | Problem]:
-    """Register a client with its scopes. The answer holds `client_secret`, stored only as a
-    hash: it is never shown again.
+    body: IssueDocument,
+) -> Response[CreditNote | Problem]:
+    """Issue the credit note of a refunded, invoiced order now, if it has none (admin); 409 for an order
+    not refunded, or not invoiced yet.
 
     Args:
-        body (OAuthClientCreate):
+        body (IssueDocument):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[OAuthClientWithSecret | Problem]
+        Response[CreditNote | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -176,20 +191,20 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-    body: OAuthClientCreate,
-) -> OAuthClientWithSecret | Problem | None:
-    """Register a client with its scopes. The answer holds `client_secret`, stored only as a
-    hash: it is never shown again.
+    body: IssueDocument,
+) -> CreditNote | Problem | None:
+    """Issue the credit note of a refunded, invoiced order now, if it has none (admin); 409 for an order
+    not refunded, or not invoiced yet.
 
     Args:
-        body (OAuthClientCreate):
+        body (IssueDocument):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        OAuthClientWithSecret | Problem
+        CreditNote | Problem
     """
 
     return (
