@@ -4,9 +4,6 @@ Keyset, never OFFSET: a page costs the same at the start and at the end of 200,0
 which is what lets an export stream in constant memory. Only the served generation is read,
 and only complete rows (order_created applied) that are not deleted."""
 
-import base64
-import binascii
-import json
 from datetime import datetime
 
 from sqlalchemy import Select, func, select, tuple_
@@ -14,10 +11,13 @@ from sqlalchemy.orm import Session
 
 from order_queries.models import Customer, OrderView, ProjectionState
 from order_queries.projection import FIRST_GENERATION
+from wire import cursors
 from wire.access import ORDERS_READ_SCOPE, Actor
 from wire.errors import Forbidden, Invalid
 
 _COLUMNS = (OrderView, Customer.email, Customer.name)
+_KEY = tuple_(OrderView.created_at, OrderView.order_id)  # the order of every page: newest first, by key
+CURSOR_KIND = "order"
 
 
 def current_generation(session: Session) -> int:
@@ -72,9 +72,12 @@ def filter_conditions(actor: Actor, query: dict) -> list:
 
 
 def list_orders(
-    session: Session, actor: Actor, query: dict, limit: int, after: str | None, with_total: bool, mine: bool = False
+    session: Session, actor: Actor, query: dict, page: dict, with_total: bool = False, mine: bool = False
 ) -> dict:
-    """{items, end_cursor, has_next_page, total_count (None unless asked)}: newest first."""
+    """Newest first: the `page["first"]` views after the cursor `page["after"]`, or the
+    `page["last"]` before the cursor `page["before"]` (either cursor may bound either way).
+    {items, start_cursor, end_cursor, has_next_page, has_previous_page, total_count (None unless
+    asked)}; "next" is older."""
     conditions = [*_shown(session, actor, mine), *filter_conditions(actor, query)]
     total = None
     if with_total:
@@ -84,34 +87,54 @@ def list_orders(
             .outerjoin(Customer, Customer.user_id == OrderView.user_id)
             .where(*conditions)
         )
-    page_conditions = list(conditions)
+    after = decode_cursor(page["after"], "after") if page.get("after") else None
+    before = decode_cursor(page["before"], "before") if page.get("before") else None
+    window = list(conditions)
     if after:
-        created_at, order_id = decode_cursor(after)
-        page_conditions.append(tuple_(OrderView.created_at, OrderView.order_id) < (created_at, order_id))
-    rows = session.execute(
-        _select(page_conditions).order_by(OrderView.created_at.desc(), OrderView.order_id.desc()).limit(limit + 1)
-    ).all()
-    items = [to_wire(*row) for row in rows[:limit]]
+        window.append(_KEY < after)
+    if before:
+        window.append(_KEY > before)
+    backward = page.get("last") is not None
+    limit = page["last"] if backward else page["first"]
+    # Backwards is a keyset walk the other way (oldest first from `before`), turned round.
+    order = (OrderView.created_at, OrderView.order_id) if backward else (
+        OrderView.created_at.desc(), OrderView.order_id.desc())
+    rows = session.execute(_select(window).order_by(*order).limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit][::-1] if backward else rows[:limit]
+    items = [to_wire(*row) for row in rows]
+    # Behind the cursor travelled from: its own row and the rows past it (a client that turns
+    # round at the cursor finds them there).
+    beyond_before = bool(before) and _exists(session, [*conditions, _KEY <= before])
+    beyond_after = bool(after) and _exists(session, [*conditions, _KEY >= after])
     return {
         "items": items,
+        "start_cursor": items[0]["cursor"] if items else None,
         "end_cursor": items[-1]["cursor"] if items else None,
-        "has_next_page": len(rows) > limit,
+        "has_next_page": more if not backward else beyond_before,
+        "has_previous_page": more if backward else beyond_after,
         "total_count": total,
     }
 
 
+def _exists(session: Session, conditions: list) -> bool:
+    return session.scalar(select(_select(conditions).limit(1).exists()))
+
+
 def encode_cursor(created_at: datetime, order_id: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps([created_at.isoformat(), order_id]).encode()).decode()
+    return cursors.encode_cursor(CURSOR_KIND, created_at.isoformat(), order_id)
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
+def decode_cursor(cursor: str, argument: str) -> tuple[datetime, str]:
+    """(created_at, order_id) of an order's cursor; Invalid, naming `argument`, for any other."""
+    position = cursors.decode_cursor(CURSOR_KIND, cursor, argument)
     try:
-        created_at, order_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if "\x00" in str(order_id):  # PostgreSQL text cannot hold it: psycopg2 would raise ValueError
-            raise ValueError("NUL in a cursor")
-        return datetime.fromisoformat(created_at), str(order_id)
-    except (ValueError, TypeError, binascii.Error, UnicodeError) as exc:
-        raise Invalid("Not a cursor from this API.", {"after": ["Invalid cursor."]}) from exc
+        created_at, order_id = position
+        if not isinstance(order_id, str) or "\x00" in order_id:  # PostgreSQL text cannot hold a NUL
+            raise ValueError("not an order id")
+        return datetime.fromisoformat(created_at), order_id
+    except (ValueError, TypeError) as exc:
+        raise Invalid("Not a cursor of this list (order).", {argument: ["Invalid cursor."]}) from exc
 
 
 def to_wire(view: OrderView, email: str | None, name: str | None) -> dict:

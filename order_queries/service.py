@@ -76,9 +76,11 @@ class OrderQueriesService(MeshService, DeadLetterOperations):
     def list_orders(self, page: dict | None = None) -> dict:
         """Newest first, a page of the views the caller may see (a customer: its own, whatever
         it asks): page {filter: {status, created_from, created_to, min_total, max_total,
-        customer_email (admin or orders:read only)}, first (≤ 100), after (a cursor), with_total,
-        mine (only the caller's own, an admin's too)}.
-        Answers {items, end_cursor, has_next_page, total_count (null unless with_total)}."""
+        customer_email (admin or orders:read only)}, first or last (≤ 100; neither: first 20),
+        after and/or before (cursors: forwards is `first` after `after`, backwards `last`
+        before `before`), with_total, mine (only the caller's own, an admin's too)}.
+        Answers {items, start_cursor, end_cursor, has_next_page, has_previous_page (next is
+        older), total_count (null unless with_total)}."""
         return self._page(OrderPageSchema(), page)
 
     @rpc(access=ORDERS_EXPORT)
@@ -96,10 +98,8 @@ class OrderQueriesService(MeshService, DeadLetterOperations):
     def _page(self, schema, page: dict | None) -> dict:
         data = load(schema, page or {})
         with self.uow() as uow:
-            return queries.list_orders(
-                uow.session, self.caller.actor, data["filter"], data["first"], data["after"], data["with_total"],
-                data["mine"],
-            )
+            return queries.list_orders(uow.session, self.caller.actor, data["filter"], data,
+                                       with_total=data["with_total"], mine=data["mine"])
 
     # --- the projection --------------------------------------------------------------------
 

@@ -7,12 +7,13 @@ each alias is a field of its own. The request runs one operation, so it has one 
 - depth: data fields nested at most `max_depth` (QUERY_TOO_DEEP), introspection at most
   MAX_INTROSPECTION_DEPTH (GraphiQL's own query is 13 deep);
 - cost: every field costs 1 per object it may be resolved on, so a field under `orders(first:
-  50)` costs 50 (an order's `items` and `history` count as 5 each), and one that makes an RPC of
+  50)` or `orders(last: 50)` costs 50 (an order's `items` and `history` count as 5 each), and one that makes an RPC of
   its own costs RPC_COST instead of 1; an introspection list counts as long as its kind is on
   average in this schema (`types` as the number of types, `fields` as the fields of a type), so
   asking for types inside types multiplies, and 10 introspection objects cost 1; at most
   `max_cost`, lower for an anonymous caller (QUERY_TOO_COSTLY);
-- `first`: 1 to MAX_FIRST wherever a field takes it (BAD_USER_INPUT);
+- `first` and `last`: 1 to MAX_FIRST wherever a field takes them, not both at once (a field
+  given neither counts DEFAULT_PAGE, as it returns) (BAD_USER_INPUT);
 - argument values: no NUL character or lone surrogate, no string over MAX_STRING_CHARS, lists
   and input objects at most MAX_VALUE_DEPTH deep (BAD_USER_INPUT);
 - introspection (`__schema`, `__type`) can be off (INTROSPECTION_DISABLED);
@@ -45,6 +46,8 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 MAX_FIRST = 100
+DEFAULT_PAGE = 20  # what a paged field returns when given neither `first` nor `last`
+PAGE_SIZES = ("first", "last")
 # Tokens a document may have (GraphiQL's introspection query has 183): graphql-core's validation
 # compares fields pairwise, so 60 KB of aliases would take seconds before any limit is checked.
 MAX_TOKENS = 2000
@@ -159,11 +162,8 @@ class _Measure:
         else:
             self.depth = max(self.depth, depth)
         inner = multiplier
-        if "first" in arguments:
-            first = arguments["first"] if isinstance(arguments["first"], int) else 0
-            if not 1 <= first <= MAX_FIRST:
-                self.error(f"`first` must be 1 to {MAX_FIRST}.", node, BAD_USER_INPUT)
-            inner *= min(max(first, 1), MAX_FIRST)
+        if any(size in arguments for size in PAGE_SIZES):
+            inner *= self.page_size(arguments, node)
         elif introspecting and isinstance(get_nullable_type(definition.type), GraphQLList):
             inner *= self.lengths.get(name, 1)
         elif name in UNPAGED_LISTS:
@@ -175,6 +175,17 @@ class _Measure:
             own = multiplier * (RPC_COST if name in RPC_FIELDS else 1)
         return own + self.selections(get_named_type(definition.type), node.selection_set, depth + 1, inner,
                                      introspecting, frozenset())
+
+    def page_size(self, arguments: dict, node: FieldNode) -> int:
+        """How many items a paged field may return, whichever end it counts from."""
+        given = {name: arguments[name] for name in PAGE_SIZES if arguments.get(name) is not None}
+        if len(given) > 1:
+            self.error("Give `first` or `last`, not both.", node, BAD_USER_INPUT)
+        for name, size in given.items():
+            if not isinstance(size, int) or not 1 <= size <= MAX_FIRST:
+                self.error(f"`{name}` must be 1 to {MAX_FIRST}.", node, BAD_USER_INPUT)
+        size = max((s for s in given.values() if isinstance(s, int)), default=DEFAULT_PAGE)
+        return min(max(size, 1), MAX_FIRST)
 
     def selections(self, parent, selection_set: SelectionSetNode | None, depth: int, multiplier: int,
                    introspecting: bool, spread: frozenset) -> int:

@@ -6,25 +6,24 @@ customer come with the order (one row of the read model); products are batched b
 so a page of 50 orders with everything costs one RPC to order_queries and at most one to
 products, whatever the number of orders."""
 
-import base64
-import binascii
 from datetime import datetime
-from decimal import Decimal
 from enum import Enum
 
 import strawberry
 from strawberry.extensions import MaxTokensLimiter
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
-from contracts.orders import OrderStatus as OrderStatusValues
 from gateway.api.products import search_products
 from gateway.graphql.context import RequestContext
-from gateway.graphql.limits import MAX_TOKENS, QueryLimits
+from gateway.graphql.limits import DEFAULT_PAGE, MAX_TOKENS, QueryLimits
+from gateway.graphql.paging import PageInfo, PageRequest
+from gateway.graphql.scalars import SCALARS, Money, OrderStatus, order_status
 from wire.access import USER
-from wire.errors import Forbidden, Invalid, NotFound
+from wire.errors import Forbidden, NotFound
 
-OrderStatus = strawberry.enum(Enum("OrderStatus", {status.name: status.value for status in OrderStatusValues}))
-DEFAULT_FIRST = 20
+# An order's cursor is made and read by order_queries (keyset); the gateway passes it on.
+ORDER_CURSORS = "order"
 
 
 def _time(value: str | None) -> datetime | None:
@@ -32,14 +31,8 @@ def _time(value: str | None) -> datetime | None:
 
 
 @strawberry.type
-class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
-
-
-@strawberry.type
 class PriceHistoryEntry:
-    price: str
+    price: Money
     currency: str
     effective_at: datetime
 
@@ -50,7 +43,7 @@ class Product:
     sku: str
     name: str
     description: str | None
-    price: str
+    price: Money
     currency: str
     stock: int
     created_at: datetime | None
@@ -65,7 +58,7 @@ class Product:
         )
 
     @strawberry.field
-    def price_history(self, info: Info, first: int = DEFAULT_FIRST) -> list[PriceHistoryEntry]:
+    def price_history(self, info: Info, first: int = DEFAULT_PAGE) -> list[PriceHistoryEntry]:
         """Newest first."""
         page = info.context.call("products", "get_price_history", str(self.id), 1, first)
         return [
@@ -80,8 +73,8 @@ class OrderItem:
     sku: str
     name: str
     quantity: int
-    unit_price: str
-    line_total: str
+    unit_price: Money
+    line_total: Money
 
     @strawberry.field
     async def product(self, info: Info) -> Product | None:
@@ -106,14 +99,14 @@ class Address:
 class Payment:
     id: strawberry.ID | None
     status: str
-    amount: str | None
+    amount: Money | None
     currency: str | None
 
 
 @strawberry.type
 class HistoryEntry:
-    from_status: str | None
-    to_status: str
+    from_status: OrderStatus | None
+    to_status: OrderStatus
     at: datetime
     actor: str
     reason: str
@@ -129,9 +122,9 @@ class Customer:
 @strawberry.type
 class Order:
     id: strawberry.ID
-    status: str
+    status: OrderStatus
     items: list[OrderItem]
-    total: str
+    total: Money
     currency: str
     shipping_address: Address | None
     created_at: datetime
@@ -145,7 +138,7 @@ class Order:
         address = data.get("shipping_address")
         return cls(
             id=data["id"],
-            status=data["status"],
+            status=order_status(data["status"]),
             items=[
                 OrderItem(product_id=i.get("product_id"), sku=i["sku"], name=i["name"], quantity=i["quantity"],
                           unit_price=i["unit_price"], line_total=i["line_total"])
@@ -157,7 +150,8 @@ class Order:
             created_at=_time(data["created_at"]),
             updated_at=_time(data.get("updated_at")),
             history=[
-                HistoryEntry(from_status=h["from_status"], to_status=h["to_status"], at=_time(h["at"]),
+                HistoryEntry(from_status=h["from_status"] and order_status(h["from_status"]),
+                             to_status=order_status(h["to_status"]), at=_time(h["at"]),
                              actor=h["actor"], reason=h["reason"])
                 for h in data["history"]
             ],
@@ -176,7 +170,7 @@ class OrderEdge:
 class OrderConnection:
     edges: list[OrderEdge]
     page_info: PageInfo
-    total_count: int | None = strawberry.field(description="Only computed when asked for.")
+    total_count: int = strawberry.field(description="Counted only when asked for.")
 
 
 @strawberry.type
@@ -220,15 +214,15 @@ class OrderFilter:
     status: OrderStatus | None = None
     created_from: datetime | None = None
     created_to: datetime | None = None
-    min_total: Decimal | None = None
-    max_total: Decimal | None = None
+    min_total: Money | None = None
+    max_total: Money | None = None
     customer_email: str | None = strawberry.field(default=None, description="Admins only.")
 
 
 @strawberry.input
 class ProductFilter:
-    min_price: Decimal | None = None
-    max_price: Decimal | None = None
+    min_price: Money | None = None
+    max_price: Money | None = None
     currency: str | None = None
     in_stock: bool | None = None
 
@@ -267,52 +261,30 @@ def _filter_wire(filter: OrderFilter | None) -> dict:
     return wire
 
 
-def _orders(info: Info, filter: OrderFilter | None, first: int, after: str | None, mine=False) -> OrderConnection:
+def _orders(info: Info, filter: OrderFilter | None, page: PageRequest, mine=False) -> OrderConnection:
     context: RequestContext = info.context
     context.signed_in()
-    page = context.call(
+    answer = context.call(
         "order_queries",
         "list_orders",
-        {"filter": _filter_wire(filter), "first": first, "after": after, "with_total": _asks_for(info, "totalCount"),
-         "mine": mine},
+        {"filter": _filter_wire(filter), "first": page.first, "last": page.last, "after": page.after,
+         "before": page.before, "with_total": _asks_for(info, "totalCount"), "mine": mine},
     )
     return OrderConnection(
-        edges=[OrderEdge(cursor=o["cursor"], node=Order.from_wire(o)) for o in page["items"]],
-        page_info=PageInfo(has_next_page=page["has_next_page"], end_cursor=page["end_cursor"]),
-        total_count=page["total_count"],
+        edges=[OrderEdge(cursor=o["cursor"], node=Order.from_wire(o)) for o in answer["items"]],
+        page_info=PageInfo(has_next_page=answer["has_next_page"], has_previous_page=answer["has_previous_page"],
+                           start_cursor=answer["start_cursor"], end_cursor=answer["end_cursor"]),
+        total_count=answer["total_count"],  # counted whenever it is selected
     )
-
-
-def _offset_cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
-
-
-def _page_after(after: str | None, first: int) -> int:
-    """The page (of `first` items) that follows the item `after` points at."""
-    if after is None:
-        return 1
-    try:
-        offset = int(base64.urlsafe_b64decode(after.encode()).decode().removeprefix("offset:")) + 1
-    except (ValueError, binascii.Error, UnicodeError) as exc:
-        raise Invalid("Not a cursor from this API.", {"after": ["Invalid cursor."]}) from exc
-    if offset % first:
-        raise Invalid("Page on with the same `first` as the page the cursor came from.", {"first": ["Changed."]})
-    return offset // first + 1
 
 
 async def _found(loader, id: strawberry.ID, what: str) -> dict:
-    """What the loader has for `id`; NOT_FOUND when it has nothing (or nothing the caller may see)."""
+    """What the loader has for `id`; NOT_FOUND when it has nothing (or nothing the caller may see):
+    the field is null, with the error beside the data."""
     data = await loader.load(str(id))
     if data is None:
         raise NotFound(f"No such {what}.")
     return data
-
-
-def _offset_edges(page: dict, first: int, make) -> tuple[list, PageInfo]:
-    start = (page["page"] - 1) * first
-    edges = [(_offset_cursor(start + n), make(item)) for n, item in enumerate(page["items"])]
-    has_next = start + len(edges) < page["total"]
-    return edges, PageInfo(has_next_page=has_next, end_cursor=edges[-1][0] if edges else None)
 
 
 @strawberry.type
@@ -321,38 +293,43 @@ class Me:
 
     @strawberry.field
     def orders(
-        self, info: Info, filter: OrderFilter | None = None, first: int = DEFAULT_FIRST, after: str | None = None
+        self, info: Info, filter: OrderFilter | None = None, first: int | None = None, after: str | None = None,
+        last: int | None = None, before: str | None = None,
     ) -> OrderConnection:
         """Your own orders, newest first (for an admin too: `orders` at the top is everyone's)."""
-        return _orders(info, filter, first, after, mine=True)
+        return _orders(info, filter, PageRequest(ORDER_CURSORS, first, last, after, before), mine=True)
 
     @strawberry.field
-    def notifications(self, info: Info, first: int = DEFAULT_FIRST, after: str | None = None) -> NotificationConnection:
+    def notifications(
+        self, info: Info, first: int | None = None, after: str | None = None, last: int | None = None,
+        before: str | None = None,
+    ) -> NotificationConnection:
         """Your notifications, newest first."""
-        page = info.context.call("notifications", "list_notifications", self.user_id, _page_after(after, first), first)
-        edges, page_info = _offset_edges(
-            page, first,
-            lambda n: Notification(id=n["id"], event=n["event"], channel=n["channel"], subject=n["subject"],
-                                   body=n["body"], created_at=_time(n["created_at"])),
+        page = PageRequest("notification", first, last, after, before).offset_slice(
+            lambda number, size: info.context.call("notifications", "list_notifications", self.user_id, number, size)
         )
+        nodes = [Notification(id=n["id"], event=n["event"], channel=n["channel"], subject=n["subject"], body=n["body"],
+                              created_at=_time(n["created_at"])) for n in page.items]
         return NotificationConnection(
-            edges=[NotificationEdge(cursor=c, node=n) for c, n in edges], page_info=page_info, total_count=page["total"]
+            edges=[NotificationEdge(cursor=c, node=n) for c, n in zip(page.cursors(), nodes, strict=True)],
+            page_info=page.page_info(), total_count=page.total,
         )
 
 
 @strawberry.type
 class Query:
     @strawberry.field
-    async def order(self, info: Info, id: strawberry.ID) -> Order:
-        """One order: yours, or any for an admin or a client with orders:read (else NOT_FOUND)."""
+    async def order(self, info: Info, id: strawberry.ID) -> Order | None:
+        """One order: yours, or any for an admin or a client with orders:read; else null and NOT_FOUND."""
         return Order.from_wire(await _found(info.context.orders_loader, id, "order"))
 
     @strawberry.field
     def orders(
-        self, info: Info, filter: OrderFilter | None = None, first: int = DEFAULT_FIRST, after: str | None = None
+        self, info: Info, filter: OrderFilter | None = None, first: int | None = None, after: str | None = None,
+        last: int | None = None, before: str | None = None,
     ) -> OrderConnection:
         """Newest first: a customer's own orders, everyone's for an admin or a client with orders:read."""
-        return _orders(info, filter, first, after)
+        return _orders(info, filter, PageRequest(ORDER_CURSORS, first, last, after, before))
 
     @strawberry.field
     def me(self, info: Info) -> Me:
@@ -362,25 +339,27 @@ class Query:
         return Me(user_id=actor.id)
 
     @strawberry.field
-    async def product(self, info: Info, id: strawberry.ID) -> Product:
+    async def product(self, info: Info, id: strawberry.ID) -> Product | None:
+        """One product; null and NOT_FOUND when there is none."""
         return Product.from_wire(await _found(info.context.products_loader, id, "product"))
 
     @strawberry.field
     def products(
         self, info: Info, search: str | None = None, filter: ProductFilter | None = None,
-        first: int = DEFAULT_FIRST, after: str | None = None,
+        first: int | None = None, after: str | None = None, last: int | None = None, before: str | None = None,
     ) -> ProductConnection:
         """Newest first, or best match first with `search`; from the search cache when it can."""
-        query = {"page": _page_after(after, first), "page_size": first}
-        if search is not None:
-            query["q"] = search
+        query = {} if search is None else {"q": search}
         for key, value in vars(filter or ProductFilter()).items():
             if value is not None:
                 query[key] = str(value).lower() if isinstance(value, bool) else str(value)
-        page = search_products(query)
-        edges, page_info = _offset_edges(page, first, Product.from_wire)
+        page = PageRequest("product", first, last, after, before).offset_slice(
+            lambda number, size: search_products({**query, "page": number, "page_size": size})
+        )
+        nodes = [Product.from_wire(item) for item in page.items]
         return ProductConnection(
-            edges=[ProductEdge(cursor=c, node=n) for c, n in edges], page_info=page_info, total_count=page["total"]
+            edges=[ProductEdge(cursor=c, node=n) for c, n in zip(page.cursors(), nodes, strict=True)],
+            page_info=page.page_info(), total_count=page.total,
         )
 
     @strawberry.field
@@ -394,4 +373,8 @@ class Schema(strawberry.Schema):
         """Not logged here: most are the caller's (gateway/graphql/view.py logs the others)."""
 
 
-schema = Schema(query=Query, extensions=[lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS), QueryLimits])
+schema = Schema(
+    query=Query,
+    config=StrawberryConfig(scalar_map=SCALARS),
+    extensions=[lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS), QueryLimits],
+)

@@ -19,10 +19,14 @@ OPERATIONS = [
     "query($id: ID!, $n: Int!) { product(id: $id) { id priceHistory(first: $n) { price } } }",
     "query($f: OrderFilter, $n: Int!, $a: String) { orders(filter: $f, first: $n, after: $a) { totalCount"
     " edges { node { id } } } }",
+    "query($f: OrderFilter, $n: Int!, $a: String) { orders(filter: $f, last: $n, before: $a) { totalCount"
+    " pageInfo { hasPreviousPage startCursor } edges { node { id status total } } } }",
     "query($s: String, $f: ProductFilter, $n: Int!, $a: String) { products(search: $s, filter: $f, first: $n,"
     " after: $a) { totalCount edges { cursor node { id } } } }",
     "query($n: Int!, $a: String) { me { notifications(first: $n, after: $a) { totalCount } orders(first: $n,"
     " after: $a) { totalCount } } }",
+    "query($s: String, $n: Int!, $a: String) { products(search: $s, last: $n, before: $a) { totalCount } me {"
+    " notifications(last: $n, before: $a) { totalCount } } }",
     "query($name: String!) { __type(name: $name) { name fields { name } } }",
 ]
 scalars = st.one_of(
@@ -33,7 +37,10 @@ scalars = st.one_of(
     st.text(max_size=30),
     st.text(alphabet=st.sampled_from(["\x00", "\ud800", "a", "'", "%", "\\"]), max_size=10),
     st.builds(lambda n: "x" * n, st.integers(min_value=4000, max_value=6000)),
-    st.sampled_from(["", "b2Zmc2V0OjE5", "b2Zmc2V0Oi0x", "==", "2026-13-45", "-1e999", "NaN", "placed"]),
+    # Old offset cursors, tagged cursors of each list with odd positions, and odd strings.
+    st.sampled_from(["", "b2Zmc2V0OjE5", "b2Zmc2V0Oi0x", "WyJwcm9kdWN0IiwgLTFd", "WyJwcm9kdWN0IiwgMWUzMDBd",
+                     "WyJub3RpZmljYXRpb24iLCAxMDAwMDAwMDAwMDAwXQ==", "WyJvcmRlciIsIDEsIDJd", "==", "2026-13-45",
+                     "-1e999", "NaN", "placed", "CONFIRMED", "19.99"]),
 )
 odd_strings = st.text(alphabet=st.sampled_from(["\x00", "\ud800", "a", "1", "-", "="]), min_size=1, max_size=8)
 values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(

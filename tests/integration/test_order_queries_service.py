@@ -20,6 +20,7 @@ from contracts.events import (
 from order_queries.service import OrderQueriesService
 from tests.integration.eventing import call, deliver, event, purge_events
 from tests.tokens import ADMIN, Client, User
+from wire.cursors import encode_cursor
 from wire.errors import Forbidden, Invalid
 
 ADA = User("user-ada")
@@ -168,6 +169,56 @@ def test_pages_follow_cursors_newest_first_with_filters_and_a_total(config, quer
         call(queries_container, "list_orders", {"first": 101}, as_=ADA)
     with pytest.raises(Invalid):
         call(queries_container, "list_orders", {"after": "not-a-cursor"}, as_=ADA)
+    with pytest.raises(Invalid):
+        call(queries_container, "list_orders", {"first": 2, "last": 2}, as_=ADA)
+
+
+def _pages(queries_container, page: dict, size_key: str, cursor_key: str, more_key: str) -> list[list[str]]:
+    """Every page from one end, following `cursor_key` while `more_key` says there is more."""
+    pages, cursor = [], None
+    while True:
+        answer = call(queries_container, "list_orders", {**page, size_key: 2, cursor_key[0]: cursor}, as_=ADA)
+        pages.append([o["id"] for o in answer["items"]])
+        if not answer[more_key]:
+            return pages
+        cursor = answer[cursor_key[1]]
+
+
+def test_paging_backwards_from_the_end_gives_the_forward_pages_reversed(config, queries_container):
+    """Five orders in pages of two: backwards (last 2 before start cursor) meets the same orders,
+    newest first inside each page, as forwards; the flags on each side say where there is more."""
+    ids = []
+    for minute in range(5):
+        order_id = str(uuid.uuid4())
+        ids.append(order_id)
+        deliver(config, queries_container, "handle_order_created",
+                created(order_id, total=f"{10 + minute}.00", at=f"2026-12-01T11:0{minute}:00+00:00"))
+    newest_first = ids[::-1]
+    forward = _pages(queries_container, {}, "first", ("after", "end_cursor"), "has_next_page")
+    backward = _pages(queries_container, {}, "last", ("before", "start_cursor"), "has_previous_page")
+    assert forward == [newest_first[0:2], newest_first[2:4], newest_first[4:]]
+    assert backward == [newest_first[3:], newest_first[1:3], newest_first[:1]]
+    assert [o for page in backward[::-1] for o in page] == [o for page in forward for o in page]
+
+    oldest = call(queries_container, "list_orders", {"last": 2}, as_=ADA)
+    assert oldest["has_next_page"] is False and oldest["has_previous_page"] is True
+    second = call(queries_container, "list_orders", {"first": 2, "after": oldest["start_cursor"]}, as_=ADA)
+    assert [o["id"] for o in second["items"]] == newest_first[4:]
+    assert second["has_previous_page"] is True and second["has_next_page"] is False
+    newest = call(queries_container, "list_orders", {"first": 1}, as_=ADA)["end_cursor"]
+    between = call(queries_container, "list_orders", {"first": 5, "after": newest, "before": oldest["end_cursor"]},
+                   as_=ADA)
+    assert [o["id"] for o in between["items"]] == newest_first[1:4]
+    cheap_backward = call(queries_container, "list_orders", {"filter": {"max_total": "11.00"}, "last": 1}, as_=ADA)
+    assert [o["id"] for o in cheap_backward["items"]] == [ids[0]]
+
+
+def test_a_cursor_of_another_list_is_refused(config, queries_container):
+    product_cursor = encode_cursor("product", 3)
+    for argument in ("after", "before"):
+        with pytest.raises(Invalid) as refused:
+            call(queries_container, "list_orders", {argument: product_cursor}, as_=ADA)
+        assert argument in refused.value.errors
 
 
 def test_lag_reports_the_newest_applied_event_and_what_waits(config, queries_container):

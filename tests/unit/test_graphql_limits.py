@@ -132,3 +132,16 @@ def test_only_the_chosen_operation_is_measured():
     document = "query Small { meta { lagMs } } " + COSTLY
     assert errors_of(document, operation="Small") == []
     assert errors_of(document, operation="Q") == ["QUERY_TOO_COSTLY"]
+
+
+def test_last_counts_like_first_and_not_both():
+    backwards = COSTLY.replace("first: $n", "last: $n")
+    assert errors_of(backwards) == ["QUERY_TOO_COSTLY"]
+    assert errors_of(backwards, {"n": 5}) == []
+    assert errors_of("{ orders(last: 0) { totalCount } }") == ["BAD_USER_INPUT"]
+    assert errors_of("{ products(first: 2, last: 2) { totalCount } }") == ["BAD_USER_INPUT"]
+    # Neither counts as the default page of 20: ~63 per order, under the anonymous 2,000; 40 is over.
+    lines = "{ orders%s { edges { node { items { product { priceHistory(first: 1) { price } } } } } } }"
+    assert errors_of(lines % "", signed_in=False) == []
+    assert errors_of(lines % "(first: 40)", signed_in=False) == errors_of(lines % "(last: 40)", signed_in=False) == [
+        "QUERY_TOO_COSTLY"]

@@ -1,0 +1,46 @@
+"""The scalars and enums answers and filters share: a status is the same `OrderStatus` value
+whichever way it travels, and money is one `Money` scalar, a decimal string, in both."""
+
+import re
+from decimal import Decimal
+from enum import Enum
+from typing import NewType
+
+import strawberry
+from graphql import GraphQLError
+
+from contracts.orders import OrderStatus as OrderStatusValues
+from gateway.graphql.limits import BAD_USER_INPUT
+from wire.money import MAX_AMOUNT, Price
+
+# A copy of the contract's enum: strawberry.enum would mark the contract's class itself.
+OrderStatus = strawberry.enum(Enum("OrderStatus", {status.name: status.value for status in OrderStatusValues}))
+
+Money = NewType("Money", str)
+# What the REST API takes for an amount, zero included (a filter's lower bound may be 0).
+_AMOUNT = re.compile(Price.WIRE_FORMAT["pattern"])
+
+
+def order_status(value: str) -> Enum:
+    """The enum member for a status as the read side stores it ("pending_payment")."""
+    return OrderStatus(value)
+
+
+def _parse_money(value: object) -> Decimal:
+    if not isinstance(value, str) or not _AMOUNT.fullmatch(value) or Decimal(value) > MAX_AMOUNT:
+        # A GraphQLError keeps its code whether the value came as a literal or in a variable.
+        raise GraphQLError(
+            f"Money is a decimal string from 0 to {MAX_AMOUNT} with at most two decimal places, such as \"19.99\".",
+            extensions={"code": BAD_USER_INPUT},
+        )
+    return Decimal(value)
+
+
+MONEY = strawberry.scalar(
+    name="Money",
+    description=f"An amount as a decimal string with at most two decimal places, 0 to {MAX_AMOUNT} "
+                "(\"19.99\"); answers always have two. Its currency is the `currency` beside it.",
+    serialize=str,
+    parse_value=_parse_money,
+)
+SCALARS = {Money: MONEY}
