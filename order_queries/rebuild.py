@@ -59,7 +59,7 @@ def open_generation(engine: Engine) -> int:
         if opened is None:
             raise Conflict("A rebuild of the order views is already running.")
         uow.commit()
-        return opened
+    return opened
 
 
 def copy_orders(engine: Engine, rpc, generation: int, page_size: int = PAGE_SIZE) -> int:

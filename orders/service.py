@@ -105,7 +105,8 @@ class OrdersService(MeshService, OutboxRelay, DeadLetterOperations):
             order_id = str(uuid.uuid4())
             reservation = self.products.call("reserve_stock", order_id, data["items"], self._reservation_ttl)
             try:
-                placed = self._place(uow, order_id, actor.id, idempotency_key, body_hash, reservation, data)
+                order, items = self._place(uow, order_id, actor.id, idempotency_key, body_hash, reservation, data)
+                uow.commit()
             except IntegrityError:
                 # Another request with the same key won the race: ours gives its stock back.
                 uow.rollback()
@@ -118,9 +119,10 @@ class OrdersService(MeshService, OutboxRelay, DeadLetterOperations):
                 # No order holds the stock: it goes back now, not when the reservation expires.
                 self._release_unplaced(uow, order_id)
                 raise
-        return placed
+        return order_schema.dump(_with_items(order, items))
 
-    def _place(self, uow, order_id, user_id, key, body_hash, reservation, data) -> dict:
+    def _place(self, uow, order_id, user_id, key, body_hash, reservation, data) -> tuple[Order, list[dict]]:
+        """The order and its items as placed, with order_created added; the caller commits."""
         order, items = repository.place_order(
             uow.session, order_id, user_id, key, body_hash, reservation, data["shipping_address"]
         )
@@ -141,9 +143,7 @@ class OrdersService(MeshService, OutboxRelay, DeadLetterOperations):
             shipping_address=order.shipping_address,
             placed_at=order.created_at.isoformat(),
         )
-        placed = order_schema.dump(_with_items(order, items))
-        uow.commit()
-        return placed
+        return order, items
 
     def _release_unplaced(self, uow, order_id: str) -> None:
         """Release the reservation of an order that failed to be placed, unless the order was
@@ -195,7 +195,8 @@ class OrdersService(MeshService, OutboxRelay, DeadLetterOperations):
             order.shipping_address = changes["shipping_address"]
             order.sequence += 1
             uow.add_event(ORDER_ADDRESS_CHANGED, **_event_fields(order), shipping_address=order.shipping_address)
-            return _commit_and_dump(uow, order)
+            uow.commit()
+        return order_schema.dump(order)
 
     @rpc(access=ORDERS_CANCEL)
     def cancel_order(self, order_id: str, payload: dict | None = None) -> dict:
@@ -209,7 +210,8 @@ class OrdersService(MeshService, OutboxRelay, DeadLetterOperations):
             if order.status not in CANCELLABLE:
                 raise Conflict(f"A {order.status} order cannot be cancelled.", {"status": [order.status]})
             self._cancel(uow, order, actor.id, reason)
-            return _commit_and_dump(uow, order)
+            uow.commit()
+        return order_schema.dump(order)
 
     @rpc(access=ORDERS_FULFIL)
     def ship_order(self, order_id: str) -> dict:
@@ -345,7 +347,8 @@ class OrdersService(MeshService, OutboxRelay, DeadLetterOperations):
             order = repository.get_visible_order(uow.session, order_id, actor, lock=True, scope=ORDERS_FULFIL_SCOPE)
             entry = repository.move(uow.session, order, target, actor.id, reason)
             uow.add_event(event_type, **_event_fields(order, entry))
-            return _commit_and_dump(uow, order)
+            uow.commit()
+        return order_schema.dump(order)
 
     def _replay(self, uow: UnitOfWork, user_id: str, key: str, body_hash: str) -> dict | None:
         existing = repository.find_by_idempotency_key(uow.session, user_id, key)
@@ -366,15 +369,6 @@ class OrdersService(MeshService, OutboxRelay, DeadLetterOperations):
     @property
     def _reservation_ttl(self) -> int:
         return int(self.config["ORDER_RESERVATION_TTL_SECONDS"])
-
-
-def _commit_and_dump(uow: UnitOfWork, order: Order) -> dict:
-    """Commit; the order dumped. Dumped before the commit, which would expire it (a reload of
-    the order and its items)."""
-    uow.session.flush()
-    data = order_schema.dump(order)
-    uow.commit()
-    return data
 
 
 def _with_items(order: Order, items: list[dict]) -> dict:

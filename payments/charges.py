@@ -43,11 +43,11 @@ def charge_order(uow: UnitOfWork, provider: PaymentProvider, event: dict,
         if repository.get_payment(session, order_id) is not None or not repository.charge_requested(session, order_id):
             return None
         cancelled = repository.cancellation_reason(session, order_id)
-        result = _ask(session, provider, event)
+        result = _ask(uow, provider, event)
     elif _too_late(event.get("pay_before")) and not repository.charge_requested(session, order_id):
         result = ChargeResult(False, decline_reason=RESERVATION_EXPIRED)
     else:
-        result = _ask(session, provider, event)
+        result = _ask(uow, provider, event)
     payment = repository.add_payment(
         session,
         id=new_id(),
@@ -71,8 +71,9 @@ def charge_order(uow: UnitOfWork, provider: PaymentProvider, event: dict,
     return payment
 
 
-def _ask(session, provider: PaymentProvider, event: dict) -> ChargeResult:
-    repository.note_charge_request(session, event["order_id"])
+def _ask(uow: UnitOfWork, provider: PaymentProvider, event: dict) -> ChargeResult:
+    # Committed before the provider is asked, whatever becomes of this transaction (module doc).
+    uow.commit_aside(repository.note_charge_request, event["order_id"])
     return provider.charge(event["payment_token"], event["total"], event["currency"], idempotency_key=event["order_id"])
 
 

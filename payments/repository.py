@@ -10,10 +10,10 @@ from datetime import datetime
 
 from sqlalchemy import Select, bindparam, delete, exists, func, insert, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import insert as upsert
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from payments.models import Buyer, ChargeRequest, CreditNote, DocumentCounter, Invoice, OrderCancellation, Payment
-from plumbing.db import autocommit_connection
 from plumbing.pagination import fetch_page
 from plumbing.sql import compiled_once
 from wire.pagination import PageRequest
@@ -72,11 +72,11 @@ def settled(session: Session, order_id: str) -> bool:
     return session.execute(_SETTLED, {"order_id": order_id}).scalar()
 
 
-def note_charge_request(session: Session, order_id: str) -> None:
-    """Record that the provider is about to be asked to charge `order_id`, committed at once on a
-    connection of its own: it must outlive the caller's transaction if the process dies in it."""
-    with autocommit_connection(session) as conn:
-        conn.execute(_NOTE_CHARGE_REQUEST, {"order_id": order_id})
+def note_charge_request(connection: Connection, order_id: str) -> None:
+    """Record that the provider is about to be asked to charge `order_id`; for
+    `uow.commit_aside`: the record must outlive the caller's transaction if the process dies in
+    it."""
+    connection.execute(_NOTE_CHARGE_REQUEST, {"order_id": order_id})
 
 
 def charge_requested(session: Session, order_id: str) -> bool:

@@ -12,7 +12,8 @@ likely alive. One that died meanwhile (PostgreSQL restarted under load) fails it
 503, or a handler retry), and SQLAlchemy then replaces every connection of the pool.
 
 Statements that must commit on their own, outside the worker's transaction, go through a small
-engine whose connections stay in autocommit (`autocommit_twin`, `autocommit_connection`)."""
+engine whose connections stay in autocommit (`autocommit_twin`; a unit of work's `commit_aside`
+uses `autocommit_connection`)."""
 
 import logging
 import time
@@ -75,7 +76,10 @@ class Database(nameko_sqlalchemy.Database):
         super().setup()
         ping_after_idle(self.engine)
         self.autocommit_engine = autocommit_twin(self.engine)
-        self.Session.configure(info={AUTOCOMMIT_ENGINE: self.autocommit_engine})
+        # Objects stay readable after a commit, as committed: an answer is dumped after its unit
+        # of work without a reload per object (plumbing/unit_of_work.py expires them when the
+        # next unit of work on the session begins).
+        self.Session.configure(expire_on_commit=False, info={AUTOCOMMIT_ENGINE: self.autocommit_engine})
 
     def stop(self):
         self.autocommit_engine.dispose()

@@ -10,7 +10,8 @@
             lifecycle.move(...)
             uow.add_event(ORDER_SHIPPED, **fields)   # an outbox row in this transaction
             uow.after_commit(lambda: cache.store(...))
-            uow.commit()
+            uow.commit()                             # the block's last statement
+        return order_schema.dump(order)              # as committed, without reloading it
 
 `commit` commits the session, then hands the transaction's outbox rows to the container's sender
 (published at once, in the background) and runs the after-commit work in the order it was added.
@@ -18,22 +19,42 @@ A failure there is logged, never raised: the commit stands, the relay timer publ
 sender missed, and after-commit work is a cache update that the next write repeats. Leaving the
 block without `commit` rolls back and forgets the rows and the work; nothing is published.
 
+What a unit of work loaded stays readable after its commit, as committed: services' sessions
+don't expire their objects at a commit (`expire_on_commit=False`, plumbing/db.py), so an answer
+is dumped after the block without reloading each object. A unit of work expires what an earlier
+one left on its session when it begins instead, so every transaction reads what the database
+holds (a timer that works through several transactions on one session sees other writers'
+changes).
+
 RPCs work on the worker's session (nameko-sqlalchemy closes it after the worker); an event
 handler's attempt gets a session of its own (`own_session=True`), closed when its block ends, so
-no attempt sees what a failed one left behind. This is the only place that commits a service's
-transaction (plumbing/handlers.py and plumbing/dead_letters.py commit through it too)."""
+no attempt sees what a failed one left behind.
+
+This is the only place that commits a service's transaction: RPCs, timers, event handlers
+(plumbing/handlers.py), dead-letter replays (plumbing/dead_letters.py) and retention
+(plumbing/retention.py) all end their block with `uow.commit()`. A write that must commit on its
+own, whatever becomes of the transaction, says so where it is made: `uow.commit_aside(...)`
+(payments' note of a charge request, which must outlive a handler that dies while the provider
+is asked). The one writer outside: the outbox's sender and relay (plumbing/outbox.py) mark rows
+sent on connections of their own, after the transactions that wrote the rows committed: that is
+bookkeeping of published events, no service's state, and it runs in the background, in no
+worker. tests/unit/test_one_place_commits.py keeps it so."""
 
 import logging
 from collections.abc import Callable
 from functools import partial
+from typing import TypeVar
 
 import nameko_sqlalchemy
 from nameko.extensions import DependencyProvider
 from sqlalchemy.orm import Session
 
+from plumbing.db import autocommit_connection
 from plumbing.outbox import NewEvent, Outbox, insert_events, new_event
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class UnitOfWork:
@@ -43,6 +64,9 @@ class UnitOfWork:
         self._close = close
         self._events: list[NewEvent] = []
         self._after_commit: list[Callable[[], object]] = []
+        # Objects an earlier unit of work left on this session (not expired at its commit) are
+        # read again from the database when next used.
+        session.expire_all()
 
     def __enter__(self) -> "UnitOfWork":
         return self
@@ -69,7 +93,16 @@ class UnitOfWork:
         """Run `work` once this transaction has committed (a cache update); dropped on rollback."""
         self._after_commit.append(work)
 
+    def commit_aside(self, write: Callable[..., T], *args) -> T:
+        """`write(connection, *args)` on a connection of its own, in autocommit: what it writes is
+        committed at once and stays, whatever becomes of this unit of work. For a record that
+        must outlive this transaction if the process dies in it. It sees only what is committed,
+        and must not touch rows this transaction has locked (it would wait on them forever)."""
+        with autocommit_connection(self.session) as connection:
+            return write(connection, *args)
+
     def commit(self) -> None:
+        """Commit this transaction (see the module doc); call it as the block's last statement."""
         events, self._events = self._events, []
         if events:
             events = insert_events(self.session, self._outbox.model, events)

@@ -1,6 +1,7 @@
 """The products service: the catalog, prices with their history, stock and stock reservations."""
 
 import logging
+from functools import partial
 
 from nameko.dependency_providers import Config
 from nameko.timer import Timer
@@ -83,7 +84,9 @@ class ProductsService(MeshService, DeadLetterOperations):
         """Create a product (admin, or scope catalog:write); its first price opens its price history."""
         data = load(ProductCreateSchema(), payload)
         with self.uow() as uow:
-            return self._commit_and_cache(uow, [catalog.create_product(uow.session, data)])[0]
+            product = catalog.create_product(uow.session, data)
+            uow.commit()
+        return self._cache_committed([product])[0]
 
     @rpc(access=PUBLIC)
     def get_product(self, product_id: str) -> dict:
@@ -136,7 +139,9 @@ class ProductsService(MeshService, DeadLetterOperations):
             raise Invalid("Nothing to change.")
         with self.uow() as uow:
             product = catalog.get_product(uow.session, product_id, lock=True)
-            return self._commit_and_cache(uow, [catalog.update_product(uow.session, product, changes)])[0]
+            product = catalog.update_product(uow.session, product, changes)
+            uow.commit()
+        return self._cache_committed([product])[0]
 
     @rpc(access=STOCK_WRITE)
     def set_stock(self, product_id: str, payload: dict) -> dict:
@@ -144,7 +149,9 @@ class ProductsService(MeshService, DeadLetterOperations):
         stock = load(StockSchema(), payload)["stock"]
         with self.uow() as uow:
             product = catalog.get_product(uow.session, product_id, lock=True)
-            return self._commit_and_cache(uow, [catalog.set_stock(uow.session, product, stock)])[0]
+            product = catalog.set_stock(uow.session, product, stock)
+            uow.commit()
+        return self._cache_committed([product])[0]
 
     @rpc(access=STOCK_WRITE)
     def adjust_stock(self, product_id: str, payload: dict) -> dict:
@@ -153,7 +160,9 @@ class ProductsService(MeshService, DeadLetterOperations):
         delta = load(StockAdjustmentSchema(), payload)["delta"]
         with self.uow() as uow:
             product = catalog.get_product(uow.session, product_id, lock=True)
-            return self._commit_and_cache(uow, [catalog.adjust_stock(uow.session, product, delta)])[0]
+            product = catalog.adjust_stock(uow.session, product, delta)
+            uow.commit()
+        return self._cache_committed([product])[0]
 
     @rpc(access=CATALOG_WRITE)
     def delete_product(self, product_id: str) -> None:
@@ -202,9 +211,9 @@ class ProductsService(MeshService, DeadLetterOperations):
         request = load(reserve_schema, {"order_id": order_id, "items": items, "ttl_seconds": ttl_seconds})
         with self.uow() as uow:
             outcome = reservations.reserve(uow.session, **request)
-            data = reserved_schema.dump(outcome.reservation)
-            self._commit_and_cache(uow, outcome.products)
-        return data
+            uow.commit()
+        self._cache_committed(outcome.products)
+        return reserved_schema.dump(outcome.reservation)
 
     @rpc(access=ADMIN_ONLY)
     def commit_reservation(self, order_id: str) -> dict:
@@ -217,9 +226,9 @@ class ProductsService(MeshService, DeadLetterOperations):
         released (cancelled, or expired and swept); NotFound if the order has none."""
         with self.uow() as uow:
             outcome = reservations.commit(uow.session, order_id)
-            data = reservation_schema.dump(outcome.reservation)
-            self._commit_and_cache(uow, outcome.products)
-        return data
+            uow.commit()
+        self._cache_committed(outcome.products)
+        return reservation_schema.dump(outcome.reservation)
 
     @rpc(access=STOCK_RELEASE)
     def release_reservation(self, order_id: str) -> dict:
@@ -238,9 +247,9 @@ class ProductsService(MeshService, DeadLetterOperations):
             outcome = reservations.release(uow.session, order_id)
             if outcome is None:
                 return {"order_id": order_id, "status": "unknown"}
-            data = reservation_schema.dump(outcome.reservation)
-            self._commit_and_cache(uow, outcome.products)
-        return data
+            uow.commit()
+        self._cache_committed(outcome.products)
+        return reservation_schema.dump(outcome.reservation)
 
     @rpc(access=STOCK_READ)
     def get_reservation(self, order_id: str) -> dict:
@@ -264,7 +273,7 @@ class ProductsService(MeshService, DeadLetterOperations):
         except Conflict as exc:
             log.info("order_confirmed for %s: %s; nothing to commit", event["order_id"], exc)
             return
-        self._cache_after_commit(uow, outcome.products)
+        uow.after_commit(partial(self._cache_committed, outcome.products))
 
     @idempotent_handler(ORDERS, ORDER_CANCELLED, lock_batch=_lock_reservations)
     def handle_order_cancelled(self, uow, event: dict) -> None:
@@ -274,7 +283,7 @@ class ProductsService(MeshService, DeadLetterOperations):
         nothing."""
         outcome = reservations.release(uow.session, event["order_id"])
         if outcome is not None:
-            self._cache_after_commit(uow, outcome.products)
+            uow.after_commit(partial(self._cache_committed, outcome.products))
 
     @ReservationSweepTimer.decorator(interval=5)
     def release_expired_reservations(self) -> int:
@@ -297,8 +306,9 @@ class ProductsService(MeshService, DeadLetterOperations):
                 except Unavailable as exc:
                     log.warning("expired reservations kept: orders can't say which are in use (%s)", exc)
                     return released
-                order_ids = [reservation.order_id for reservation in batch]
-                self._commit_and_cache(uow, products)
+                uow.commit()
+            self._cache_committed(products)
+            order_ids = [reservation.order_id for reservation in batch]
             released += len(order_ids)
             if order_ids:
                 log.info("released %d expired reservations: %s", len(order_ids), ", ".join(order_ids))
@@ -312,20 +322,12 @@ class ProductsService(MeshService, DeadLetterOperations):
     def _reservations_in_use(self, order_ids: list[str]) -> set[str]:
         return set(self.orders.call("reservations_in_use", order_ids))
 
-    def _commit_and_cache(self, uow: UnitOfWork, products: list) -> list[dict]:
-        """Commit; each changed product's new version goes into the cache after the commit.
-        Returns them dumped: dumped before the commit, which would expire them (a reload per
-        product)."""
-        dumped = self._cache_after_commit(uow, products)
-        uow.commit()
+    def _cache_committed(self, products: list) -> list[dict]:
+        """Store each product's committed version in the cache (a cache that can't be reached is
+        logged: the next write stores the product again); returns them dumped."""
+        dumped = []
+        for product in products:
+            data = product_schema.dump(product)
+            self.cache.store(product.id, product.version, data)
+            dumped.append(data)
         return dumped
-
-    def _cache_after_commit(self, uow: UnitOfWork, products: list) -> list[dict]:
-        uow.session.flush()
-        dumped = [(product.id, product.version, product_schema.dump(product)) for product in products]
-        uow.after_commit(lambda: self._cache_all(dumped))
-        return [data for _, _, data in dumped]
-
-    def _cache_all(self, dumped: list[tuple]) -> None:
-        for product_id, version, data in dumped:
-            self.cache.store(product_id, version, data)

@@ -66,7 +66,7 @@ class UsersService(MeshService, OutboxRelay):
             user = accounts.create_user(uow.session, rounds=self.hash_rounds, **data)
             uow.add_event(USER_REGISTERED, user_id=user.id, email=user.email, name=user.name)
             uow.commit()
-            return user_schema.dump(user)
+        return user_schema.dump(user)
 
     @rpc(access=PUBLIC, sensitive_arguments=("payload.password",))
     def login(self, payload: dict) -> dict:
@@ -147,7 +147,7 @@ class UsersService(MeshService, OutboxRelay):
             if (user.email, user.name) != before:
                 uow.add_event(USER_UPDATED, user_id=user.id, email=user.email, name=user.name)
             uow.commit()
-            return user_schema.dump(user)
+        return user_schema.dump(user)
 
     def _confirm_password(self, session, password: str) -> None:
         """Forbidden unless `password` is the caller's own; failures count as failed logins."""
@@ -180,7 +180,7 @@ class UsersService(MeshService, OutboxRelay):
         with self.uow() as uow:
             client, secret = clients.create_client(uow.session, data["name"], data["scopes"], self.hash_rounds)
             uow.commit()
-            return {**client_schema.dump(client), "client_secret": secret}
+        return {**client_schema.dump(client), "client_secret": secret}
 
     @rpc(access=ADMIN_ONLY)
     def list_clients(self, page: int = 1, page_size: int = 20) -> dict:
@@ -203,7 +203,7 @@ class UsersService(MeshService, OutboxRelay):
             client = clients.get_client(uow.session, client_id, lock=True)
             secret = clients.rotate_secret(client, self.hash_rounds)
             uow.commit()
-            return {**client_schema.dump(client), "client_secret": secret}
+        return {**client_schema.dump(client), "client_secret": secret}
 
     @rpc(access=ADMIN_ONLY)
     def revoke_client(self, client_id: str) -> dict:
@@ -215,7 +215,7 @@ class UsersService(MeshService, OutboxRelay):
             if clients.revoke(client):
                 self.tokens.revoke_client(client.id)  # first: no revoked client whose tokens still work
             uow.commit()
-            return client_schema.dump(client)
+        return client_schema.dump(client)
 
     @rpc(access=PUBLIC, sensitive_arguments=("client_secret",))
     def issue_client_token(self, client_id: str, client_secret: str, scope: str | None = None) -> dict:
