@@ -209,7 +209,11 @@ def _insert_many_statement(model: type):
 
 
 class Relay:
-    """Publishes a service's outbox rows and marks them sent. Usable without nameko."""
+    """Publishes a service's outbox rows and marks them sent. Usable without nameko.
+
+    It commits on connections of its own, not through a unit of work (plumbing/unit_of_work.py):
+    it runs in the background, in no worker, after the transactions that wrote the rows
+    committed, and writes nothing but the rows' sent marks and publishing errors."""
 
     def __init__(self, engine: Engine, model: type, service_name: str, config: dict):
         self.engine = engine
