@@ -1,7 +1,10 @@
 """Service tests: a real service container on the test vhost, with real databases."""
 
+import eventlet
 import pytest
+from nameko.extensions import Entrypoint
 from nameko.testing.services import entrypoint_hook
+from nameko.testing.utils import get_extension
 
 from notifications.service import NotificationsService
 from orders.service import OrdersService
@@ -40,6 +43,28 @@ def call(container, method, *args, as_: User | Client | str | None = None, **kwa
     context = {AUTH_TOKEN_KEY: token} if token else None
     with entrypoint_hook(container, method, context_data=context) as hook:
         return hook(*args, **kwargs)
+
+
+def spawn_call(container, method, *args, as_: User | Client | str | None = None, **kwargs) -> eventlet.event.Event:
+    """Start a call as `call` does, without waiting: `.wait()` returns its result or raises its
+    error. For calls that must run at once: `call`'s entrypoint hook patches the container while
+    it waits, and two such patches on one container undo each other when they end out of order
+    (the call that ends last then never sees its result)."""
+    token = as_.token if isinstance(as_, User | Client) else as_
+    done = eventlet.event.Event()
+
+    def handle_result(worker_ctx, result, exc_info):
+        if exc_info is None:
+            done.send(result)
+        else:
+            done.send_exception(exc_info[1])
+        return result, exc_info
+
+    container.spawn_worker(
+        get_extension(container, Entrypoint, method_name=method), args, kwargs,
+        context_data={AUTH_TOKEN_KEY: token} if token else None, handle_result=handle_result,
+    )
+    return done
 
 
 def service_container(service_cls, needs_users: bool = False):

@@ -5,13 +5,12 @@ admin's email belongs to a customer."""
 import subprocess
 import sys
 
-import eventlet
 import pytest
 from sqlalchemy import create_engine, text
 
 from plumbing.config import PROJECT_ROOT
 from plumbing.migrations import database_urls
-from tests.integration.conftest import call
+from tests.integration.conftest import call, spawn_call
 from tests.polling import wait_until
 from tests.tokens import ADMIN, ORDERS_CLIENT
 from wire.errors import Conflict, NotFound, Unauthenticated
@@ -81,17 +80,18 @@ def test_two_admins_removing_each_other_at_once_leave_one(users_container, users
         # Hold both rows, so that both calls are under way before either can finish.
         holder.execute(text("SELECT 1 FROM users WHERE id IN (:a, :b) FOR UPDATE"), {"a": ada["id"], "b": bob["id"]})
 
-        def attempt(method, *args):
-            try:
-                return call(users_container, method, *args, as_=ADMIN) or "done"
-            except Conflict as exc:
-                return exc
-
-        calls = [eventlet.spawn(attempt, "update_user", ada["id"], {"role": "customer"}),
-                 eventlet.spawn(attempt, "delete_user", bob["id"])]
+        calls = [spawn_call(users_container, "update_user", ada["id"], {"role": "customer"}, as_=ADMIN),
+                 spawn_call(users_container, "delete_user", bob["id"], as_=ADMIN)]
         wait_until(lambda: waiting_for_locks(users_db) == 2, what="both calls wait for the held rows")
         holder.rollback()
-    outcomes = [each.wait() for each in calls]
+
+    def outcome(pending):
+        try:
+            return pending.wait() or "done"
+        except Conflict as exc:
+            return exc
+
+    outcomes = [outcome(each) for each in calls]
     assert sorted(isinstance(outcome, Conflict) for outcome in outcomes) == [False, True], outcomes
     with users_db.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM users WHERE role = 'admin'")).scalar() == 1
