@@ -6,7 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from wire.money import Price
 from wire.pagination import PageQuerySchema
-from wire.validation import UtcTime
+from wire.validation import JsonInteger, UtcTime
 
 
 class OrderStatus(StrEnum):
@@ -40,12 +40,15 @@ class AddressSchema(Schema):
 
 class OrderLineRequestSchema(Schema):
     product_id = _text(36, required=True)
-    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_QUANTITY))
+    quantity = JsonInteger(required=True, validate=validate.Range(min=1, max=MAX_QUANTITY))
 
 
 class CreateOrderSchema(Schema):
     items = fields.List(
-        fields.Nested(OrderLineRequestSchema), required=True, validate=validate.Length(min=1, max=MAX_ITEMS)
+        fields.Nested(OrderLineRequestSchema),
+        required=True,
+        validate=validate.Length(min=1, max=MAX_ITEMS),
+        metadata={"description": "One line per product: each `product_id` once, a product in the catalog (else 422)."},
     )
     shipping_address = fields.Nested(AddressSchema, required=True)
     payment_token = _text(200, required=True)

@@ -6,6 +6,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from wire.money import Currency, Price
 from wire.pagination import PageQuerySchema
+from wire.validation import JsonInteger
 
 MAX_STOCK = 1_000_000_000
 # \Z, not $: $ also matches before a trailing newline, which let "WID-1\n" in beside "WID-1".
@@ -20,7 +21,7 @@ def _no_nul(value: str) -> None:
 
 NAME = dict(validate=[validate.Length(min=1, max=200), _no_nul])
 DESCRIPTION = dict(validate=[validate.Length(max=5000), _no_nul])
-STOCK = dict(strict=True, validate=validate.Range(min=0, max=MAX_STOCK))
+STOCK = dict(validate=validate.Range(min=0, max=MAX_STOCK))
 
 
 class ProductCreateSchema(Schema):
@@ -29,10 +30,13 @@ class ProductCreateSchema(Schema):
     description = fields.String(load_default="", **DESCRIPTION)
     price = Price(required=True)
     currency = Currency(required=True)
-    stock = fields.Integer(required=True, **STOCK)
+    stock = JsonInteger(required=True, **STOCK)
 
 
 class ProductUpdateSchema(Schema):
+    class Meta:
+        json_schema_keywords = {"minProperties": 1}  # an empty change is refused: "Nothing to change."
+
     sku = fields.String(**SKU)
     name = fields.String(**NAME)
     description = fields.String(**DESCRIPTION)
@@ -41,11 +45,11 @@ class ProductUpdateSchema(Schema):
 
 
 class StockSchema(Schema):
-    stock = fields.Integer(required=True, **STOCK)
+    stock = JsonInteger(required=True, **STOCK)
 
 
 class StockAdjustmentSchema(Schema):
-    delta = fields.Integer(required=True, strict=True, validate=validate.Range(min=-MAX_STOCK, max=MAX_STOCK))
+    delta = JsonInteger(required=True, validate=validate.Range(min=-MAX_STOCK, max=MAX_STOCK))
 
 
 class ProductQuerySchema(PageQuerySchema):

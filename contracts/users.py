@@ -27,6 +27,15 @@ class UserUpdateSchema(Schema):
     """What a user may change of itself; `role` is for admins only (checked in the service). A new
     email or password needs `current_password`: the caller's own, an admin's own for another's."""
 
+    class Meta:
+        # The rules for the OpenAPI document (gateway/openapi.py): at least one change, and
+        # `current_password` is no change of its own; the validator below and the service enforce them.
+        json_schema_keywords = {
+            "minProperties": 1,
+            "dependentRequired": {name: ["current_password"] for name in CREDENTIALS},
+            "dependentSchemas": {"current_password": {"minProperties": 2}},
+        }
+
     email = fields.Email(**EMAIL)
     password = fields.String(**PASSWORD)
     name = fields.String(**NAME)

@@ -7,10 +7,15 @@
   JSON Schema applies to numbers only (validators and generators ignore `minimum` on a string),
   goes in `x-minimum`/`x-maximum`, as a number, and in the description.
 - Patterns are ECMA-262, as OpenAPI says: Python's end anchor `\\Z` is written `$`.
+- A rule across a body's fields (at least one change, a field that needs another) is stated in
+  the schema's `Meta.json_schema_keywords` (`minProperties`, `dependentRequired`, ...), copied into
+  its JSON Schema as is: OpenAPI 3.1, whose schemas are JSON Schema 2020-12, so clients,
+  validators and schemathesis read the rule instead of a description only.
 - /docs serves Swagger UI from the swagger-ui-bundle package: no CDN, works offline."""
 
 import http
 
+from apispec.ext.marshmallow import MarshmallowPlugin, OpenAPIConverter
 from flask import Blueprint, send_from_directory
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
@@ -61,12 +66,26 @@ def _number(value) -> int | float:
     return int(number) if number.is_integer() else number
 
 
+class SchemaKeywordsConverter(OpenAPIConverter):
+    """apispec's converter, plus the schema-wide keywords a marshmallow schema declares in
+    `Meta.json_schema_keywords` (a field's attribute functions see one field only)."""
+
+    def schema2jsonschema(self, schema) -> dict:
+        jsonschema = super().schema2jsonschema(schema)
+        jsonschema.update(getattr(getattr(schema, "Meta", None), "json_schema_keywords", {}))
+        return jsonschema
+
+
+class SchemaKeywordsPlugin(MarshmallowPlugin):
+    Converter = SchemaKeywordsConverter
+
+
 class ProblemApi(Api):
     ERROR_SCHEMA = ProblemSchema
     DEFAULT_ERROR_RESPONSE_NAME = None
 
     def _init_spec(self, **kwargs):
-        super()._init_spec(**kwargs)
+        super()._init_spec(**{"marshmallow_plugin": SchemaKeywordsPlugin(), **kwargs})
         self.ma_plugin.converter.add_attribute_function(decimal_properties)
         self.ma_plugin.converter.add_attribute_function(ecma_pattern)
         self.ma_plugin.converter.add_attribute_function(string_decimal_bounds)
@@ -95,7 +114,7 @@ def openapi_settings() -> dict:
             "Errors are application/problem+json (RFC 9457). No string, in a URL, query, form or JSON body,"
             " may contain a NUL character (PostgreSQL text can't hold one): a 400, or a 422 naming the field."
         )}},
-        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_VERSION": "3.1.0",
         "OPENAPI_URL_PREFIX": "/",
         "OPENAPI_JSON_PATH": "openapi.json",
         "OPENAPI_SWAGGER_UI_PATH": "/docs",

@@ -40,3 +40,15 @@ class UtcTime(fields.AwareDateTime):
             return aware.astimezone(UTC)
         except OverflowError as exc:  # e.g. 0001-01-01T00:00+01:00 is before year 1 in UTC
             raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE) from exc
+
+
+class JsonInteger(fields.Integer):
+    """An integer as JSON Schema's `integer` means it, which the document promises: a number with
+    no fraction, `3` or `3.0` alike (JSON has one number type), never a string or a boolean."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.make_error("invalid")
+        if isinstance(value, float) and not value.is_integer():
+            raise self.make_error("invalid")
+        return super()._deserialize(int(value), attr, data, **kwargs)

@@ -720,6 +720,7 @@ export interface components {
             postal_code: string;
         };
         CreateOrder: {
+            /** @description One line per product: each `product_id` once, a product in the catalog (else 422). */
             items: components["schemas"]["OrderLineRequest"][];
             payment_token: string;
             shipping_address: components["schemas"]["Address"];
@@ -1109,7 +1110,7 @@ export interface components {
         };
         Readiness: {
             /** @description order_queries' lag (not a condition). */
-            read_model: components["schemas"]["ReadModel"] | (Record<string, never> | null);
+            read_model: components["schemas"]["ReadModel"] | null;
             /** @description Each service and its state: ok, or why it is not answering. */
             services: {
                 [key: string]: string;

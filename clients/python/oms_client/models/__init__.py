@@ -50,7 +50,6 @@ from .product_update import ProductUpdate
 from .product_update_currency import ProductUpdateCurrency
 from .read_model import ReadModel
 from .readiness import Readiness
-from .readiness_read_model_type_1_type_0 import ReadinessReadModelType1Type0
 from .readiness_services import ReadinessServices
 from .readiness_status import ReadinessStatus
 from .reason import Reason
@@ -116,7 +115,6 @@ __all__ = (
     "ProductUpdate",
     "ProductUpdateCurrency",
     "Readiness",
-    "ReadinessReadModelType1Type0",
     "ReadinessServices",
     "ReadinessStatus",
     "ReadModel",

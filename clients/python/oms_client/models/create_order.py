@@ -17,7 +17,8 @@ T = TypeVar("T", bound="CreateOrder")
 class CreateOrder:
     """
     Attributes:
-        items (list[OrderLineRequest]):
+        items (list[OrderLineRequest]): One line per product: each `product_id` once, a product in the catalog (else
+            422).
         payment_token (str):
         shipping_address (Address):
     """

@@ -9,7 +9,6 @@ from ..models.readiness_status import ReadinessStatus
 
 if TYPE_CHECKING:
     from ..models.read_model import ReadModel
-    from ..models.readiness_read_model_type_1_type_0 import ReadinessReadModelType1Type0
     from ..models.readiness_services import ReadinessServices
 
 
@@ -20,25 +19,20 @@ T = TypeVar("T", bound="Readiness")
 class Readiness:
     """
     Attributes:
-        read_model (None | ReadinessReadModelType1Type0 | ReadModel): order_queries' lag (not a condition).
+        read_model (None | ReadModel): order_queries' lag (not a condition).
         services (ReadinessServices): Each service and its state: ok, or why it is not answering.
         status (ReadinessStatus):
     """
 
-    read_model: None | ReadinessReadModelType1Type0 | ReadModel
+    read_model: None | ReadModel
     services: ReadinessServices
     status: ReadinessStatus
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.read_model import ReadModel  # noqa: PLC0415
-        from ..models.readiness_read_model_type_1_type_0 import (
-            ReadinessReadModelType1Type0,  # noqa: PLC0415
-        )
 
         read_model: dict[str, Any] | None
         if isinstance(self.read_model, ReadModel):
-            read_model = self.read_model.to_dict()
-        elif isinstance(self.read_model, ReadinessReadModelType1Type0):
             read_model = self.read_model.to_dict()
         else:
             read_model = self.read_model
@@ -62,16 +56,11 @@ class Readiness:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.read_model import ReadModel  # noqa: PLC0415
-        from ..models.readiness_read_model_type_1_type_0 import (
-            ReadinessReadModelType1Type0,  # noqa: PLC0415
-        )
         from ..models.readiness_services import ReadinessServices  # noqa: PLC0415
 
         d = dict(src_dict)
 
-        def _parse_read_model(
-            data: object,
-        ) -> None | ReadinessReadModelType1Type0 | ReadModel:
+        def _parse_read_model(data: object) -> None | ReadModel:
             if data is None:
                 return data
             try:
@@ -82,15 +71,7 @@ class Readiness:
                 return read_model_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                read_model_type_1_type_0 = ReadinessReadModelType1Type0.from_dict(data)
-
-                return read_model_type_1_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | ReadinessReadModelType1Type0 | ReadModel, data)
+            return cast(None | ReadModel, data)
 
         read_model = _parse_read_model(d.pop("read_model"))
 
