@@ -101,3 +101,9 @@ class HistoryEntrySchema(Schema):
     at = fields.DateTime()
     actor = fields.String()
     reason = fields.String()
+
+
+class IdempotencyKeySchema(Schema):
+    idempotency_key = fields.String(
+        required=True, data_key="Idempotency-Key", validate=validate.Length(min=1, max=200)
+    )

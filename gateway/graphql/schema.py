@@ -67,7 +67,7 @@ class Product:
     @strawberry.field
     def price_history(self, info: Info, first: int = DEFAULT_FIRST) -> list[PriceHistoryEntry]:
         """Newest first."""
-        page = info.context.call("products", "get_price_history", str(self.id), 1, first)
+        page = info.context.services.products.get_price_history(str(self.id), 1, first)
         return [
             PriceHistoryEntry(price=c["price"], currency=c["currency"], effective_at=_time(c["effective_at"]))
             for c in page["items"]
@@ -270,9 +270,7 @@ def _filter_wire(filter: OrderFilter | None) -> dict:
 def _orders(info: Info, filter: OrderFilter | None, first: int, after: str | None, mine=False) -> OrderConnection:
     context: RequestContext = info.context
     context.signed_in()
-    page = context.call(
-        "order_queries",
-        "list_orders",
+    page = context.services.order_queries.list_orders(
         {"filter": _filter_wire(filter), "first": first, "after": after, "with_total": _asks_for(info, "totalCount"),
          "mine": mine},
     )
@@ -329,7 +327,9 @@ class Me:
     @strawberry.field
     def notifications(self, info: Info, first: int = DEFAULT_FIRST, after: str | None = None) -> NotificationConnection:
         """Your notifications, newest first."""
-        page = info.context.call("notifications", "list_notifications", self.user_id, _page_after(after, first), first)
+        page = info.context.services.notifications.list_notifications(
+            self.user_id, _page_after(after, first), first
+        )
         edges, page_info = _offset_edges(
             page, first,
             lambda n: Notification(id=n["id"], event=n["event"], channel=n["channel"], subject=n["subject"],
@@ -385,7 +385,7 @@ class Query:
 
     @strawberry.field
     def meta(self, info: Info) -> Meta:
-        lag = info.context.call("order_queries", "lag")
+        lag = info.context.services.order_queries.lag()
         return Meta(lag_ms=lag["lag_ms"], queued=lag["queued"], last_event_at=_time(lag["last_event_at"]))
 
 
