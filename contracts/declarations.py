@@ -12,7 +12,7 @@ from contracts import (
     products_operations,
     users_operations,
 )
-from contracts.operation import EVERY_SERVICE, Operation
+from contracts.operation import API_PREFIX, EVERY_SERVICE, Operation
 
 MODULES: tuple[ModuleType, ...] = (
     users_operations,
@@ -39,3 +39,23 @@ def operations_of(service: str) -> tuple[Operation, ...]:
 def routed() -> tuple[Operation, ...]:
     """The operations with an HTTP route."""
     return tuple(op for op in OPERATIONS if op.http is not None)
+
+
+def openapi_path(operation: Operation) -> str:
+    """The route's path as OpenAPI writes it: /api/v1/orders/{order_id}."""
+    return API_PREFIX + operation.http.path.replace("<", "{").replace(">", "}")
+
+
+def who_may_call(operation: Operation) -> str:
+    access = operation.access
+    return "anyone" if access.public else access.describe()
+
+
+def route_table() -> str:
+    """The HTTP routes as a Markdown table, from the declarations (`python -m scripts.route_table`)."""
+    rows = ["| Method | Path | operationId | Who may call | Summary |", "|---|---|---|---|---|"]
+    for operation in routed():
+        cells = (operation.http.method, f"`{openapi_path(operation)}`", f"`{operation.id}`", who_may_call(operation),
+                 operation.summary.replace("|", "\\|"))
+        rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join(rows) + "\n"

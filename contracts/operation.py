@@ -74,7 +74,9 @@ class Operation:
 
     @property
     def summary(self) -> str:
-        return self.doc.strip().split("\n\n")[0].split(". ")[0].rstrip(".").replace("\n", " ")
+        """The doc's first sentence, on one line."""
+        first_paragraph = " ".join(self.doc.strip().split("\n\n")[0].split())
+        return first_paragraph.split(". ")[0].rstrip(".")
 
     @property
     def error_statuses(self) -> tuple[int, ...]:
