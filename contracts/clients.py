@@ -38,7 +38,7 @@ class UsersRpc:
         return self._call("users", "logout", refresh_token)
 
     def get_user(self, user_id: str) -> dict:
-        """users.service.UsersService.get_user (getUser)."""
+        """users.service.UsersService.get_user (readUser)."""
         return self._call("users", "get_user", user_id)
 
     def get_users(self, user_ids: list) -> list:

@@ -65,16 +65,24 @@ LOGOUT = Operation(
     http=Http("POST", "/auth/logout", AUTH, status=204),
 )
 GET_USER = Operation(
-    id="getUser",
+    id="readUser",
     service=SERVICE,
     method="get_user",
     access=USERS_READ,
+    doc="One account: the user's own, any for an admin or a client with users:read (payments).",
+    errors=(NotFound,),
+)
+# Routes to the same RPC, for users only (no client reads accounts over HTTP).
+SHOW_USER = Operation(
+    id="getUser",
+    service=SERVICE,
+    method="get_user",
+    access=SIGNED_IN,
     doc="One account: a customer may read only its own.",
     reply=UserSchema,
     errors=(NotFound,),
     http=Http("GET", "/users/<user_id>", USERS),
 )
-# The same RPC for the token's owner: a route of its own, for users only.
 GET_ME = Operation(
     id="getMe",
     service=SERVICE,

@@ -1,6 +1,6 @@
 """Users: oneself, and every account for admins."""
 
-from contracts.users_operations import DELETE_USER, GET_ME, GET_USER, LIST_USERS, UPDATE_USER
+from contracts.users_operations import DELETE_USER, GET_ME, LIST_USERS, SHOW_USER, UPDATE_USER
 from gateway.api import ApiBlueprint, json_body, reply
 from gateway.auth import current_actor
 from gateway.context import services
@@ -18,7 +18,7 @@ def list_users(page):
     return reply(services().users.list_users(page["page"], page["page_size"]))
 
 
-@blp.operation(GET_USER)
+@blp.operation(SHOW_USER)
 def get_user(user_id):
     return reply(services().users.get_user(user_id))
 
