@@ -3,7 +3,7 @@
 from contracts.notifications import NotificationSchema
 from contracts.operation import Http, Operation, page_of
 from wire.access import SIGNED_IN
-from wire.errors import Invalid, NotFound
+from wire.errors import Invalid
 from wire.pagination import PageQuerySchema
 
 LIST_NOTIFICATIONS = Operation(
@@ -14,6 +14,6 @@ LIST_NOTIFICATIONS = Operation(
     doc="Your notifications, newest first.",
     query=PageQuerySchema,
     reply=page_of(NotificationSchema),
-    errors=(NotFound, Invalid),
+    errors=(Invalid,),  # the route asks for the caller's own: never another user's (NotFound)
     http=Http("GET", "/notifications", "orders"),
 )

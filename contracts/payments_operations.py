@@ -38,8 +38,8 @@ GET_INVOICE = Operation(
     service=SERVICE,
     method="get_invoice",
     access=INVOICES_READ,
-    doc="""The order's invoice (404 until it is issued, shortly after the order is confirmed, or if the
-    order isn't yours).""",
+    doc="The order's invoice (404 until it is issued, shortly after the order is confirmed, or if the"
+    " order isn't yours).",
     reply=InvoiceSchema,
     errors=(NotFound,),
     http=Http("GET", "/orders/<order_id>/invoice", INVOICES),
@@ -59,8 +59,8 @@ LIST_INVOICES = Operation(
     service=SERVICE,
     method="list_invoices",
     access=INVOICES_LIST,
-    doc="""Every invoice, newest number first (admin). Filter by `issued_from` / `issued_to`
-    (ISO 8601 with an offset), `number` and `order_id`.""",
+    doc="Every invoice, newest number first (admin). Filter by `issued_from` / `issued_to`"
+    " (ISO 8601 with an offset), `number` and `order_id`.",
     query=DocumentQuerySchema,
     reply=page_of(InvoiceSchema),
     errors=(Invalid,),
@@ -102,8 +102,8 @@ LIST_CREDIT_NOTES = Operation(
     service=SERVICE,
     method="list_credit_notes",
     access=INVOICES_LIST,
-    doc="""Every credit note, newest number first (admin). Filter by `issued_from` / `issued_to`
-    (ISO 8601 with an offset), `number` and `order_id`.""",
+    doc="Every credit note, newest number first (admin). Filter by `issued_from` / `issued_to`"
+    " (ISO 8601 with an offset), `number` and `order_id`.",
     query=DocumentQuerySchema,
     reply=page_of(CreditNoteSchema),
     errors=(Invalid,),
@@ -114,8 +114,8 @@ ISSUE_CREDIT_NOTE = Operation(
     service=SERVICE,
     method="issue_credit_note",
     access=ADMIN_ONLY,
-    doc="""Issue the credit note of a refunded, invoiced order now, if it has none (admin); 409 for an
-    order not refunded, or not invoiced yet.""",
+    doc="Issue the credit note of a refunded, invoiced order now, if it has none (admin); 409 for an"
+    " order not refunded, or not invoiced yet.",
     body=IssueDocumentSchema,
     reply=CreditNoteSchema,
     errors=(NotFound, Conflict),
