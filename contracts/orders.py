@@ -105,3 +105,9 @@ class HistoryEntrySchema(Schema):
     at = fields.DateTime(required=True)
     actor = fields.String(required=True)
     reason = fields.String(required=True)
+
+
+class IdempotencyKeySchema(Schema):
+    idempotency_key = fields.String(
+        required=True, data_key="Idempotency-Key", validate=validate.Length(min=1, max=200)
+    )

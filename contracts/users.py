@@ -113,3 +113,7 @@ class IntrospectionSchema(Schema):
     iat = fields.Integer()
     iss = fields.String()
     aud = fields.String()
+
+
+class RefreshTokenSchema(Schema):
+    refresh_token = fields.String(required=True, validate=validate.Length(min=1, max=200))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from flask import current_app, g
 
+from contracts.clients import Services
 from gateway import ratelimit
 from gateway.ratelimit import client_address
 from plumbing.product_cache import PRODUCT_READER_GRANT, SEARCH_GRANT
@@ -31,6 +32,11 @@ class GatewayContext:
     products: ProductCache
     searches: SearchCache
 
+    services: Services = field(init=False)  # every service's typed client, calling through `call`
+
+    def __post_init__(self):
+        self.services = Services(self.call)
+
     def call(self, service: str, method: str, *args, **kwargs):
         """service.method(*args, **kwargs) with the request's id, the client's address and, on a
         protected route, its bearer token: the service checks the caller itself."""
@@ -47,3 +53,8 @@ class GatewayContext:
 
 def oms() -> GatewayContext:
     return current_app.extensions["oms"]
+
+
+def services() -> Services:
+    """The services, as the current request calls them: `services().orders.get_order(order_id)`."""
+    return oms().services

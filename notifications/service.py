@@ -14,6 +14,9 @@ from contracts.events import (
     USERS,
 )
 from contracts.notifications import NotificationSchema
+from contracts.notifications_operations import (
+    LIST_NOTIFICATIONS,
+)
 from notifications import deliveries
 from notifications.channels import Attachment, Channel
 from notifications.models import HANDLER_TABLES, Base
@@ -23,7 +26,6 @@ from plumbing.dead_letters import DeadLetterOperations
 from plumbing.handlers import idempotent_handler
 from plumbing.mesh_service import MeshService
 from plumbing.rpc import RpcProxy
-from wire.access import SIGNED_IN
 from wire.errors import NotFound
 from wire.pagination import PageQuerySchema, PageRequest, paged
 from wire.validation import load
@@ -76,7 +78,7 @@ class NotificationsService(MeshService, DeadLetterOperations):
         when the event names one (an order refunded before its invoice gets it with the invoice)."""
         deliveries.notify(uow.session, self.channel, PAYMENT_REFUNDED, event, lambda: self._documents(event))
 
-    @rpc(access=SIGNED_IN)
+    @rpc(LIST_NOTIFICATIONS)
     def list_notifications(self, user_id: str, page: int = 1, page_size: int = 20) -> dict:
         """A user's notifications, newest first: {items, page, page_size, total}; each item
         {id, user_id, event, channel, subject, body, created_at}. A customer sees only its own
@@ -90,10 +92,12 @@ class NotificationsService(MeshService, DeadLetterOperations):
 
     def _documents(self, event: dict) -> list[Attachment]:
         """The PDFs of the invoice and credit note `event` names, from payments."""
-        methods = (["get_invoice_pdf"] if event.get("invoice_number") else []) + (
-            ["get_credit_note_pdf"] if event.get("credit_note_number") else []
-        )
-        return [_attachment(self.payments.call(method, event["order_id"])) for method in methods]
+        documents = []
+        if event.get("invoice_number"):
+            documents.append(self.payments.get_invoice_pdf(event["order_id"]))
+        if event.get("credit_note_number"):
+            documents.append(self.payments.get_credit_note_pdf(event["order_id"]))
+        return [_attachment(document) for document in documents]
 
 
 def _attachment(pdf: dict) -> Attachment:

@@ -20,7 +20,7 @@ import sys
 
 from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 
-from operations.session import proxy, token_for
+from operations.session import proxy, token_for, typed
 from plumbing.dead_letters import DeadLetterOperations
 from plumbing.migrations import database_urls
 from wire.errors import Forbidden, ServiceError, Unauthenticated
@@ -149,7 +149,8 @@ def main(argv: list[str] | None = None, config: dict | None = None, out=None) ->
         from plumbing.config import load_config
 
         config = load_config()
-    with proxy(config, token_for(config, args.email), args.timeout) as rpc:
+    with proxy(config, token_for(config, args.email), args.timeout) as started:
+        rpc = typed(started)
         try:
             if args.command == "list":
                 return _list(rpc, args.services or dead_letter_services(config), args.json, out)

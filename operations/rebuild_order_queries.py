@@ -4,7 +4,7 @@ says how the rebuild works while the system serves)."""
 import argparse
 import logging
 
-from operations.session import proxy, token_for
+from operations.session import proxy, token_for, typed
 from order_queries.rebuild import PAGE_SIZE, rebuild
 from plumbing.config import load_config
 
@@ -16,8 +16,8 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     config = load_config()
-    with proxy(config, token_for(config, args.email)) as rpc:
-        done = rebuild(config, rpc, args.page_size)
+    with proxy(config, token_for(config, args.email)) as started:
+        done = rebuild(config, typed(started), args.page_size)
     print(f"order views rebuilt: {done['orders']} orders, generation {done['generation']} is served")
 
 

@@ -15,6 +15,7 @@ OPERATOR_TOKEN_TTL_SECONDS for an operator token): log in again then."""
 import getpass
 import os
 
+from contracts.clients import Services
 from plumbing.callers import AUTH_TOKEN_KEY
 from plumbing.standalone import StandaloneRpcProxy
 
@@ -41,6 +42,16 @@ def proxy(config: dict, token: str, timeout: float = DEFAULT_TIMEOUT) -> Standal
     return StandaloneRpcProxy(config, context_data={AUTH_TOKEN_KEY: token}, timeout=timeout)
 
 
-def login(config: dict, email: str | None = None, password: str | None = None, token: str | None = None):
-    """Started service proxies (`rpc.<service>.<method>(...)`) acting as the operator; for a shell."""
-    return proxy(config, token_for(config, email, password, token)).start()
+def typed(started) -> Services:
+    """The typed clients (contracts.clients) over a started standalone proxy: the same
+    `rpc.orders.get_order(order_id)`, with the service methods' signatures."""
+
+    def call(service: str, method: str, *args, **kwargs):
+        return getattr(getattr(started, service), method)(*args, **kwargs)
+
+    return Services(call)
+
+
+def login(config: dict, email: str | None = None, password: str | None = None, token: str | None = None) -> Services:
+    """The services' typed clients (`rpc.<service>.<method>(...)`) acting as the operator; for a shell."""
+    return typed(proxy(config, token_for(config, email, password, token)).start())

@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from contracts.clients import Services
 from order_queries import projection
 from plumbing.migrations import database_urls
 from plumbing.unit_of_work import UnitOfWork
@@ -62,7 +63,7 @@ def open_generation(engine: Engine) -> int:
     return opened
 
 
-def copy_orders(engine: Engine, rpc, generation: int, page_size: int = PAGE_SIZE) -> int:
+def copy_orders(engine: Engine, rpc: Services, generation: int, page_size: int = PAGE_SIZE) -> int:
     """Every order of the command side into `generation`; how many."""
     after, count = None, 0
     while True:
@@ -107,8 +108,8 @@ def _delete(engine: Engine, statement, params: dict) -> None:
             return
 
 
-def rebuild(config: dict, rpc, page_size: int = PAGE_SIZE) -> dict:
-    """The whole rebuild (module docstring) with `rpc`, started service proxies acting as an admin:
+def rebuild(config: dict, rpc: Services, page_size: int = PAGE_SIZE) -> dict:
+    """The whole rebuild (module docstring) with `rpc`, the typed clients acting as an admin:
     {generation, orders}."""
     engine = create_engine(database_urls(config)["order_queries"])
     try:

@@ -29,6 +29,12 @@ from contracts.events import (
     USERS,
 )
 from contracts.order_queries import ExportPageSchema, OrderPageSchema
+from contracts.order_queries_operations import (
+    EXPORT_ORDERS,
+    GET_ORDER_VIEWS,
+    LIST_ORDER_VIEWS,
+    READ_MODEL_LAG,
+)
 from order_queries import projection, queries
 from order_queries.lag import Lag
 from order_queries.models import HANDLER_TABLES, Base, OrderView
@@ -37,7 +43,6 @@ from plumbing.db import Database
 from plumbing.dead_letters import DeadLetterOperations
 from plumbing.handlers import idempotent_handler
 from plumbing.mesh_service import MeshService
-from wire.access import ORDERS_EXPORT, ORDERS_READ, PUBLIC
 from wire.errors import Invalid
 from wire.validation import load
 
@@ -57,7 +62,7 @@ class OrderQueriesService(MeshService, DeadLetterOperations):
 
     # --- queries ---------------------------------------------------------------------------
 
-    @rpc(access=ORDERS_READ)
+    @rpc(GET_ORDER_VIEWS)
     def get_orders(self, order_ids: list) -> list:
         """The views of these orders (at most 100) that the caller may see, in no particular
         order: a customer only its own, an admin or a client with orders:read any. Each:
@@ -72,7 +77,7 @@ class OrderQueriesService(MeshService, DeadLetterOperations):
         with self.uow() as uow:
             return queries.get_orders(uow.session, self.caller.actor, order_ids)
 
-    @rpc(access=ORDERS_READ)
+    @rpc(LIST_ORDER_VIEWS)
     def list_orders(self, page: dict | None = None) -> dict:
         """Newest first, a page of the views the caller may see (a customer: its own, whatever
         it asks): page {filter: {status, created_from, created_to, min_total, max_total,
@@ -83,12 +88,12 @@ class OrderQueriesService(MeshService, DeadLetterOperations):
         older), total_count (null unless with_total)}."""
         return self._page(OrderPageSchema(), page)
 
-    @rpc(access=ORDERS_EXPORT)
+    @rpc(EXPORT_ORDERS)
     def export_orders(self, page: dict | None = None) -> dict:
         """`list_orders` for an export: pages of up to 1000 (admin, or a client with orders:read)."""
         return self._page(ExportPageSchema(), page)
 
-    @rpc(access=PUBLIC)
+    @rpc(READ_MODEL_LAG)
     def lag(self) -> dict:
         """How far behind the views are: {lag_ms, queued, last_event_at} (order_queries/lag.py)."""
         with self.uow() as uow:

@@ -34,6 +34,20 @@ from contracts.orders import (
     ReasonSchema,
     UpdateOrderSchema,
 )
+from contracts.orders_operations import (
+    CANCEL_ORDER,
+    CREATE_ORDER,
+    DELETE_ORDER,
+    DELIVER_ORDER,
+    GET_ORDER,
+    GET_ORDER_HISTORY,
+    HAS_OPEN_ORDERS,
+    LIST_ORDERS,
+    RESERVATIONS_IN_USE,
+    SHIP_ORDER,
+    SNAPSHOT_ORDERS,
+    UPDATE_ORDER,
+)
 from orders import repository
 from orders.idempotency import request_hash
 from orders.lifecycle import ADDRESS_CHANGEABLE, CANCELLABLE, OrderStatus, is_terminal
@@ -47,16 +61,7 @@ from plumbing.mesh_service import MeshService
 from plumbing.outbox import Outbox, OutboxRelay
 from plumbing.rpc import RpcProxy
 from plumbing.unit_of_work import UnitOfWork
-from wire.access import (
-    ADMIN_ONLY,
-    ORDER_RESERVATIONS,
-    ORDERS_CANCEL,
-    ORDERS_EXPORT,
-    ORDERS_FULFIL,
-    ORDERS_FULFIL_SCOPE,
-    ORDERS_READ,
-    SIGNED_IN,
-)
+from wire.access import ORDERS_FULFIL_SCOPE
 from wire.errors import Conflict, Invalid, NotFound
 from wire.pagination import DEFAULT_PAGE_SIZE, PageQuerySchema, PageRequest, paged
 from wire.validation import load
@@ -83,7 +88,7 @@ class OrdersService(MeshService, OutboxRelay, DeadLetterOperations):
     handler_tables = HANDLER_TABLES
     products = RpcProxy("products")
 
-    @rpc(access=SIGNED_IN, sensitive_arguments=("payload.payment_token",))
+    @rpc(CREATE_ORDER, sensitive_arguments=("payload.payment_token",))
     def create_order(self, payload: dict, idempotency_key: str) -> dict:
         """Place an order for the calling user: {items: [{product_id, quantity}], shipping_address,
         payment_token}.
@@ -103,14 +108,14 @@ class OrdersService(MeshService, OutboxRelay, DeadLetterOperations):
                 return existing
 
             order_id = str(uuid.uuid4())
-            reservation = self.products.call("reserve_stock", order_id, data["items"], self._reservation_ttl)
+            reservation = self.products.reserve_stock(order_id, data["items"], self._reservation_ttl)
             try:
                 order, items = self._place(uow, order_id, actor.id, idempotency_key, body_hash, reservation, data)
                 uow.commit()
             except IntegrityError:
                 # Another request with the same key won the race: ours gives its stock back.
                 uow.rollback()
-                self.products.call("release_reservation", order_id)
+                self.products.release_reservation(order_id)
                 existing = self._replay(uow, actor.id, idempotency_key, body_hash)
                 if existing is None:
                     raise
@@ -152,18 +157,18 @@ class OrdersService(MeshService, OutboxRelay, DeadLetterOperations):
         try:
             uow.rollback()
             if repository.get(uow.session, order_id) is None:
-                self.products.call("release_reservation", order_id)
+                self.products.release_reservation(order_id)
         except Exception as exc:
             log.warning("stock of unplaced order %s left to products' expiry sweep: %r", order_id, exc)
 
-    @rpc(access=ORDERS_READ)
+    @rpc(GET_ORDER)
     def get_order(self, order_id: str) -> dict:
         """The order, for its owner, an admin or a client with orders:read (NotFound for anyone
         else)."""
         with self.uow() as uow:
             return order_schema.dump(repository.get_visible_order(uow.session, order_id, self.caller.actor))
 
-    @rpc(access=ORDERS_READ)
+    @rpc(LIST_ORDERS)
     def list_orders(self, query: dict | None = None) -> dict:
         """Newest first: a customer's own orders, all orders for an admin or a client with
         orders:read. query: {status, created_from, created_to (ISO 8601 with offset), page,
@@ -174,7 +179,7 @@ class OrdersService(MeshService, OutboxRelay, DeadLetterOperations):
             orders, total = repository.list_orders(uow.session, self.caller.actor, query, page)
             return paged(order_schema.dump(orders, many=True), page, total)
 
-    @rpc(access=ORDERS_READ)
+    @rpc(GET_ORDER_HISTORY)
     def get_order_history(self, order_id: str, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE) -> dict:
         """The order's transitions, oldest first, a page of them: {items: [{from_status,
         to_status, at, actor, reason}], page, page_size, total}."""
@@ -184,7 +189,7 @@ class OrdersService(MeshService, OutboxRelay, DeadLetterOperations):
             entries, total = repository.order_history(uow.session, order.id, page)
             return paged(history_schema.dump(entries, many=True), page, total)
 
-    @rpc(access=SIGNED_IN)
+    @rpc(UPDATE_ORDER)
     def update_order(self, order_id: str, changes: dict) -> dict:
         """Change the shipping address (owner or admin) while the order is not yet shipped."""
         changes = load(UpdateOrderSchema(), changes)
@@ -198,7 +203,7 @@ class OrdersService(MeshService, OutboxRelay, DeadLetterOperations):
             uow.commit()
         return order_schema.dump(order)
 
-    @rpc(access=ORDERS_CANCEL)
+    @rpc(CANCEL_ORDER)
     def cancel_order(self, order_id: str, payload: dict | None = None) -> dict:
         """Cancel before shipping (owner, admin or a client with orders:fulfil): the stock goes
         back, and a paid order is refunded (payments answers order_cancelled with
@@ -213,17 +218,17 @@ class OrdersService(MeshService, OutboxRelay, DeadLetterOperations):
             uow.commit()
         return order_schema.dump(order)
 
-    @rpc(access=ORDERS_FULFIL)
+    @rpc(SHIP_ORDER)
     def ship_order(self, order_id: str) -> dict:
         """confirmed → shipped (admin, or a client with orders:fulfil)."""
         return self._advance(order_id, OrderStatus.SHIPPED, ORDER_SHIPPED, "shipped")
 
-    @rpc(access=ORDERS_FULFIL)
+    @rpc(DELIVER_ORDER)
     def deliver_order(self, order_id: str) -> dict:
         """shipped → delivered (admin, or a client with orders:fulfil)."""
         return self._advance(order_id, OrderStatus.DELIVERED, ORDER_DELIVERED, "delivered")
 
-    @rpc(access=ADMIN_ONLY)
+    @rpc(DELETE_ORDER)
     def delete_order(self, order_id: str) -> None:
         """Delete a finished order (admin): delivered, refunded, or cancelled unpaid. Conflict
         while products has not committed a delivered order's stock yet (its order_confirmed is
@@ -239,7 +244,7 @@ class OrdersService(MeshService, OutboxRelay, DeadLetterOperations):
             uow.session.delete(order)
             uow.commit()
 
-    @rpc(access=ORDERS_EXPORT)
+    @rpc(SNAPSHOT_ORDERS)
     def snapshot_orders(self, after: str | None = None, limit: int = 500) -> list:
         """Orders by id, after `after`, at most `limit` (≤ 1000): what the read side is rebuilt
         from (admin, or a client with orders:read). Each {id, user_id, status, total, currency,
@@ -249,7 +254,7 @@ class OrdersService(MeshService, OutboxRelay, DeadLetterOperations):
         with self.uow() as uow:
             return repository.snapshot_orders(uow.session, after, limit)
 
-    @rpc(access=ORDER_RESERVATIONS)
+    @rpc(RESERVATIONS_IN_USE)
     def reservations_in_use(self, order_ids: list) -> list:
         """Of these order ids, those whose stock reservation must stay: orders pending payment,
         or paid and not cancelled (products' expiry sweep asks before releasing any; scope
@@ -259,7 +264,7 @@ class OrdersService(MeshService, OutboxRelay, DeadLetterOperations):
         with self.uow() as uow:
             return repository.reservations_in_use(uow.session, order_ids)
 
-    @rpc(access=ORDER_RESERVATIONS)
+    @rpc(HAS_OPEN_ORDERS)
     def has_open_orders(self, product_id: str) -> bool:
         """Whether the product is in an order not yet delivered or cancelled (products asks
         before deleting one; scope orders:reservations)."""
@@ -337,7 +342,7 @@ class OrdersService(MeshService, OutboxRelay, DeadLetterOperations):
 
     def _give_back(self, order_id: str) -> None:
         try:
-            self.products.call("release_reservation", order_id)
+            self.products.release_reservation(order_id)
         except Exception as exc:  # the commit stands; order_cancelled reaches products anyway
             log.warning("stock of cancelled order %s left to products' order_cancelled handler: %r", order_id, exc)
 
@@ -362,7 +367,7 @@ class OrdersService(MeshService, OutboxRelay, DeadLetterOperations):
 
     def _reservation_status(self, order_id: str) -> str | None:
         try:
-            return self.products.call("get_reservation", order_id)["status"]
+            return self.products.get_reservation(order_id)["status"]
         except NotFound:
             return None
 

@@ -24,6 +24,7 @@ the insert: the RPC to users runs before the counter is locked."""
 import logging
 from datetime import datetime
 
+from contracts.clients import OrdersRpc, UsersRpc
 from contracts.events import CREDIT_NOTE_ISSUED, INVOICE_ISSUED
 from payments import repository
 from payments.documents import (
@@ -47,7 +48,9 @@ CHARGED = (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED)
 FULL_REFUND = "refund"
 
 
-def invoice_charge(uow: UnitOfWork, settings: InvoicingConfig, users, event: dict, payment: Payment) -> Invoice | None:
+def invoice_charge(
+    uow: UnitOfWork, settings: InvoicingConfig, users: UsersRpc, event: dict, payment: Payment
+) -> Invoice | None:
     """In a successful charge's transaction, under the order's lock: the order's invoice, from
     its order_created. None, with an error logged for the invariants and an admin to see, for an
     order_created without the order's lines (published before it carried them) or whose lines
@@ -62,7 +65,7 @@ def invoice_charge(uow: UnitOfWork, settings: InvoicingConfig, users, event: dic
         return None
 
 
-def issue_invoice_now(uow: UnitOfWork, settings: InvoicingConfig, users, orders,
+def issue_invoice_now(uow: UnitOfWork, settings: InvoicingConfig, users: UsersRpc, orders: OrdersRpc,
                       order_id: str) -> tuple[Invoice, bool]:
     """The order's invoice and whether it was issued just now: NotFound for an order orders
     doesn't know, Conflict for one that is not paid."""
@@ -71,7 +74,7 @@ def issue_invoice_now(uow: UnitOfWork, settings: InvoicingConfig, users, orders,
     existing = repository.find_invoice(session, order_id)
     if existing is not None:
         return existing, False
-    order = orders.call("get_order", order_id)
+    order = orders.get_order(order_id)
     payment = repository.get_payment(session, order_id)
     if not order.get("paid") or payment is None or payment.status not in CHARGED:
         raise Conflict("The order is not paid: it gets its invoice once it is.", {"order_id": ["Not paid."]})
@@ -79,7 +82,7 @@ def issue_invoice_now(uow: UnitOfWork, settings: InvoicingConfig, users, orders,
     return _issue_invoice(uow, settings, facts, payment, _buyer_email(uow, users, facts.user_id)), True
 
 
-def _buyer_email(uow: UnitOfWork, users, user_id: str) -> str | None:
+def _buyer_email(uow: UnitOfWork, users: UsersRpc, user_id: str) -> str | None:
     """The customer's email. None for an account deleted before payments heard of it, and while
     users can't answer for one payments hasn't heard of yet: a charge never waits for users (an
     invoice needs the buyer's name and address; the email is a courtesy)."""
@@ -87,7 +90,7 @@ def _buyer_email(uow: UnitOfWork, users, user_id: str) -> str | None:
     if email is not None:
         return email
     try:
-        return users.call("get_user", user_id)["email"]
+        return users.get_user(user_id)["email"]
     except NotFound:
         return None
     except Unavailable as exc:

@@ -12,6 +12,18 @@ from contracts.payments import (
     IssueDocumentSchema,
     PaymentSchema,
 )
+from contracts.payments_operations import (
+    GET_CREDIT_NOTE,
+    GET_CREDIT_NOTE_PDF,
+    GET_INVOICE,
+    GET_INVOICE_PDF,
+    GET_PAYMENT,
+    GET_PAYMENTS,
+    ISSUE_CREDIT_NOTE,
+    ISSUE_INVOICE,
+    LIST_CREDIT_NOTES,
+    LIST_INVOICES,
+)
 from payments import charges, invoicing, pdf, repository
 from payments.invoicing_config import Invoicing
 from payments.models import HANDLER_TABLES, Base, CreditNote, Invoice, OutboxEvent
@@ -24,14 +36,7 @@ from plumbing.mesh_service import MeshService
 from plumbing.outbox import Outbox, OutboxRelay
 from plumbing.rpc import RpcProxy
 from plumbing.unit_of_work import UnitOfWork
-from wire.access import (
-    ADMIN_ONLY,
-    INVOICES_LIST,
-    INVOICES_READ,
-    ORDERS_EXPORT,
-    ORDERS_READ,
-    ORDERS_READ_SCOPE,
-)
+from wire.access import ORDERS_READ_SCOPE
 from wire.errors import Invalid, NotFound
 from wire.pagination import PageRequest, paged
 from wire.validation import load
@@ -93,7 +98,7 @@ class PaymentsService(MeshService, OutboxRelay, DeadLetterOperations):
         """user_updated: the buyer's email as of its newest event, for its next invoices."""
         repository.remember_buyer(uow.session, event["user_id"], event["email"], event["occurred_at"])
 
-    @rpc(access=ORDERS_READ)
+    @rpc(GET_PAYMENT)
     def get_payment(self, order_id: str) -> dict:
         """The payment of an order: {id, order_id, status, amount, currency, created_at}, status
         succeeded | failed | refunded. For its owner, an admin or a client with orders:read;
@@ -104,7 +109,7 @@ class PaymentsService(MeshService, OutboxRelay, DeadLetterOperations):
                 raise NotFound("No payment for this order.")
             return payment_schema.dump(payment)
 
-    @rpc(access=ORDERS_EXPORT)
+    @rpc(GET_PAYMENTS)
     def get_payments(self, order_ids: list) -> list:
         """The payments of these orders (at most 1000; those charged): each {order_id, id, status,
         amount, currency}. Admin, or a client with orders:read (the read side's rebuild)."""
@@ -119,14 +124,14 @@ class PaymentsService(MeshService, OutboxRelay, DeadLetterOperations):
 
     # --- invoices ------------------------------------------------------------------------------
 
-    @rpc(access=INVOICES_READ)
+    @rpc(GET_INVOICE)
     def get_invoice(self, order_id: str) -> dict:
         """The order's invoice (payments/schemas.py InvoiceSchema), for its customer, an admin or a
         client with invoices:read; NotFound for anyone else, and until it is issued."""
         with self.uow() as uow:
             return invoice_schema.dump(self._invoice(uow, order_id))
 
-    @rpc(access=INVOICES_READ)
+    @rpc(GET_INVOICE_PDF)
     def get_invoice_pdf(self, order_id: str) -> dict:
         """The order's invoice as PDF: {filename ("INV-2026-000001.pdf"), content (base64)}; who
         may, as get_invoice."""
@@ -134,13 +139,13 @@ class PaymentsService(MeshService, OutboxRelay, DeadLetterOperations):
             document = invoice_schema.dump(self._invoice(uow, order_id))
         return self._pdf(document, pdf.INVOICE_TITLE)
 
-    @rpc(access=INVOICES_LIST)
+    @rpc(LIST_INVOICES)
     def list_invoices(self, query: dict | None = None) -> dict:
         """Every invoice, newest number first (admin, or a client with invoices:read). query:
         {issued_from, issued_to (ISO 8601 with offset), number, order_id, page, page_size}."""
         return self._list(Invoice, invoice_schema, query)
 
-    @rpc(access=ADMIN_ONLY)
+    @rpc(ISSUE_INVOICE)
     def issue_invoice(self, payload: dict) -> dict:
         """Issue the invoice of {order_id} now if it has none (admin): {invoice, created}; created
         is false when it had one. NotFound for an unknown order, Conflict for an unpaid one."""
@@ -153,27 +158,27 @@ class PaymentsService(MeshService, OutboxRelay, DeadLetterOperations):
 
     # --- credit notes --------------------------------------------------------------------------
 
-    @rpc(access=INVOICES_READ)
+    @rpc(GET_CREDIT_NOTE)
     def get_credit_note(self, order_id: str) -> dict:
         """The credit note of the order's refund (CreditNoteSchema), for its customer, an admin or
         a client with invoices:read; NotFound for anyone else, and until it is issued."""
         with self.uow() as uow:
             return credit_note_schema.dump(self._credit_note(uow, order_id))
 
-    @rpc(access=INVOICES_READ)
+    @rpc(GET_CREDIT_NOTE_PDF)
     def get_credit_note_pdf(self, order_id: str) -> dict:
         """The order's credit note as PDF: {filename ("CN-2026-000001.pdf"), content (base64)}."""
         with self.uow() as uow:
             document = credit_note_schema.dump(self._credit_note(uow, order_id))
         return self._pdf(document, pdf.CREDIT_NOTE_TITLE)
 
-    @rpc(access=INVOICES_LIST)
+    @rpc(LIST_CREDIT_NOTES)
     def list_credit_notes(self, query: dict | None = None) -> dict:
         """Every credit note, newest number first (admin, or a client with invoices:read); query
         as list_invoices."""
         return self._list(CreditNote, credit_note_schema, query)
 
-    @rpc(access=ADMIN_ONLY)
+    @rpc(ISSUE_CREDIT_NOTE)
     def issue_credit_note(self, payload: dict) -> dict:
         """Issue the credit note of the refunded order {order_id} now if it has none (admin):
         {credit_note, created}. NotFound for an order payments knows nothing of, Conflict for one

@@ -12,11 +12,11 @@ believes it only from a request the gateway's broker user published (`self.calle
     class OrdersService:
         caller = Caller()
 
-        @rpc(access=ORDERS_READ)
+        @rpc(GET_ORDER)                    # contracts/orders_operations.py: access and all
         def get_order(self, order_id):
             actor = self.caller.actor      # the verified Actor; its id goes into the history
 
-`rpc(access=...)` refuses, before the method runs and so before anything changes: no token or a
+`rpc(operation)` refuses, before the method runs and so before anything changes: no token or a
 bad one with Unauthenticated (401), a caller the policy doesn't allow with Forbidden (403). A public
 method runs without a token, but a token that is sent must verify."""
 
@@ -25,6 +25,7 @@ import inspect
 
 from nameko.extensions import DependencyProvider
 
+from contracts.operation import Operation
 from plumbing.broker import principal_of
 from plumbing.entrypoints import PUBLISHER_KEY, Rpc
 from plumbing.production import GATEWAY, refuse_unsafe_production
@@ -109,13 +110,18 @@ class CheckedRpc(Rpc):
         super().setup()
 
 
-def rpc(*, access: Access, **options):
-    """An RPC method that `access` allows to call (see the module docstring). Typed errors
+def rpc(operation: Operation, **options):
+    """The RPC method that serves `operation` (contracts): its access policy allows the callers
+    (see the module docstring), and the method's name must be the declared one. Typed errors
     (wire.errors) cross the wire as themselves."""
-    if not isinstance(access, Access):
-        raise TypeError("rpc needs access=<an Access policy from wire.access>")
+    if not isinstance(operation, Operation):
+        raise TypeError("rpc needs the method's Operation declaration from contracts")
+    access = operation.access
 
     def decorate(fn):
+        if fn.__name__ != operation.method:
+            raise TypeError(f"{fn.__qualname__} serves {operation.id}, declared as {operation.method}")
+
         @functools.wraps(fn)
         def authorized(self, *args, **kwargs):
             self.caller.authorize(access)
@@ -124,6 +130,7 @@ def rpc(*, access: Access, **options):
         # nameko checks a call's arguments (and redacts sensitive ones) by the signature it sees.
         authorized.__signature__ = inspect.signature(fn)
         authorized.access = access
+        authorized.operation = operation
         return CheckedRpc.decorator(expected_exceptions=EXPECTED_ERRORS, **options)(authorized)
 
     return decorate

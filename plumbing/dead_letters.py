@@ -11,10 +11,10 @@ from marshmallow import Schema, fields
 from sqlalchemy import func, select
 
 from contracts.events import parse_event
+from contracts.mesh_operations import DISCARD_DEAD_LETTER, LIST_DEAD_LETTERS, REPLAY_DEAD_LETTER
 from plumbing.callers import Caller, rpc
 from plumbing.handlers import handler_spec, run_handler
 from plumbing.pagination import fetch_page
-from wire.access import ADMIN_ONLY
 from wire.errors import Conflict, NotFound
 from wire.pagination import PageQuerySchema, PageRequest, paged
 from wire.validation import load
@@ -44,7 +44,7 @@ class DeadLetterOperations:
 
     caller = Caller()
 
-    @rpc(access=ADMIN_ONLY)
+    @rpc(LIST_DEAD_LETTERS)
     def list_dead_letters(self, page: int = 1, page_size: int = 20) -> dict:
         """Dead letters, oldest first, one page at a time: {items, page, page_size, total}.
         Each item: {id, event_id, event_type, source_service, handler, payload, error, attempts,
@@ -56,7 +56,7 @@ class DeadLetterOperations:
             rows, total = fetch_page(uow.session, waiting, page)
             return paged(dead_letter_schema.dump(rows, many=True), page, total)
 
-    @rpc(access=ADMIN_ONLY)
+    @rpc(REPLAY_DEAD_LETTER)
     def replay_dead_letter(self, dead_letter_id: str) -> dict:
         """Run the dead letter's handler once more on its payload. On success the dead letter is
         removed (in the handler's transaction) and {id, outcome: "processed"} returned, or
@@ -79,7 +79,7 @@ class DeadLetterOperations:
             raise Conflict(f"The handler failed again: {type(exc).__name__}: {exc}") from exc
         return {"id": dead_id, "outcome": "processed" if processed else "already_processed"}
 
-    @rpc(access=ADMIN_ONLY)
+    @rpc(DISCARD_DEAD_LETTER)
     def discard_dead_letter(self, dead_letter_id: str) -> None:
         """Set a dead letter aside without handling it: it is no longer listed nor replayable, and
         is deleted RETENTION.DISCARDED_DEAD_LETTER_DAYS later (plumbing.retention). NotFound if

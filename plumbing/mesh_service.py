@@ -7,6 +7,7 @@
         ...
 """
 
+from contracts.mesh_operations import PING
 from plumbing.callers import Caller, rpc
 from plumbing.logs import RequestIdLogging
 from plumbing.metrics import ServiceMetrics
@@ -14,7 +15,6 @@ from plumbing.retention import Retention
 from plumbing.rpc import ClientTokenCheck
 from plumbing.tracing import Tracing
 from plumbing.unit_of_work import UnitOfWorkProvider
-from wire.access import PUBLIC
 
 
 class MeshService(Retention):
@@ -33,7 +33,7 @@ class MeshService(Retention):
     metrics = ServiceMetrics()
     check_client_token = ClientTokenCheck()
 
-    @rpc(access=PUBLIC)
+    @rpc(PING)
     def ping(self) -> str:
         """Answers "pong" when the service is up, consuming and, if it calls peers, holds a client
         token they accept (Unavailable, saying why, otherwise): readiness checks ask each one."""

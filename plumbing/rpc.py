@@ -3,7 +3,7 @@
     class OrdersService:
         products = RpcProxy("products")
         ...
-        self.products.call("reserve_stock", order_id, items, ttl)
+        self.products.reserve_stock(order_id, items, ttl)    # contracts.clients.ProductsRpc
 
 A call carries this service's OAuth2 client-credentials token (config SERVICE_CLIENTS, scopes in
 wire.access), never the token of the request being served: the callee checks what this
@@ -25,6 +25,7 @@ from eventlet.semaphore import Semaphore
 from nameko.exceptions import RemoteError, UnknownService
 from nameko.extensions import DependencyProvider, SharedExtension
 
+from contracts.clients import CLIENTS
 from plumbing.callers import AUTH_TOKEN_KEY, Caller
 from plumbing.entrypoints import PUBLISHER_KEY, ReplyListener, rpc_request_options
 from plumbing.tracing import rpc_span
@@ -152,7 +153,8 @@ class ClientTokenCheck(DependencyProvider):
 
 
 class Peer:
-    """What a worker gets for an RpcProxy: `call(method, *args)`."""
+    """How a worker calls a peer: `call(method, *args)`. The worker sees it through the peer's
+    typed client (RpcProxy.get_dependency)."""
 
     def __init__(self, provider: "RpcProxy", worker_ctx):
         self._provider = provider
@@ -177,6 +179,12 @@ class Peer:
             log.error("%s refuses %s's call to %s: %s", peer, me, method, exc)
             raise Unavailable(f"{peer} refuses {me}'s calls; see the logs.") from exc
 
+    def dispatch(self, service: str, method: str, *args, **kwargs):
+        """What a typed client calls (contracts.clients): `method` of this peer."""
+        if service != self._provider.target_service:
+            raise ValueError(f"a proxy for {self._provider.target_service} cannot call {service}")
+        return self.call(method, *args, **kwargs)
+
     def _call(self, token: str, method: str, *args, **kwargs):
         provider = self._provider
         context = _CallContext(self._worker_ctx, token)
@@ -188,7 +196,9 @@ class Peer:
 
 
 class RpcProxy(nameko.rpc.RpcProxy):
-    """A peer service (see the module docstring), with our RPC request options."""
+    """A peer service (see the module docstring), with our RPC request options. A worker gets
+    the peer's typed client (contracts.clients: `self.products.reserve_stock(...)`); for a
+    service contracts does not declare (a test's), the untyped Peer."""
 
     rpc_reply_listener = ReplyListener()
     credentials = ClientCredentials()
@@ -197,5 +207,7 @@ class RpcProxy(nameko.rpc.RpcProxy):
         super().setup()
         self.request_options = {**rpc_request_options(self.container.config), **self.options}
 
-    def get_dependency(self, worker_ctx) -> Peer:
-        return Peer(self, worker_ctx)
+    def get_dependency(self, worker_ctx):
+        peer = Peer(self, worker_ctx)
+        client = CLIENTS.get(self.target_service)
+        return peer if client is None else client(peer.dispatch)

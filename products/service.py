@@ -18,6 +18,21 @@ from contracts.products import (
     StockAdjustmentSchema,
     StockSchema,
 )
+from contracts.products_operations import (
+    ADJUST_STOCK,
+    COMMIT_RESERVATION,
+    CREATE_PRODUCT,
+    DELETE_PRODUCT,
+    GET_PRICE_HISTORY,
+    GET_PRODUCT,
+    GET_PRODUCTS,
+    GET_RESERVATION,
+    LIST_PRODUCTS,
+    RELEASE_RESERVATION,
+    RESERVE_STOCK,
+    SET_STOCK,
+    UPDATE_PRODUCT,
+)
 from plumbing.callers import rpc
 from plumbing.db import Database
 from plumbing.dead_letters import DeadLetterOperations
@@ -29,15 +44,6 @@ from plumbing.unit_of_work import UnitOfWork
 from products import catalog, reservations
 from products.cache import CachedProducts
 from products.models import HANDLER_TABLES, Base
-from wire.access import (
-    ADMIN_ONLY,
-    CATALOG_WRITE,
-    PUBLIC,
-    STOCK_READ,
-    STOCK_RELEASE,
-    STOCK_RESERVE,
-    STOCK_WRITE,
-)
 from wire.errors import Conflict, Invalid, NotFound, Unavailable
 from wire.pagination import PageQuerySchema, PageRequest, paged
 from wire.validation import load
@@ -79,7 +85,7 @@ class ProductsService(MeshService, DeadLetterOperations):
     cache = CachedProducts()
     orders = RpcProxy("orders")
 
-    @rpc(access=CATALOG_WRITE)
+    @rpc(CREATE_PRODUCT)
     def create_product(self, payload: dict) -> dict:
         """Create a product (admin, or scope catalog:write); its first price opens its price history."""
         data = load(ProductCreateSchema(), payload)
@@ -88,7 +94,7 @@ class ProductsService(MeshService, DeadLetterOperations):
             uow.commit()
         return self._cache_committed([product])[0]
 
-    @rpc(access=PUBLIC)
+    @rpc(GET_PRODUCT)
     def get_product(self, product_id: str) -> dict:
         """One product, from the cache when it holds the current version."""
         cached = self.cache.get(product_id) if isinstance(product_id, str) else MISS
@@ -102,7 +108,7 @@ class ProductsService(MeshService, DeadLetterOperations):
             self.cache.store(product.id, product.version, data)
             return data
 
-    @rpc(access=PUBLIC)
+    @rpc(GET_PRODUCTS)
     def get_products(self, product_ids: list) -> list:
         """The products among `product_ids` (at most 100) that exist, in no particular order: the
         GraphQL gateway asks once for every product of a query that its cache lacks."""
@@ -120,7 +126,7 @@ class ProductsService(MeshService, DeadLetterOperations):
                 found.append(data)
         return found
 
-    @rpc(access=PUBLIC)
+    @rpc(LIST_PRODUCTS)
     def list_products(self, query: dict | None = None) -> dict:
         """A page of products: {q, min_price, max_price, in_stock, currency, page, page_size}."""
         query = load(ProductQuerySchema(), query or {})
@@ -129,7 +135,7 @@ class ProductsService(MeshService, DeadLetterOperations):
             products, total = catalog.search_products(uow.session, query, page)
             return paged(product_schema.dump(products, many=True), page, total)
 
-    @rpc(access=CATALOG_WRITE)
+    @rpc(UPDATE_PRODUCT)
     def update_product(self, product_id: str, changes: dict) -> dict:
         """Change sku, name, description, price or currency (admin, or scope catalog:write). A
         price or currency change is added to the price history; the cache holds the new version
@@ -143,7 +149,7 @@ class ProductsService(MeshService, DeadLetterOperations):
             uow.commit()
         return self._cache_committed([product])[0]
 
-    @rpc(access=STOCK_WRITE)
+    @rpc(SET_STOCK)
     def set_stock(self, product_id: str, payload: dict) -> dict:
         """Set the units available for sale to {stock} (admin, or scope stock:write)."""
         stock = load(StockSchema(), payload)["stock"]
@@ -153,7 +159,7 @@ class ProductsService(MeshService, DeadLetterOperations):
             uow.commit()
         return self._cache_committed([product])[0]
 
-    @rpc(access=STOCK_WRITE)
+    @rpc(ADJUST_STOCK)
     def adjust_stock(self, product_id: str, payload: dict) -> dict:
         """Add {delta} units (negative to remove; admin, or scope stock:write); Invalid if stock
         would go below zero."""
@@ -164,7 +170,7 @@ class ProductsService(MeshService, DeadLetterOperations):
             uow.commit()
         return self._cache_committed([product])[0]
 
-    @rpc(access=CATALOG_WRITE)
+    @rpc(DELETE_PRODUCT)
     def delete_product(self, product_id: str) -> None:
         """Delete a product and its price history (admin, or scope catalog:write). Conflict while
         units of it are reserved or it is in an order not yet delivered or cancelled (orders is
@@ -176,7 +182,7 @@ class ProductsService(MeshService, DeadLetterOperations):
             uow.after_commit(lambda: self.cache.store(product_id, tombstone_version, None))
             uow.commit()
 
-    @rpc(access=PUBLIC)
+    @rpc(GET_PRICE_HISTORY)
     def get_price_history(self, product_id: str, page: int = 1, page_size: int = 20) -> dict:
         """The product's prices, newest first, each with the time it took effect."""
         page = PageRequest(**load(PageQuerySchema(), {"page": page, "page_size": page_size}))
@@ -187,7 +193,7 @@ class ProductsService(MeshService, DeadLetterOperations):
 
     # --- stock reservations (the order saga) -----------------------------------------------------
 
-    @rpc(access=STOCK_RESERVE)
+    @rpc(RESERVE_STOCK)
     def reserve_stock(self, order_id: str, items: list, ttl_seconds: int) -> dict:
         """Hold stock for an order (scope stock:reserve): every item or none, in one transaction.
 
@@ -215,7 +221,7 @@ class ProductsService(MeshService, DeadLetterOperations):
         self._cache_committed(outcome.products)
         return reserved_schema.dump(outcome.reservation)
 
-    @rpc(access=ADMIN_ONLY)
+    @rpc(COMMIT_RESERVATION)
     def commit_reservation(self, order_id: str) -> dict:
         """The order was paid: held → committed, its units move from reserved to sold. What
         handle_order_confirmed does, for an operator (the saga itself goes by the event).
@@ -230,7 +236,7 @@ class ProductsService(MeshService, DeadLetterOperations):
         self._cache_committed(outcome.products)
         return reservation_schema.dump(outcome.reservation)
 
-    @rpc(access=STOCK_RELEASE)
+    @rpc(RELEASE_RESERVATION)
     def release_reservation(self, order_id: str) -> dict:
         """Compensation (the order was cancelled or failed; scope stock:release, or an admin):
         the units go back into stock.
@@ -251,7 +257,7 @@ class ProductsService(MeshService, DeadLetterOperations):
         self._cache_committed(outcome.products)
         return reservation_schema.dump(outcome.reservation)
 
-    @rpc(access=STOCK_READ)
+    @rpc(GET_RESERVATION)
     def get_reservation(self, order_id: str) -> dict:
         """An order's reservation (scope stock:reserve, or an admin): {order_id, status (held |
         committed | released), expires_at (ISO 8601, UTC), currency, items: [{product_id, sku,
@@ -317,10 +323,10 @@ class ProductsService(MeshService, DeadLetterOperations):
             after = (examined[-1].expires_at, examined[-1].order_id)
 
     def _in_open_orders(self, product_id: str) -> bool:
-        return self.orders.call("has_open_orders", product_id)
+        return self.orders.has_open_orders(product_id)
 
     def _reservations_in_use(self, order_ids: list[str]) -> set[str]:
-        return set(self.orders.call("reservations_in_use", order_ids))
+        return set(self.orders.reservations_in_use(order_ids))
 
     def _cache_committed(self, products: list) -> list[dict]:
         """Store each product's committed version in the cache (a cache that can't be reached is

@@ -1,6 +1,8 @@
 """The route tables of README.md and docs/api.md, generated from the OpenAPI document that the
-gateway serves (scripts/openapi_document.py: no server, no broker): method, path, the first sentence
-of the route's summary, and who may call it (its `x-access`, gateway/api/__init__.py).
+gateway serves (scripts/openapi_document.py: no server, no broker), itself made from the
+operations' declarations (contracts/<service>_operations.py) and the gateway's own routes:
+method, path, the first sentence of the route's summary, and who may call it (its `x-access`,
+gateway/api/__init__.py).
 
 `python -m scripts.readme_routes` rewrites the tables; `--check` exits 1 when one is stale
 (tests/unit/test_generated_docs.py)."""

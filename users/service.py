@@ -14,6 +14,24 @@ from contracts.users import (
     UserSchema,
     UserUpdateSchema,
 )
+from contracts.users_operations import (
+    CREATE_CLIENT,
+    DELETE_USER,
+    GET_CLIENT,
+    GET_USER,
+    GET_USERS,
+    INTROSPECT_TOKEN,
+    ISSUE_CLIENT_TOKEN,
+    LIST_CLIENTS,
+    LIST_USERS,
+    LOGIN,
+    LOGOUT,
+    REFRESH,
+    REGISTER,
+    REVOKE_CLIENT,
+    ROTATE_CLIENT_SECRET,
+    UPDATE_USER,
+)
 from plumbing.callers import rpc
 from plumbing.db import Database
 from plumbing.mesh_service import MeshService
@@ -22,7 +40,7 @@ from users import accounts, clients
 from users.models import Base, OutboxEvent, User
 from users.throttle import CLIENT_SECRET, PASSWORD, LoginThrottle
 from users.tokens import Tokens
-from wire.access import ADMIN_ONLY, CLIENT, PUBLIC, SIGNED_IN, USERS_READ, USERS_READ_ALL, USERS_READ_SCOPE
+from wire.access import CLIENT, USERS_READ_SCOPE
 from wire.errors import Forbidden, Invalid, NotFound, Unauthenticated
 from wire.pagination import PageQuerySchema, PageRequest, paged
 from wire.validation import load
@@ -57,7 +75,7 @@ class UsersService(MeshService, OutboxRelay):
         """The configured admin's (config ADMIN): `make run` finds or creates it at every start."""
         return self.config["ADMIN"]["EMAIL"]
 
-    @rpc(access=PUBLIC, sensitive_arguments=("payload.password",))
+    @rpc(REGISTER, sensitive_arguments=("payload.password",))
     def register(self, payload: dict) -> dict:
         """Create a customer account from {email, password, name}; Conflict if the email is taken.
         Dispatches user_registered {user_id, email, name} (through the outbox, same transaction)."""
@@ -68,7 +86,7 @@ class UsersService(MeshService, OutboxRelay):
             uow.commit()
         return user_schema.dump(user)
 
-    @rpc(access=PUBLIC, sensitive_arguments=("payload.password",))
+    @rpc(LOGIN, sensitive_arguments=("payload.password",))
     def login(self, payload: dict) -> dict:
         """A token pair for {email, password}; Unauthenticated when they don't match, and
         TooManyAttempts, without checking the password, after too many failures (users/throttle.py).
@@ -80,7 +98,7 @@ class UsersService(MeshService, OutboxRelay):
                 raise Unauthenticated("Invalid email or password.")
             return tokens_schema.dump(self.tokens.issue(user.id, user.role))
 
-    @rpc(access=PUBLIC, sensitive_arguments=("refresh_token",))
+    @rpc(REFRESH, sensitive_arguments=("refresh_token",))
     def refresh(self, refresh_token: str) -> dict:
         """Rotate a refresh token: a new pair; the old refresh token stops working."""
         session = self.tokens.consume_refresh(_token(refresh_token))
@@ -90,14 +108,14 @@ class UsersService(MeshService, OutboxRelay):
                 raise Unauthenticated("The refresh token is invalid, expired or revoked.")
             return tokens_schema.dump(self.tokens.issue(user.id, user.role, sid=session["sid"]))
 
-    @rpc(access=PUBLIC, sensitive_arguments=("refresh_token",))
+    @rpc(LOGOUT, sensitive_arguments=("refresh_token",))
     def logout(self, refresh_token: str) -> None:
         """Revoke the refresh token and every access token of its session. Idempotent."""
         session = self.tokens.consume_refresh(_token(refresh_token))
         if session is not None:
             self.tokens.revoke_session(session["sid"])
 
-    @rpc(access=USERS_READ)
+    @rpc(GET_USER)
     def get_user(self, user_id: str) -> dict:
         """The user: {id, email, name, role, created_at}. A customer sees only itself (NotFound
         otherwise); an admin or a client with users:read (payments, for an invoice's buyer) anyone."""
@@ -105,7 +123,7 @@ class UsersService(MeshService, OutboxRelay):
             user = accounts.get_visible_user(uow.session, user_id, self.caller.actor, USERS_READ_SCOPE)
             return user_schema.dump(user)
 
-    @rpc(access=USERS_READ_ALL)
+    @rpc(GET_USERS)
     def get_users(self, user_ids: list) -> list:
         """These users (at most 1000; those that exist): each {id, email, name, role, created_at}.
         Admin, or a client with users:read (the read side's rebuild)."""
@@ -114,12 +132,12 @@ class UsersService(MeshService, OutboxRelay):
         with self.uow() as uow:
             return user_schema.dump(accounts.get_users(uow.session, user_ids), many=True)
 
-    @rpc(access=ADMIN_ONLY)
+    @rpc(LIST_USERS)
     def list_users(self, page: int = 1, page_size: int = 20) -> dict:
         """All users, oldest first, one page at a time (admin)."""
         return self._page(accounts.list_users, user_schema, page, page_size)
 
-    @rpc(access=SIGNED_IN, sensitive_arguments=("changes.password", "changes.current_password"))
+    @rpc(UPDATE_USER, sensitive_arguments=("changes.password", "changes.current_password"))
     def update_user(self, user_id: str, changes: dict) -> dict:
         """Change email, name or password (self or admin) or role (admin). A new email or password
         needs `current_password`, the caller's own (an admin's own for another user): Forbidden,
@@ -157,7 +175,7 @@ class UsersService(MeshService, OutboxRelay):
             if account is None or not accounts.password_matches(account, password):
                 raise Forbidden("The current password is wrong.", {"current_password": ["Wrong password."]})
 
-    @rpc(access=ADMIN_ONLY)
+    @rpc(DELETE_USER)
     def delete_user(self, user_id: str) -> None:
         """Delete the user (admin) and void its tokens (Unavailable if they can't be voided).
         Conflict for the last admin and the configured one (config ADMIN)."""
@@ -172,7 +190,7 @@ class UsersService(MeshService, OutboxRelay):
 
     # --- OAuth2 clients (client credentials, RFC 6749 §4.4) ---------------------------------------
 
-    @rpc(access=ADMIN_ONLY)
+    @rpc(CREATE_CLIENT)
     def create_client(self, payload: dict) -> dict:
         """Register a client from {name, scopes}: {client_id, client_secret, name, scopes,
         created_at, secret_rotated_at, revoked_at, managed}. The secret is returned only here."""
@@ -182,19 +200,19 @@ class UsersService(MeshService, OutboxRelay):
             uow.commit()
         return {**client_schema.dump(client), "client_secret": secret}
 
-    @rpc(access=ADMIN_ONLY)
+    @rpc(LIST_CLIENTS)
     def list_clients(self, page: int = 1, page_size: int = 20) -> dict:
         """Every client, oldest first, revoked ones included; never a secret. `managed`: a
         service's own client (config SERVICE_CLIENTS)."""
         return self._page(clients.list_clients, client_schema, page, page_size)
 
-    @rpc(access=ADMIN_ONLY)
+    @rpc(GET_CLIENT)
     def get_client(self, client_id: str) -> dict:
         """One client; NotFound if there is none."""
         with self.uow() as uow:
             return client_schema.dump(clients.get_client(uow.session, client_id))
 
-    @rpc(access=ADMIN_ONLY)
+    @rpc(ROTATE_CLIENT_SECRET)
     def rotate_client_secret(self, client_id: str) -> dict:
         """A new secret (returned once, as create_client does); the old one stops working.
         Conflict for a revoked client, and for a service's own (managed) client: its secret is
@@ -205,7 +223,7 @@ class UsersService(MeshService, OutboxRelay):
             uow.commit()
         return {**client_schema.dump(client), "client_secret": secret}
 
-    @rpc(access=ADMIN_ONLY)
+    @rpc(REVOKE_CLIENT)
     def revoke_client(self, client_id: str) -> dict:
         """Revoke a client: it gets no more tokens, and every token it holds stops working in every
         service at once (Unavailable, and nothing changed, while the token store is down).
@@ -217,7 +235,7 @@ class UsersService(MeshService, OutboxRelay):
             uow.commit()
         return client_schema.dump(client)
 
-    @rpc(access=PUBLIC, sensitive_arguments=("client_secret",))
+    @rpc(ISSUE_CLIENT_TOKEN, sensitive_arguments=("client_secret",))
     def issue_client_token(self, client_id: str, client_secret: str, scope: str | None = None) -> dict:
         """The client-credentials grant: {access_token, token_type, expires_in, scope} for an
         active client's id and secret (Unauthenticated otherwise). `scope`, space-separated, asks
@@ -229,7 +247,7 @@ class UsersService(MeshService, OutboxRelay):
                 raise Unauthenticated("Unknown client, wrong secret or revoked client.")
             return client_token_schema.dump(self.tokens.issue_client(client.id, clients.granted_scopes(client, scope)))
 
-    @rpc(access=PUBLIC, sensitive_arguments=("token", "client_secret"))
+    @rpc(INTROSPECT_TOKEN, sensitive_arguments=("token", "client_secret"))
     def introspect_token(self, token: str, client_id: str | None = None, client_secret: str | None = None) -> dict:
         """RFC 7662: {active: false}, or {active: true, sub, client_id, scope, role, exp, iat, iss,
         aud, token_type} for a token every service would accept now. Asked by an admin or a client

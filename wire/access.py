@@ -2,9 +2,9 @@
 RPC methods and gateway routes declare (`Access`).
 
 A caller is a user (a customer or an admin, from a login or an operator token) or an OAuth2
-client (a service or an integrator, from the client-credentials grant) holding scopes. A method
-declares who may call it, next to its decorator: `@rpc(access=CATALOG_WRITE)`. The same
-constants guard the gateway's routes, so both ends refuse the same callers."""
+client (a service or an integrator, from the client-credentials grant) holding scopes. Each
+operation's declaration in contracts names the policy that may call it (`access=CATALOG_WRITE`);
+its RPC and its gateway route both read it, so both ends refuse the same callers."""
 
 from dataclasses import dataclass, field
 

@@ -3,13 +3,12 @@
 import marshmallow
 from flask import Response, jsonify, request
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
 from webargs import missing
 from webargs.flaskparser import FlaskParser, is_json_request
 
+from contracts.operation import API_PREFIX, Binary, Operation
 from gateway.auth import access_doc, requires
 from gateway.request_limits import nul_at
-from wire.access import Access
 
 
 class StrictParser(FlaskParser):
@@ -53,57 +52,61 @@ class ApiBlueprint(Blueprint):
 
         return decorate
 
-    def operation(
-        self,
-        rule: str,
-        method: str,
-        *,
-        access: Access | None = None,
-        headers=None,
-        query=None,
-        body=None,
-        body_required: bool = True,
-        status: int = 200,
-        schema=None,
-        raises: tuple[int, ...] = (),
-        response_headers: dict | None = None,
-        **response_options,
-    ):
-        """Declare a route that calls the services, everything said once: `access` (None: public;
-        else a bearer token it allows, checked first, and documented), the schemas of its
-        `headers`, `query` and `body` (the view gets them in that order, before the URL's
-        variables), the success response (`status`, `schema`, `response_headers`, `response_options`) and the errors
-        the route's own logic can give (`raises`, e.g. 404, 409). The other problem responses
-        follow from the declaration: 401 and 403 with `access`, 422 with any schema to load, 415 with
-        a body, 429
-        and 503 always (the rate limit; a service or the broker down), 400 on every route."""
-        codes = {*raises, 429, 503}
-        decorators = [self.route(rule, methods=[method])]
+    def operation(self, operation: Operation, *, response_headers: dict | None = None, **response_options):
+        """The route of `operation` (contracts), everything read from its declaration: the access
+        (None's public; else a bearer token it allows, checked first, and documented), the schemas
+        of its `headers`, `query` and `body` (the view gets them in that order, before the URL's
+        variables), the success response (`http.status`, `reply`, plus `response_headers` and
+        `response_options`) and the errors its typed `errors` give (e.g. 404, 409). The other
+        problem responses follow from the declaration: 401 and 403 with an access policy, 422 with
+        any schema to load, 415 with a body, 429 and 503 always (the rate limit; a service or the broker down), 400
+        on every route. The view's docstring is the declaration's `doc`."""
+        http = operation.http
+        if http is None:
+            raise ValueError(f"{operation.id} has no HTTP route")
+        rule = API_PREFIX + http.path
+        if not rule.startswith(self.url_prefix or ""):
+            raise ValueError(f"{operation.id}: {rule} is not under {self.url_prefix}")
+        access = None if operation.access.public else operation.access
+        codes = {*operation.error_statuses, 429, 503}
+        decorators = [self.route(rule.removeprefix(self.url_prefix or ""), methods=[http.method])]
         if access is not None:
             codes |= {401, 403}
             decorators.append(requires(access))
-        loaded = ((headers, {"location": "headers"}), (query, {"location": "query"}), (body, {}))
+        loaded = (
+            (operation.headers, {"location": "headers"}),
+            (operation.query, {"location": "query"}),
+            (operation.body, {} if operation.body_required else {"required": False}),
+        )
         for argument_schema, options in loaded:
             if argument_schema is not None:
                 codes.add(422)
-                if argument_schema is body:  # a body that is there but not JSON (Flask's get_json)
+                if argument_schema is operation.body:  # a body that is there but not JSON (Flask's get_json)
                     codes.add(415)
-                if argument_schema is body and not body_required:
-                    options = {"required": False}
                 decorators.append(self.arguments(argument_schema, **options))
         if response_headers is not None:
             response_options["headers"] = response_headers
-        decorators.append(self.response(status, schema, **response_options))
+        schema = operation.reply
+        if isinstance(schema, Binary):
+            schema, response_options["content_type"] = BINARY_BODY, schema.media_type
+        decorators.append(self.response(http.status, schema, **response_options))
+        doc = {"operationId": operation.id, "tags": [http.tag]}
         if access is not None:
-            decorators.append(self.doc(**access_doc(access)))
+            doc |= access_doc(access)
+        decorators.append(self.doc(**doc))
         decorators.append(errors(self, *codes))
 
         def decorate(view):
+            view.__doc__ = operation.doc
+            view.operation = operation
             for decorator in reversed(decorators):
                 view = decorator(view)
             return view
 
         return decorate
+
+
+BINARY_BODY = {"type": "string", "format": "binary"}
 
 
 ERROR_RESPONSES = {
@@ -156,16 +159,3 @@ def json_body() -> dict:
 
 def query_args() -> dict:
     return request.args.to_dict()
-
-
-def page_of(item_schema: type[Schema]) -> type[Schema]:
-    """The documented shape of a list: {items, page, page_size, total}."""
-    return Schema.from_dict(
-        {
-            "items": fields.List(fields.Nested(item_schema), required=True),
-            "page": fields.Integer(required=True),
-            "page_size": fields.Integer(required=True),
-            "total": fields.Integer(required=True),
-        },
-        name=item_schema.__name__.removesuffix("Schema") + "Page",
-    )

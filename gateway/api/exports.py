@@ -22,7 +22,7 @@ from marshmallow import Schema, fields, validate
 from contracts.orders import OrderStatus
 from gateway.api import ApiBlueprint, errors
 from gateway.auth import access_doc, requires
-from gateway.context import oms
+from gateway.context import services
 from wire.access import ORDERS_EXPORT
 from wire.validation import UtcTime
 
@@ -73,7 +73,7 @@ def export_orders(query):
 
 def _page(page_filter: dict, after: str | None) -> dict:
     size = current_app.config["EXPORT_PAGE_SIZE"]
-    return oms().call("order_queries", "export_orders", {"filter": page_filter, "first": size, "after": after})
+    return services().order_queries.export_orders({"filter": page_filter, "first": size, "after": after})
 
 
 def _lines(page_filter: dict, page: dict):

@@ -2,9 +2,11 @@
 
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import copy_context
+from functools import partial
 
 from marshmallow import Schema, fields
 
+from contracts.clients import CLIENTS
 from gateway.api import ApiBlueprint, errors, reply
 from gateway.context import oms
 from gateway.errors import problem
@@ -54,9 +56,14 @@ def healthz():
     return reply({"status": "ok"})
 
 
+def _quick(context, service: str):
+    """`service`'s typed client, called anonymously with the readiness check's short timeout."""
+    return CLIENTS[service](partial(context.rpc.call, timeout=READY_TIMEOUT_SECONDS))
+
+
 def _read_model_lag(context) -> dict | None:
     try:
-        return context.rpc.call("order_queries", "lag", timeout=READY_TIMEOUT_SECONDS)
+        return _quick(context, "order_queries").lag()
     except ServiceError:
         return None  # it answered its ping a moment ago; a lag it can't tell now is not a 503
 
@@ -73,7 +80,7 @@ def readyz():
     def ping(service, request_context):
         try:
             # In a copy of the request's context: the ping's RPC span is a child of the request's.
-            request_context.run(context.rpc.call, service, "ping", timeout=READY_TIMEOUT_SECONDS)
+            request_context.run(_quick(context, service).ping)
             return "ok"
         except ServiceError as exc:
             return exc.detail

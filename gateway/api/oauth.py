@@ -14,7 +14,7 @@ from marshmallow import Schema, fields
 from contracts.users import IntrospectionSchema, OAuthClientTokenSchema
 from gateway.api import ApiBlueprint, errors
 from gateway.auth import BASIC_AUTH, BEARER_AUTH, bearer_token
-from gateway.context import oms
+from gateway.context import services
 from gateway.errors import PROBLEM_JSON, ProblemSchema
 from wire.errors import Invalid, Unauthenticated
 
@@ -130,7 +130,7 @@ def issue_client_token():
     if not client_id or not secret:
         raise OAuthError(401, "invalid_client", "Client credentials are required.", basic_challenge=by_basic)
     try:
-        issued = oms().call("users", "issue_client_token", client_id, secret, form.get("scope"))
+        issued = services().users.issue_client_token(client_id, secret, form.get("scope"))
     except Unauthenticated as exc:
         raise OAuthError(401, "invalid_client", str(exc), basic_challenge=by_basic) from exc
     except Invalid as exc:
@@ -149,7 +149,7 @@ def _introspect():
     if g.token is None:
         client_id, client_secret, _ = client_credentials(form)
     try:
-        answer = oms().call("users", "introspect_token", form["token"], client_id, client_secret)
+        answer = services().users.introspect_token(form["token"], client_id, client_secret)
     except Unauthenticated as exc:
         raise OAuthError(401, "invalid_client", str(exc), basic_challenge=g.token is None) from exc
     response = jsonify(answer)

@@ -2,11 +2,11 @@
 loaders that batch what the resolvers ask for (DataLoader: every `load` made while one level of
 the query resolves becomes one RPC)."""
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from strawberry.dataloader import DataLoader
 
+from contracts.clients import Services
 from gateway.graphql.limits import Limits
 from plumbing.product_cache import DELETED, MISS, ProductCache, SearchCache
 from wire.access import Actor
@@ -18,7 +18,7 @@ MAX_BATCH = 100  # what a batch RPC takes at once (order_queries.get_orders, pro
 
 @dataclass
 class RequestContext:
-    call: Callable  # service, method, *args -> the answer, with the request's token and id
+    services: Services  # the typed clients, calling with the request's token and id
     actor: Actor | None
     products: ProductCache
     searches: SearchCache
@@ -40,7 +40,7 @@ class RequestContext:
         # An order id is a UUID: order_queries refuses a batch with a longer one, which would make
         # every order of the batch an error instead of that one null.
         asked = [order_id for order_id in order_ids if len(order_id) <= ORDER_ID_CHARS]
-        found = {order["id"]: order for order in self.call("order_queries", "get_orders", asked)} if asked else {}
+        found = {order["id"]: order for order in self.services.order_queries.get_orders(asked)} if asked else {}
         return [found.get(order_id) for order_id in order_ids]
 
     async def _load_products(self, product_ids: list[str]) -> list[dict | None]:
@@ -48,6 +48,6 @@ class RequestContext:
         cached = self.products.get_many(list(product_ids))
         missing = [pid for pid in product_ids if cached.get(pid, MISS) is MISS]
         if missing:
-            for product in self.call("products", "get_products", missing):
+            for product in self.services.products.get_products(missing):
                 cached[product["id"]] = product
         return [None if cached.get(pid, MISS) in (MISS, DELETED) else cached[pid] for pid in product_ids]

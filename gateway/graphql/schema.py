@@ -60,7 +60,7 @@ class Product:
     @strawberry.field
     def price_history(self, info: Info, first: int = DEFAULT_PAGE) -> list[PriceHistoryEntry]:
         """Newest first."""
-        page = info.context.call("products", "get_price_history", str(self.id), 1, first)
+        page = info.context.services.products.get_price_history(str(self.id), 1, first)
         return [
             PriceHistoryEntry(price=c["price"], currency=c["currency"], effective_at=_time(c["effective_at"]))
             for c in page["items"]
@@ -264,9 +264,7 @@ def _filter_wire(filter: OrderFilter | None) -> dict:
 def _orders(info: Info, filter: OrderFilter | None, page: PageRequest, mine=False) -> OrderConnection:
     context: RequestContext = info.context
     context.signed_in()
-    answer = context.call(
-        "order_queries",
-        "list_orders",
+    answer = context.services.order_queries.list_orders(
         {"filter": _filter_wire(filter), "first": page.first, "last": page.last, "after": page.after,
          "before": page.before, "with_total": _asks_for(info, "totalCount"), "mine": mine},
     )
@@ -306,7 +304,7 @@ class Me:
     ) -> NotificationConnection:
         """Your notifications, newest first."""
         page = PageRequest("notification", first, last, after, before).offset_slice(
-            lambda number, size: info.context.call("notifications", "list_notifications", self.user_id, number, size)
+            lambda number, size: info.context.services.notifications.list_notifications(self.user_id, number, size)
         )
         nodes = [Notification(id=n["id"], event=n["event"], channel=n["channel"], subject=n["subject"], body=n["body"],
                               created_at=_time(n["created_at"])) for n in page.items]
@@ -364,7 +362,7 @@ class Query:
 
     @strawberry.field
     def meta(self, info: Info) -> Meta:
-        lag = info.context.call("order_queries", "lag")
+        lag = info.context.services.order_queries.lag()
         return Meta(lag_ms=lag["lag_ms"], queued=lag["queued"], last_event_at=_time(lag["last_event_at"]))
 
 

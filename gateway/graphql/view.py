@@ -62,8 +62,8 @@ def graphql():
                        exc.status, response_type)
     g.token = token
     gateway = oms()
-    context = RequestContext(call=gateway.call, actor=actor, products=gateway.products, searches=gateway.searches,
-                             limits=current_app.config["GRAPHQL_LIMITS"])
+    context = RequestContext(services=gateway.services, actor=actor, products=gateway.products,
+                             searches=gateway.searches, limits=current_app.config["GRAPHQL_LIMITS"])
     result = asyncio.run(
         schema.execute(params["query"], variable_values=params["variables"], context_value=context,
                        operation_name=params["operationName"])

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
-from operations.session import proxy
+from operations.session import proxy, typed
 from order_queries.models import Customer, OrderView
 from order_queries.queries import current_generation, to_wire
 from order_queries.rebuild import rebuild
@@ -113,7 +113,7 @@ def test_a_rebuilt_read_side_equals_the_live_one(config, system, admin, new_cust
         assert any(v["customer"]["name"] == "Renamed Rebuilder" for v in live.values())
 
         with proxy(config, admin.token) as rpc:
-            done = rebuild(config, rpc, page_size=100)
+            done = rebuild(config, typed(rpc), page_size=100)
         rebuilt = views(engine)
         assert done["orders"] == len(live)
         assert set(rebuilt) == set(live)

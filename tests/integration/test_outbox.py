@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from contracts.events import USER_REGISTERED
+from contracts.operation import Operation
 from plumbing.broker import publisher_id
 from plumbing.callers import Caller, rpc
 from plumbing.db import Database
@@ -162,6 +163,11 @@ def test_a_confirmed_burst_reports_every_message(config, tap):
     assert [body["n"] for body in tap.wait_for(100)] == list(range(100))
 
 
+
+def public(method: str) -> Operation:
+    """A test double's RPC, which anyone may call."""
+    return Operation(id=method, service="test", method=method, access=PUBLIC, doc="A test double.")
+
 class OutboxProbe(OutboxRelay):
     """A service with an outbox on the users database, publishing to an exchange of its own."""
 
@@ -171,7 +177,7 @@ class OutboxProbe(OutboxRelay):
     outbox = Outbox(OutboxEvent)
     uow = UnitOfWorkProvider()
 
-    @rpc(access=PUBLIC)
+    @rpc(public("write"))
     def write(self, rolled_back: list, committed: list) -> None:
         """Two units of work on one session: the first left without a commit, the second committed."""
         for user_ids, commit in ((rolled_back, False), (committed, True)):

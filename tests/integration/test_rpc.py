@@ -5,6 +5,7 @@ import pytest
 from kombu import Connection, Exchange, Producer
 from sqlalchemy.exc import OperationalError
 
+from contracts.operation import Operation
 from plumbing.callers import Caller, rpc
 from plumbing.rpc import RpcProxy
 from tests.integration.conftest import call
@@ -12,23 +13,27 @@ from wire.access import PUBLIC
 from wire.errors import Conflict, Unavailable
 
 
+def public(method: str) -> Operation:
+    """A test double's RPC, which anyone may call."""
+    return Operation(id=method, service="test", method=method, access=PUBLIC, doc="A test double.")
+
 class PeerService:
     name = "rpc_test_peer"
     caller = Caller()
 
-    @rpc(access=PUBLIC)
+    @rpc(public("lose_database"))
     def lose_database(self):
         raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
 
-    @rpc(access=PUBLIC)
+    @rpc(public("refuse"))
     def refuse(self):
         raise Conflict("No.")
 
-    @rpc(access=PUBLIC)
+    @rpc(public("slow"))
     def slow(self):
         eventlet.sleep(5)
 
-    @rpc(access=PUBLIC)
+    @rpc(public("echo"))
     def echo(self, value):
         return value
 
@@ -38,7 +43,7 @@ class CallerService:
     caller = Caller()
     peer = RpcProxy("rpc_test_peer")
 
-    @rpc(access=PUBLIC)
+    @rpc(public("ask"))
     def ask(self, method, *args):
         return self.peer.call(method, *args)
 

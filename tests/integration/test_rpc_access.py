@@ -1,6 +1,8 @@
 """Who may call every RPC of every service, and that everyone else is refused before anything
-changes: the table below is the contract (issue 10). Calls go over the real broker, from a
-standalone proxy, with the token in the RPC context as the gateway and operators send it."""
+changes (issue 10). Who may call each is its declaration in contracts (issue 23), which
+tests/unit/test_operations.py checks each RPC serves; ARGUMENTS below says what to call it with.
+Calls go over the real broker, from a standalone proxy, with the token in the RPC context as the
+gateway and operators send it."""
 
 import time
 import uuid
@@ -26,131 +28,121 @@ from tests.tokens import (
     token_issuer,
     user_token,
 )
-from wire.access import ADMIN as ADMIN_ROLE
 from wire.access import CUSTOMER as CUSTOMER_ROLE
 from wire.access import SCOPES
 from wire.errors import Forbidden, Unauthenticated
 
 PUBLIC = "public"  # anyone; a token that is sent must verify
-USERS = (CUSTOMER_ROLE, ADMIN_ROLE)  # the method decides whose data a customer may touch
-ADMINS = (ADMIN_ROLE,)
 
 
-def who(roles=(), scopes=()) -> tuple[frozenset, frozenset]:
-    return frozenset(roles), frozenset(scopes)
-
-
-# (service, method): (who may call, arguments). Ids in <...> are those of `shop` below.
-TABLE = {
-    ("users", "ping"): (PUBLIC, []),
-    ("users", "register"): (PUBLIC, [{"email": "x@example.com", "password": "long-enough-pw", "name": "X"}]),
-    ("users", "login"): (PUBLIC, [{"email": "x@example.com", "password": "long-enough-pw"}]),
-    ("users", "refresh"): (PUBLIC, ["not-a-refresh-token"]),
-    ("users", "logout"): (PUBLIC, ["not-a-refresh-token"]),
-    ("users", "issue_client_token"): (PUBLIC, ["<client>", "wrong-secret"]),
-    ("users", "introspect_token"): (PUBLIC, ["some-token"]),
-    ("users", "get_user"): (who(USERS, ["users:read"]), ["<user>"]),
-    ("users", "update_user"): (who(USERS), ["<user>", {"role": "admin"}]),
-    ("users", "list_users"): (who(ADMINS), []),
-    ("users", "get_users"): (who(ADMINS, ["users:read"]), [["<user>"]]),
-    ("users", "delete_user"): (who(ADMINS), ["<user>"]),
-    ("users", "create_client"): (who(ADMINS), [{"name": "erp", "scopes": ["stock:write"]}]),
-    ("users", "list_clients"): (who(ADMINS), []),
-    ("users", "get_client"): (who(ADMINS), ["<client>"]),
-    ("users", "rotate_client_secret"): (who(ADMINS), ["<client>"]),
-    ("users", "revoke_client"): (who(ADMINS), ["<client>"]),
-    ("products", "ping"): (PUBLIC, []),
-    ("products", "get_product"): (PUBLIC, ["<product>"]),
-    ("products", "list_products"): (PUBLIC, [{}]),
-    ("products", "get_products"): (PUBLIC, [["<product>"]]),
-    ("products", "get_price_history"): (PUBLIC, ["<product>"]),
-    ("products", "create_product"): (
-        who(ADMINS, ["catalog:write"]),
-        [{"sku": "NEW-1", "name": "New", "price": "1.00", "currency": "EUR", "stock": 1}],
-    ),
-    ("products", "update_product"): (who(ADMINS, ["catalog:write"]), ["<product>", {"price": "99.00"}]),
-    ("products", "delete_product"): (who(ADMINS, ["catalog:write"]), ["<product>"]),
-    ("products", "set_stock"): (who(ADMINS, ["stock:write"]), ["<product>", {"stock": 0}]),
-    ("products", "adjust_stock"): (who(ADMINS, ["stock:write"]), ["<product>", {"delta": -1}]),
-    ("products", "reserve_stock"): (who((), ["stock:reserve"]), ["<new order>", [{"product_id": "<product>",
-                                                                                  "quantity": 1}], 60]),
-    ("products", "get_reservation"): (who(ADMINS, ["stock:reserve"]), ["<order>"]),
-    ("products", "release_reservation"): (who(ADMINS, ["stock:release"]), ["<order>"]),
-    ("products", "commit_reservation"): (who(ADMINS), ["<order>"]),
-    ("products", "list_dead_letters"): (who(ADMINS), []),
-    ("products", "replay_dead_letter"): (who(ADMINS), ["<dead letter>"]),
-    ("products", "discard_dead_letter"): (who(ADMINS), ["<dead letter>"]),
-    ("orders", "ping"): (PUBLIC, []),
-    ("orders", "create_order"): (who(USERS), [{"items": [{"product_id": "<product>", "quantity": 1}],
+# (service, method): the arguments each RPC is called with. Ids in <...> are those of `shop` below.
+ARGUMENTS = {
+    ("users", "ping"): [],
+    ("users", "register"): [{"email": "x@example.com", "password": "long-enough-pw", "name": "X"}],
+    ("users", "login"): [{"email": "x@example.com", "password": "long-enough-pw"}],
+    ("users", "refresh"): ["not-a-refresh-token"],
+    ("users", "logout"): ["not-a-refresh-token"],
+    ("users", "issue_client_token"): ["<client>", "wrong-secret"],
+    ("users", "introspect_token"): ["some-token"],
+    ("users", "get_user"): ["<user>"],
+    ("users", "update_user"): ["<user>", {"role": "admin"}],
+    ("users", "list_users"): [],
+    ("users", "get_users"): [["<user>"]],
+    ("users", "delete_user"): ["<user>"],
+    ("users", "create_client"): [{"name": "erp", "scopes": ["stock:write"]}],
+    ("users", "list_clients"): [],
+    ("users", "get_client"): ["<client>"],
+    ("users", "rotate_client_secret"): ["<client>"],
+    ("users", "revoke_client"): ["<client>"],
+    ("products", "ping"): [],
+    ("products", "get_product"): ["<product>"],
+    ("products", "list_products"): [{}],
+    ("products", "get_products"): [["<product>"]],
+    ("products", "get_price_history"): ["<product>"],
+    ("products", "create_product"): [{"sku": "NEW-1", "name": "New", "price": "1.00", "currency": "EUR", "stock": 1}],
+    ("products", "update_product"): ["<product>", {"price": "99.00"}],
+    ("products", "delete_product"): ["<product>"],
+    ("products", "set_stock"): ["<product>", {"stock": 0}],
+    ("products", "adjust_stock"): ["<product>", {"delta": -1}],
+    ("products", "reserve_stock"): ["<new order>", [{"product_id": "<product>", "quantity": 1}], 60],
+    ("products", "get_reservation"): ["<order>"],
+    ("products", "release_reservation"): ["<order>"],
+    ("products", "commit_reservation"): ["<order>"],
+    ("products", "list_dead_letters"): [],
+    ("products", "replay_dead_letter"): ["<dead letter>"],
+    ("products", "discard_dead_letter"): ["<dead letter>"],
+    ("orders", "ping"): [],
+    ("orders", "create_order"): [{"items": [{"product_id": "<product>", "quantity": 1}],
                                               "shipping_address": {"name": "A", "line1": "1 St", "city": "C",
                                                                    "postal_code": "1", "country": "FR"},
-                                              "payment_token": "tok_visa"}, "key-1"]),
-    ("orders", "get_order"): (who(USERS, ["orders:read"]), ["<order>"]),
-    ("orders", "list_orders"): (who(USERS, ["orders:read"]), [{}]),
-    ("orders", "get_order_history"): (who(USERS, ["orders:read"]), ["<order>"]),
-    ("orders", "update_order"): (who(USERS), ["<order>", {"shipping_address": {
-        "name": "B", "line1": "2 St", "city": "D", "postal_code": "2", "country": "DE"}}]),
-    ("orders", "cancel_order"): (who(USERS, ["orders:fulfil"]), ["<order>"]),
-    ("orders", "ship_order"): (who(ADMINS, ["orders:fulfil"]), ["<order>"]),
-    ("orders", "deliver_order"): (who(ADMINS, ["orders:fulfil"]), ["<order>"]),
-    ("orders", "delete_order"): (who(ADMINS), ["<order>"]),
-    ("orders", "snapshot_orders"): (who(ADMINS, ["orders:read"]), []),
-    ("orders", "reservations_in_use"): (who((), ["orders:reservations"]), [["<order>"]]),
-    ("orders", "has_open_orders"): (who((), ["orders:reservations"]), ["<product>"]),
-    ("orders", "list_dead_letters"): (who(ADMINS), []),
-    ("orders", "replay_dead_letter"): (who(ADMINS), ["<dead letter>"]),
-    ("orders", "discard_dead_letter"): (who(ADMINS), ["<dead letter>"]),
-    ("payments", "ping"): (PUBLIC, []),
-    ("payments", "get_payment"): (who(USERS, ["orders:read"]), ["<order>"]),
-    ("payments", "get_payments"): (who(ADMINS, ["orders:read"]), [["<order>"]]),
-    ("payments", "get_invoice"): (who(USERS, ["invoices:read"]), ["<order>"]),
-    ("payments", "get_invoice_pdf"): (who(USERS, ["invoices:read"]), ["<order>"]),
-    ("payments", "list_invoices"): (who(ADMINS, ["invoices:read"]), [{}]),
-    ("payments", "issue_invoice"): (who(ADMINS), [{"order_id": "<order>"}]),
-    ("payments", "get_credit_note"): (who(USERS, ["invoices:read"]), ["<order>"]),
-    ("payments", "get_credit_note_pdf"): (who(USERS, ["invoices:read"]), ["<order>"]),
-    ("payments", "list_credit_notes"): (who(ADMINS, ["invoices:read"]), [{}]),
-    ("payments", "issue_credit_note"): (who(ADMINS), [{"order_id": "<order>"}]),
-    ("payments", "list_dead_letters"): (who(ADMINS), []),
-    ("payments", "replay_dead_letter"): (who(ADMINS), ["<dead letter>"]),
-    ("payments", "discard_dead_letter"): (who(ADMINS), ["<dead letter>"]),
-    ("notifications", "ping"): (PUBLIC, []),
-    ("notifications", "list_notifications"): (who(USERS), ["<user>"]),
-    ("notifications", "list_dead_letters"): (who(ADMINS), []),
-    ("notifications", "replay_dead_letter"): (who(ADMINS), ["<dead letter>"]),
-    ("notifications", "discard_dead_letter"): (who(ADMINS), ["<dead letter>"]),
-    ("order_queries", "ping"): (PUBLIC, []),
-    ("order_queries", "lag"): (PUBLIC, []),
-    ("order_queries", "get_orders"): (who(USERS, ["orders:read"]), [["<order>"]]),
-    ("order_queries", "list_orders"): (who(USERS, ["orders:read"]), [{}]),
-    ("order_queries", "export_orders"): (who(ADMINS, ["orders:read"]), [{}]),
-    ("order_queries", "list_dead_letters"): (who(ADMINS), []),
-    ("order_queries", "replay_dead_letter"): (who(ADMINS), ["<dead letter>"]),
-    ("order_queries", "discard_dead_letter"): (who(ADMINS), ["<dead letter>"]),
+                                              "payment_token": "tok_visa"}, "key-1"],
+    ("orders", "get_order"): ["<order>"],
+    ("orders", "list_orders"): [{}],
+    ("orders", "get_order_history"): ["<order>"],
+    ("orders", "update_order"): ["<order>", {"shipping_address": {
+        "name": "B", "line1": "2 St", "city": "D", "postal_code": "2", "country": "DE"}}],
+    ("orders", "cancel_order"): ["<order>"],
+    ("orders", "ship_order"): ["<order>"],
+    ("orders", "deliver_order"): ["<order>"],
+    ("orders", "delete_order"): ["<order>"],
+    ("orders", "snapshot_orders"): [],
+    ("orders", "reservations_in_use"): [["<order>"]],
+    ("orders", "has_open_orders"): ["<product>"],
+    ("orders", "list_dead_letters"): [],
+    ("orders", "replay_dead_letter"): ["<dead letter>"],
+    ("orders", "discard_dead_letter"): ["<dead letter>"],
+    ("payments", "ping"): [],
+    ("payments", "get_payment"): ["<order>"],
+    ("payments", "get_payments"): [["<order>"]],
+    ("payments", "get_invoice"): ["<order>"],
+    ("payments", "get_invoice_pdf"): ["<order>"],
+    ("payments", "list_invoices"): [{}],
+    ("payments", "issue_invoice"): [{"order_id": "<order>"}],
+    ("payments", "get_credit_note"): ["<order>"],
+    ("payments", "get_credit_note_pdf"): ["<order>"],
+    ("payments", "list_credit_notes"): [{}],
+    ("payments", "issue_credit_note"): [{"order_id": "<order>"}],
+    ("payments", "list_dead_letters"): [],
+    ("payments", "replay_dead_letter"): ["<dead letter>"],
+    ("payments", "discard_dead_letter"): ["<dead letter>"],
+    ("notifications", "ping"): [],
+    ("notifications", "list_notifications"): ["<user>"],
+    ("notifications", "list_dead_letters"): [],
+    ("notifications", "replay_dead_letter"): ["<dead letter>"],
+    ("notifications", "discard_dead_letter"): ["<dead letter>"],
+    ("order_queries", "ping"): [],
+    ("order_queries", "lag"): [],
+    ("order_queries", "get_orders"): [["<order>"]],
+    ("order_queries", "list_orders"): [{}],
+    ("order_queries", "export_orders"): [{}],
+    ("order_queries", "list_dead_letters"): [],
+    ("order_queries", "replay_dead_letter"): ["<dead letter>"],
+    ("order_queries", "discard_dead_letter"): ["<dead letter>"],
 }
 
 
 def declared_rpcs() -> dict:
+    """(service, method): the access policy its declaration in contracts gives it."""
     return {
-        (cls.name, name): getattr(cls, name).access
+        (cls.name, name): getattr(cls, name).operation.access
         for cls in service_classes()
         for name in dir(cls)
-        if hasattr(getattr(cls, name), "access")
+        if hasattr(getattr(cls, name), "operation")
     }
 
 
-def test_every_rpc_of_every_service_is_in_the_table_and_nothing_else():
+def allowed(access) -> str | tuple[frozenset, frozenset]:
+    return PUBLIC if access.public else (access.roles, access.scopes)
+
+
+# (service, method): (who may call, as its declaration says; arguments).
+TABLE = {key: (allowed(access), ARGUMENTS[key]) for key, access in declared_rpcs().items() if key in ARGUMENTS}
+
+
+def test_every_rpc_of_every_service_has_arguments_here_and_nothing_else():
     declared = set(declared_rpcs())
-    assert declared - set(TABLE) == set(), "RPCs missing from the table"
-    assert set(TABLE) - declared == set(), "the table names RPCs that don't exist"
-
-
-def test_every_rpc_declares_the_access_the_table_gives_it():
-    for key, access in declared_rpcs().items():
-        expected, _ = TABLE[key]
-        assert (access.public, access.roles, access.scopes) == (
-            (True, frozenset(), frozenset()) if expected == PUBLIC else (False, *expected)
-        ), key
+    assert declared - set(ARGUMENTS) == set(), "RPCs missing from ARGUMENTS"
+    assert set(ARGUMENTS) - declared == set(), "ARGUMENTS names RPCs that don't exist"
 
 
 # --- every caller who may not, refused, and nothing changed ----------------------------------------
@@ -169,7 +161,7 @@ def shop(start_container, users_container, config):
     client = call(users_container, "create_client", {"name": "erp", "scopes": ["stock:write"]}, as_=ADMIN)
     product = call(containers["products"], "create_product",
                    {"sku": "P-1", "name": "P", "price": "10.00", "currency": "EUR", "stock": 5}, as_=ADMIN)
-    order = call(containers["orders"], "create_order", TABLE[("orders", "create_order")][1][0] | {
+    order = call(containers["orders"], "create_order", ARGUMENTS[("orders", "create_order")][0] | {
         "items": [{"product_id": product["id"], "quantity": 1}]}, "seed", as_=User(customer["id"]))
     yield {"<user>": customer["id"], "<client>": client["client_id"], "<product>": product["id"],
            "<order>": order["id"], "<new order>": str(uuid.uuid4()), "<dead letter>": str(uuid.uuid4())}

@@ -366,7 +366,7 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The order's status changes, oldest first, a page of them. */
+        /** Every status change of the order, oldest first, a page of them. */
         get: operations["getOrderHistory"];
         put?: never;
         post?: never;

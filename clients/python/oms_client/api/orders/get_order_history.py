@@ -104,7 +104,7 @@ def sync_detailed(
     page: int | Unset = 1,
     page_size: int | Unset = 20,
 ) -> Response[HistoryEntryPage | Problem]:
-    """The order's status changes, oldest first, a page of them.
+    """Every status change of the order, oldest first, a page of them.
 
     Args:
         order_id (str):
@@ -139,7 +139,7 @@ def sync(
     page: int | Unset = 1,
     page_size: int | Unset = 20,
 ) -> HistoryEntryPage | Problem | None:
-    """The order's status changes, oldest first, a page of them.
+    """Every status change of the order, oldest first, a page of them.
 
     Args:
         order_id (str):
@@ -169,7 +169,7 @@ async def asyncio_detailed(
     page: int | Unset = 1,
     page_size: int | Unset = 20,
 ) -> Response[HistoryEntryPage | Problem]:
-    """The order's status changes, oldest first, a page of them.
+    """Every status change of the order, oldest first, a page of them.
 
     Args:
         order_id (str):
@@ -202,7 +202,7 @@ async def asyncio(
     page: int | Unset = 1,
     page_size: int | Unset = 20,
 ) -> HistoryEntryPage | Problem | None:
-    """The order's status changes, oldest first, a page of them.
+    """Every status change of the order, oldest first, a page of them.
 
     Args:
         order_id (str):

@@ -1,0 +1,123 @@
+"""The payments service's operations (contracts.operation): payments, invoices, credit notes."""
+
+from contracts.operation import Binary, Http, Operation, page_of
+from contracts.payments import (
+    CreditNoteSchema,
+    DocumentQuerySchema,
+    InvoiceSchema,
+    IssueDocumentSchema,
+    PaymentSchema,
+)
+from wire.access import ADMIN_ONLY, INVOICES_LIST, INVOICES_READ, ORDERS_EXPORT, ORDERS_READ
+from wire.errors import Conflict, Invalid, NotFound
+
+SERVICE = "payments"
+INVOICES = "invoices"
+PDF = Binary("application/pdf", "The document as a PDF download, named by its number.")
+
+GET_PAYMENT = Operation(
+    id="getOrderPayment",
+    service=SERVICE,
+    method="get_payment",
+    access=ORDERS_READ,
+    doc="The order's payment (404 until payments has handled the order, or if it isn't yours).",
+    reply=PaymentSchema,
+    errors=(NotFound,),
+    http=Http("GET", "/orders/<order_id>/payment", "orders"),
+)
+GET_PAYMENTS = Operation(
+    id="getPayments",
+    service=SERVICE,
+    method="get_payments",
+    access=ORDERS_EXPORT,
+    doc="The payments of several orders (the read side's rebuild).",
+    errors=(Invalid,),
+)
+GET_INVOICE = Operation(
+    id="getOrderInvoice",
+    service=SERVICE,
+    method="get_invoice",
+    access=INVOICES_READ,
+    doc="The order's invoice (404 until it is issued, shortly after the order is confirmed, or if the"
+    " order isn't yours).",
+    reply=InvoiceSchema,
+    errors=(NotFound,),
+    http=Http("GET", "/orders/<order_id>/invoice", INVOICES),
+)
+GET_INVOICE_PDF = Operation(
+    id="getOrderInvoicePdf",
+    service=SERVICE,
+    method="get_invoice_pdf",
+    access=INVOICES_READ,
+    doc="The order's invoice as a PDF download, named by its number.",
+    reply=PDF,
+    errors=(NotFound,),
+    http=Http("GET", "/orders/<order_id>/invoice.pdf", INVOICES),
+)
+LIST_INVOICES = Operation(
+    id="listInvoices",
+    service=SERVICE,
+    method="list_invoices",
+    access=INVOICES_LIST,
+    doc="Every invoice, newest number first (admin). Filter by `issued_from` / `issued_to`"
+    " (ISO 8601 with an offset), `number` and `order_id`.",
+    query=DocumentQuerySchema,
+    reply=page_of(InvoiceSchema),
+    errors=(Invalid,),
+    http=Http("GET", "/invoices", INVOICES),
+)
+ISSUE_INVOICE = Operation(
+    id="issueInvoice",
+    service=SERVICE,
+    method="issue_invoice",
+    access=ADMIN_ONLY,
+    doc="Issue the invoice of a paid order now, if it has none (admin); 409 for an unpaid order.",
+    body=IssueDocumentSchema,
+    reply=InvoiceSchema,
+    errors=(NotFound, Conflict),
+    http=Http("POST", "/invoices", INVOICES, status=201),
+)
+GET_CREDIT_NOTE = Operation(
+    id="getOrderCreditNote",
+    service=SERVICE,
+    method="get_credit_note",
+    access=INVOICES_READ,
+    doc="The order's credit note (404 until the order is refunded, or if the order isn't yours).",
+    reply=CreditNoteSchema,
+    errors=(NotFound,),
+    http=Http("GET", "/orders/<order_id>/credit-note", INVOICES),
+)
+GET_CREDIT_NOTE_PDF = Operation(
+    id="getOrderCreditNotePdf",
+    service=SERVICE,
+    method="get_credit_note_pdf",
+    access=INVOICES_READ,
+    doc="The order's credit note as a PDF download, named by its number.",
+    reply=PDF,
+    errors=(NotFound,),
+    http=Http("GET", "/orders/<order_id>/credit-note.pdf", INVOICES),
+)
+LIST_CREDIT_NOTES = Operation(
+    id="listCreditNotes",
+    service=SERVICE,
+    method="list_credit_notes",
+    access=INVOICES_LIST,
+    doc="Every credit note, newest number first (admin). Filter by `issued_from` / `issued_to`"
+    " (ISO 8601 with an offset), `number` and `order_id`.",
+    query=DocumentQuerySchema,
+    reply=page_of(CreditNoteSchema),
+    errors=(Invalid,),
+    http=Http("GET", "/credit-notes", INVOICES),
+)
+ISSUE_CREDIT_NOTE = Operation(
+    id="issueCreditNote",
+    service=SERVICE,
+    method="issue_credit_note",
+    access=ADMIN_ONLY,
+    doc="Issue the credit note of a refunded, invoiced order now, if it has none (admin); 409 for an"
+    " order not refunded, or not invoiced yet.",
+    body=IssueDocumentSchema,
+    reply=CreditNoteSchema,
+    errors=(NotFound, Conflict),
+    http=Http("POST", "/credit-notes", INVOICES, status=201),
+)
