@@ -11,20 +11,23 @@
   the schema's `Meta.json_schema_keywords` (`minProperties`, `dependentRequired`, ...), copied into
   its JSON Schema as is: OpenAPI 3.1, whose schemas are JSON Schema 2020-12, so clients,
   validators and schemathesis read the rule instead of a description only.
-- /docs serves Swagger UI from the swagger-ui-bundle package: no CDN, works offline."""
+- /docs serves Swagger UI 5 (it renders OpenAPI 3.1) from the flask-swagger-ui package's copy of
+  its dist files: no CDN, works offline."""
 
 import http
+from pathlib import Path
 
+import flask_swagger_ui
 from apispec.ext.marshmallow import MarshmallowPlugin, OpenAPIConverter
 from flask import Blueprint, send_from_directory
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from marshmallow import fields
-from swagger_ui_bundle import swagger_ui_path
 
 from gateway.errors import PROBLEM_JSON, ProblemSchema, http_exception_problem
 
 DOCS_ASSETS_URL = "/docs/assets/"
+SWAGGER_UI_DIST = Path(flask_swagger_ui.__file__).parent / "dist"
 
 
 def decimal_properties(self, field: fields.Field, ret: dict, **kwargs) -> dict:
@@ -128,4 +131,4 @@ docs_assets = Blueprint("docs_assets", __name__)
 @docs_assets.route(DOCS_ASSETS_URL + "<path:filename>")
 def docs_asset(filename: str):
     """Swagger UI's scripts and styles, from the installed package."""
-    return send_from_directory(swagger_ui_path, filename, max_age=86400)
+    return send_from_directory(SWAGGER_UI_DIST, filename, max_age=86400)

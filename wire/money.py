@@ -51,6 +51,9 @@ def order_total(line_totals: Mapping[str, Decimal]) -> Decimal:
 # requests to the same one, so what a client (or a fuzzer) builds from the pattern is what is
 # accepted: 0.01-0.99, or 1 to 9999999999 with up to two decimals.
 PRICE_PATTERN = r"^(0\.(0[1-9]|[1-9][0-9]?)|[1-9][0-9]{0,9}(\.[0-9]{1,2})?)$"
+# Any amount as written on the wire, zero included (a filter's lower bound may be 0); the same
+# form as a price otherwise.
+AMOUNT_PATTERN = r"^(0|[1-9][0-9]{0,9})(\.[0-9]{1,2})?$"
 _PRICE = re.compile(PRICE_PATTERN)
 
 

@@ -11,14 +11,13 @@ from graphql import GraphQLError
 
 from contracts.orders import OrderStatus as OrderStatusValues
 from gateway.graphql.limits import BAD_USER_INPUT
-from wire.money import MAX_AMOUNT, Price
+from wire.money import AMOUNT_PATTERN, MAX_AMOUNT
 
 # A copy of the contract's enum: strawberry.enum would mark the contract's class itself.
 OrderStatus = strawberry.enum(Enum("OrderStatus", {status.name: status.value for status in OrderStatusValues}))
 
 Money = NewType("Money", str)
-# What the REST API takes for an amount, zero included (a filter's lower bound may be 0).
-_AMOUNT = re.compile(Price.WIRE_FORMAT["pattern"])
+_AMOUNT = re.compile(AMOUNT_PATTERN)
 
 
 def order_status(value: str) -> Enum:

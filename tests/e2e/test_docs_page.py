@@ -1,5 +1,5 @@
 """/docs renders every operation in a real browser (Debian's headless Chromium) and the page asks
-no other host for anything: Swagger UI comes from the swagger-ui-bundle package, not a CDN.
+no other host for anything: Swagger UI comes from the flask-swagger-ui package, not a CDN.
 GraphiQL renders too; neither page breaks any rule of its Content-Security-Policy (Chromium
 logs each refusal on its console, which `--enable-logging=stderr` prints).
 

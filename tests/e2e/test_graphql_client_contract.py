@@ -141,7 +141,9 @@ def test_money_read_from_an_answer_filters_by_the_same_scalar(system, new_custom
              "{ totalCount } } }")
 
     def count(low, high) -> int:
-        return graphql(system, query, {"low": low, "high": high}, token).json()["data"]["me"]["orders"]["totalCount"]
+        answer = graphql(system, query, {"low": low, "high": high}, token).json()
+        assert "data" in answer, answer
+        return answer["data"]["me"]["orders"]["totalCount"]
 
     assert count(total, total) == 1 and count("0", "9999999999.99") == 1 and count("39.99", None) == 0
 

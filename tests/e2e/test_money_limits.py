@@ -9,6 +9,7 @@ one was made, was released in the same request), and once the order is cancelled
 one. Products created or repriced with extreme prices and stock are refused or kept as given, and an order of
 the largest total is paid, invoiced, shown by the read side and refunded."""
 
+import math
 import uuid
 from decimal import Decimal
 
@@ -96,8 +97,10 @@ def orders(draw, products: list[dict]) -> tuple[dict, Decimal | None]:
             item["unit_price"] = draw(CLAIMED_PRICES)
             well_formed = False
         items.append(item)
-        if type(quantity) is int and 1 <= quantity <= 1000:
-            total += Decimal(product["price"]) * quantity
+        # A whole number is an integer however it is written (JSON Schema's integer: 2.0 is 2).
+        whole = type(quantity) in (int, float) and math.isfinite(quantity) and quantity == int(quantity)
+        if whole and 1 <= quantity <= 1000:
+            total += Decimal(product["price"]) * int(quantity)
         else:
             well_formed = False
     if len({item["product_id"] for item in items}) != len(items):
