@@ -114,8 +114,7 @@ def test_a_client_with_catalog_write_creates_a_product_and_one_without_cannot(pr
         {"currency": "US"},
         {"stock": -1},
         {"stock": "5"},
-        {"stock": 1.5},
-        {"stock": 5.0},
+        {"stock": 1.5},  # 5.0 is the integer 5, as JSON Schema counts (tests/unit/test_json_integer.py)
         {"stock": True},
         {"name": "x" * 201},
         {"name": ""},
