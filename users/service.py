@@ -256,6 +256,8 @@ class UsersService(MeshService, OutboxRelay):
         asker = self.caller.actor
         with self.uow() as uow:
             if not (asker is not None and (asker.is_admin or asker.kind == CLIENT)):
+                if not client_id or not client_secret:  # no secret to guess: nothing to count
+                    raise Unauthenticated("Introspection needs a client's credentials or an admin's token.")
                 with self.throttle.attempt(CLIENT_SECRET, client_id, self.caller):
                     if clients.authenticate(uow.session, client_id, client_secret, self.hash_rounds) is None:
                         raise Unauthenticated("Introspection needs a client's credentials or an admin's token.")

@@ -111,6 +111,14 @@ def test_failed_client_secrets_are_limited_at_the_grant_and_at_introspection(gat
     assert as_broker_user("orders").call("users", "issue_client_token", SVC_ORDERS, secret)["access_token"]
 
 
+def test_introspection_without_credentials_is_refused_and_blocks_no_one(gateway):
+    """No client secret was tried, so nothing counts: past the limits it is still a 401, never
+    a shared 429 for every caller without credentials."""
+    for _ in range(PER_ACCOUNT + 1):
+        with pytest.raises(Unauthenticated):
+            gateway.call("users", "introspect_token", "some-token", client_address="203.0.113.20")
+
+
 def test_wrong_current_passwords_count_as_failed_logins(gateway, ada):
     token = login(gateway, PASSWORD, "198.51.100.1")["access_token"]
 
