@@ -70,9 +70,13 @@ class EventTap:
             self.received.append((message.delivery_info["routing_key"], message.decode()))
         return self.received
 
-    def wait_for(self, count: int, event_type: str | None = None, timeout: float = 10) -> list[dict]:
+    def wait_for(self, count: int, event_type: str | None = None, timeout: float = 10,
+                 order_id: str | None = None) -> list[dict]:
+        """At least `count` events of `event_type` (and of `order_id`: the exchange also carries
+        what other tests' containers publish, and a relay may publish an event twice)."""
         def matching():
-            return [body for key, body in self.drain() if event_type in (None, key)]
+            return [body for key, body in self.drain()
+                    if event_type in (None, key) and order_id in (None, body.get("order_id"))]
 
         wait_until(lambda: len(matching()) >= count, timeout)
         return matching()
