@@ -8,6 +8,8 @@ from wire.validation import UtcTime
 
 MAX_FIRST = 100  # a GraphQL page
 MAX_EXPORT_PAGE = 1000  # an export page
+# The tag of an order cursor (wire/cursors.py): order_queries makes them, the gateway hands them on.
+ORDER_CURSOR_KIND = "order"
 
 
 class OrderFilterSchema(Schema):

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.orm import Session
 
+from contracts.order_queries import ORDER_CURSOR_KIND
 from order_queries.models import Customer, OrderView, ProjectionState
 from order_queries.projection import FIRST_GENERATION
 from wire import cursors
@@ -17,7 +18,6 @@ from wire.errors import Forbidden, Invalid
 
 _COLUMNS = (OrderView, Customer.email, Customer.name)
 _KEY = tuple_(OrderView.created_at, OrderView.order_id)  # the order of every page: newest first, by key
-CURSOR_KIND = "order"
 
 
 def current_generation(session: Session) -> int:
@@ -122,12 +122,12 @@ def _exists(session: Session, conditions: list) -> bool:
 
 
 def encode_cursor(created_at: datetime, order_id: str) -> str:
-    return cursors.encode_cursor(CURSOR_KIND, created_at.isoformat(), order_id)
+    return cursors.encode_cursor(ORDER_CURSOR_KIND, created_at.isoformat(), order_id)
 
 
 def decode_cursor(cursor: str, argument: str) -> tuple[datetime, str]:
     """(created_at, order_id) of an order's cursor; Invalid, naming `argument`, for any other."""
-    position = cursors.decode_cursor(CURSOR_KIND, cursor, argument)
+    position = cursors.decode_cursor(ORDER_CURSOR_KIND, cursor, argument)
     try:
         created_at, order_id = position
         if not isinstance(order_id, str) or "\x00" in order_id:  # PostgreSQL text cannot hold a NUL

@@ -14,6 +14,7 @@ from strawberry.extensions import MaxTokensLimiter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
+from contracts.order_queries import ORDER_CURSOR_KIND
 from gateway.api.products import search_products
 from gateway.graphql.context import RequestContext
 from gateway.graphql.limits import DEFAULT_PAGE, MAX_TOKENS, QueryLimits
@@ -23,7 +24,6 @@ from wire.access import USER
 from wire.errors import Forbidden, NotFound
 
 # An order's cursor is made and read by order_queries (keyset); the gateway passes it on.
-ORDER_CURSORS = "order"
 
 
 def _time(value: str | None) -> datetime | None:
@@ -295,7 +295,7 @@ class Me:
         last: int | None = None, before: str | None = None,
     ) -> OrderConnection:
         """Your own orders, newest first (for an admin too: `orders` at the top is everyone's)."""
-        return _orders(info, filter, PageRequest(ORDER_CURSORS, first, last, after, before), mine=True)
+        return _orders(info, filter, PageRequest(ORDER_CURSOR_KIND, first, last, after, before), mine=True)
 
     @strawberry.field
     def notifications(
@@ -327,7 +327,7 @@ class Query:
         last: int | None = None, before: str | None = None,
     ) -> OrderConnection:
         """Newest first: a customer's own orders, everyone's for an admin or a client with orders:read."""
-        return _orders(info, filter, PageRequest(ORDER_CURSORS, first, last, after, before))
+        return _orders(info, filter, PageRequest(ORDER_CURSOR_KIND, first, last, after, before))
 
     @strawberry.field
     def me(self, info: Info) -> Me:
