@@ -28,8 +28,17 @@ ORDER_DELIVERED = "order_delivered"
 ORDER_REFUNDED = "order_refunded"
 ORDER_ADDRESS_CHANGED = "order_address_changed"
 ORDER_DELETED = "order_deleted"
-PAYMENT_SUCCEEDED = "payment_succeeded"
+ORDER_ITEMS_CANCELLED = "order_items_cancelled"
+SHIPMENT_CREATED = "shipment_created"
+SHIPMENT_DELIVERED = "shipment_delivered"
+RETURN_REQUESTED = "return_requested"
+RETURN_APPROVED = "return_approved"
+RETURN_REJECTED = "return_rejected"
+RETURN_RECEIVED = "return_received"
+PAYMENT_AUTHORIZED = "payment_authorized"
 PAYMENT_FAILED = "payment_failed"
+PAYMENT_CAPTURED = "payment_captured"
+PAYMENT_VOIDED = "payment_voided"
 PAYMENT_REFUNDED = "payment_refunded"
 INVOICE_ISSUED = "invoice_issued"
 CREDIT_NOTE_ISSUED = "credit_note_issued"
@@ -145,7 +154,8 @@ class OrderCreatedSchema(OrderEventSchema):
 
 class OrderConfirmedSchema(OrderEventSchema):
     """The order as it was confirmed (the three fields are None in events published before they
-    existed), and the number of its invoice, issued with the charge (payment_succeeded's)."""
+    existed). `invoice_number`: the invoice issued with the charge of an order confirmed before
+    authorize/capture existed; None since (invoices follow captures: shipment_created's)."""
 
     items = fields.List(fields.Nested(OrderLineSchema), load_default=None, validate=validate.Length(min=1))
     shipping_address = fields.Nested(AddressSchema, load_default=None)
@@ -161,22 +171,106 @@ class OrderAddressChangedSchema(OrderEventSchema):
     shipping_address = fields.Nested(AddressSchema, required=True)
 
 
+class QuantityLineSchema(Schema):
+    """A line's units that an after-sale step moved, and their amount at the order's price."""
+
+    product_id = _id()
+    quantity = fields.Integer(required=True, validate=validate.Range(min=1))
+    amount = Amount()
+
+
+class OrderItemsCancelledSchema(OrderEventSchema):
+    """Units of lines cancelled before shipping: products releases them, payments voids `amount`."""
+
+    cancellation_id = _id()
+    items = fields.List(fields.Nested(QuantityLineSchema), required=True, validate=validate.Length(min=1))
+    amount = Amount()
+    reason = fields.String(required=True, validate=validate.Length(max=500))
+
+
+class ShipmentEventSchema(OrderEventSchema):
+    shipment_id = _id()
+
+
+class ShipmentCreatedSchema(ShipmentEventSchema):
+    """A parcel left, its amount captured (payment_captured came first; the invoice is its)."""
+
+    items = fields.List(fields.Nested(PlacedLineSchema), required=True, validate=validate.Length(min=1))
+    amount = Amount()
+    carrier = fields.String(required=True)
+    tracking_number = fields.String(required=True, allow_none=True)
+    shipped_at = Timestamp(required=True)
+    invoice_number = fields.String(load_default=None, allow_none=True)
+
+
+class ShipmentDeliveredSchema(ShipmentEventSchema):
+    delivered_at = Timestamp(required=True)
+
+
+class ReturnLineSchema(Schema):
+    product_id = _id()
+    quantity = fields.Integer(required=True, validate=validate.Range(min=0))
+    reason = fields.String(load_default=None, allow_none=True)
+    restock = fields.Boolean(load_default=None, allow_none=True)
+    amount = Amount(load_default=None, allow_none=True)
+
+
+class ReturnEventSchema(OrderEventSchema):
+    """A return's step: its lines as requested (return_requested) or as received (return_received:
+    quantity received, restock, amount)."""
+
+    return_id = _id()
+    items = fields.List(fields.Nested(ReturnLineSchema), required=True)
+    reason = fields.String(load_default=None, allow_none=True)  # a rejection's
+
+
+class ReturnReceivedSchema(ReturnEventSchema):
+    refund_amount = Amount()
+
+
 class PaymentEventSchema(EventSchema):
+    """Every payment event carries the ledger as the operation left it; `ledger_version` counts the
+    payment's changes, so a consumer can tell a late event from a newer one."""
+
     order_id = _id()
     user_id = _id()
     payment_id = _id()
     amount = Amount()
     currency = Currency(required=True)
+    status = fields.String(load_default=None)
+    authorized = Amount(load_default=None)
+    captured = Amount(load_default=None)
+    refunded = Amount(load_default=None)
+    voided = Amount(load_default=None)
+    ledger_version = fields.Integer(load_default=None, validate=validate.Range(min=1))
 
 
-class PaymentSucceededSchema(PaymentEventSchema):
-    # The invoice issued with the charge (None when it could not be: see payments/invoicing.py).
+class PaymentAuthorizedSchema(PaymentEventSchema):
+    """The order's total is authorized (`amount`): orders confirms the order."""
+
+
+class PaymentCapturedSchema(PaymentEventSchema):
+    """One shipment's `amount` captured, and the invoice issued for it."""
+
+    shipment_id = _id()
     invoice_number = fields.String(load_default=None, allow_none=True)
 
 
+class PaymentVoidedSchema(PaymentEventSchema):
+    """`amount` of the authorization released: units cancelled, or the whole order (reference
+    "order": the order's money is back)."""
+
+    reference = fields.String(required=True)
+    reason = fields.String(load_default=None, allow_none=True)
+
+
 class PaymentRefundedSchema(PaymentEventSchema):
-    # The credit note issued with the refund (None when the order had no invoice yet: the
-    # credit note then comes with the invoice issued by hand, see invoice_issued).
+    """`amount` refunded: a cancelled order's capture (legacy), a received return, or a goodwill
+    refund. The credit note issued with it (None when the order had no invoice)."""
+
+    kind = fields.String(load_default="cancellation", validate=validate.OneOf(["cancellation", "return", "goodwill"]))
+    reference = fields.String(load_default=None, allow_none=True)
+    reason = fields.String(load_default=None, allow_none=True)
     credit_note_number = fields.String(load_default=None, allow_none=True)
 
 
@@ -230,8 +324,17 @@ SCHEMAS: dict[str, type[EventSchema]] = {
     ORDER_REFUNDED: OrderEventSchema,
     ORDER_ADDRESS_CHANGED: OrderAddressChangedSchema,
     ORDER_DELETED: OrderEventSchema,
-    PAYMENT_SUCCEEDED: PaymentSucceededSchema,
+    ORDER_ITEMS_CANCELLED: OrderItemsCancelledSchema,
+    SHIPMENT_CREATED: ShipmentCreatedSchema,
+    SHIPMENT_DELIVERED: ShipmentDeliveredSchema,
+    RETURN_REQUESTED: ReturnEventSchema,
+    RETURN_APPROVED: ReturnEventSchema,
+    RETURN_REJECTED: ReturnEventSchema,
+    RETURN_RECEIVED: ReturnReceivedSchema,
+    PAYMENT_AUTHORIZED: PaymentAuthorizedSchema,
     PAYMENT_FAILED: PaymentFailedSchema,
+    PAYMENT_CAPTURED: PaymentCapturedSchema,
+    PAYMENT_VOIDED: PaymentVoidedSchema,
     PAYMENT_REFUNDED: PaymentRefundedSchema,
     INVOICE_ISSUED: InvoiceIssuedSchema,
     CREDIT_NOTE_ISSUED: CreditNoteIssuedSchema,
@@ -240,7 +343,7 @@ SCHEMAS: dict[str, type[EventSchema]] = {
 }
 
 SOURCES: dict[str, str] = {
-    **{name: ORDERS for name in SCHEMAS if name.startswith("order_")},
+    **{name: ORDERS for name in SCHEMAS if name.startswith(("order_", "shipment_", "return_"))},
     **{name: PAYMENTS for name in SCHEMAS if name.startswith("payment_")},
     INVOICE_ISSUED: PAYMENTS,
     CREDIT_NOTE_ISSUED: PAYMENTS,

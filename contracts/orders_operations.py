@@ -2,14 +2,25 @@
 
 from contracts.operation import Http, Operation, page_of
 from contracts.orders import (
+    CancelItemsSchema,
     CreateOrderSchema,
+    CreateShipmentSchema,
     HistoryEntrySchema,
     IdempotencyKeySchema,
+    IllegalMove,
+    NotEnoughToCancel,
+    NotEnoughToShip,
     OrderQuerySchema,
     OrderSchema,
     ReasonSchema,
+    ReceiveReturnSchema,
+    RequestReturnSchema,
+    ReturnNotAllowed,
+    ReturnSchema,
+    ShipmentSchema,
     UpdateOrderSchema,
 )
+from contracts.payments import CaptureFailed
 from wire.access import (
     ADMIN_ONLY,
     ORDER_RESERVATIONS,
@@ -19,7 +30,7 @@ from wire.access import (
     ORDERS_READ,
     SIGNED_IN,
 )
-from wire.errors import Conflict, Invalid, NotFound
+from wire.errors import Conflict, Invalid, NotFound, Unavailable
 from wire.pagination import PageQuerySchema
 
 SERVICE = "orders"
@@ -86,7 +97,9 @@ CANCEL_ORDER = Operation(
     service=SERVICE,
     method="cancel_order",
     access=ORDERS_CANCEL,
-    doc="Cancel before shipping: the stock goes back, and a paid order is refunded.",
+    doc="""Cancel before anything ships: the stock goes back, and the payment's authorization is
+    voided (the order then becomes refunded). 409 once a parcel has shipped: cancel the remaining
+    items instead.""",
     body=ReasonSchema,
     body_required=False,
     reply=OrderSchema,
@@ -98,9 +111,10 @@ SHIP_ORDER = Operation(
     service=SERVICE,
     method="ship_order",
     access=ORDERS_FULFIL,
-    doc="confirmed → shipped (admin).",
+    doc="""Ship everything that remains in one parcel (carrier "unspecified", no tracking number):
+    its amount is captured first (admin). 409 if the capture fails.""",
     reply=OrderSchema,
-    errors=(NotFound, Conflict),
+    errors=(NotFound, Conflict, Unavailable),
     http=Http("POST", "/orders/<order_id>/ship", TAG),
 )
 DELIVER_ORDER = Operation(
@@ -108,7 +122,7 @@ DELIVER_ORDER = Operation(
     service=SERVICE,
     method="deliver_order",
     access=ORDERS_FULFIL,
-    doc="shipped → delivered (admin).",
+    doc="Mark every shipped parcel delivered: a shipped order becomes delivered (admin).",
     reply=OrderSchema,
     errors=(NotFound, Conflict),
     http=Http("POST", "/orders/<order_id>/deliver", TAG),
@@ -146,4 +160,121 @@ HAS_OPEN_ORDERS = Operation(
     method="has_open_orders",
     access=ORDER_RESERVATIONS,
     doc="Whether the product is in an order not yet finished (products, before deleting one).",
+)
+
+# --- after the sale: shipments, line cancellation, returns (issue 24) ---------------------------
+
+CREATE_SHIPMENT = Operation(
+    id="createShipment",
+    service=SERVICE,
+    method="create_shipment",
+    access=ORDERS_FULFIL,
+    doc="""Ship some lines of a confirmed order in one parcel, with its carrier and tracking number
+    (admin). The parcel's amount is captured from the payment's authorization first (re-authorized
+    if it expired): a failed capture is a 409 and nothing ships. 409 `NotEnoughToShip` names a
+    line asked beyond what remains to ship. The same Idempotency-Key answers the same shipment;
+    503 while payments can't answer (the shipment completes by itself, or on a retry).""",
+    headers=IdempotencyKeySchema,
+    body=CreateShipmentSchema,
+    reply=ShipmentSchema,
+    errors=(NotFound, Conflict, NotEnoughToShip, CaptureFailed, IllegalMove, Invalid, Unavailable),
+    http=Http("POST", "/orders/<order_id>/shipments", TAG, status=201),
+)
+LIST_SHIPMENTS = Operation(
+    id="listShipments",
+    service=SERVICE,
+    method="list_shipments",
+    access=ORDERS_READ,
+    doc="The order's shipments, oldest first (404 if the order isn't yours).",
+    reply=ShipmentSchema(many=True),
+    errors=(NotFound,),
+    http=Http("GET", "/orders/<order_id>/shipments", TAG),
+)
+DELIVER_SHIPMENT = Operation(
+    id="deliverShipment",
+    service=SERVICE,
+    method="deliver_shipment",
+    access=ORDERS_FULFIL,
+    doc="""Mark one shipment delivered (admin); the order is delivered once every shipment is and
+    nothing remains to ship. Delivering a delivered shipment answers it again.""",
+    headers=IdempotencyKeySchema,
+    reply=ShipmentSchema,
+    errors=(NotFound, Conflict, IllegalMove, Invalid),
+    http=Http("POST", "/orders/<order_id>/shipments/<shipment_id>/deliver", TAG),
+)
+CANCEL_ITEMS = Operation(
+    id="cancelOrderItems",
+    service=SERVICE,
+    method="cancel_items",
+    access=ORDERS_CANCEL,
+    doc="""Cancel some quantity of lines not yet shipped (the owner, or an admin): their stock goes
+    back and their share of the authorization is voided. Cancelling everything cancels the order.
+    409 `NotEnoughToCancel` names a line asked beyond what remains unshipped.""",
+    headers=IdempotencyKeySchema,
+    body=CancelItemsSchema,
+    reply=OrderSchema,
+    errors=(NotFound, Conflict, NotEnoughToCancel, IllegalMove, Invalid),
+    http=Http("POST", "/orders/<order_id>/cancel-items", TAG),
+)
+REQUEST_RETURN = Operation(
+    id="requestReturn",
+    service=SERVICE,
+    method="request_return",
+    access=ORDERS_CANCEL,
+    doc="""Ask to send back delivered units (the owner, or an admin), each line with a reason, within
+    the return window after its delivery. 409 `ReturnNotAllowed` past the window, or beyond what
+    was delivered and not already returned, naming the line.""",
+    headers=IdempotencyKeySchema,
+    body=RequestReturnSchema,
+    reply=ReturnSchema,
+    errors=(NotFound, ReturnNotAllowed, Invalid),
+    http=Http("POST", "/orders/<order_id>/returns", TAG, status=201),
+)
+LIST_RETURNS = Operation(
+    id="listReturns",
+    service=SERVICE,
+    method="list_returns",
+    access=ORDERS_READ,
+    doc="The order's returns, oldest first (404 if the order isn't yours).",
+    reply=ReturnSchema(many=True),
+    errors=(NotFound,),
+    http=Http("GET", "/orders/<order_id>/returns", TAG),
+)
+APPROVE_RETURN = Operation(
+    id="approveReturn",
+    service=SERVICE,
+    method="approve_return",
+    access=ORDERS_FULFIL,
+    doc="Approve a requested return: the customer may send the goods (admin).",
+    headers=IdempotencyKeySchema,
+    reply=ReturnSchema,
+    errors=(NotFound, IllegalMove, Invalid),
+    http=Http("POST", "/returns/<return_id>/approve", TAG),
+)
+REJECT_RETURN = Operation(
+    id="rejectReturn",
+    service=SERVICE,
+    method="reject_return",
+    access=ORDERS_FULFIL,
+    doc="Reject a requested return, with a reason (admin): its units may be asked for again.",
+    headers=IdempotencyKeySchema,
+    body=ReasonSchema,
+    body_required=False,
+    reply=ReturnSchema,
+    errors=(NotFound, IllegalMove, Invalid),
+    http=Http("POST", "/returns/<return_id>/reject", TAG),
+)
+RECEIVE_RETURN = Operation(
+    id="receiveReturn",
+    service=SERVICE,
+    method="receive_return",
+    access=ORDERS_FULFIL,
+    doc="""Receive an approved return's goods (admin): per line the units that arrived and whether
+    they go back on sale. Their amount is refunded through payments (with a credit note when the
+    order was invoiced), and the customer is told.""",
+    headers=IdempotencyKeySchema,
+    body=ReceiveReturnSchema,
+    reply=ReturnSchema,
+    errors=(NotFound, ReturnNotAllowed, IllegalMove, Invalid),
+    http=Http("POST", "/returns/<return_id>/receive", TAG),
 )

@@ -1,7 +1,11 @@
 """RPC payloads of the payments service: payments, invoices and credit notes."""
 
-from marshmallow import Schema, fields, validate
+from enum import StrEnum
 
+from marshmallow import Schema, fields, validate
+from nameko.exceptions import deserialize_to_instance
+
+from wire.errors import Conflict
 from wire.money import Money, Price
 from wire.pagination import PageQuerySchema
 from wire.validation import UtcTime
@@ -9,13 +13,107 @@ from wire.validation import UtcTime
 TAX_RATE = {"pattern": r"^[0-9]{1,2}(\.[0-9]{1,4})?$", "example": "20", "description": "percent"}
 
 
+class PaymentStatus(StrEnum):
+    """A payment's status, following its ledger (payments/lifecycle.py says which move is allowed).
+    `succeeded` is the charge of an order paid before authorize/capture existed."""
+
+    AUTHORIZED = "authorized"
+    FAILED = "failed"
+    PARTIALLY_CAPTURED = "partially_captured"
+    CAPTURED = "captured"
+    PARTIALLY_REFUNDED = "partially_refunded"
+    REFUNDED = "refunded"
+    VOIDED = "voided"
+
+
+class OperationType(StrEnum):
+    AUTHORIZE = "authorize"
+    REAUTHORIZE = "reauthorize"
+    CAPTURE = "capture"
+    VOID = "void"
+    REFUND = "refund"
+
+
+class OperationStatus(StrEnum):
+    REQUESTED = "requested"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class RefundKind(StrEnum):
+    CANCELLATION = "cancellation"
+    RETURN = "return"
+    GOODWILL = "goodwill"
+
+
+# The payment domain's refusals (payments/ledger.py).
+@deserialize_to_instance
+class CaptureFailed(Conflict):
+    """The provider refused the capture (or the re-authorization before it): nothing was taken."""
+
+
+@deserialize_to_instance
+class RefundExceedsCaptured(Conflict):
+    """A refund beyond what was captured and not yet refunded."""
+
+
+@deserialize_to_instance
+class LedgerBreach(Conflict):
+    """A capture or void beyond what the authorization leaves open."""
+
+
+class PaymentOperationSchema(Schema):
+    type = fields.String(required=True, validate=validate.OneOf([t.value for t in OperationType]))
+    amount = Price(required=True)
+    status = fields.String(required=True, validate=validate.OneOf([s.value for s in OperationStatus]))
+    reference = fields.String(
+        required=True, metadata={"description": "What it was for: the order, a shipment, a return, a refund's key."}
+    )
+    failure_reason = fields.String(required=True, allow_none=True)
+    at = fields.DateTime(required=True)
+
+
 class PaymentSchema(Schema):
     id = fields.String(required=True)
     order_id = fields.String(required=True)
-    status = fields.String(required=True)
-    amount = Price(required=True)
+    status = fields.String(required=True, validate=validate.OneOf([s.value for s in PaymentStatus] + ["succeeded"]))
+    amount = Price(required=True, metadata={"description": "The order's total, as authorized when it was placed."})
+    authorized = Price(required=True)
+    captured = Price(required=True)
+    refunded = Price(required=True)
+    voided = Price(required=True)
     currency = fields.String(required=True)
+    operations = fields.List(
+        fields.Nested(PaymentOperationSchema), required=True, metadata={"description": "oldest first"}
+    )
     created_at = fields.DateTime(required=True)
+
+
+class CaptureLineSchema(Schema):
+    sku = fields.String(required=True)
+    name = fields.String(required=True)
+    quantity = fields.Integer(required=True, validate=validate.Range(min=1))
+    unit_price = Price(required=True)
+    line_total = Price(required=True)
+
+
+class CapturePaymentSchema(Schema):
+    """What orders asks payments to capture for one shipment (the lines go on its invoice)."""
+
+    shipment_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    amount = Price(required=True)
+    lines = fields.List(fields.Nested(CaptureLineSchema), required=True, validate=validate.Length(min=1))
+
+
+class CaptureResultSchema(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(["captured", "failed"]))
+    reason = fields.String(required=True, allow_none=True)
+    invoice_number = fields.String(required=True, allow_none=True)
+
+
+class RefundRequestSchema(Schema):
+    amount = Money(required=True, metadata={"description": "At most what was captured and not yet refunded."})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
 class SellerSchema(Schema):
@@ -90,6 +188,15 @@ class DocumentQuerySchema(PageQuerySchema):
     issued_to = UtcTime(metadata={"description": "issued before"})
     number = fields.String(validate=validate.Length(min=1, max=20))
     order_id = fields.String(validate=validate.Length(min=1, max=64))
+
+
+class OrderDocumentsSchema(Schema):
+    invoices = fields.List(
+        fields.Nested(InvoiceSchema), required=True, metadata={"description": "one per capture, oldest first"}
+    )
+    credit_notes = fields.List(
+        fields.Nested(CreditNoteSchema), required=True, metadata={"description": "one per refund, oldest first"}
+    )
 
 
 class IssueDocumentSchema(Schema):

@@ -1,15 +1,30 @@
 """The payments service's operations (contracts.operation): payments, invoices, credit notes."""
 
 from contracts.operation import Binary, Http, Operation, page_of
+from contracts.orders import IdempotencyKeySchema
 from contracts.payments import (
+    CapturePaymentSchema,
+    CaptureResultSchema,
     CreditNoteSchema,
     DocumentQuerySchema,
     InvoiceSchema,
     IssueDocumentSchema,
+    LedgerBreach,
+    OrderDocumentsSchema,
     PaymentSchema,
+    RefundExceedsCaptured,
+    RefundRequestSchema,
 )
-from wire.access import ADMIN_ONLY, INVOICES_LIST, INVOICES_READ, ORDERS_EXPORT, ORDERS_READ
-from wire.errors import Conflict, Invalid, NotFound
+from wire.access import (
+    ADMIN_ONLY,
+    INVOICES_LIST,
+    INVOICES_READ,
+    ORDERS_EXPORT,
+    ORDERS_READ,
+    PAYMENTS_CAPTURE,
+    PAYMENTS_REFUND,
+)
+from wire.errors import Conflict, Invalid, NotFound, Unavailable
 
 SERVICE = "payments"
 INVOICES = "invoices"
@@ -38,8 +53,8 @@ GET_INVOICE = Operation(
     service=SERVICE,
     method="get_invoice",
     access=INVOICES_READ,
-    doc="The order's invoice (404 until it is issued, shortly after the order is confirmed, or if the"
-    " order isn't yours).",
+    doc="The order's first invoice, issued with its first shipment's capture (404 until then, or if the"
+    " order isn't yours; /documents lists them all).",
     reply=InvoiceSchema,
     errors=(NotFound,),
     http=Http("GET", "/orders/<order_id>/invoice", INVOICES),
@@ -120,4 +135,43 @@ ISSUE_CREDIT_NOTE = Operation(
     reply=CreditNoteSchema,
     errors=(NotFound, Conflict),
     http=Http("POST", "/credit-notes", INVOICES, status=201),
+)
+
+# --- after the sale: captures and refunds (issue 24) ----------------------------------------------
+
+CAPTURE_PAYMENT = Operation(
+    id="capturePayment",
+    service=SERVICE,
+    method="capture_payment",
+    access=PAYMENTS_CAPTURE,
+    doc="""Capture one shipment's amount from the order's authorization, re-authorizing first if it
+    expired, and issue the shipment's invoice (the orders service, before a shipment counts as
+    shipped). Idempotent per shipment: asked again, it answers the same.""",
+    body=CapturePaymentSchema,
+    reply=CaptureResultSchema,
+    errors=(NotFound, LedgerBreach, Invalid),
+)
+REFUND_PAYMENT = Operation(
+    id="refundOrderPayment",
+    service=SERVICE,
+    method="refund_payment",
+    access=PAYMENTS_REFUND,
+    doc="""Refund part of what the order's payment captured without a return, e.g. a goodwill
+    gesture (admin). A credit note is issued for it. 409 beyond what was captured and not yet
+    refunded. The same Idempotency-Key answers the same refund.""",
+    headers=IdempotencyKeySchema,
+    body=RefundRequestSchema,
+    reply=PaymentSchema,
+    errors=(NotFound, Conflict, RefundExceedsCaptured, Invalid, Unavailable),
+    http=Http("POST", "/orders/<order_id>/refunds", "orders", status=201),
+)
+LIST_ORDER_DOCUMENTS = Operation(
+    id="listOrderDocuments",
+    service=SERVICE,
+    method="list_order_documents",
+    access=INVOICES_READ,
+    doc="The order's invoices (one per capture) and credit notes (one per refund), oldest first.",
+    reply=OrderDocumentsSchema,
+    errors=(NotFound,),
+    http=Http("GET", "/orders/<order_id>/documents", INVOICES),
 )

@@ -26,6 +26,8 @@ ORDERS_FULFIL_SCOPE = "orders:fulfil"
 ORDER_RESERVATIONS_SCOPE = "orders:reservations"
 USERS_READ_SCOPE = "users:read"
 INVOICES_READ_SCOPE = "invoices:read"
+PAYMENTS_CAPTURE_SCOPE = "payments:capture"
+PAYMENTS_REFUND_SCOPE = "payments:refund"
 # Every scope a client can hold, with what it allows (the README lists them).
 SCOPES = {
     CATALOG_WRITE_SCOPE: "create, change and delete products",
@@ -37,10 +39,13 @@ SCOPES = {
     ORDER_RESERVATIONS_SCOPE: "ask which orders still hold stock (the products service)",
     USERS_READ_SCOPE: "read any user's account: name and email (payments, for the buyer of an invoice)",
     INVOICES_READ_SCOPE: "read every invoice and credit note and their PDFs (notifications, to attach them)",
+    PAYMENTS_CAPTURE_SCOPE: "capture an order's authorized payment for a shipment (the orders service)",
+    PAYMENTS_REFUND_SCOPE: "refund part of what an order's payment captured (a goodwill refund)",
 }
 # The scopes of each service's own client (config SERVICE_CLIENTS): what it calls other services for.
 SERVICE_CLIENT_SCOPES = {
-    "orders": (STOCK_RESERVE_SCOPE, STOCK_RELEASE_SCOPE),
+    # orders captures a shipment's amount before the shipment counts as shipped.
+    "orders": (STOCK_RESERVE_SCOPE, STOCK_RELEASE_SCOPE, PAYMENTS_CAPTURE_SCOPE),
     "products": (ORDER_RESERVATIONS_SCOPE,),
     # payments issues invoices: the buyer's email from users, an order's content from orders
     # when an admin issues one by hand.
@@ -126,3 +131,5 @@ USERS_READ = allow(roles=ROLES, scopes=(USERS_READ_SCOPE,))  # whose account: th
 USERS_READ_ALL = allow(roles=(ADMIN,), scopes=(USERS_READ_SCOPE,))  # any accounts, in bulk
 INVOICES_READ = allow(roles=ROLES, scopes=(INVOICES_READ_SCOPE,))  # whose invoices: the method decides
 INVOICES_LIST = allow(roles=(ADMIN,), scopes=(INVOICES_READ_SCOPE,))
+PAYMENTS_CAPTURE = allow(scopes=(PAYMENTS_CAPTURE_SCOPE,))
+PAYMENTS_REFUND = allow(roles=(ADMIN,), scopes=(PAYMENTS_REFUND_SCOPE,))
