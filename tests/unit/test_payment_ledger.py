@@ -116,4 +116,4 @@ def test_the_invariants_hold_after_any_accepted_sequence():
         assert ledger.captured <= ledger.authorized
         assert ledger.refunded <= ledger.captured
         assert ledger.voided + ledger.captured <= ledger.authorized
-    assert amounts(ledger) == ("90.00", "80.00", "80.00", "10.00", "refunded", 5)
+    assert amounts(ledger) == ("90.00", "80.00", "80.00", "10.00", "refunded", 6)
