@@ -80,9 +80,9 @@ def issue_invoice_now(uow: UnitOfWork, settings: InvoicingConfig, users: UsersRp
     existing = repository.find_invoice(session, order_id)
     if existing is not None:
         return existing, False
-    order = orders.get_order(order_id)
     payment = repository.get_payment(session, order_id)
     charged = payment is not None and repository.find_operation(session, order_id, "capture", LEGACY_CHARGE)
+    order = orders.get_order(order_id) if charged or payment is None else None  # NotFound for one unknown
     if not charged:
         raise Conflict("The order was not charged: it gets its invoices with its captures.",
                        {"order_id": ["Not paid."]})
