@@ -288,6 +288,18 @@ class PaymentsRpc:
         """payments.service.PaymentsService.issue_credit_note (issueCreditNote)."""
         return self._call("payments", "issue_credit_note", payload)
 
+    def capture_payment(self, order_id: str, payload: dict) -> dict:
+        """payments.service.PaymentsService.capture_payment (capturePayment)."""
+        return self._call("payments", "capture_payment", order_id, payload)
+
+    def refund_payment(self, order_id: str, payload: dict, idempotency_key: str) -> dict:
+        """payments.service.PaymentsService.refund_payment (refundOrderPayment)."""
+        return self._call("payments", "refund_payment", order_id, payload, idempotency_key)
+
+    def list_order_documents(self, order_id: str) -> dict:
+        """payments.service.PaymentsService.list_order_documents (listOrderDocuments)."""
+        return self._call("payments", "list_order_documents", order_id)
+
     def ping(self) -> str:
         """plumbing.mesh_service.MeshService.ping (ping)."""
         return self._call("payments", "ping")
