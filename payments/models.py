@@ -170,7 +170,7 @@ class Invoice(_IssuedDocument, Base):
     payment_id: Mapped[str] = mapped_column(String(36))
     payment_reference: Mapped[str | None] = mapped_column(String(100))  # the capture's at the provider
     order_placed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    capture_reference: Mapped[str] = mapped_column(String(64))  # the shipment id, or "charge"
+    capture_reference: Mapped[str] = mapped_column(String(64), server_default="charge")  # the shipment id, or "charge"
 
     __table_args__ = (
         UniqueConstraint("order_id", "capture_reference", name="uq_invoices_order_capture"),

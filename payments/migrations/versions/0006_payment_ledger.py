@@ -12,8 +12,8 @@ Revises: 0005
   authorize (asked again with the order's key, as the charge was); each legacy payment's charge
   and refund become operations, so the operations list matches the ledger.
 - invoices: one per capture (order_id, capture_reference) instead of one per order; a legacy
-  invoice is its order's "charge". The column is added without touching the frozen rows' trigger
-  (ADD COLUMN with a default rewrites no row through UPDATE).
+  invoice is its order's "charge" (the column's default). The column is added without touching
+  the frozen rows' trigger (ADD COLUMN with a default rewrites no row through UPDATE).
 """
 
 import sqlalchemy as sa
@@ -78,9 +78,10 @@ def upgrade():
                " refund_reference, updated_at FROM payments WHERE status = 'refunded'")
     op.drop_table("charge_requests")
 
+    # Its default names the legacy charge: the invoices written before, and any writer of the
+    # old shape, keep meaning "the order's one charge".
     op.add_column("invoices", sa.Column("capture_reference", sa.String(64), nullable=False,
                                         server_default="charge"))
-    op.alter_column("invoices", "capture_reference", server_default=None)
     op.drop_constraint("uq_invoices_order_id", "invoices")
     op.create_unique_constraint("uq_invoices_order_capture", "invoices", ["order_id", "capture_reference"])
 
