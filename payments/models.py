@@ -61,6 +61,7 @@ class Payment(Base):
     # What a capture's invoice and a return's credit note say of the order (None for legacy rows).
     lines: Mapped[list | None] = mapped_column(JSONB)  # [{product_id, sku, name, quantity, unit_price, line_total}]
     shipping_address: Mapped[dict | None] = mapped_column(JSONB)
+    address_sequence: Mapped[int | None] = mapped_column(Integer)  # the order event that set it
     placed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(

@@ -82,7 +82,7 @@ def _payment_columns(event: dict, ledger: Ledger, result: ProviderResult) -> dic
         "failure_reason": result.decline_reason,
         "lines": [{**line, "unit_price": str(line["unit_price"]), "line_total": str(line["line_total"])}
                   for line in lines] if lines is not None else None,
-        "shipping_address": event.get("shipping_address"),
+        "shipping_address": event.get("shipping_address"), "address_sequence": event.get("sequence"),
         "placed_at": datetime.fromisoformat(event["placed_at"]) if event.get("placed_at") else None,
     }
 

@@ -157,6 +157,14 @@ def get_payments(session: Session, order_ids: list[str]) -> list[Payment]:
     return list(session.scalars(select(Payment).where(Payment.order_id.in_(order_ids)))) if order_ids else []
 
 
+def change_address(session: Session, order_id: str, address: dict, sequence: int | None) -> None:
+    """The address the order's next invoices name, unless a newer order event set one already."""
+    conditions = [Payment.order_id == order_id]
+    if sequence is not None:
+        conditions.append(or_(Payment.address_sequence.is_(None), Payment.address_sequence < sequence))
+    session.execute(update(Payment).where(*conditions).values(shipping_address=address, address_sequence=sequence))
+
+
 def ledger_of(payment: Payment | None) -> Ledger:
     """The payment's ledger; an empty one (status None) for an order without a payment yet."""
     if payment is None:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from functools import partial
 
 from contracts.events import (
+    ORDER_ADDRESS_CHANGED,
     ORDER_CANCELLED,
     ORDER_CREATED,
     ORDER_ITEMS_CANCELLED,
@@ -114,6 +115,12 @@ class PaymentsService(MeshService, OutboxRelay, DeadLetterOperations):
         of the returned lines (credit_note_issued; payment_refunded {kind return, reference
         return_id, credit_note_number})."""
         money.refund_return(uow, self.provider, event, partial(invoicing.credit_return, uow, self.invoicing))
+
+    @idempotent_handler(ORDERS, ORDER_ADDRESS_CHANGED)
+    def handle_order_address_changed(self, uow, event: dict) -> None:
+        """order_address_changed: the shipping address the order's next invoices name (those
+        issued stay as they were); an older change handled late changes nothing."""
+        repository.change_address(uow.session, event["order_id"], event["shipping_address"], event["sequence"])
 
     @idempotent_handler(USERS, USER_REGISTERED)
     def handle_user_registered(self, uow, event: dict) -> None:

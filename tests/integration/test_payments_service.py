@@ -11,6 +11,7 @@ from sqlalchemy import text
 from contracts.events import (
     CREDIT_NOTE_ISSUED,
     INVOICE_ISSUED,
+    ORDER_ADDRESS_CHANGED,
     ORDER_CANCELLED,
     ORDER_CREATED,
     ORDER_ITEMS_CANCELLED,
@@ -534,3 +535,18 @@ def test_a_capture_whose_answer_was_lost_is_captured_once_when_asked_again(
     assert ledger(payment) == ("partially_captured", "42.50", "30.00", "0.00", "0.00")
     assert operations(payment)[1] == ("capture", payload["shipment_id"], "30.00", "succeeded")
     assert sum(1 for key in answers_lost.done if ":capture:" in key) == 1
+
+
+def test_a_shipment_is_invoiced_to_the_address_the_order_has_when_it_ships(config, payments_container):
+    created = create(config, payments_container, two_line_order())
+    order_id = created["order_id"]
+    moved = {**ADDRESS, "city": "Paris", "postal_code": "75002"}
+    changed = event(ORDER_ADDRESS_CHANGED, order_id=order_id, user_id=OWNER.id, total="42.50", currency="EUR",
+                    sequence=3, shipping_address=moved)
+    deliver(config, payments_container, "handle_order_address_changed", changed)
+    older = {**changed, "event_id": str(uuid.uuid4()), "sequence": 2, "shipping_address": ADDRESS}
+    deliver(config, payments_container, "handle_order_address_changed", older)  # handled late: ignored
+
+    capture(payments_container, order_id, shipment([MUGS, PEN]))
+    invoice = call(payments_container, "get_invoice", order_id, as_=OWNER)
+    assert (invoice["buyer"]["city"], invoice["buyer"]["postal_code"]) == ("Paris", "75002")

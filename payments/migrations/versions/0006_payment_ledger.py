@@ -5,7 +5,8 @@ Revises: 0005
 
 - payments gain the ledger (authorized, captured, refunded, voided, ledger_version), what a
   re-authorization needs (payment_token, authorization_expires_at) and what a capture's invoice
-  needs of the order (lines, shipping_address, placed_at). Legacy rows: `succeeded` (charged
+  needs of the order (lines, shipping_address and the order event's sequence that set it,
+  placed_at). Legacy rows: `succeeded` (charged
   once) becomes `captured` with authorized = captured = amount; `refunded` keeps its status with
   refunded = captured = authorized = amount; `failed` stays failed with nothing held.
 - payment_operations replaces charge_requests: a legacy charge request becomes a `requested`
@@ -34,6 +35,7 @@ def upgrade():
     op.add_column("payments", sa.Column("authorization_expires_at", sa.DateTime(timezone=True)))
     op.add_column("payments", sa.Column("lines", sa.dialects.postgresql.JSONB))
     op.add_column("payments", sa.Column("shipping_address", sa.dialects.postgresql.JSONB))
+    op.add_column("payments", sa.Column("address_sequence", sa.Integer))
     op.add_column("payments", sa.Column("placed_at", sa.DateTime(timezone=True)))
     op.execute("UPDATE payments SET status = 'captured', authorized = amount, captured = amount"
                " WHERE status = 'succeeded'")
@@ -102,7 +104,7 @@ def downgrade():
     op.execute("UPDATE payments SET status = 'succeeded' WHERE status IN ('captured', 'partially_captured',"
                " 'authorized', 'partially_refunded')")
     op.execute("UPDATE payments SET status = 'refunded' WHERE status = 'voided'")
-    for column in ("placed_at", "shipping_address", "lines", "authorization_expires_at", "payment_token",
-                   "ledger_version", "voided", "refunded", "captured", "authorized"):
+    for column in ("placed_at", "address_sequence", "shipping_address", "lines", "authorization_expires_at",
+                   "payment_token", "ledger_version", "voided", "refunded", "captured", "authorized"):
         op.drop_column("payments", column)
     op.alter_column("payments", "status", type_=sa.String(16))
