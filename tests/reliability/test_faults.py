@@ -1,6 +1,7 @@
-"""The fault scenarios of issue 4 (and 8, of issue 14: batches). Each drives orders through the gateway from a few
-threads, injects its fault (always undone in a `finally`), lets the system settle and asserts
-that nothing was lost or done twice and that every invariant holds (see conftest.conclude)."""
+"""The fault scenarios of issue 4 (8, of issue 14: batches; 9, of issue 24: a capture).
+Each drives orders through the gateway from a few threads, injects its fault (always undone in a
+`finally`), lets the system settle and asserts that nothing was lost or done twice and that every
+invariant holds (see conftest.conclude)."""
 
 import signal
 import subprocess
@@ -16,6 +17,7 @@ import requests
 
 from operations.session import proxy
 from plumbing.handlers import ATTEMPTS
+from plumbing.migrations import database_urls
 from plumbing.redis_store import connect
 from scripts.system import SERVICES
 from tests.conftest import TEST_VHOST
@@ -30,6 +32,7 @@ from tests.reliability.conftest import (
     conclude,
     dead_processes,
     final_states,
+    query_once,
     shoppers,
     stocked_product,
     wait_for,
@@ -426,3 +429,78 @@ def test_8_kill_9_payments_in_the_middle_of_a_large_batch(system, admin, new_cus
     conclude("8 kill -9 payments mid-batch", "payments stopped for a backlog of 60+ order_created, restarted, "
              "SIGKILL while 20+ were delivered and unacked, restarted", load, admin, config, recovery,
              {"unacked_at_kill": in_flight})
+
+
+def ship_everything(admin, order_id: str, key: str) -> requests.Response:
+    """One parcel of everything the order holds, under `key` (issue 24's shipments)."""
+    order = admin.get(f"/orders/{order_id}").json()
+    body = {"items": [{"product_id": i["product_id"], "quantity": i["quantity"]} for i in order["items"]],
+            "carrier": "DHL", "tracking_number": f"JD{uuid.uuid4().hex[:12]}"}
+    return admin.post(f"/orders/{order_id}/shipments", json=body, headers={"Idempotency-Key": key})
+
+
+def capture_operations(config, order_id: str) -> list[tuple]:
+    """(type, reference, status) of the order's capture operations in payments' database."""
+    return [tuple(row) for row in query_once(
+        database_urls(config)["payments"],
+        "SELECT type, reference, status FROM payment_operations WHERE order_id = :order_id AND type = 'capture'",
+        order_id=order_id,
+    )]
+
+
+def capture_held_uncommitted(config) -> bool:
+    """Whether payments sits in a transaction that has taken an invoice number and not committed:
+    the capture asked of the provider and recorded, payment_captured not yet in its outbox."""
+    return bool(query_once(
+        database_urls(config)["payments"],
+        "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'"
+        " AND query LIKE 'INSERT INTO document_counters%'",
+    ))
+
+
+def test_9_kill_9_payments_between_a_capture_and_its_event(system, admin, new_customer, config):
+    """Issue 24: payments is killed after the provider captured a parcel's amount and before the
+    capture, its invoice and payment_captured commit. Orders keeps the shipment `capturing` (503
+    to the admin); asked again (its timer, or the admin's retry with the same key), payments finds
+    the capture it requested and asks the provider again under the same idempotency key. The
+    shipment ships, captured exactly once; nothing is left uncaptured."""
+    load = Load(shoppers(new_customer), stocked_product(admin), max_seconds=150, max_orders=1500)
+    with load:
+        load.wait_for_orders(10)
+        [order_id] = load.accepted[:1]
+        final_states(admin, [order_id])
+        assert admin.get(f"/orders/{order_id}").json()["status"] == "confirmed"
+        system.stop("payments")
+        # The only payments now sleeps once it has numbered an invoice, before committing it.
+        system.start_service("payments", instance="payments-paused", env={"INVOICING_PAUSE_AFTER_NUMBERING": "60"})
+        key = uuid.uuid4().hex
+        try:
+            wait_for(lambda: queue_counts("rpc-payments", "consumers")[0] == 1, 60, "the paused payments consuming")
+            first = ship_everything(admin, order_id, key)
+            assert first.status_code == 503, first.text  # orders gave up waiting; the shipment is capturing
+            wait_for(lambda: capture_held_uncommitted(config), 60, "payments holding the capture uncommitted")
+            [(_, shipment_id, requested)] = capture_operations(config, order_id)
+            assert requested == "requested"  # committed aside before the provider was asked
+            system.stop("payments-paused", sig=signal.SIGKILL)
+        finally:
+            if "payments-paused" in system.processes:
+                system.stop("payments-paused", sig=signal.SIGKILL)
+            system.start_service("payments")
+        restarted = time.monotonic()
+        # Nobody asks again here: orders' finish_pending_shipments must complete the shipment.
+        shipped = wait_for(
+            lambda: next((s for s in admin.get(f"/orders/{order_id}/shipments").json()
+                          if s["id"] == shipment_id and s["status"] == "shipped"), None),
+            120, "the shipment completed by orders' timer",
+        )
+        recovery = time.monotonic() - restarted
+        replay = ship_everything(admin, order_id, key)
+        load.wait_for_orders(len(load.accepted) + 15)
+    assert replay.status_code == 201 and replay.json()["id"] == shipment_id, replay.text
+    assert capture_operations(config, order_id) == [("capture", shipment_id, "succeeded")]
+    payment = admin.get(f"/orders/{order_id}/payment").json()
+    assert payment["captured"] == shipped["amount"] == payment["authorized"], payment
+    assert shipped["invoice_number"] is not None
+    conclude("9 kill -9 payments mid-capture", "SIGKILL to payments after the provider captured a parcel, before "
+             "its commit; restarted", load, admin, config, recovery,
+             {"seconds_until_the_shipment_shipped": round(recovery, 2), "invoice": shipped["invoice_number"]})
