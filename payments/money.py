@@ -43,17 +43,18 @@ def authorize_order(uow: UnitOfWork, provider: PaymentProvider, event: dict) -> 
     hold is never left at the provider."""
     session, order_id, total = uow.session, event["order_id"], event["total"]
     repository.lock_order(session, order_id)
-    asked = repository.find_operation(session, order_id, OperationType.AUTHORIZE, order_id) is not None
     cancelled = None
     if repository.settled(session, order_id):
-        if not asked or repository.get_payment(session, order_id) is not None:
+        # Authorized already, or cancelled first: only an authorization that a delivery which died
+        # asked for is left to record.
+        if not _asked_to_authorize(session, order_id) or repository.get_payment(session, order_id) is not None:
             return None
         cancelled = repository.cancellation_reason(session, order_id)
-    if not asked and _too_late(event.get("pay_before")):
+        result = _authorize(uow, provider, event)
+    elif _too_late(event.get("pay_before")) and not _asked_to_authorize(session, order_id):
         result = ProviderResult(False, decline_reason=RESERVATION_EXPIRED)
     else:
-        result = _ask(uow, order_id, OperationType.AUTHORIZE, order_id, total, lambda key: provider.authorize(
-            event["payment_token"], total, event["currency"], key))
+        result = _authorize(uow, provider, event)
     change = Ledger().authorize(total, result.expires_at) if result.succeeded else Ledger().decline(total)
     payment = repository.add_payment(session, **_payment_columns(event, change.after, result))
     _record(session, order_id, OperationType.AUTHORIZE, order_id, total, result)
@@ -65,6 +66,16 @@ def authorize_order(uow: UnitOfWork, provider: PaymentProvider, event: dict) -> 
     if cancelled is not None:
         void(uow, provider, payment, WHOLE_ORDER, total, cancelled)
     return payment
+
+
+def _asked_to_authorize(session, order_id: str) -> bool:
+    return repository.find_operation(session, order_id, OperationType.AUTHORIZE, order_id) is not None
+
+
+def _authorize(uow: UnitOfWork, provider: PaymentProvider, event: dict) -> ProviderResult:
+    order_id, total = event["order_id"], event["total"]
+    return _ask(uow, order_id, OperationType.AUTHORIZE, order_id, total, lambda key: provider.authorize(
+        event["payment_token"], total, event["currency"], key))
 
 
 def _too_late(pay_before: str | None) -> bool:
