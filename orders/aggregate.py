@@ -225,6 +225,24 @@ class Order:
         """The shipment arrived: its lines' units are delivered (the return window starts), and
         the order is delivered once it is shipped and no parcel is still on its way."""
         self._begin()
+        self._deliver_one(shipment, actor, now)
+        self._deliver_if_done(actor, now)
+        return self._done()
+
+    def deliver_everything(self, shipments: list[Shipment], actor: str, now: datetime) -> Change:
+        """Every parcel on its way (`shipments`, all shipped) arrived. An order shipped before
+        shipments existed has none, and is delivered as such."""
+        self._begin()
+        if self.status not in (OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED) or (
+            not shipments and self.status == OrderStatus.PARTIALLY_SHIPPED
+        ):
+            raise IllegalMove(f"Nothing of a {self.status} order is on its way.", {"status": [self.status]})
+        for shipment in shipments:
+            self._deliver_one(shipment, actor, now)
+        self._deliver_if_done(actor, now)
+        return self._done()
+
+    def _deliver_one(self, shipment: Shipment, actor: str, now: datetime) -> None:
         shipment.deliver(now)
         self.in_transit -= 1
         self.delivered_shipments += 1
@@ -235,8 +253,6 @@ class Order:
             self._change.touch(line)
         fields = {"shipment_id": shipment.id, "delivered_at": now.isoformat()}
         self._record(SHIPMENT_DELIVERED, fields, actor, f"shipment {shipment.id} delivered", now, self.status)
-        self._deliver_if_done(actor, now)
-        return self._done()
 
     # --- line cancellation ------------------------------------------------------------------------
 

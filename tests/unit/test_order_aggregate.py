@@ -357,3 +357,22 @@ def test_a_return_moves_only_as_its_table_says():
     assert (step.event_type, step.fields["reason"]) == (RETURN_REJECTED, "rejected")
     with pytest.raises(IllegalMove):
         ret.approve()
+
+
+def test_delivering_everything_delivers_every_parcel_on_its_way():
+    an_order = order()
+    first, _ = shipped(an_order, [{"product_id": "lamp", "quantity": 2}])
+    second, _ = shipped(an_order, [{"product_id": "mug", "quantity": 1}], "ship-2")
+    change = an_order.deliver_everything([first, second], ADMIN, NOW)
+    assert [e[0] for e in events(change)] == [SHIPMENT_DELIVERED, SHIPMENT_DELIVERED, ORDER_DELIVERED]
+
+
+def test_an_order_shipped_before_shipments_existed_is_delivered_whole():
+    change = order(S.SHIPPED).deliver_everything([], ADMIN, NOW)
+    assert events(change) == [(ORDER_DELIVERED, 3, S.DELIVERED)]
+
+
+@pytest.mark.parametrize("status", [S.CONFIRMED, S.PARTIALLY_SHIPPED, S.DELIVERED])
+def test_delivering_everything_with_nothing_on_its_way_is_refused(status):
+    with pytest.raises(IllegalMove):
+        order(status).deliver_everything([], ADMIN, NOW)
