@@ -231,7 +231,8 @@ class Order:
 
     def deliver_everything(self, shipments: list[Shipment], actor: str, now: datetime) -> Change:
         """Every parcel on its way (`shipments`, all shipped) arrived. An order shipped before
-        shipments existed has none, and is delivered as such."""
+        shipments existed has none: its shipped units are delivered as they are (their return
+        window starts now)."""
         self._begin()
         if self.status not in (OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED) or (
             not shipments and self.status == OrderStatus.PARTIALLY_SHIPPED
@@ -239,6 +240,10 @@ class Order:
             raise IllegalMove(f"Nothing of a {self.status} order is on its way.", {"status": [self.status]})
         for shipment in shipments:
             self._deliver_one(shipment, actor, now)
+        if not shipments and self.in_transit + self.delivered_shipments == 0:
+            for line in self.lines:
+                line.delivered, line.last_delivered_at = line.shipped, now
+                self._change.touch(line)
         self._deliver_if_done(actor, now)
         return self._done()
 

@@ -81,10 +81,10 @@ class OrderItem(Base):
     line_total: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     # What became of its units (orders/aggregate.py Line): shipped counts units in shipments not
     # failed; shipped + cancelled ≤ quantity, returned ≤ delivered ≤ shipped.
-    shipped_quantity: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    cancelled_quantity: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    delivered_quantity: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    returned_quantity: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    shipped_quantity: Mapped[int] = mapped_column(Integer, server_default="0")
+    cancelled_quantity: Mapped[int] = mapped_column(Integer, server_default="0")
+    delivered_quantity: Mapped[int] = mapped_column(Integer, server_default="0")
+    returned_quantity: Mapped[int] = mapped_column(Integer, server_default="0")
     # The return window of its units starts at their last delivery.
     last_delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 

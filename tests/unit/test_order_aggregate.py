@@ -367,9 +367,14 @@ def test_delivering_everything_delivers_every_parcel_on_its_way():
     assert [e[0] for e in events(change)] == [SHIPMENT_DELIVERED, SHIPMENT_DELIVERED, ORDER_DELIVERED]
 
 
-def test_an_order_shipped_before_shipments_existed_is_delivered_whole():
-    change = order(S.SHIPPED).deliver_everything([], ADMIN, NOW)
+def test_an_order_shipped_before_shipments_existed_is_delivered_whole_and_may_then_be_returned():
+    an_order = order(S.SHIPPED)
+    for each in an_order.lines:  # as migration 0004 leaves it
+        each.shipped = each.quantity
+    change = an_order.deliver_everything([], ADMIN, NOW)
     assert events(change) == [(ORDER_DELIVERED, 3, S.DELIVERED)]
+    assert [(each.delivered, each.last_delivered_at) for each in change.lines] == [(2, NOW), (1, NOW)]
+    an_order.request_return([{"product_id": "lamp", "quantity": 2, "reason": "other"}], "r-1", "", "u", NOW, WINDOW)
 
 
 @pytest.mark.parametrize("status", [S.CONFIRMED, S.PARTIALLY_SHIPPED, S.DELIVERED])
