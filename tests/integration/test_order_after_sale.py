@@ -170,13 +170,18 @@ def shipped_before_shipments(orders_container, order: dict) -> None:
     set_lines(orders_container, order, "shipped_quantity = quantity")
 
 
-def set_lines(orders_container, order: dict, assignments: str) -> None:
+def run_sql(orders_container, statement: str, **parameters) -> None:
+    """Write orders' tables directly: a state the test can't reach through the API."""
     engine = create_engine(database_urls(orders_container.config)["orders"])
     try:
         with engine.begin() as conn:
-            conn.execute(text(f"UPDATE order_items SET {assignments} WHERE order_id = :id"), {"id": order["id"]})
+            conn.execute(text(statement), parameters)
     finally:
         engine.dispose()
+
+
+def set_lines(orders_container, order: dict, assignments: str) -> None:
+    run_sql(orders_container, f"UPDATE order_items SET {assignments} WHERE order_id = :id", id=order["id"])
 
 
 def test_a_return_is_requested_approved_received_and_its_refund_recorded(
@@ -244,3 +249,30 @@ def test_a_return_past_the_window_is_refused(orders_container, confirmed):
              {"items": [{"product_id": product["id"], "quantity": 1, "reason": "no_longer_needed"}]}, key(),
              as_=CUSTOMER)
     assert refused.value.errors == {"items": {product["id"]: ["Delivered more than 30 days ago."]}}
+
+
+def shipment_row(orders_container, shipment_id: str) -> dict:
+    engine = create_engine(database_urls(orders_container.config)["orders"])
+    try:
+        with engine.connect() as conn:
+            return dict(conn.execute(
+                text("SELECT status, attempted_at < now() - interval '30 seconds' AS stale FROM shipments"
+                     " WHERE id = :id"), {"id": shipment_id}).mappings().one())
+    finally:
+        engine.dispose()
+
+
+def test_the_timer_asks_again_for_a_capture_left_unanswered(orders_container, confirmed):
+    """finish_pending_shipments claims a shipment capturing for more than 30 s and asks payments
+    again; payments still isn't running here, so it stays capturing, claimed anew."""
+    product, order = confirmed
+    with pytest.raises(Unavailable):
+        call(orders_container, "create_shipment", order["id"],
+             {"items": lamps(product, 1), "carrier": "DHL", "tracking_number": None}, key(), as_=ADMIN)
+    [shipment] = call(orders_container, "list_shipments", order["id"], as_=ADMIN)
+    run_sql(orders_container, "UPDATE shipments SET attempted_at = now() - interval '1 minute' WHERE id = :id",
+            id=shipment["id"])
+    assert shipment_row(orders_container, shipment["id"]) == {"status": "capturing", "stale": True}
+
+    wait_until(lambda: shipment_row(orders_container, shipment["id"]) == {"status": "capturing", "stale": False},
+               timeout=20)
