@@ -1,5 +1,5 @@
 """Shipments, returns and admin actions in the database: rows in, the domain's objects
-(orders/after_sale.py) out, and what a step changed written back. Every caller holds the order's
+(orders/domain/) out, and what a step changed written back. Every caller holds the order's
 lock (orders/repository.py), which serialises the steps of one order; these are rare paths, on
 the ORM."""
 
@@ -9,7 +9,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from contracts.orders import ShipmentStatus
-from orders import after_sale
+from orders.domain.returns import Return as DomainReturn
+from orders.domain.returns import ReturnItem as DomainReturnItem
+from orders.domain.shipment import Shipment as DomainShipment
+from orders.domain.shipment import ShipmentItem as DomainShipmentItem
 from orders.models import OrderAction, Return, ReturnItem, Shipment, ShipmentItem
 
 # --- shipments -------------------------------------------------------------------------------------
@@ -32,7 +35,7 @@ def list_shipments(session: Session, order_id: str, status: str | None = None) -
     return list(session.scalars(select(Shipment).where(*conditions).order_by(Shipment.created_at, Shipment.id)))
 
 
-def add_shipment(session: Session, shipment: after_sale.Shipment, key: str, body_hash: str) -> Shipment:
+def add_shipment(session: Session, shipment: DomainShipment, key: str, body_hash: str) -> Shipment:
     row = Shipment(
         id=shipment.id, order_id=shipment.order_id, idempotency_key=key, request_hash=body_hash,
         status=shipment.status, carrier=shipment.carrier, tracking_number=shipment.tracking_number,
@@ -46,16 +49,16 @@ def add_shipment(session: Session, shipment: after_sale.Shipment, key: str, body
     return row
 
 
-def shipment_of(row: Shipment) -> after_sale.Shipment:
-    return after_sale.Shipment(
+def shipment_of(row: Shipment) -> DomainShipment:
+    return DomainShipment(
         row.id, row.order_id, row.status,
-        [after_sale.ShipmentItem(item.position, item.product_id, item.sku, item.name, item.quantity, item.unit_price)
+        [DomainShipmentItem(item.position, item.product_id, item.sku, item.name, item.quantity, item.unit_price)
          for item in row.items],
         row.carrier, row.tracking_number, row.invoice_number, row.failure_reason, row.shipped_at, row.delivered_at,
     )
 
 
-def save_shipment(session: Session, row: Shipment, shipment: after_sale.Shipment) -> None:
+def save_shipment(session: Session, row: Shipment, shipment: DomainShipment) -> None:
     """Write a shipment's step (shipped, failed, delivered)."""
     for name in ("status", "invoice_number", "failure_reason", "shipped_at", "delivered_at"):
         setattr(row, name, getattr(shipment, name))
@@ -93,7 +96,7 @@ def list_returns(session: Session, order_id: str) -> list[Return]:
                                                                                              Return.id)))
 
 
-def add_return(session: Session, ret: after_sale.Return) -> Return:
+def add_return(session: Session, ret: DomainReturn) -> Return:
     row = Return(
         id=ret.id, order_id=ret.order_id, status=ret.status, note=ret.note,
         items=[ReturnItem(position=item.position, product_id=item.product_id, sku=item.sku, name=item.name,
@@ -105,17 +108,17 @@ def add_return(session: Session, ret: after_sale.Return) -> Return:
     return row
 
 
-def return_of(row: Return) -> after_sale.Return:
-    return after_sale.Return(
+def return_of(row: Return) -> DomainReturn:
+    return DomainReturn(
         row.id, row.order_id, row.status,
-        [after_sale.ReturnItem(item.position, item.product_id, item.sku, item.name, item.unit_price, item.quantity,
+        [DomainReturnItem(item.position, item.product_id, item.sku, item.name, item.unit_price, item.quantity,
                                item.reason, item.received_quantity, item.restock)
          for item in row.items],
         row.note, row.refund_amount,
     )
 
 
-def save_return(session: Session, row: Return, ret: after_sale.Return) -> None:
+def save_return(session: Session, row: Return, ret: DomainReturn) -> None:
     """Write a return's step (approved, rejected, received with its lines)."""
     row.status, row.refund_amount = ret.status, ret.refund_amount
     by_position = {item.position: item for item in ret.items}

@@ -43,9 +43,9 @@ from contracts.orders_operations import (
 from contracts.payments import CaptureFailed
 from orders import after_sale_repository as store
 from orders import repository
-from orders.changes import write
 from orders.idempotency import request_hash
 from orders.models import Order, Shipment
+from orders.recording import write
 from plumbing.callers import rpc
 from plumbing.unit_of_work import UnitOfWork
 from wire.access import ORDERS_FULFIL_SCOPE

@@ -1,6 +1,6 @@
 """The life cycles of an order, a shipment and a return, without I/O: which status may follow
 which, and what a status means for the order's stock and money. Every status change goes through
-`check_move` (the aggregates of orders/aggregate.py call it), which refuses illegal ones.
+`check_move` (the aggregates of orders/domain/order.py call it), which refuses illegal ones.
 
     pending_payment → confirmed → partially_shipped → shipped → delivered
                       confirmed → shipped

@@ -79,7 +79,7 @@ class OrderItem(Base):
     unit_price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     quantity: Mapped[int] = mapped_column(Integer)
     line_total: Mapped[Decimal] = mapped_column(Numeric(14, 2))
-    # What became of its units (orders/aggregate.py Line): shipped counts units in shipments not
+    # What became of its units (orders/domain/line.py): shipped counts units in shipments not
     # failed; shipped + cancelled ≤ quantity, returned ≤ delivered ≤ shipped.
     shipped_quantity: Mapped[int] = mapped_column(Integer, server_default="0")
     cancelled_quantity: Mapped[int] = mapped_column(Integer, server_default="0")

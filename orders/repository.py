@@ -1,7 +1,7 @@
 """Orders in the database: the one place that finds, places, locks and moves an order.
 
 Everything here returns `Order` (models.py), the one type of an order on every path, and builds
-the aggregate the rules work on (`aggregate_of`, orders/aggregate.py). Placing an order and
+the aggregate the rules work on (`aggregate_of`, orders/domain/). Placing an order and
 confirming a paid one happen for every order, so they are single statements (SQLAlchemy Core,
 built once from the tables of models.py) whose rows are loaded as Orders; the rarer paths use
 the ORM. An order changes only through `apply`, which writes what an aggregate decided (its
@@ -32,7 +32,9 @@ from sqlalchemy.orm import Session, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from contracts.orders import ReturnSchema, ShipmentSchema
-from orders import aggregate
+from orders.domain.change import Change
+from orders.domain.line import Line
+from orders.domain.order import Order as OrderAggregate
 from orders.lifecycle import OPEN, RESERVING, OrderStatus
 from orders.models import Order, OrderHistory, OrderItem, Return, ReturnItem, Shipment
 from plumbing.pagination import fetch_page
@@ -251,16 +253,16 @@ def get_visible_order(
     return order
 
 
-def aggregate_of(session: Session, order: Order, lines: bool = True, returns: bool = False) -> aggregate.Order:
-    """The order as its rules see it (orders/aggregate.py): without `lines`, its status and
+def aggregate_of(session: Session, order: Order, lines: bool = True, returns: bool = False) -> OrderAggregate:
+    """The order as its rules see it (orders/domain/order.py): without `lines`, its status and
     sequence only (confirming and cancelling a pending order need no more); with them, its lines
     and shipment counts, and with `returns` what each line has in returns."""
-    found = aggregate.Order(order.id, order.user_id, order.status, order.sequence, order.paid)
+    found = OrderAggregate(order.id, order.user_id, order.status, order.sequence, order.paid)
     if not lines:
         return found
     in_returns = dict(session.execute(_IN_RETURNS, {"counted": order.id}).all()) if returns else {}
     found.lines = [
-        aggregate.Line(item.position, item.product_id, item.sku, item.name, item.unit_price, item.quantity,
+        Line(item.position, item.product_id, item.sku, item.name, item.unit_price, item.quantity,
                        item.shipped_quantity, item.cancelled_quantity, item.delivered_quantity,
                        item.returned_quantity, item.last_delivered_at, in_returns.get(item.position, 0))
         for item in order.items
@@ -271,7 +273,7 @@ def aggregate_of(session: Session, order: Order, lines: bool = True, returns: bo
     return found
 
 
-def apply(session: Session, order: Order, change: aggregate.Change) -> None:
+def apply(session: Session, order: Order, change: Change) -> None:
     """Write what the aggregate decided, at once (see _APPLY); `order` then holds it too."""
     if not change.records and not change.lines:
         return

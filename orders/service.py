@@ -2,8 +2,8 @@
 
 Stock is reserved synchronously in `products`; the payment is authorized by events (the saga in
 ARCHITECTURE.md) and captured per shipment (orders/after_sale_service.py). The rules are the
-aggregate's (orders/aggregate.py): an entrypoint loads it, lets it decide, and writes what it
-returns (orders/changes.py). Every state change and the event announcing it commit together
+aggregate's (orders/domain/order.py): an entrypoint loads it, lets it decide, and writes what it
+returns (orders/recording.py). Every state change and the event announcing it commit together
 (outbox)."""
 
 import logging
@@ -48,11 +48,11 @@ from contracts.orders_operations import (
 from contracts.payments import RefundKind
 from orders import repository
 from orders.after_sale_service import AfterSaleOperations
-from orders.changes import order_fields, publish, write
 from orders.idempotency import request_hash
 from orders.lifecycle import OrderStatus
 from orders.metrics import observe_confirmation
 from orders.models import HANDLER_TABLES, Base, Order, OutboxEvent
+from orders.recording import order_fields, publish, write
 from plumbing.callers import rpc
 from plumbing.db import Database
 from plumbing.dead_letters import DeadLetterOperations

@@ -1,4 +1,4 @@
-"""The order's after-sale rules (orders/aggregate.py, orders/after_sale.py) alone: no broker, no
+"""The order's after-sale rules (orders/domain/) alone: no broker, no
 database. Each test builds an order as the repository would load it and checks what a decision
 changed: statuses, line quantities, the events and history entries under their sequences."""
 
@@ -30,7 +30,8 @@ from contracts.orders import (
     ReturnStatus,
     ShipmentStatus,
 )
-from orders.aggregate import Line, Order
+from orders.domain.line import Line
+from orders.domain.order import Order
 
 S = OrderStatus
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)

@@ -1,11 +1,11 @@
-"""What an aggregate decided (orders/aggregate.py Change), made to last: written by the repository
+"""What an aggregate decided (orders/domain/order.py Change), made to last: written by the repository
 and its records published as events, in the caller's unit of work (the outbox commits them
 together)."""
 
 from datetime import UTC
 
 from orders import repository
-from orders.aggregate import Change, Record
+from orders.domain.change import Change, Record
 from orders.models import Order
 from plumbing.unit_of_work import UnitOfWork
 

@@ -1,8 +1,9 @@
 """The order's rules, without I/O: the `Order` aggregate and its lines decide every change of an
 order after it was placed, and return what changed (a `Change`: the events to publish, each under
 the order's next sequence with the history entry it announces, and the lines whose quantities
-moved). orders/repository.py writes a Change with the statements it has; the service publishes
-its records. A shipment's and a return's own steps live in orders/after_sale.py.
+moved: orders/domain/change.py). orders/repository.py writes a Change with the statements it
+has; orders/recording.py publishes its records. A shipment's and a return's own steps live in
+orders/domain/shipment.py and returns.py.
 
 Every event about an order takes the order's next sequence (the read side orders them by it);
 an event that records a step without a status change (another parcel, a return's step) carries
@@ -34,61 +35,10 @@ from contracts.orders import (
     ShipmentStatus,
 )
 from orders import lifecycle
-from orders.after_sale import Return, ReturnItem, ReturnStep, Shipment, ShipmentItem
-
-
-@dataclass
-class Line:
-    """An order line and what became of its units. `shipped` counts units in shipments not
-    failed (a capturing one's too: a concurrent request must not take them again)."""
-
-    position: int
-    product_id: str
-    sku: str
-    name: str
-    unit_price: Decimal
-    quantity: int
-    shipped: int = 0
-    cancelled: int = 0
-    delivered: int = 0
-    returned: int = 0  # received back
-    last_delivered_at: datetime | None = None
-    # Asked back in returns not rejected (received ones: what arrived); loaded for a return only.
-    in_returns: int = 0
-
-    @property
-    def remaining(self) -> int:
-        """Units still to ship: neither in a shipment nor cancelled."""
-        return self.quantity - self.shipped - self.cancelled
-
-
-@dataclass(frozen=True)
-class Record:
-    """One event about the order (None: a history entry no event announces, a refund's), under
-    its own sequence, with the status it leaves and the history entry it records (None: none)."""
-
-    event_type: str | None
-    fields: dict
-    sequence: int
-    status: str
-    entry: dict | None
-
-
-@dataclass
-class Change:
-    """What one decision changed: records in sequence order, lines with their new quantities."""
-
-    records: list[Record] = field(default_factory=list)
-    lines: list[Line] = field(default_factory=list)
-    paid: bool = False  # the payment was authorized (confirmation)
-
-    @property
-    def entries(self) -> list[dict]:
-        return [record.entry for record in self.records if record.entry is not None]
-
-    def touch(self, line: Line) -> None:
-        if line not in self.lines:
-            self.lines.append(line)
+from orders.domain.change import Change, Record
+from orders.domain.line import Line
+from orders.domain.returns import Return, ReturnItem, ReturnStep
+from orders.domain.shipment import Shipment, ShipmentItem
 
 
 @dataclass
