@@ -5,7 +5,8 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 
-from contracts.events import ORDER_CANCELLED, ORDER_CONFIRMED, ORDERS, PAYMENT_AUTHORIZED
+from contracts.events import ORDER_ADDRESS_CHANGED, ORDER_CANCELLED, ORDER_CONFIRMED, ORDERS, PAYMENT_AUTHORIZED
+from contracts.orders import IllegalMove
 from notifications.service import NotificationsService
 from payments.service import PaymentsService
 from plumbing.migrations import database_urls
@@ -250,3 +251,23 @@ def test_a_failure_after_the_reservation_releases_it_in_the_same_request(orders_
     with pytest.raises(Exception, match="refused by the test"):
         call(orders_container, "create_order", body, uuid.uuid4().hex, as_=CUSTOMER)
     assert units(products_container, lamp["id"]) == (5, 0, 0, 5)
+
+
+def test_an_address_change_is_announced_under_the_orders_next_sequence_until_a_parcel_leaves(
+    config, orders_container, products_container
+):
+    _, order = place(orders_container, products_container)
+    moved = {**ADDRESS, "city": "Lyon"}
+    tap = EventTap(config, "orders")
+    try:
+        answer = call(orders_container, "update_order", order["id"], {"shipping_address": moved}, as_=CUSTOMER)
+        [changed] = tap.wait_for(1, ORDER_ADDRESS_CHANGED, order_id=order["id"])
+    finally:
+        tap.close()
+    assert answer["shipping_address"]["city"] == "Lyon"
+    assert (changed["sequence"], changed["status"], changed["shipping_address"]["city"]) == (2, "pending_payment",
+                                                                                           "Lyon")
+    update_order(orders_container, order, "status = 'partially_shipped'")
+    with pytest.raises(IllegalMove):
+        call(orders_container, "update_order", order["id"], {"shipping_address": ADDRESS}, as_=CUSTOMER)
+    assert call(orders_container, "get_order", order["id"], as_=CUSTOMER)["shipping_address"]["city"] == "Lyon"
