@@ -5,11 +5,14 @@ moved: orders/domain/change.py). orders/repository.py writes a Change with the s
 has; orders/recording.py publishes its records. A shipment's and a return's own steps live in
 orders/domain/shipment.py and returns.py.
 
-Every event about an order takes the order's next sequence (the read side orders them by it);
-an event that records a step without a status change (another parcel, a return's step) carries
-a history entry from = to."""
+Every event about an order takes the order's next sequence (the read side orders them by it).
+The history gets one entry per step, carried by the step's event: a parcel shipped, units
+cancelled, a return's step. When the step moves the order (the last parcel ships it), its entry
+is that move (from → to) and the status event that follows (order_shipped) carries none; a step
+that moves nothing records from = to. A move that is a step of its own (confirmation, a
+cancellation) is carried by its status event."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -151,13 +154,13 @@ class Order:
         shipment.ship(now, invoice_number)
         self.capturing -= 1
         self.in_transit += 1
-        complete = self._nothing_left()
-        to_status = self.status if complete else OrderStatus.PARTIALLY_SHIPPED
         reason = f"shipment {shipment.id} shipped ({shipment.carrier}"
         reason += f" {shipment.tracking_number})" if shipment.tracking_number else ")"
-        self._record(SHIPMENT_CREATED, shipment.created_event_fields(), actor, reason, now, to_status)
-        if complete:
+        self._record(SHIPMENT_CREATED, shipment.created_event_fields(), actor, reason, now, self.status)
+        if self._nothing_left():
             self._move(OrderStatus.SHIPPED, ORDER_SHIPPED, {}, actor, "every item shipped or cancelled", now)
+        elif self.status == OrderStatus.CONFIRMED:
+            self._move(OrderStatus.PARTIALLY_SHIPPED, None, {}, actor, reason, now)  # no event of its own
         return self._done()
 
     def fail_shipment(self, shipment: Shipment, reason: str) -> Change:
@@ -302,9 +305,19 @@ class Order:
         self.status = to_status
         self._change.records.append(Record(event_type, fields, self.sequence, self.status, entry))
 
-    def _move(self, target: OrderStatus, event_type: str, fields: dict, actor: str, reason: str, now) -> None:
+    def _move(self, target: OrderStatus, event_type: str | None, fields: dict, actor: str, reason: str, now) -> None:
+        """A status move, announced by `event_type` (None: by the step's event alone). Right after
+        the step that causes it, the step's entry becomes the move and the event carries none."""
         lifecycle.check_move(self.status, target)
-        self._record(event_type, fields, actor, reason, now, target)
+        records = self._change.records
+        step = records[-1] if records else None
+        if step is not None and step.entry is not None and step.entry["from_status"] == step.entry["to_status"]:
+            records[-1] = replace(step, status=target, entry=step.entry | {"to_status": target})
+            self.status = target
+            if event_type is not None:
+                self._record(event_type, fields, None, None, None, target)
+        else:
+            self._record(event_type, fields, actor, reason, now, target)
 
     def _record_return_step(self, step: ReturnStep, actor: str, now: datetime) -> None:
         self._record(step.event_type, step.fields, actor, step.reason, now, self.status)
