@@ -22,6 +22,7 @@ from notifications.service import NotificationsService
 from payments.service import PaymentsService
 from plumbing.migrations import database_urls
 from products.service import ProductsService
+from tests.integration.conftest import spawn_call
 from tests.integration.eventing import EventTap, call, deliver, event, purge_events, wait_until
 from tests.integration.test_orders_service import CUSTOMER, paid, place, update_order
 from tests.tokens import ADMIN
@@ -162,6 +163,23 @@ def test_a_shipment_whose_capture_cant_be_asked_is_a_503_and_keeps_its_units_tak
     with pytest.raises(Invalid):
         call(orders_container, "create_shipment", order["id"], {**body, "carrier": "UPS"}, request_key, as_=ADMIN)
     assert len(call(orders_container, "list_shipments", order["id"], as_=ADMIN)) == 1
+
+
+def test_concurrent_shipments_for_the_last_units_take_them_once(orders_container, confirmed):
+    """Both ask for the two lamps at once: the order's lock lets one take them (its capture then
+    can't be asked here: 503), and the other finds nothing left."""
+    product, order = confirmed
+    body = {"items": lamps(product, 2), "carrier": "DHL", "tracking_number": None}
+    calls = [spawn_call(orders_container, "create_shipment", order["id"], body, key(), as_=ADMIN) for _ in range(2)]
+    outcomes = []
+    for each in calls:
+        try:
+            each.wait()
+        except (Unavailable, NotEnoughToShip) as refused:
+            outcomes.append(type(refused))
+    assert sorted(outcome.__name__ for outcome in outcomes) == ["NotEnoughToShip", "Unavailable"]
+    assert len(call(orders_container, "list_shipments", order["id"], as_=ADMIN)) == 1
+    assert call(orders_container, "get_order", order["id"], as_=ADMIN)["items"][0]["shipped_quantity"] == 2
 
 
 def shipped_before_shipments(orders_container, order: dict) -> None:
