@@ -140,9 +140,7 @@ _changed = unnested(
     {"at_position": ("positions", Integer), **{f"now_{name}": (f"{name}_values", Integer) for name in _QUANTITIES},
      "now_last_delivered_at": ("last_deliveries", DateTime(timezone=True))},
 )
-# What an aggregate decided, in one round trip: the order's status, sequence and `paid` (only ever
-# set), its history entries and its lines' new quantities (the arrays are empty when none).
-_APPLY = (
+_SET_ORDER = (
     update(_orders)
     .where(_orders.c.id == bindparam("changing"))
     .values(
@@ -152,6 +150,17 @@ _APPLY = (
         updated_at=func.now(),
     )
     .returning(_orders.c.updated_at)
+)
+# A single move (a confirmation, a cancellation: every order has them) in one round trip: the
+# order's status, sequence and `paid` (only ever set), and its history entry.
+_APPLY_MOVE = _SET_ORDER.add_cte(
+    _history_entry(*(bindparam(name) for name in ("changing", "current", "target", "who", "why", "moved_at",
+                                                  "next_sequence")))
+)
+# Any other decision, in one round trip too: the order, its history entries and its lines' new
+# quantities (from arrays, empty when there are none).
+_APPLY = (
+    _SET_ORDER
     .add_cte(
         insert(_history)
         .from_select(
@@ -263,8 +272,8 @@ def aggregate_of(session: Session, order: Order, lines: bool = True, returns: bo
     in_returns = dict(session.execute(_IN_RETURNS, {"counted": order.id}).all()) if returns else {}
     found.lines = [
         Line(item.position, item.product_id, item.sku, item.name, item.unit_price, item.quantity,
-                       item.shipped_quantity, item.cancelled_quantity, item.delivered_quantity,
-                       item.returned_quantity, item.last_delivered_at, in_returns.get(item.position, 0))
+             item.shipped_quantity, item.cancelled_quantity, item.delivered_quantity, item.returned_quantity,
+             item.last_delivered_at, in_returns.get(item.position, 0))
         for item in order.items
     ]
     counts = dict(session.execute(_SHIPMENT_COUNTS, {"counted": order.id}).all())
@@ -274,25 +283,21 @@ def aggregate_of(session: Session, order: Order, lines: bool = True, returns: bo
 
 
 def apply(session: Session, order: Order, change: Change) -> None:
-    """Write what the aggregate decided, at once (see _APPLY); `order` then holds it too."""
+    """Write what the aggregate decided in one statement (_APPLY_MOVE for a single move, as cheap
+    as before aggregates; _APPLY for the rest); `order` then holds it too."""
     if not change.records and not change.lines:
         return
     status = change.records[-1].status if change.records else order.status
     sequence = change.records[-1].sequence if change.records else order.sequence
     entries, lines = change.entries, change.lines
-    updated_at = session.execute(
-        _APPLY,
-        {
-            "changing": order.id, "target": status, "now_paid": change.paid, "next_sequence": sequence,
-            **{parameter: [entry[column] for entry in entries] for column, (parameter, _) in _ENTRY_COLUMNS.items()},
-            "positions": [line.position for line in lines],
-            "shipped_quantity_values": [line.shipped for line in lines],
-            "cancelled_quantity_values": [line.cancelled for line in lines],
-            "delivered_quantity_values": [line.delivered for line in lines],
-            "returned_quantity_values": [line.returned for line in lines],
-            "last_deliveries": [line.last_delivered_at for line in lines],
-        },
-    ).scalar_one()
+    order_values = {"changing": order.id, "target": status, "now_paid": change.paid, "next_sequence": sequence}
+    if len(change.records) == 1 and len(entries) == 1 and not lines:
+        [entry] = entries
+        updated_at = session.execute(_APPLY_MOVE, order_values | {
+            "current": entry["from_status"], "who": entry["actor"], "why": entry["reason"], "moved_at": entry["at"],
+        }).scalar_one()
+    else:
+        updated_at = _apply_any(session, order_values, entries, lines)
     # The rows are written; the Order (and its items, when loaded) say what they now hold.
     set_committed_value(order, "status", status)
     set_committed_value(order, "paid", order.paid or change.paid)
@@ -306,6 +311,22 @@ def apply(session: Session, order: Order, change: Change) -> None:
                                 ("delivered_quantity", line.delivered), ("returned_quantity", line.returned),
                                 ("last_delivered_at", line.last_delivered_at)):
                 set_committed_value(item, name, value)
+
+
+def _apply_any(session: Session, order_values: dict, entries: list[dict], lines: list[Line]):
+    return session.execute(
+        _APPLY,
+        {
+            **order_values,
+            **{parameter: [entry[column] for entry in entries] for column, (parameter, _) in _ENTRY_COLUMNS.items()},
+            "positions": [line.position for line in lines],
+            "shipped_quantity_values": [line.shipped for line in lines],
+            "cancelled_quantity_values": [line.cancelled for line in lines],
+            "delivered_quantity_values": [line.delivered for line in lines],
+            "returned_quantity_values": [line.returned for line in lines],
+            "last_deliveries": [line.last_delivered_at for line in lines],
+        },
+    ).scalar_one()
 
 
 def placed_entry(order: Order) -> dict:
