@@ -112,7 +112,8 @@ class CaptureResultSchema(Schema):
 
 
 class RefundRequestSchema(Schema):
-    amount = Money(required=True, metadata={"description": "At most what was captured and not yet refunded."})
+    # Price, not Money (answers only): a positive amount a client writes plainly, within MAX_AMOUNT.
+    amount = Price(required=True, metadata={"description": "At most what was captured and not yet refunded."})
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
