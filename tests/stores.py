@@ -42,12 +42,15 @@ def revoke_behind_the_apis_back(config, redis_client, client_id: str) -> None:
 
 
 def backdate_deliveries(config, order_id: str, days: int) -> None:
-    """Move the order's deliveries `days` into the past, as if that long had gone by since: the
-    return window counts from them (orders' shipments.delivered_at)."""
+    """Move the order's deliveries `days` into the past, as if that long had gone by since: its
+    shipments' and its lines' (the return window counts from a line's last delivery)."""
     engine = create_engine(database_urls(config)["orders"])
+    moved = {"id": order_id, "days": days}
     with engine.begin() as conn:
         conn.execute(text("UPDATE shipments SET delivered_at = delivered_at - make_interval(days => :days)"
-                          " WHERE order_id = :id AND delivered_at IS NOT NULL"), {"id": order_id, "days": days})
+                          " WHERE order_id = :id AND delivered_at IS NOT NULL"), moved)
+        conn.execute(text("UPDATE order_items SET last_delivered_at = last_delivered_at - make_interval(days => :days)"
+                          " WHERE order_id = :id AND last_delivered_at IS NOT NULL"), moved)
     engine.dispose()
 
 
