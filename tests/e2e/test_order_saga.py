@@ -40,7 +40,8 @@ def test_happy_path_to_confirmed_shipped_and_delivered(customer, admin, product)
     assert order["status"] == "pending_payment"
     assert order["total"] == "59.97" and order["currency"] == "EUR"
     assert order["items"] == [{"product_id": product["id"], "sku": product["sku"], "name": product["name"],
-                               "unit_price": "19.99", "quantity": 3, "line_total": "59.97"}]
+                               "unit_price": "19.99", "quantity": 3, "line_total": "59.97", "shipped_quantity": 0,
+                               "cancelled_quantity": 0, "delivered_quantity": 0, "returned_quantity": 0}]
     assert stock_of(customer, product) == 7
 
     wait_for_status(customer, order["id"], "confirmed")
