@@ -6,7 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from nameko.exceptions import deserialize_to_instance
 
 from wire.errors import Conflict
-from wire.money import Price
+from wire.money import Money, Price
 from wire.pagination import PageQuerySchema
 from wire.validation import JsonInteger, UtcTime
 
@@ -253,7 +253,8 @@ class ReturnSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf([status.value for status in ReturnStatus]))
     items = fields.List(fields.Nested(ReturnItemSchema), required=True)
     note = fields.String(required=True)
-    refund_amount = Price(
+    # Money, not Price: a return received with no unit arrived refunds 0.00.
+    refund_amount = Money(
         required=True,
         allow_none=True,
         metadata={"description": "Set once received: the units that arrived × their price."},

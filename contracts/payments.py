@@ -78,10 +78,11 @@ class PaymentSchema(Schema):
     order_id = fields.String(required=True)
     status = fields.String(required=True, validate=validate.OneOf([s.value for s in PaymentStatus] + ["succeeded"]))
     amount = Price(required=True, metadata={"description": "The order's total, as authorized when it was placed."})
-    authorized = Price(required=True)
-    captured = Price(required=True)
-    refunded = Price(required=True)
-    voided = Price(required=True)
+    # Money, not Price: each is 0.00 until its first operation.
+    authorized = Money(required=True)
+    captured = Money(required=True)
+    refunded = Money(required=True)
+    voided = Money(required=True)
     currency = fields.String(required=True)
     operations = fields.List(
         fields.Nested(PaymentOperationSchema), required=True, metadata={"description": "oldest first"}
@@ -112,7 +113,8 @@ class CaptureResultSchema(Schema):
 
 
 class RefundRequestSchema(Schema):
-    amount = Money(required=True, metadata={"description": "At most what was captured and not yet refunded."})
+    # Price, not Money (answers only): a positive amount a client writes plainly, within MAX_AMOUNT.
+    amount = Price(required=True, metadata={"description": "At most what was captured and not yet refunded."})
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 

@@ -1,6 +1,7 @@
 """A customer's order from start to end with the generated Python client (clients/python, the
 `oms_client` package): register and sign in, place an order with an Idempotency-Key, wait for
-its payment to confirm it, download its invoice as a PDF and list the customer's orders.
+its payment to confirm it, read that payment (the card authorized: the money is taken, and
+invoiced, as the order ships) and list the customer's orders.
 Type-checked with `mypy --strict` (tests/clients/) and run against the system by
 tests/e2e/test_clients.py.
 
@@ -15,11 +16,19 @@ from typing import TypeVar
 
 from oms_client import AuthenticatedClient, Client
 from oms_client.api.auth import login, register_user
-from oms_client.api.invoices import get_order_invoice_pdf
-from oms_client.api.orders import create_order, get_order, list_orders
+from oms_client.api.orders import create_order, get_order, get_order_payment, list_orders
 from oms_client.api.products import list_products
-from oms_client.models import Address, CreateOrder, Login, Order, OrderLineRequest, OrderPage, Problem, Register
-from oms_client.types import File
+from oms_client.models import (
+    Address,
+    CreateOrder,
+    Login,
+    Order,
+    OrderLineRequest,
+    OrderPage,
+    Payment,
+    Problem,
+    Register,
+)
 
 Answer = TypeVar("Answer")
 
@@ -35,7 +44,7 @@ class ApiProblem(Exception):
 @dataclass(frozen=True)
 class PlacedOrder:
     order: Order  # as confirmed
-    invoice_pdf: bytes
+    payment: Payment  # authorized
     my_orders: OrderPage  # the first page of the customer's orders, newest first
 
 
@@ -72,18 +81,6 @@ def wait_until_confirmed(client: AuthenticatedClient, order_id: str, timeout: fl
         time.sleep(0.2)
 
 
-def invoice_pdf(client: AuthenticatedClient, order_id: str, timeout: float) -> bytes:
-    """The order's invoice as PDF bytes: 404 until it is issued, shortly after confirmation."""
-    deadline = time.monotonic() + timeout
-    while True:
-        answer = get_order_invoice_pdf.sync(order_id, client=client)
-        if isinstance(answer, Problem) and answer.status == 404 and time.monotonic() < deadline:
-            time.sleep(0.2)
-            continue
-        pdf: File = expect(answer)
-        return pdf.payload.read()
-
-
 def place_order(base_url: str, email: str, password: str, timeout: float = 30) -> PlacedOrder:
     client = sign_in(base_url, email, password, name="Ada Lovelace")
     products = expect(list_products.sync(client=client, in_stock=True, page_size=1))
@@ -99,13 +96,13 @@ def place_order(base_url: str, email: str, password: str, timeout: float = 30) -
     # timeout, say), the request answers with the same order instead of placing a second one.
     placed = expect(create_order.sync(client=client, body=body, idempotency_key=str(uuid.uuid4())))
     confirmed = wait_until_confirmed(client, placed.id, timeout)
-    pdf = invoice_pdf(client, placed.id, timeout)
+    payment = expect(get_order_payment.sync(placed.id, client=client))
     my_orders = expect(list_orders.sync(client=client))
-    return PlacedOrder(order=confirmed, invoice_pdf=pdf, my_orders=my_orders)
+    return PlacedOrder(order=confirmed, payment=payment, my_orders=my_orders)
 
 
 if __name__ == "__main__":
     base_url, email, password = sys.argv[1:4]
     result = place_order(base_url, email, password)
     print(f"order {result.order.id}: {result.order.status}, {result.order.total} {result.order.currency}")
-    print(f"invoice: {len(result.invoice_pdf)} bytes of PDF; {result.my_orders.total} orders in all")
+    print(f"payment: {result.payment.status}, {result.payment.amount}; {result.my_orders.total} orders in all")

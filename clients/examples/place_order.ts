@@ -1,8 +1,8 @@
 /**
  * A customer's order from start to end with openapi-fetch and the API's types
  * (clients/typescript/src/schema.d.ts, from openapi-typescript): register and sign in, place an
- * order with an Idempotency-Key, wait for its payment to confirm it, download its invoice as a
- * PDF and list the customer's orders. Type-checked with `tsc --noEmit --strict` (tests/clients/).
+ * order with an Idempotency-Key, wait for its payment to confirm it, read that payment (the card
+ * authorized: the money is taken, and invoiced, as the order ships) and list the customer's orders. Type-checked with `tsc --noEmit --strict` (tests/clients/).
  *
  *     const placed = await placeOrder("http://127.0.0.1:8000", "you@example.com", "a long password");
  */
@@ -11,12 +11,13 @@ import type { components, paths } from "../typescript/src/schema";
 
 type Order = components["schemas"]["Order"];
 type OrderPage = components["schemas"]["OrderPage"];
+type Payment = components["schemas"]["Payment"];
 type Problem = components["schemas"]["Problem"];
 type Api = Client<paths>;
 
 export interface PlacedOrder {
   order: Order; // as confirmed
-  invoicePdf: Uint8Array;
+  payment: Payment; // authorized
   myOrders: OrderPage; // the first page of the customer's orders, newest first
 }
 
@@ -56,22 +57,6 @@ async function waitUntilConfirmed(api: Api, orderId: string, timeoutMs: number):
   }
 }
 
-/** The order's invoice as PDF bytes: 404 until it is issued, shortly after confirmation. */
-async function invoicePdf(api: Api, orderId: string, timeoutMs: number): Promise<Uint8Array> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const answer = await api.GET("/api/v1/orders/{order_id}/invoice.pdf", {
-      params: { path: { order_id: orderId } },
-      parseAs: "arrayBuffer",
-    });
-    if (answer.response.status === 404 && Date.now() < deadline) {
-      await pause(200);
-      continue;
-    }
-    return new Uint8Array(expect(answer));
-  }
-}
-
 export async function placeOrder(baseUrl: string, email: string, password: string, timeoutMs = 30_000): Promise<PlacedOrder> {
   const api = await signIn(baseUrl, email, password, "Ada Lovelace");
   const products = expect(await api.GET("/api/v1/products", { params: { query: { in_stock: true, page_size: 1 } } }));
@@ -96,7 +81,7 @@ export async function placeOrder(baseUrl: string, email: string, password: strin
     }),
   );
   const order = await waitUntilConfirmed(api, placed.id, timeoutMs);
-  const pdf = await invoicePdf(api, placed.id, timeoutMs);
+  const payment = expect(await api.GET("/api/v1/orders/{order_id}/payment", { params: { path: { order_id: placed.id } } }));
   const myOrders = expect(await api.GET("/api/v1/orders"));
-  return { order, invoicePdf: pdf, myOrders };
+  return { order, payment, myOrders };
 }

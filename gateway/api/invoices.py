@@ -15,6 +15,7 @@ from contracts.payments_operations import (
     ISSUE_INVOICE,
     LIST_CREDIT_NOTES,
     LIST_INVOICES,
+    LIST_ORDER_DOCUMENTS,
 )
 from gateway.api import ApiBlueprint, json_body, query_args, reply
 from gateway.context import services
@@ -47,6 +48,11 @@ def issued(answer: dict, kind: str):
 @blp.operation(GET_INVOICE)
 def order_invoice(order_id):
     return reply(services().payments.get_invoice(order_id))
+
+
+@blp.operation(LIST_ORDER_DOCUMENTS)
+def order_documents(order_id):
+    return reply(services().payments.list_order_documents(order_id))
 
 
 @blp.operation(GET_INVOICE_PDF, response_headers=DOWNLOAD)

@@ -1,18 +1,28 @@
-"""Orders, their history and payment, and a customer's notifications."""
+"""Orders, their history and payment, and a customer's notifications; after the sale, their
+shipments, cancelled lines, returns and refunds (issue 24)."""
 
 from contracts.notifications_operations import LIST_NOTIFICATIONS
 from contracts.orders_operations import (
+    APPROVE_RETURN,
+    CANCEL_ITEMS,
     CANCEL_ORDER,
     CREATE_ORDER,
+    CREATE_SHIPMENT,
     DELETE_ORDER,
     DELIVER_ORDER,
+    DELIVER_SHIPMENT,
     GET_ORDER,
     GET_ORDER_HISTORY,
     LIST_ORDERS,
+    LIST_RETURNS,
+    LIST_SHIPMENTS,
+    RECEIVE_RETURN,
+    REJECT_RETURN,
+    REQUEST_RETURN,
     SHIP_ORDER,
     UPDATE_ORDER,
 )
-from contracts.payments_operations import GET_PAYMENT
+from contracts.payments_operations import GET_PAYMENT, REFUND_PAYMENT
 from gateway.api import ApiBlueprint, json_body, query_args, reply
 from gateway.auth import current_actor
 from gateway.context import services
@@ -74,3 +84,57 @@ def order_payment(order_id):
 @blp.operation(LIST_NOTIFICATIONS)
 def list_notifications(page):
     return reply(services().notifications.list_notifications(current_actor().id, page["page"], page["page_size"]))
+
+
+# --- after the sale (issue 24). Every action takes an Idempotency-Key, passed on to the service,
+# which answers a replay with what the first request got (and another body with 422).
+
+
+@blp.operation(CREATE_SHIPMENT)
+def create_shipment(headers, _, order_id):
+    return reply(services().orders.create_shipment(order_id, json_body(), headers["idempotency_key"]), 201)
+
+
+@blp.operation(LIST_SHIPMENTS)
+def list_shipments(order_id):
+    return reply(services().orders.list_shipments(order_id))
+
+
+@blp.operation(DELIVER_SHIPMENT)
+def deliver_shipment(headers, order_id, shipment_id):
+    return reply(services().orders.deliver_shipment(order_id, shipment_id, headers["idempotency_key"]))
+
+
+@blp.operation(CANCEL_ITEMS)
+def cancel_items(headers, _, order_id):
+    return reply(services().orders.cancel_items(order_id, json_body(), headers["idempotency_key"]))
+
+
+@blp.operation(REQUEST_RETURN)
+def request_return(headers, _, order_id):
+    return reply(services().orders.request_return(order_id, json_body(), headers["idempotency_key"]), 201)
+
+
+@blp.operation(LIST_RETURNS)
+def list_returns(order_id):
+    return reply(services().orders.list_returns(order_id))
+
+
+@blp.operation(APPROVE_RETURN)
+def approve_return(headers, return_id):
+    return reply(services().orders.approve_return(return_id, headers["idempotency_key"]))
+
+
+@blp.operation(REJECT_RETURN)
+def reject_return(headers, body, return_id):
+    return reply(services().orders.reject_return(return_id, body or {}, headers["idempotency_key"]))
+
+
+@blp.operation(RECEIVE_RETURN)
+def receive_return(headers, _, return_id):
+    return reply(services().orders.receive_return(return_id, json_body(), headers["idempotency_key"]))
+
+
+@blp.operation(REFUND_PAYMENT)
+def refund_payment(headers, _, order_id):
+    return reply(services().payments.refund_payment(order_id, json_body(), headers["idempotency_key"]), 201)

@@ -7,15 +7,17 @@ can't say what that takes, and keep the run off what it must leave alone:
   run's spare one of that kind instead. Filtering such cases out starved operations whose ids
   schemathesis draws from earlier answers (DELETE /products/{product_id} failed the
   filter_too_much health check).
-- Each new order gets a new Idempotency-Key, as a client's does: the same key with another body
-  is rightly refused (422, as the IETF Idempotency-Key draft says), and schemathesis draws few
-  distinct keys; a missing or invalid key is left as drawn.
+- Each request with an Idempotency-Key (a new order, a shipment, a return, a refund, ...) gets a
+  new one, as a client's does: the same key with another body is rightly refused (422, as the
+  IETF Idempotency-Key draft says), and schemathesis draws few distinct keys; a missing or invalid
+  key is left as drawn.
 - A valid `current_password` is made the caller's own (all the run's accounts share one): a wrong
   one is rightly a 403 and counts as a failed login; an invalid or missing one is left as drawn.
 - An order's items name products that exist, each once (the run's own, with stock): an unknown
   or repeated id is rightly a 422, as the document says in words, and no JSON Schema can say
   which ids exist or that a property is unique across items. It also keeps the run from selling
-  other tests' stock.
+  other tests' stock. So do the items of a shipment, a line cancellation, a return and a return's
+  receipt: they name the lines of an order.
 
 `map_case`, not `map_headers`/`map_body`: those apply to the fuzzing phase's strategies only,
 while case hooks run on the coverage phase's cases too."""
@@ -32,7 +34,14 @@ SPARE = json.loads(os.environ["OMS_FUZZ_SPARE"])
 ORDERABLE = json.loads(os.environ["OMS_FUZZ_ORDERABLE"])
 PASSWORD = os.environ["OMS_FUZZ_PASSWORD"]
 MUTATING = {"PATCH", "PUT", "POST", "DELETE"}
-NEW_ORDER = ("POST", "/api/v1/orders")
+# The operations whose body's `items` name products: a new order, and its lines after the sale.
+ITEMS_NAME_PRODUCTS = {
+    ("POST", "/api/v1/orders"),
+    ("POST", "/api/v1/orders/{order_id}/shipments"),
+    ("POST", "/api/v1/orders/{order_id}/cancel-items"),
+    ("POST", "/api/v1/orders/{order_id}/returns"),
+    ("POST", "/api/v1/returns/{return_id}/receive"),
+}
 USER_CHANGE = ("PATCH", "/api/v1/users/{user_id}")
 
 
@@ -52,8 +61,9 @@ def filter_case(context, case) -> bool:
 def map_case(context, case):
     for name in _protected_targets(case):
         case.path_parameters[name] = SPARE[name]
-    if (case.method.upper(), case.path) == NEW_ORDER:
+    if case.method.upper() in MUTATING:
         _with_a_fresh_key(case.headers)
+    if (case.method.upper(), case.path) in ITEMS_NAME_PRODUCTS:
         _with_known_products(case.body)
     if (case.method.upper(), case.path) == USER_CHANGE:
         _with_the_callers_password(case.body)

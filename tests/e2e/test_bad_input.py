@@ -180,6 +180,16 @@ VALID_BODIES = {
     ("PATCH", "/api/v1/users/{user_id}"): {"email": "{email}", "name": "n"},
     ("POST", "/api/v1/invoices"): {"order_id": "{order_id}"},
     ("POST", "/api/v1/credit-notes"): {"order_id": "{order_id}"},
+    ("POST", "/api/v1/orders/{order_id}/shipments"): {"items": [{"product_id": "{product_id}", "quantity": 1}],
+                                                      "carrier": "c", "tracking_number": "t"},
+    ("POST", "/api/v1/orders/{order_id}/cancel-items"): {"items": [{"product_id": "{product_id}", "quantity": 1}],
+                                                         "reason": "r"},
+    ("POST", "/api/v1/orders/{order_id}/returns"): {
+        "items": [{"product_id": "{product_id}", "quantity": 1, "reason": "damaged"}], "note": "n"},
+    ("POST", "/api/v1/returns/{return_id}/reject"): {"reason": "r"},
+    ("POST", "/api/v1/returns/{return_id}/receive"): {
+        "items": [{"product_id": "{product_id}", "quantity": 1, "restock": True}]},
+    ("POST", "/api/v1/orders/{order_id}/refunds"): {"amount": "1.00", "reason": "r"},
 }
 DEEP = "[" * 10_000 + "]" * 10_000
 
@@ -200,7 +210,8 @@ def json_routes(admin, new_customer, product):
     """Each route with a JSON body: (method, its URL path under /api/v1, a body it takes, headers)."""
     user, _, api = new_customer()
     order = place(api, product).json()
-    ids = {"product_id": product["id"], "order_id": order["id"], "user_id": user["id"]}
+    # No return exists: a bad body is refused before its id is looked up.
+    ids = {"product_id": product["id"], "order_id": order["id"], "user_id": user["id"], "return_id": "no-such-return"}
 
     def fill(value):
         if isinstance(value, dict):

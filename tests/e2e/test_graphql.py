@@ -75,7 +75,7 @@ def test_a_customer_reads_its_orders_with_lines_payment_history_customer_and_pro
     assert node["shippingAddress"] == {"city": "London", "country": "GB"}
     assert [(h["fromStatus"], h["toStatus"]) for h in node["history"]] == [
         (None, "PENDING_PAYMENT"), ("PENDING_PAYMENT", "CONFIRMED")]
-    assert node["payment"] == {"status": "succeeded", "amount": "39.98"}
+    assert node["payment"] == {"status": "authorized", "amount": "39.98"}
     assert node["customer"] == {"id": user["id"], "email": user["email"], "name": "Grace"}
     rest_history = api.get(f"/orders/{order['id']}/history").json()["items"]
     assert [h["reason"] for h in node["history"]] == [h["reason"] for h in rest_history]

@@ -1,5 +1,7 @@
 """Invoice numbers stay gap-free and unique with two payments instances issuing at once, and when
-the issuing process is killed (kill -9) between taking a number and committing the invoice."""
+the issuing process is killed (kill -9) between taking a number and committing the invoice. An
+invoice is issued with a parcel's capture (payments.capture_payment, which orders calls as the
+parcel ships), so these tests ship orders."""
 
 import signal
 import time
@@ -11,7 +13,7 @@ from urllib.parse import quote
 from sqlalchemy import text
 
 from plumbing.broker import BrokerAdmin, vhost_of
-from tests.e2e.test_order_saga import place
+from tests.e2e.test_order_saga import place, wait_for_status
 from tests.polling import wait_until
 
 ORDERS = 50
@@ -54,54 +56,79 @@ def place_retrying(api, product):
     return response
 
 
+def ship(admin, order: dict, key: str):
+    """A parcel of all of the order."""
+    body = {"items": [{"product_id": item["product_id"], "quantity": item["quantity"]} for item in order["items"]],
+            "carrier": "DHL", "tracking_number": None}
+    return admin.post(f"/orders/{order['id']}/shipments", json=body, headers={"Idempotency-Key": key})
+
+
+def ship_retrying(admin, order: dict):
+    """The order's parcel, asked again with the same Idempotency-Key after a 503 (a busy machine
+    may time out an RPC): the same parcel either way, completed by the retry."""
+    key = uuid.uuid4().hex
+    for _ in range(5):
+        response = ship(admin, order, key)
+        if response.status_code != 503:
+            return response
+        time.sleep(1)
+    return response
+
+
 def payments_consumers(config) -> int:
-    """How many payments instances consume order_created (whose charge issues the invoice)."""
+    """How many payments instances serve its RPCs (capture_payment issues the invoice)."""
     admin, vhost = BrokerAdmin(config["BROKER"]["ADMIN_URL"]), quote(vhost_of(config["AMQP_URI"]), safe="")
-    queue = quote("evt-orders-order_created--payments.handle_order_created", safe="")
-    return admin._request("GET", f"queues/{vhost}/{queue}").json().get("consumers", 0)
+    return admin._request("GET", f"queues/{vhost}/rpc-payments").json().get("consumers", 0)
 
 
-def handled_charges(system, process: str) -> int:
-    return system.log_tail(process, lines=100_000).count("payments.handle_order_created.")
+def handled_captures(system, process: str) -> int:
+    return system.log_tail(process, lines=100_000).count("payments.capture_payment.")
 
 
-def test_fifty_orders_paid_at_once_over_two_payments_instances_are_numbered_without_gaps(
+def test_fifty_parcels_shipped_at_once_over_two_payments_instances_are_invoiced_without_gaps(
     system, config, new_customer, admin, product, payments_db
 ):
     admin.put(f"/products/{product['id']}/stock", json={"stock": ORDERS})
+    shoppers = [new_customer()[2] for _ in range(5)]
+    with ThreadPoolExecutor(10) as pool:
+        placed = list(pool.map(lambda n: place_retrying(shoppers[n % 5], product), range(ORDERS)))
+    assert [r.status_code for r in placed] == [201] * ORDERS
+    orders = [wait_for_status(admin, r.json()["id"], "confirmed") for r in placed]
     before = assert_gap_free(payments_db)
     system.start_service("payments", instance="payments-2")
     try:
         wait_until(lambda: payments_consumers(config) == 2, timeout=60, what="the second instance")
-        shoppers = [new_customer()[2] for _ in range(5)]
         with ThreadPoolExecutor(10) as pool:
-            responses = list(pool.map(lambda n: place_retrying(shoppers[n % 5], product), range(ORDERS)))
-        assert [r.status_code for r in responses] == [201] * ORDERS
-        order_ids = [r.json()["id"] for r in responses]
-        numbers = wait_until(lambda: len(found := invoiced(payments_db, order_ids)) == ORDERS and found,
-                             timeout=60, what="50 invoices")
+            shipped = list(pool.map(lambda order: ship_retrying(admin, order), orders))
+        assert [r.status_code for r in shipped] == [201] * ORDERS, [r.text for r in shipped if r.status_code != 201]
+        numbers = invoiced(payments_db, [order["id"] for order in orders])
     finally:
         system.stop("payments-2")
 
     year = datetime.now(UTC).year
     assert sorted(numbers.values()) == [f"INV-{year}-{n:06d}" for n in range(before + 1, before + ORDERS + 1)]
+    assert sorted(r.json()["invoice_number"] for r in shipped) == sorted(numbers.values())
     assert assert_gap_free(payments_db) == before + ORDERS
-    assert handled_charges(system, "payments") and handled_charges(system, "payments-2"), (
+    assert handled_captures(system, "payments") and handled_captures(system, "payments-2"), (
         "both instances issued invoices")
 
 
 def test_kill_9_between_taking_a_number_and_committing_leaves_no_gap_and_no_duplicate(
-    system, config, customer, product, payments_db
+    system, config, customer, admin, product, payments_db
 ):
+    order = wait_for_status(customer, place_retrying(customer, product).json()["id"], "confirmed")
+    second = wait_for_status(customer, place_retrying(customer, product).json()["id"], "confirmed")
     before = assert_gap_free(payments_db)
     system.stop("payments")
     # The broker's figures lag by seconds: see the old instance gone before the new one there.
     wait_until(lambda: payments_consumers(config) == 0, timeout=60, what="payments gone")
     # The only payments now: it sleeps once it has taken an invoice's number, before committing.
     system.start_service("payments", instance="payments-paused", env={"INVOICING_PAUSE_AFTER_NUMBERING": "60"})
+    key = uuid.uuid4().hex
     try:
         wait_until(lambda: payments_consumers(config) == 1, timeout=60, what="the paused instance")
-        order = place_retrying(customer, product).json()  # charged, then paused before its commit
+        # Captured, then paused before its commit: orders gives up waiting (503), the parcel capturing.
+        assert ship(admin, order, key).status_code == 503
 
         def numbered_not_committed():
             with payments_db.connect() as conn:
@@ -121,16 +148,17 @@ def test_kill_9_between_taking_a_number_and_committing_leaves_no_gap_and_no_dupl
         system.start_service("payments")
     wait_until(lambda: payments_consumers(config) == 1, timeout=60, what="payments again")
 
-    # The order_created it never acknowledged is delivered again. Its charge request outlived the
-    # kill, so it is charged again with the same idempotency key (the provider's one charge) and
-    # invoiced with the number given back, even if its reservation lapsed meanwhile (a few seconds
-    # in these tests): then orders cancels it, and payments refunds it.
+    # The capture requested before the kill outlived it: asked again (by the same request here, or
+    # by orders' timer for a parcel left capturing), the provider answers with the capture it made
+    # under the same idempotency key, and the invoice gets the number given back.
     year = datetime.now(UTC).year
-    wait_until(lambda: customer.get(f"/orders/{order['id']}").json()["status"] in ("confirmed", "refunded"),
-               timeout=60, what="the first order settled after the kill")
     taken = before + 1
+    parcel = wait_until(lambda: (r := ship(admin, order, key)).status_code == 201 and r.json(), timeout=60,
+                        what="the parcel shipped after the kill")
+    assert parcel["invoice_number"] == f"INV-{year}-{taken:06d}"
     assert invoiced(payments_db, [order["id"]]) == {order["id"]: f"INV-{year}-{taken:06d}"}
-    second = place_retrying(customer, product).json()
-    assert wait_until(lambda: invoiced(payments_db, [second["id"]]), timeout=60) == {
-        second["id"]: f"INV-{year}-{taken + 1:06d}"}
+    captures = [op for op in customer.get(f"/orders/{order['id']}/payment").json()["operations"]
+                if op["type"] == "capture" and op["status"] == "succeeded"]
+    assert len(captures) == 1  # captured once, for all the asking
+    assert ship_retrying(admin, second).json()["invoice_number"] == f"INV-{year}-{taken + 1:06d}"
     assert assert_gap_free(payments_db) == taken + 1

@@ -162,7 +162,7 @@ def test_products_with_extreme_prices_and_stock_are_refused_or_kept_as_given(adm
     create()
 
 
-def test_an_order_of_the_largest_total_is_paid_invoiced_shown_and_refunded(new_customer, priced, system):
+def test_an_order_of_the_largest_total_is_paid_invoiced_shown_and_refunded(new_customer, admin, priced, system):
     """What payments and order_queries derive from an accepted order fits their columns."""
     _, tokens, api = new_customer()
     body = {"items": [{"product_id": priced[-1]["id"], "quantity": 1}], "payment_token": "tok_visa",
@@ -171,6 +171,7 @@ def test_an_order_of_the_largest_total_is_paid_invoiced_shown_and_refunded(new_c
     assert response.status_code == 201, response.text
     order = wait_for_status(api, response.json()["id"], "confirmed")
     assert order["total"] == str(MAX_AMOUNT)
+    assert admin.post(f"/orders/{order['id']}/ship").json()["status"] == "shipped"  # captured and invoiced
 
     invoice = invoice_of(api, order["id"])
     assert invoice["gross_total"] == str(MAX_AMOUNT)
@@ -185,8 +186,9 @@ def test_an_order_of_the_largest_total_is_paid_invoiced_shown_and_refunded(new_c
     [node] = wait_until(shown, what="the order and its payment in the read model")
     assert (node["total"], node["payment"]["amount"]) == (str(MAX_AMOUNT), str(MAX_AMOUNT))
 
-    assert api.post(f"/orders/{order['id']}/cancel").status_code == 200
-    wait_for_status(api, order["id"], "refunded")
+    refund = admin.post(f"/orders/{order['id']}/refunds", json={"amount": str(MAX_AMOUNT), "reason": "all of it"},
+                        headers={"Idempotency-Key": uuid.uuid4().hex})
+    assert refund.status_code == 201, refund.text
     note = wait_until(lambda: (r := api.get(f"/orders/{order['id']}/credit-note")).status_code == 200 and r.json(),
                       what="the credit note")
     assert note["gross_total"] == str(MAX_AMOUNT)
