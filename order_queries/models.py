@@ -7,7 +7,7 @@ moves `projection_state.current_generation` to it (order_queries/rebuild.py)."""
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, DateTime, Index, Integer, Numeric, SmallInteger, String, text
+from sqlalchemy import Boolean, DateTime, Index, Integer, Numeric, String, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -40,12 +40,24 @@ class OrderView(Base):
     created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # the last change
     deleted: Mapped[bool] = mapped_column(Boolean, server_default="false")
-    # Payments' own events decide these: a later stage (refunded) is never undone by an earlier one.
+    # After-sale, keyed so that events merge whatever order they arrive in: {shipment_id: shipment},
+    # {return_id: return (its status with the order sequence that set it)}, and the cancelled units
+    # {cancellation_id or "snapshot": {sequence, items: {product_id: quantity}}}.
+    shipments: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    returns: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    cancellations: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    # Payments' own events decide these: only a newer ledger_version replaces the ledger.
     payment_id: Mapped[str | None] = mapped_column(String(36))
     payment_status: Mapped[str | None] = mapped_column(String(20))
     payment_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     payment_currency: Mapped[str | None] = mapped_column(String(3))
-    payment_stage: Mapped[int] = mapped_column(SmallInteger, server_default="0")
+    payment_authorized: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    payment_captured: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    payment_refunded: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    payment_voided: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    payment_ledger_version: Mapped[int] = mapped_column(Integer, server_default="0")
+    # {"type:reference": operation}: an operation's outcome, whichever event or snapshot told it.
+    payment_operations: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
 
     __table_args__ = (
         # The keyset orders (newest first), per customer and per status; shown rows only.

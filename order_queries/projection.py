@@ -5,7 +5,8 @@ arrive in and however often.
   event applied; history entries are merged by sequence, so a late one still finds its place.
 - A view created by an early payment event or a late order_created gets the order's lines,
   total, placement time and address when order_created arrives (they never change after).
-- Payment fields follow payments' own stages: a refund is never undone by a late success.
+- Payment fields follow payments' ledger_version: only a newer ledger replaces the one shown.
+- Shipments, returns and cancelled units are maps patched by key (order_queries/after_sale.py).
 - Customers keep the newest email and name (by the event's time).
 Events are written to every generation being kept current: the served one and, during a
 rebuild, the one being built (order_queries/rebuild.py)."""
@@ -15,10 +16,12 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Session
 from sqlalchemy.types import Integer
 
-FIRST_GENERATION = 1  # served until a rebuild has switched over (the state row may be missing)
-# Payments' stages: a payment is first settled (succeeded or failed), then maybe refunded.
-PAYMENT_STAGES = {"succeeded": 1, "failed": 1, "refunded": 2}
+from order_queries import after_sale
 
+FIRST_GENERATION = 1  # served until a rebuild has switched over (the state row may be missing)
+
+# What a view keeps of a line: its quantities are counted from the after-sale maps when read.
+_LINE_FIELDS = ("product_id", "sku", "name", "quantity", "unit_price", "line_total")
 _JSON = JSONB(none_as_null=True)  # None is SQL NULL, not the JSON null
 _GENERATIONS = text(
     "SELECT current_generation, building_generation FROM projection_state WHERE id = 1"
@@ -49,23 +52,53 @@ _APPLY_ORDER = text(
     bindparam("generations", type_=ARRAY(Integer)),
 )
 
-_APPLY_PAYMENT = text(
-    "INSERT INTO order_views AS v (generation, order_id, user_id, payment_id, payment_status, payment_amount,"
-    " payment_currency, payment_stage, updated_at)"
-    " SELECT g, :order_id, :user_id, :payment_id, :status, :amount, :currency, :stage, :occurred_at"
-    " FROM unnest(CAST(:generations AS integer[])) AS g"
-    " ON CONFLICT (generation, order_id) DO UPDATE SET"
-    " payment_id = CASE WHEN EXCLUDED.payment_stage > v.payment_stage"
-    " THEN COALESCE(EXCLUDED.payment_id, v.payment_id) ELSE v.payment_id END,"
-    " payment_status = CASE WHEN EXCLUDED.payment_stage > v.payment_stage"
-    " THEN EXCLUDED.payment_status ELSE v.payment_status END,"
-    " payment_amount = CASE WHEN EXCLUDED.payment_stage > v.payment_stage"
-    " THEN COALESCE(EXCLUDED.payment_amount, v.payment_amount) ELSE v.payment_amount END,"
-    " payment_currency = CASE WHEN EXCLUDED.payment_stage > v.payment_stage"
-    " THEN COALESCE(EXCLUDED.payment_currency, v.payment_currency) ELSE v.payment_currency END,"
-    " payment_stage = GREATEST(v.payment_stage, EXCLUDED.payment_stage),"
-    " updated_at = GREATEST(v.updated_at, EXCLUDED.updated_at)"
-).bindparams(bindparam("generations", type_=ARRAY(Integer)))
+# The ledger (amounts, status) is that of the newest ledger_version applied; a row without one
+# takes any (events published before ledger versions existed). Operations merge by their key:
+# an event's outcome wins over a snapshot's (which may have read it still requested).
+_APPLY_PAYMENT = """
+INSERT INTO order_views AS v (generation, order_id, user_id, payment_id, payment_status, payment_amount,
+ payment_currency, payment_authorized, payment_captured, payment_refunded, payment_voided,
+ payment_ledger_version, payment_operations, updated_at)
+ SELECT g, :order_id, :user_id, :payment_id, :status, :amount, :currency, :authorized, :captured, :refunded,
+ :voided, :version, :operations, :occurred_at
+ FROM unnest(CAST(:generations AS integer[])) AS g
+ ON CONFLICT (generation, order_id) DO UPDATE SET
+ payment_id = COALESCE(v.payment_id, EXCLUDED.payment_id),
+ payment_amount = COALESCE(v.payment_amount, EXCLUDED.payment_amount),
+ payment_currency = COALESCE(v.payment_currency, EXCLUDED.payment_currency),
+ {ledger},
+ payment_ledger_version = CASE WHEN {newer} THEN EXCLUDED.payment_ledger_version ELSE v.payment_ledger_version END,
+ payment_operations = {operations},
+ updated_at = GREATEST(v.updated_at, EXCLUDED.updated_at)
+"""
+_NEWER_LEDGER = "(EXCLUDED.payment_ledger_version > v.payment_ledger_version OR v.payment_status IS NULL)"
+_LEDGER = ",\n".join(
+    f" {column} = CASE WHEN {_NEWER_LEDGER} THEN COALESCE(EXCLUDED.{column}, v.{column}) ELSE v.{column} END"
+    for column in ("payment_status", "payment_authorized", "payment_captured", "payment_refunded", "payment_voided")
+)
+_PAYMENT_PARAMS = (bindparam("operations", type_=JSONB), bindparam("generations", type_=ARRAY(Integer)))
+_APPLY_PAYMENT_EVENT = text(_APPLY_PAYMENT.format(
+    ledger=_LEDGER, newer=_NEWER_LEDGER, operations="v.payment_operations || EXCLUDED.payment_operations",
+)).bindparams(*_PAYMENT_PARAMS)
+_APPLY_PAYMENT_SNAPSHOT = text(_APPLY_PAYMENT.format(
+    ledger=_LEDGER, newer=_NEWER_LEDGER, operations="EXCLUDED.payment_operations || v.payment_operations",
+)).bindparams(*_PAYMENT_PARAMS)
+
+# One entry of an after-sale map patched; its status and sequence stay when the entry's sequence is
+# newer than the patch's (a return's late step). The order's row exists: its event was applied first.
+_PATCH_ENTRY = """
+UPDATE order_views SET {column} = jsonb_set({column}, ARRAY[CAST(:key AS text)],
+ COALESCE({column} -> :key, '{{}}'::jsonb) || :patch
+ || CASE WHEN COALESCE(CAST({column} -> :key ->> 'sequence' AS integer), 0) > :sequence
+    THEN jsonb_build_object('status', {column} -> :key -> 'status', 'sequence', {column} -> :key -> 'sequence')
+    ELSE '{{}}'::jsonb END)
+ WHERE order_id = :order_id AND generation = ANY(CAST(:generations AS integer[]))
+"""
+_PATCH = {
+    column: text(_PATCH_ENTRY.format(column=column)).bindparams(
+        bindparam("patch", type_=JSONB), bindparam("generations", type_=ARRAY(Integer)))
+    for column in ("shipments", "returns", "cancellations")
+}
 
 _APPLY_CUSTOMER = text(
     "INSERT INTO customers AS c (user_id, email, name, changed_at) VALUES (:user_id, :email, :name, :changed_at)"
@@ -105,6 +138,13 @@ def apply_order_event(session: Session, event: dict, deleted: bool = False) -> N
     )
 
 
+def apply_after_sale_event(session: Session, column: str, key: str, patch: dict, event: dict) -> None:
+    """An after-sale order event: the order's fields as any order event, then its entry in
+    `column` (shipments, returns or cancellations) patched (order_queries/after_sale.py)."""
+    apply_order_event(session, event)
+    _patch(session, column, event["order_id"], key, patch, event.get("sequence") or 0, generations(session))
+
+
 def apply_snapshot(session: Session, generation: int, order: dict, payment: dict | None, read_at: str) -> None:
     """An order as the command side holds it now (orders.snapshot_orders, payments.get_payments)
     into `generation`, merged with what events already wrote there by the same rules."""
@@ -120,45 +160,51 @@ def apply_snapshot(session: Session, generation: int, order: dict, payment: dict
             "sequence": order["sequence"],
             "history": history,
             "address": _address(order["shipping_address"]),
-            "lines": order["items"],
+            "lines": [{key: item[key] for key in _LINE_FIELDS} for item in order["items"]],
             "created_at": order["created_at"],
             "occurred_at": order["updated_at"],
             "deleted": False,
             "generations": [generation],
         },
     )
+    for column, entries in zip(("shipments", "returns", "cancellations"), after_sale.snapshot_patches(order),
+                               strict=True):
+        for key, patch in entries.items():
+            _patch(session, column, order["id"], key, patch, order["sequence"], [generation])
     if payment is not None:
-        session.execute(
-            _APPLY_PAYMENT,
-            {
-                "order_id": order["id"],
-                "user_id": order["user_id"],
-                "payment_id": payment["id"],
-                "status": payment["status"],
-                "amount": payment["amount"],
-                "currency": payment["currency"],
-                "stage": PAYMENT_STAGES[payment["status"]],
-                "occurred_at": read_at,
-                "generations": [generation],
-            },
-        )
+        operations = {f"{op['type']}:{op['reference']}": op for op in payment["operations"]}
+        session.execute(_APPLY_PAYMENT_SNAPSHOT, _payment_row(
+            order["id"], order["user_id"], payment, payment.get("ledger_version") or 0, operations, read_at,
+            [generation]))
 
 
-def apply_payment_event(session: Session, event: dict, status: str) -> None:
-    session.execute(
-        _APPLY_PAYMENT,
-        {
-            "order_id": event["order_id"],
-            "user_id": event["user_id"],
-            "payment_id": event.get("payment_id"),
-            "status": status,
-            "amount": event.get("amount"),
-            "currency": event.get("currency"),
-            "stage": PAYMENT_STAGES[status],
-            "occurred_at": event["occurred_at"],
-            "generations": generations(session),
-        },
-    )
+def apply_payment_event(session: Session, event: dict, operation: dict) -> None:
+    """A payment event: its ledger (if newer than the one shown) and its operation."""
+    # payment_failed carries no ledger: it is the payment's first and last change.
+    version = event.get("ledger_version") or (1 if operation["status"] == "failed" else 0)
+    ledger = {**event, "status": event.get("status") or operation["status"]}
+    if operation["type"] != "authorize":
+        ledger["amount"] = None  # the operation's amount, not the order's total the payment shows
+    row = _payment_row(event["order_id"], event["user_id"], ledger, version,
+                       {f"{operation['type']}:{operation['reference']}": operation}, event["occurred_at"],
+                       generations(session))
+    session.execute(_APPLY_PAYMENT_EVENT, row)
+
+
+def _payment_row(order_id, user_id, ledger: dict, version: int, operations: dict, at, generation_list) -> dict:
+    return {
+        "order_id": order_id, "user_id": user_id, "payment_id": ledger.get("payment_id", ledger.get("id")),
+        "status": ledger["status"], "amount": ledger.get("amount"), "currency": ledger.get("currency"),
+        "authorized": ledger.get("authorized"), "captured": ledger.get("captured"),
+        "refunded": ledger.get("refunded"), "voided": ledger.get("voided"), "version": version,
+        "operations": operations, "occurred_at": at, "generations": generation_list,
+    }
+
+
+def _patch(session: Session, column: str, order_id: str, key: str, patch: dict, sequence: int,
+           generation_list: list[int]) -> None:
+    session.execute(_PATCH[column], {"order_id": order_id, "key": key, "patch": patch, "sequence": sequence,
+                                     "generations": generation_list})
 
 
 def apply_customer(session: Session, user_id: str, email: str, name: str, changed_at) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from contracts.order_queries import ORDER_CURSOR_KIND
+from order_queries import after_sale
 from order_queries.models import Customer, OrderView, ProjectionState
 from order_queries.projection import FIRST_GENERATION
 from wire import cursors
@@ -146,14 +147,22 @@ def to_wire(view: OrderView, email: str | None, name: str | None) -> dict:
             "status": view.payment_status,
             "amount": _money(view.payment_amount),
             "currency": view.payment_currency,
+            "authorized": _money(view.payment_authorized),
+            "captured": _money(view.payment_captured),
+            "refunded": _money(view.payment_refunded),
+            "voided": _money(view.payment_voided),
+            "operations": sorted(view.payment_operations.values(), key=lambda op: (op["at"] or "", op["type"])),
         }
     history = [view.history[key] for key in sorted(view.history, key=int)]
+    shipments = after_sale.shown_shipments(view.shipments or {})
+    returns = after_sale.shown_returns(view.returns or {})
+    items = after_sale.line_quantities(view.status, view.lines or [], shipments, returns, view.cancellations or {})
     return {
         "id": view.order_id,
         "cursor": encode_cursor(view.created_at, view.order_id),
         "user_id": view.user_id,
         "status": view.status,
-        "items": view.lines or [],
+        "items": items,
         "total": _money(view.total),
         "currency": view.currency,
         "shipping_address": view.shipping_address,
@@ -162,6 +171,8 @@ def to_wire(view: OrderView, email: str | None, name: str | None) -> dict:
         "sequence": view.sequence,
         "history": history,
         "payment": payment,
+        "shipments": shipments,
+        "returns": returns,
         "customer": {"id": view.user_id, "email": email, "name": name},
     }
 

@@ -17,13 +17,22 @@ from contracts.events import (
     ORDER_CREATED,
     ORDER_DELETED,
     ORDER_DELIVERED,
+    ORDER_ITEMS_CANCELLED,
     ORDER_REFUNDED,
     ORDER_SHIPPED,
     ORDERS,
+    PAYMENT_AUTHORIZED,
+    PAYMENT_CAPTURED,
     PAYMENT_FAILED,
     PAYMENT_REFUNDED,
-    PAYMENT_SUCCEEDED,
+    PAYMENT_VOIDED,
     PAYMENTS,
+    RETURN_APPROVED,
+    RETURN_RECEIVED,
+    RETURN_REJECTED,
+    RETURN_REQUESTED,
+    SHIPMENT_CREATED,
+    SHIPMENT_DELIVERED,
     USER_REGISTERED,
     USER_UPDATED,
     USERS,
@@ -35,7 +44,7 @@ from contracts.order_queries_operations import (
     LIST_ORDER_VIEWS,
     READ_MODEL_LAG,
 )
-from order_queries import projection, queries
+from order_queries import after_sale, projection, queries
 from order_queries.lag import Lag
 from order_queries.models import HANDLER_TABLES, Base, OrderView
 from plumbing.callers import rpc
@@ -150,20 +159,69 @@ class OrderQueriesService(MeshService, DeadLetterOperations):
         cannot bring it back)."""
         self._order_event(uow, event, deleted=True)
 
-    @idempotent_handler(PAYMENTS, PAYMENT_SUCCEEDED)
-    def handle_payment_succeeded(self, uow, event):
-        """payment_succeeded: the payment's id, amount and status succeeded."""
-        self._payment_event(uow, event, "succeeded")
+    @idempotent_handler(ORDERS, ORDER_ITEMS_CANCELLED)
+    def handle_order_items_cancelled(self, uow, event):
+        """order_items_cancelled: the cancelled units of its lines (and the status it left)."""
+        projection.apply_after_sale_event(uow.session, "cancellations", event["cancellation_id"],
+                                          after_sale.cancellation_patch(event), event)
+        self._applied(uow, event)
+
+    @idempotent_handler(ORDERS, SHIPMENT_CREATED)
+    def handle_shipment_created(self, uow, event):
+        """shipment_created: the parcel (items, amount, carrier, tracking number, shipped_at)."""
+        self._shipment_event(uow, event)
+
+    @idempotent_handler(ORDERS, SHIPMENT_DELIVERED)
+    def handle_shipment_delivered(self, uow, event):
+        """shipment_delivered: the parcel is delivered (delivered_at)."""
+        self._shipment_event(uow, event)
+
+    @idempotent_handler(ORDERS, RETURN_REQUESTED)
+    def handle_return_requested(self, uow, event):
+        """return_requested: the return and its lines as requested."""
+        self._return_event(uow, event)
+
+    @idempotent_handler(ORDERS, RETURN_APPROVED)
+    def handle_return_approved(self, uow, event):
+        """return_approved: the return's status approved, unless a newer step is there."""
+        self._return_event(uow, event)
+
+    @idempotent_handler(ORDERS, RETURN_REJECTED)
+    def handle_return_rejected(self, uow, event):
+        """return_rejected: the return's status rejected, unless a newer step is there."""
+        self._return_event(uow, event)
+
+    @idempotent_handler(ORDERS, RETURN_RECEIVED)
+    def handle_return_received(self, uow, event):
+        """return_received: the units received per line and the refund amount; status received."""
+        self._return_event(uow, event)
+
+    @idempotent_handler(PAYMENTS, PAYMENT_AUTHORIZED)
+    def handle_payment_authorized(self, uow, event):
+        """payment_authorized: the payment, its ledger and the authorize operation."""
+        self._payment_event(uow, event, "authorize", event["order_id"])
 
     @idempotent_handler(PAYMENTS, PAYMENT_FAILED)
     def handle_payment_failed(self, uow, event):
-        """payment_failed: status failed."""
-        self._payment_event(uow, event, "failed")
+        """payment_failed: status failed, and the failed authorize operation."""
+        self._payment_event(uow, event, "authorize", event["order_id"], status="failed",
+                            failure_reason=event["reason"])
+
+    @idempotent_handler(PAYMENTS, PAYMENT_CAPTURED)
+    def handle_payment_captured(self, uow, event):
+        """payment_captured: the ledger after a shipment's capture, and the capture operation."""
+        self._payment_event(uow, event, "capture", event["shipment_id"])
+
+    @idempotent_handler(PAYMENTS, PAYMENT_VOIDED)
+    def handle_payment_voided(self, uow, event):
+        """payment_voided: the ledger after a void, and the void operation."""
+        self._payment_event(uow, event, "void", event["reference"])
 
     @idempotent_handler(PAYMENTS, PAYMENT_REFUNDED)
     def handle_payment_refunded(self, uow, event):
-        """payment_refunded: status refunded (never undone by a late payment_succeeded)."""
-        self._payment_event(uow, event, "refunded")
+        """payment_refunded: the ledger after a refund, and the refund operation (never undone by
+        an older event: ledger_version)."""
+        self._payment_event(uow, event, "refund", event.get("reference") or event["kind"])
 
     @idempotent_handler(USERS, USER_REGISTERED)
     def handle_user_registered(self, uow, event):
@@ -179,8 +237,22 @@ class OrderQueriesService(MeshService, DeadLetterOperations):
         projection.apply_order_event(uow.session, event, deleted=deleted)
         self._applied(uow, event)
 
-    def _payment_event(self, uow, event, status: str):
-        projection.apply_payment_event(uow.session, event, status)
+    def _shipment_event(self, uow, event):
+        projection.apply_after_sale_event(uow.session, "shipments", event["shipment_id"],
+                                          after_sale.shipment_patch(event), event)
+        self._applied(uow, event)
+
+    def _return_event(self, uow, event):
+        projection.apply_after_sale_event(uow.session, "returns", event["return_id"],
+                                          after_sale.return_patch(event), event)
+        self._applied(uow, event)
+
+    def _payment_event(self, uow, event, kind: str, reference: str, status: str = "succeeded",
+                       failure_reason: str | None = None):
+        operation = {"type": kind, "amount": None if event.get("amount") is None else str(event["amount"]),
+                     "status": status, "reference": reference, "failure_reason": failure_reason,
+                     "at": event["occurred_at"]}
+        projection.apply_payment_event(uow.session, event, operation)
         self._applied(uow, event)
 
     def _customer_event(self, uow, event):

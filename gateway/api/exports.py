@@ -15,6 +15,7 @@ import csv
 import io
 import json
 import re
+from decimal import Decimal
 
 from flask import Response, current_app, stream_with_context
 from marshmallow import Schema, fields, validate
@@ -28,8 +29,10 @@ from wire.validation import UtcTime
 
 blp = ApiBlueprint("exports", __name__, url_prefix="/api/v1", description="Exports of every order")
 
+# shipped_amount and returned_amount: the line's units shipped and returned (received back) at its
+# price; order_refunded: what the order's payment refunded (returns, goodwill, cancellation).
 COLUMNS = ("order_id", "created_at", "status", "customer_email", "sku", "quantity", "unit_price", "line_total",
-           "order_total", "currency", "payment_status")
+           "shipped_amount", "returned_amount", "order_total", "order_refunded", "currency", "payment_status")
 FORMATS = {"csv": "text/csv; charset=utf-8", "ndjson": "application/x-ndjson"}
 
 
@@ -80,14 +83,21 @@ def _lines(page_filter: dict, page: dict):
     """Every line of every order, page after page."""
     while True:
         for order in page["items"]:
-            payment = (order["payment"] or {}).get("status", "")
+            payment = order["payment"] or {}
+            refunded = payment.get("refunded") or "0.00"
             for item in order["items"]:
                 yield (order["id"], order["created_at"], order["status"], order["customer"]["email"] or "",
-                       item["sku"], item["quantity"], item["unit_price"], item["line_total"], order["total"],
-                       order["currency"], payment)
+                       item["sku"], item["quantity"], item["unit_price"], item["line_total"],
+                       line_amount(item, "shipped_quantity"), line_amount(item, "returned_quantity"),
+                       order["total"], refunded, order["currency"], payment.get("status", ""))
         if not page["has_next_page"]:
             return
         page = _page(page_filter, page["end_cursor"])
+
+
+def line_amount(item: dict, quantity: str) -> str:
+    """`quantity` of the line's units at its price, as a decimal string."""
+    return f"{Decimal(item['unit_price']) * item.get(quantity, 0):.2f}"
 
 
 def _csv_rows(lines):
