@@ -12,8 +12,8 @@ from contracts.events import (
     ORDER_CREATED,
     ORDER_DELETED,
     ORDER_REFUNDED,
+    PAYMENT_AUTHORIZED,
     PAYMENT_REFUNDED,
-    PAYMENT_SUCCEEDED,
     USER_REGISTERED,
     USER_UPDATED,
 )
@@ -28,6 +28,7 @@ BOB = User("user-bob")
 ADDRESS = {"name": "Ada", "line1": "1 Main St", "line2": None, "city": "Paris", "postal_code": "75001", "country": "FR"}
 LINE = {"product_id": "p-1", "sku": "SKU-1", "name": "Widget", "quantity": 2, "unit_price": "10.00",
         "line_total": "20.00"}
+NOTHING_MOVED = {"shipped_quantity": 0, "cancelled_quantity": 0, "delivered_quantity": 0, "returned_quantity": 0}
 
 
 @pytest.fixture
@@ -57,8 +58,12 @@ def moved(event_type, order_id, sequence, from_status, to_status, user=ADA, **ex
     )
 
 
-def paid(order_id, event_type=PAYMENT_SUCCEEDED, user=ADA):
-    return event(event_type, order_id=order_id, user_id=user.id, payment_id="pay-1", amount="20.00", currency="EUR")
+def paid(order_id, event_type=PAYMENT_AUTHORIZED, user=ADA, version=1, status="authorized", amount="20.00",
+         at="2026-12-01T10:01:00+00:00", **ledger):
+    """A payment event with the ledger it left (authorized 20.00, nothing else, unless `ledger`)."""
+    ledger = {"authorized": "20.00", "captured": "0.00", "refunded": "0.00", "voided": "0.00", **ledger}
+    return event(event_type, order_id=order_id, user_id=user.id, payment_id="pay-1", amount=amount, currency="EUR",
+                 status=status, ledger_version=version, occurred_at=at, **ledger)
 
 
 def view(container, order_id, as_=ADMIN):
@@ -73,10 +78,12 @@ def test_events_in_any_order_and_repeated_give_the_same_view(config, queries_con
     refunded = moved(ORDER_REFUNDED, order_id, 4, "cancelled", "refunded")
     # Newest first, the payment's refund before its success, order_created last and twice.
     deliver(config, queries_container, "handle_order_refunded", refunded)
-    deliver(config, queries_container, "handle_payment_refunded", paid(order_id, PAYMENT_REFUNDED))
+    deliver(config, queries_container, "handle_payment_refunded",
+            paid(order_id, PAYMENT_REFUNDED, version=3, status="refunded", at="2026-12-01T10:05:00+00:00",
+                 kind="cancellation", reference="cancellation", captured="20.00", refunded="20.00"))
     assert view(queries_container, order_id) is None  # no order_created yet: not shown
     deliver(config, queries_container, "handle_order_confirmed", confirmed)
-    deliver(config, queries_container, "handle_payment_succeeded", paid(order_id))
+    deliver(config, queries_container, "handle_payment_authorized", paid(order_id))  # older: the ledger stays
     deliver(config, queries_container, "handle_order_cancelled", cancelled)
     first = created(order_id)
     deliver(config, queries_container, "handle_order_created", first)
@@ -85,8 +92,13 @@ def test_events_in_any_order_and_repeated_give_the_same_view(config, queries_con
     shown = view(queries_container, order_id)
     assert shown["status"] == "refunded" and shown["sequence"] == 4
     assert [step["to_status"] for step in shown["history"]] == ["pending_payment", "confirmed", "cancelled", "refunded"]
-    assert shown["payment"] == {"id": "pay-1", "status": "refunded", "amount": "20.00", "currency": "EUR"}
-    assert shown["items"] == [LINE] and shown["total"] == "20.00" and shown["shipping_address"] == ADDRESS
+    payment = shown.pop("payment")
+    assert [(op["type"], op["reference"], op["amount"]) for op in payment.pop("operations")] == [
+        ("authorize", order_id, "20.00"), ("refund", "cancellation", "20.00")]
+    assert payment == {"id": "pay-1", "status": "refunded", "amount": "20.00", "currency": "EUR",
+                       "authorized": "20.00", "captured": "20.00", "refunded": "20.00", "voided": "0.00"}
+    assert shown["items"] == [{**LINE, **NOTHING_MOVED}]
+    assert shown["total"] == "20.00" and shown["shipping_address"] == ADDRESS
     assert shown["created_at"].startswith("2026-12-01T10:00:00")
 
 
