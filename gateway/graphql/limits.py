@@ -7,7 +7,8 @@ each alias is a field of its own. The request runs one operation, so it has one 
 - depth: data fields nested at most `max_depth` (QUERY_TOO_DEEP), introspection at most
   MAX_INTROSPECTION_DEPTH (GraphiQL's own query is 13 deep);
 - cost: every field costs 1 per object it may be resolved on, so a field under `orders(first:
-  50)` or `orders(last: 50)` costs 50 (an order's `items` and `history` count as 5 each), and one that makes an RPC of
+  50)` or `orders(last: 50)` costs 50 (an order's `items`, `history`, `shipments`, `returns` and
+  its payment's `operations` count as 5 each), and one that makes an RPC of
   its own costs RPC_COST instead of 1; an introspection list counts as long as its kind is on
   average in this schema (`types` as the number of types, `fields` as the fields of a type), so
   asking for types inside types multiplies, and 10 introspection objects cost 1; at most
@@ -51,8 +52,9 @@ PAGE_SIZES = ("first", "last")
 # Tokens a document may have (GraphiQL's introspection query has 183): graphql-core's validation
 # compares fields pairwise, so 60 KB of aliases would take seconds before any limit is checked.
 MAX_TOKENS = 2000
-# Lists without `first`: an order's lines (at most 50) and history, counted at a typical length.
-UNPAGED_LISTS = {"items": 5, "history": 5}
+# Lists without `first`, counted at a typical length: an order's lines (at most 50; a shipment's and
+# a return's too), history, shipments and returns, and its payment's operations.
+UNPAGED_LISTS = {"items": 5, "history": 5, "shipments": 5, "returns": 5, "operations": 5}
 # Fields whose resolver makes an RPC (or a search) of its own each time it runs, unbatched: 10
 # each, so aliases of them cost what they make the services do.
 RPC_FIELDS = {"orders", "products", "notifications", "meta", "priceHistory"}

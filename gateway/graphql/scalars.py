@@ -10,11 +10,23 @@ import strawberry
 from graphql import GraphQLError
 
 from contracts.orders import OrderStatus as OrderStatusValues
+from contracts.orders import ReturnStatus as ReturnStatusValues
+from contracts.orders import ShipmentStatus as ShipmentStatusValues
+from contracts.payments import OperationStatus, OperationType
 from gateway.graphql.limits import BAD_USER_INPUT
 from wire.money import AMOUNT_PATTERN, MAX_AMOUNT
 
-# A copy of the contract's enum: strawberry.enum would mark the contract's class itself.
-OrderStatus = strawberry.enum(Enum("OrderStatus", {status.name: status.value for status in OrderStatusValues}))
+
+def _copy(name: str, values: type[Enum]) -> type[Enum]:
+    """A copy of the contract's enum: strawberry.enum would mark the contract's class itself."""
+    return strawberry.enum(Enum(name, {member.name: member.value for member in values}))
+
+
+OrderStatus = _copy("OrderStatus", OrderStatusValues)
+ShipmentStatus = _copy("ShipmentStatus", ShipmentStatusValues)
+ReturnStatus = _copy("ReturnStatus", ReturnStatusValues)
+PaymentOperationType = _copy("PaymentOperationType", OperationType)
+PaymentOperationStatus = _copy("PaymentOperationStatus", OperationStatus)
 
 Money = NewType("Money", str)
 _AMOUNT = re.compile(AMOUNT_PATTERN)

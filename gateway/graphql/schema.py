@@ -19,7 +19,16 @@ from gateway.api.products import search_products
 from gateway.graphql.context import RequestContext
 from gateway.graphql.limits import DEFAULT_PAGE, MAX_TOKENS, QueryLimits
 from gateway.graphql.paging import PageInfo, PageRequest
-from gateway.graphql.scalars import SCALARS, Money, OrderStatus, order_status
+from gateway.graphql.scalars import (
+    SCALARS,
+    Money,
+    OrderStatus,
+    PaymentOperationStatus,
+    PaymentOperationType,
+    ReturnStatus,
+    ShipmentStatus,
+    order_status,
+)
 from wire.access import USER
 from wire.errors import Forbidden, NotFound
 
@@ -67,6 +76,9 @@ class Product:
         ]
 
 
+_QUANTITIES = ("shipped_quantity", "cancelled_quantity", "delivered_quantity", "returned_quantity")
+
+
 @strawberry.type
 class OrderItem:
     product_id: strawberry.ID | None
@@ -75,6 +87,16 @@ class OrderItem:
     quantity: int
     unit_price: Money
     line_total: Money
+    shipped_quantity: int = 0
+    cancelled_quantity: int = 0
+    delivered_quantity: int = 0
+    returned_quantity: int = strawberry.field(default=0, description="Units received back in returns.")
+
+    @classmethod
+    def from_wire(cls, line: dict) -> "OrderItem":
+        return cls(product_id=line.get("product_id"), sku=line["sku"], name=line["name"], quantity=line["quantity"],
+                   unit_price=line["unit_price"], line_total=line["line_total"],
+                   **{name: line.get(name, 0) for name in _QUANTITIES})
 
     @strawberry.field
     async def product(self, info: Info) -> Product | None:
@@ -96,11 +118,91 @@ class Address:
 
 
 @strawberry.type
+class Shipment:
+    """A parcel of the order: its lines, the amount captured for it, and where it is."""
+
+    id: strawberry.ID
+    items: list[OrderItem]
+    amount: Money | None
+    carrier: str | None
+    tracking_number: str | None
+    status: ShipmentStatus
+    shipped_at: datetime | None
+    delivered_at: datetime | None
+
+    @classmethod
+    def from_wire(cls, data: dict) -> "Shipment":
+        return cls(id=data["id"], items=[OrderItem.from_wire(line) for line in data["items"]], amount=data["amount"],
+                   carrier=data["carrier"], tracking_number=data["tracking_number"],
+                   status=ShipmentStatus(data["status"]), shipped_at=_time(data["shipped_at"]),
+                   delivered_at=_time(data["delivered_at"]))
+
+
+@strawberry.type
+class ReturnItem:
+    product_id: strawberry.ID
+    quantity: int = strawberry.field(description="Units asked to return.")
+    reason: str | None
+    received_quantity: int
+    restock: bool | None
+
+
+@strawberry.type
+class Return:
+    """A return (RMA) of some of the order's units, and what it refunded once received."""
+
+    id: strawberry.ID
+    status: ReturnStatus
+    items: list[ReturnItem]
+    refund_amount: Money | None
+    created_at: datetime | None
+
+    @classmethod
+    def from_wire(cls, data: dict) -> "Return":
+        return cls(id=data["id"], status=ReturnStatus(data["status"]),
+                   items=[ReturnItem(**{name: line.get(name) for name in ReturnItem.__annotations__})
+                          for line in data["items"]],
+                   refund_amount=data["refund_amount"], created_at=_time(data["created_at"]))
+
+
+@strawberry.type
+class PaymentOperation:
+    type: PaymentOperationType
+    amount: Money | None
+    status: PaymentOperationStatus
+    reference: str = strawberry.field(description="What it was for: the order, a shipment, a return, a refund.")
+    failure_reason: str | None
+    at: datetime | None
+
+
+@strawberry.type
 class Payment:
+    """The order's payment: its total (`amount`), and the ledger of what was authorized, captured
+    (per shipment), refunded and voided."""
+
     id: strawberry.ID | None
     status: str
     amount: Money | None
     currency: str | None
+    authorized: Money | None
+    captured: Money | None
+    refunded: Money | None
+    voided: Money | None
+    operations: list[PaymentOperation] = strawberry.field(description="Oldest first.")
+
+    @classmethod
+    def from_wire(cls, data: dict) -> "Payment":
+        return cls(
+            id=data["id"], status=data["status"], amount=data["amount"], currency=data["currency"],
+            authorized=data.get("authorized"), captured=data.get("captured"), refunded=data.get("refunded"),
+            voided=data.get("voided"),
+            operations=[
+                PaymentOperation(type=PaymentOperationType(op["type"]), amount=op["amount"],
+                                 status=PaymentOperationStatus(op["status"]), reference=op["reference"],
+                                 failure_reason=op.get("failure_reason"), at=_time(op.get("at")))
+                for op in data.get("operations", [])
+            ],
+        )
 
 
 @strawberry.type
@@ -132,6 +234,8 @@ class Order:
     history: list[HistoryEntry]
     payment: Payment | None
     customer: Customer
+    shipments: list[Shipment] = strawberry.field(description="Oldest first.")
+    returns: list[Return] = strawberry.field(description="Oldest first.")
 
     @classmethod
     def from_wire(cls, data: dict) -> "Order":
@@ -139,11 +243,7 @@ class Order:
         return cls(
             id=data["id"],
             status=order_status(data["status"]),
-            items=[
-                OrderItem(product_id=i.get("product_id"), sku=i["sku"], name=i["name"], quantity=i["quantity"],
-                          unit_price=i["unit_price"], line_total=i["line_total"])
-                for i in data["items"]
-            ],
+            items=[OrderItem.from_wire(line) for line in data["items"]],
             total=data["total"],
             currency=data["currency"],
             shipping_address=Address(**{k: address.get(k) for k in Address.__annotations__}) if address else None,
@@ -155,8 +255,10 @@ class Order:
                              actor=h["actor"], reason=h["reason"])
                 for h in data["history"]
             ],
-            payment=Payment(**data["payment"]) if data.get("payment") else None,
+            payment=Payment.from_wire(data["payment"]) if data.get("payment") else None,
             customer=Customer(**data["customer"]),
+            shipments=[Shipment.from_wire(shipment) for shipment in data.get("shipments", [])],
+            returns=[Return.from_wire(ret) for ret in data.get("returns", [])],
         )
 
 

@@ -62,6 +62,19 @@ def test_an_orders_lines_count_as_several():
     assert errors_of(query.replace("100", "50")) == []
 
 
+def test_an_orders_shipments_returns_and_payment_operations_count_as_several():
+    # 100 orders x 5 shipments x 5 lines x (product, name): over 5,000, though no list has a `first`.
+    parcels = "{ orders(first: 100) { edges { node { shipments { items { product { name } } } } } } }"
+    assert errors_of(parcels) == ["QUERY_TOO_COSTLY"]
+    assert errors_of(parcels.replace("first: 100", "first: 50")) == []
+    # 100 orders x 5 returns x 5 lines x 2 fields, and 100 x 5 operations x 10 fields: the same rule.
+    returns = "{ orders(first: 100) { edges { node { returns { items { productId receivedQuantity } } } } } }"
+    assert errors_of(returns) == ["QUERY_TOO_COSTLY"]
+    operations = ("{ orders(first: 100) { edges { node { payment { operations { type amount status reference"
+                  " failureReason at a: at b: at c: at d: at } } } } } }")
+    assert errors_of(operations) == ["QUERY_TOO_COSTLY"]
+
+
 def test_named_and_inline_fragments_count_where_they_are_spread():
     spread = "query Q($n: Int = 100) { orders(first: $n) { edges { node { ...O } } } } fragment O on Order { id " \
              + PRICES + " }"
