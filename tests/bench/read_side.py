@@ -42,7 +42,7 @@ SECTION = "## Read side (python -m tests.bench.read_side)"
 _SYNTHETIC = text(
     "INSERT INTO order_views (generation, order_id, user_id, status, total, currency, shipping_address, lines,"
     " history, sequence, address_sequence, created_at, updated_at, payment_id, payment_status, payment_amount,"
-    " payment_currency, payment_stage)"
+    " payment_currency, payment_ledger_version)"
     " SELECT (SELECT current_generation FROM projection_state WHERE id = 1), 'bench-' || lpad(n::text, 9, '0'),"
     " 'bench-user-' || (n % 500), (ARRAY['confirmed', 'shipped', 'delivered', 'cancelled'])[1 + n % 4], 30.00,"
     " 'EUR', CAST(:address AS jsonb),"
