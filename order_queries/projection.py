@@ -22,6 +22,7 @@ FIRST_GENERATION = 1  # served until a rebuild has switched over (the state row 
 
 # What a view keeps of a line: its quantities are counted from the after-sale maps when read.
 _LINE_FIELDS = ("product_id", "sku", "name", "quantity", "unit_price", "line_total")
+_NOTHING_MOVED = {"authorized": "0.00", "captured": "0.00", "refunded": "0.00", "voided": "0.00"}
 _JSON = JSONB(none_as_null=True)  # None is SQL NULL, not the JSON null
 _GENERATIONS = text(
     "SELECT current_generation, building_generation FROM projection_state WHERE id = 1"
@@ -180,9 +181,11 @@ def apply_snapshot(session: Session, generation: int, order: dict, payment: dict
 
 def apply_payment_event(session: Session, event: dict, operation: dict) -> None:
     """A payment event: its ledger (if newer than the one shown) and its operation."""
-    # payment_failed carries no ledger: it is the payment's first and last change.
-    version = event.get("ledger_version") or (1 if operation["status"] == "failed" else 0)
-    ledger = {**event, "status": event.get("status") or operation["status"]}
+    # payment_failed carries no ledger: it is the payment's first and last change, and leaves
+    # nothing authorized (as payments' ledger shows it, so a rebuild finds the same).
+    failed = operation["status"] == "failed"
+    version = event.get("ledger_version") or (1 if failed else 0)
+    ledger = {**(_NOTHING_MOVED if failed else {}), **event, "status": event.get("status") or operation["status"]}
     if operation["type"] != "authorize":
         ledger["amount"] = None  # the operation's amount, not the order's total the payment shows
     row = _payment_row(event["order_id"], event["user_id"], ledger, version,

@@ -21,7 +21,7 @@ ORDERS = 240
 
 def views(engine, generation: int | None = None) -> dict:
     """The shown views of a generation (the served one by default), without the time of their last
-    change (events set it to the event's time, a rebuild to the command side's)."""
+    change (_timeless)."""
     with Session(engine) as session:
         generation = generation or current_generation(session)
         rows = session.execute(
@@ -29,7 +29,15 @@ def views(engine, generation: int | None = None) -> dict:
             .outerjoin(Customer, Customer.user_id == OrderView.user_id)
             .where(OrderView.generation == generation, OrderView.created_at.is_not(None), OrderView.deleted.is_(False))
         )
-        return {view.order_id: to_wire(view, email, name) | {"updated_at": None} for view, email, name in rows}
+        return {view.order_id: _timeless(to_wire(view, email, name)) for view, email, name in rows}
+
+
+def _timeless(view: dict) -> dict:
+    """Without the time of the last change, nor of each payment operation: an event tells it as
+    the event's time, a rebuild as payments' operation row's (a few milliseconds apart)."""
+    payment = view["payment"] and {**view["payment"],
+                                   "operations": [{**op, "at": None} for op in view["payment"]["operations"]]}
+    return view | {"updated_at": None, "payment": payment}
 
 
 def command_side(config, token) -> dict:

@@ -1,9 +1,12 @@
 """The order view's after-sale life on the real broker and database: shipments, returns, cancelled
-units and the payment ledger, whatever order their events arrive in and however often."""
+units and the payment ledger, whatever order their events arrive in and however often, and a
+rebuild's snapshot merged with them."""
 
 import uuid
 
 import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
 
 from contracts.events import (
     ORDER_ITEMS_CANCELLED,
@@ -15,7 +18,9 @@ from contracts.events import (
     SHIPMENT_CREATED,
     SHIPMENT_DELIVERED,
 )
+from order_queries import projection
 from order_queries.service import OrderQueriesService
+from plumbing.migrations import database_urls
 from tests.integration.eventing import deliver, purge_events
 from tests.integration.test_order_queries_service import created, moved, paid, view
 
@@ -120,3 +125,63 @@ def test_the_ledger_is_the_newest_versions_and_every_operation_is_listed(config,
     assert [(op["type"], op["reference"], op["amount"], op["status"]) for op in payment["operations"]] == [
         ("authorize", order_id, "20.00", "succeeded"), ("capture", "s-1", "20.00", "succeeded"),
         ("refund", "goodwill:k-1", "5.00", "succeeded")]
+
+
+def snapshot(order_id: str, shipment_id: str) -> tuple[dict, dict]:
+    """What orders.snapshot_orders and payments.get_payments answer for an order with one parcel
+    delivered, a unit cancelled and one received return (sequence 6)."""
+    order = {
+        "id": order_id, "user_id": "user-ada", "status": "shipped", "total": "30.00", "currency": "EUR",
+        "shipping_address": None, "created_at": "2026-12-01T10:00:00+00:00",
+        "updated_at": "2026-12-04T10:00:00+00:00", "sequence": 6, "history": [],
+        "items": [{**SHIPPED_LINE, "quantity": 3, "line_total": "30.00", "shipped_quantity": 2,
+                   "cancelled_quantity": 1, "delivered_quantity": 2, "returned_quantity": 1}],
+        "shipments": [{"id": shipment_id, "order_id": order_id, "items": [{**SHIPPED_LINE, "quantity": 2}],
+                       "amount": "20.00", "carrier": "UPS", "tracking_number": "1Z", "status": "delivered",
+                       "shipped_at": "2026-12-02T10:00:00+00:00", "delivered_at": "2026-12-03T10:00:00+00:00",
+                       "invoice_number": "INV-1"}],
+        "returns": [{"id": "r-1", "order_id": order_id, "status": "received", "note": None, "refund_amount": "10.00",
+                     "created_at": "2026-12-04T09:00:00+00:00", "updated_at": "2026-12-04T10:00:00+00:00",
+                     "items": [{"product_id": "p-1", "sku": "SKU-1", "name": "Widget", "quantity": 1,
+                                "reason": "damaged", "received_quantity": 1, "restock": True,
+                                "unit_price": "10.00"}]}],
+    }
+    operation = {"type": "authorize", "amount": "30.00", "status": "succeeded", "reference": order_id,
+                 "failure_reason": None, "at": "2026-12-01T10:00:01+00:00"}
+    payment = {"id": "pay-1", "order_id": order_id, "status": "partially_refunded", "amount": "30.00",
+               "currency": "EUR", "authorized": "30.00", "captured": "20.00", "refunded": "10.00", "voided": "10.00",
+               "operations": [operation], "created_at": "2026-12-01T10:00:01+00:00"}
+    return order, payment
+
+
+def test_a_rebuilds_snapshot_merges_with_the_events_already_applied(config, queries_container):
+    order_id = str(uuid.uuid4())
+    shipment_id = "s-" + order_id[:8]
+    order, payment = snapshot(order_id, shipment_id)
+    # An event newer than the snapshot (a goodwill refund) applied before it.
+    newer = paid(order_id, PAYMENT_REFUNDED, version=9, status="refunded", amount="10.00",
+                 at="2026-12-05T10:00:00+00:00", authorized="30.00", captured="20.00", refunded="20.00",
+                 voided="10.00", kind="goodwill", reference="goodwill:k-2")
+    deliver(config, queries_container, "handle_payment_refunded", newer)
+    engine = create_engine(database_urls(config)["order_queries"])
+    try:
+        with Session(engine) as session:
+            [generation] = projection.generations(session)
+            projection.apply_snapshot(session, generation, order, payment, "2026-12-04T10:00:00+00:00")
+            session.commit()
+    finally:
+        engine.dispose()
+
+    shown = view(queries_container, order_id)
+    [line] = shown["items"]
+    assert {key: line[key] for key in line if key.endswith("_quantity")} == {
+        "shipped_quantity": 2, "cancelled_quantity": 1, "delivered_quantity": 2, "returned_quantity": 1}
+    [parcel] = shown["shipments"]
+    assert (parcel["id"], parcel["status"], parcel["carrier"], parcel["amount"]) == (shipment_id, "delivered", "UPS",
+                                                                                      "20.00")
+    [ret] = shown["returns"]
+    assert (ret["status"], ret["refund_amount"], ret["items"][0]["received_quantity"]) == ("received", "10.00", 1)
+    # The ledger is the newer event's; the operations are the snapshot's and the event's.
+    ledger = shown["payment"]
+    assert (ledger["status"], ledger["refunded"], ledger["amount"]) == ("refunded", "20.00", "30.00")
+    assert [op["reference"] for op in ledger["operations"]] == [order_id, "goodwill:k-2"]
