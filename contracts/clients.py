@@ -223,6 +223,42 @@ class OrdersRpc:
         """orders.service.OrdersService.has_open_orders (hasOpenOrders)."""
         return self._call("orders", "has_open_orders", product_id)
 
+    def create_shipment(self, order_id: str, payload: dict, idempotency_key: str) -> dict:
+        """orders.after_sale_service.AfterSaleOperations.create_shipment (createShipment)."""
+        return self._call("orders", "create_shipment", order_id, payload, idempotency_key)
+
+    def list_shipments(self, order_id: str) -> list:
+        """orders.after_sale_service.AfterSaleOperations.list_shipments (listShipments)."""
+        return self._call("orders", "list_shipments", order_id)
+
+    def deliver_shipment(self, order_id: str, shipment_id: str, idempotency_key: str) -> dict:
+        """orders.after_sale_service.AfterSaleOperations.deliver_shipment (deliverShipment)."""
+        return self._call("orders", "deliver_shipment", order_id, shipment_id, idempotency_key)
+
+    def cancel_items(self, order_id: str, payload: dict, idempotency_key: str) -> dict:
+        """orders.after_sale_service.AfterSaleOperations.cancel_items (cancelOrderItems)."""
+        return self._call("orders", "cancel_items", order_id, payload, idempotency_key)
+
+    def request_return(self, order_id: str, payload: dict, idempotency_key: str) -> dict:
+        """orders.after_sale_service.AfterSaleOperations.request_return (requestReturn)."""
+        return self._call("orders", "request_return", order_id, payload, idempotency_key)
+
+    def list_returns(self, order_id: str) -> list:
+        """orders.after_sale_service.AfterSaleOperations.list_returns (listReturns)."""
+        return self._call("orders", "list_returns", order_id)
+
+    def approve_return(self, return_id: str, idempotency_key: str) -> dict:
+        """orders.after_sale_service.AfterSaleOperations.approve_return (approveReturn)."""
+        return self._call("orders", "approve_return", return_id, idempotency_key)
+
+    def reject_return(self, return_id: str, payload: dict | None, idempotency_key: str) -> dict:
+        """orders.after_sale_service.AfterSaleOperations.reject_return (rejectReturn)."""
+        return self._call("orders", "reject_return", return_id, payload, idempotency_key)
+
+    def receive_return(self, return_id: str, payload: dict, idempotency_key: str) -> dict:
+        """orders.after_sale_service.AfterSaleOperations.receive_return (receiveReturn)."""
+        return self._call("orders", "receive_return", return_id, payload, idempotency_key)
+
     def ping(self) -> str:
         """plumbing.mesh_service.MeshService.ping (ping)."""
         return self._call("orders", "ping")
@@ -287,6 +323,18 @@ class PaymentsRpc:
     def issue_credit_note(self, payload: dict) -> dict:
         """payments.service.PaymentsService.issue_credit_note (issueCreditNote)."""
         return self._call("payments", "issue_credit_note", payload)
+
+    def capture_payment(self, order_id: str, payload: dict) -> dict:
+        """payments.service.PaymentsService.capture_payment (capturePayment)."""
+        return self._call("payments", "capture_payment", order_id, payload)
+
+    def refund_payment(self, order_id: str, payload: dict, idempotency_key: str) -> dict:
+        """payments.service.PaymentsService.refund_payment (refundOrderPayment)."""
+        return self._call("payments", "refund_payment", order_id, payload, idempotency_key)
+
+    def list_order_documents(self, order_id: str) -> dict:
+        """payments.service.PaymentsService.list_order_documents (listOrderDocuments)."""
+        return self._call("payments", "list_order_documents", order_id)
 
     def ping(self) -> str:
         """plumbing.mesh_service.MeshService.ping (ping)."""

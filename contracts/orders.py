@@ -55,7 +55,7 @@ MAX_ITEMS = 50
 MAX_QUANTITY = 1000
 
 
-# The order domain's refusals (orders/aggregate.py): 409s whose `errors` name the lines concerned.
+# The order domain's refusals (orders/domain/order.py): 409s whose `errors` name the lines concerned.
 @deserialize_to_instance
 class NotEnoughToShip(Conflict):
     """A shipment asks for more of a line than remains to ship (ordered − shipped − cancelled)."""

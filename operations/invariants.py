@@ -30,9 +30,9 @@ Checks:
 - document_numbers: per kind and year, invoice and credit note numbers run 1..n with no gap and no
   duplicate, each written as INV-/CN-<year>-<6 digits>, and the year's counter stands at n;
 - credit_notes: every refund of an invoiced order has its credit note, for the amount refunded;
-- charge_requests: no charge asked of the provider left without its payment for longer than
-  grace (a process died between the provider's answer and its commit, and its order_created was
-  not delivered again: a dead letter to replay);
+- charge_requests: no operation asked of the provider (payment_operations) left `requested` for
+  longer than grace (a process died between the provider's answer and its commit, and its event
+  was not delivered again: a dead letter to replay);
 - outbox: no row unsent for longer than grace, in every service with an outbox;
 - notifications: no notification recorded twice for one (event, recipient)."""
 
@@ -229,8 +229,10 @@ def _read_service(service: str, conn: Connection) -> dict:
         data["credit_notes"] = conn.execute(
             text(f"{documents}, invoice_id, refund_reference FROM credit_notes ORDER BY year, sequence")
         ).all()
+        # Operations asked of the provider and never recorded (payment_operations replaced
+        # charge_requests in payments' migration 0006).
         data["charge_requests"] = conn.execute(
-            text("SELECT order_id, asked_at FROM charge_requests ORDER BY asked_at")
+            text("SELECT order_id, at AS asked_at FROM payment_operations WHERE status = 'requested' ORDER BY at")
         ).all()
         data["counters"] = {
             (row.kind, row.year): row.last_number

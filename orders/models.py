@@ -79,6 +79,14 @@ class OrderItem(Base):
     unit_price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     quantity: Mapped[int] = mapped_column(Integer)
     line_total: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    # What became of its units (orders/domain/line.py): shipped counts units in shipments not
+    # failed; shipped + cancelled ≤ quantity, returned ≤ delivered ≤ shipped.
+    shipped_quantity: Mapped[int] = mapped_column(Integer, server_default="0")
+    cancelled_quantity: Mapped[int] = mapped_column(Integer, server_default="0")
+    delivered_quantity: Mapped[int] = mapped_column(Integer, server_default="0")
+    returned_quantity: Mapped[int] = mapped_column(Integer, server_default="0")
+    # The return window of its units starts at their last delivery.
+    last_delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class OrderHistory(Base):
@@ -94,6 +102,105 @@ class OrderHistory(Base):
     actor: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(String(500))
     sequence: Mapped[int | None] = mapped_column(Integer, nullable=True)  # of the event announcing it
+
+
+class Shipment(Base):
+    """A parcel: recorded `capturing` (its units taken from the lines) before payments captures
+    its amount, then `shipped` or `failed`; `delivered` when it arrives."""
+
+    __tablename__ = "shipments"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20))
+    carrier: Mapped[str] = mapped_column(String(100))
+    tracking_number: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    invoice_number: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    failure_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # When its capture was last asked: the timer retries a capturing shipment only after a while.
+    attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    shipped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    items: Mapped[list["ShipmentItem"]] = relationship(
+        order_by="ShipmentItem.position", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("order_id", "idempotency_key", name="uq_shipments_order_idempotency_key"),
+        Index("ix_shipments_capturing", "attempted_at", postgresql_where=text("status = 'capturing'")),
+    )
+
+
+class ShipmentItem(Base):
+    __tablename__ = "shipment_items"
+
+    shipment_id: Mapped[str] = mapped_column(ForeignKey("shipments.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)  # the order line's
+    product_id: Mapped[str] = mapped_column(String(36))
+    sku: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    quantity: Mapped[int] = mapped_column(Integer)
+    line_total: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+
+
+class Return(Base):
+    """A return (RMA): requested by the customer, approved or rejected, received."""
+
+    __tablename__ = "returns"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(String(1000))
+    refund_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+    items: Mapped[list["ReturnItem"]] = relationship(
+        order_by="ReturnItem.position", cascade="all, delete-orphan", lazy="selectin"
+    )
+    __mapper_args__ = {"eager_defaults": True}
+
+
+class ReturnItem(Base):
+    __tablename__ = "return_items"
+
+    return_id: Mapped[str] = mapped_column(ForeignKey("returns.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)  # the order line's
+    product_id: Mapped[str] = mapped_column(String(36))
+    sku: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    quantity: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(30))
+    received_quantity: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    restock: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+
+
+class OrderAction(Base):
+    """An admin action done with an Idempotency-Key (cancel items, deliver, a return's steps): a
+    replay with the same key answers `response` again; with another request, 422. Written in the
+    action's own transaction."""
+
+    __tablename__ = "order_actions"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(40))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    response: Mapped[dict | list] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (UniqueConstraint("order_id", "idempotency_key", name="uq_order_actions_order_key"),)
 
 
 OutboxEvent = outbox_model(Base)

@@ -1,19 +1,23 @@
 """Orders in the database: the one place that finds, places, locks and moves an order.
 
-Everything here returns `Order` (models.py), the one type of an order on every path. Placing an
-order and confirming a paid one happen for every order, so they are single statements (SQLAlchemy
-Core, built once from the tables of models.py) whose rows are loaded as Orders; the rarer paths
-use the ORM. A status changes only through `move`, which asks orders/lifecycle.py first."""
+Everything here returns `Order` (models.py), the one type of an order on every path, and builds
+the aggregate the rules work on (`aggregate_of`, orders/domain/). Placing an order and
+confirming a paid one happen for every order, so they are single statements (SQLAlchemy Core,
+built once from the tables of models.py) whose rows are loaded as Orders; the rarer paths use
+the ORM. An order changes only through `apply`, which writes what an aggregate decided (its
+status, sequence, history entries and line quantities) in one statement."""
 
 from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
     Boolean,
+    DateTime,
     Integer,
     Numeric,
     Text,
     bindparam,
+    case,
     cast,
     exists,
     func,
@@ -27,9 +31,12 @@ from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
 from sqlalchemy.orm import Session, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from orders import lifecycle
+from contracts.orders import ReturnSchema, ShipmentSchema
+from orders.domain.change import Change
+from orders.domain.line import Line
+from orders.domain.order import Order as OrderAggregate
 from orders.lifecycle import OPEN, RESERVING, OrderStatus
-from orders.models import Order, OrderHistory, OrderItem
+from orders.models import Order, OrderHistory, OrderItem, Return, ReturnItem, Shipment
 from plumbing.pagination import fetch_page
 from plumbing.sql import unnested
 from wire.access import ORDERS_READ_SCOPE, Actor
@@ -40,6 +47,7 @@ from wire.pagination import PageRequest
 _orders, _items, _history = Order.__table__, OrderItem.__table__, OrderHistory.__table__
 
 PLACED_REASON = "order placed"
+_shipment_schema, _return_schema = ShipmentSchema(), ReturnSchema()
 
 
 def _history_entry(order_id, from_status, to_status, actor, reason, at, sequence):
@@ -122,11 +130,19 @@ _LOCK_WITH_LINES = (
     .with_for_update(of=Order)
     .options(lazyload(Order.items))  # the lines stand in for them
 )
-# A move: the history entry and the new status (and sequence) in one round trip. `paid` is only
-# ever set.
-_MOVE = (
+_ENTRY_COLUMNS = {"from_status": ("from_statuses", Text), "to_status": ("to_statuses", Text),
+                  "actor": ("actors", Text), "reason": ("reasons", Text),
+                  "at": ("times", DateTime(timezone=True)), "sequence": ("sequences", Integer)}
+_entry = unnested("entry", _ENTRY_COLUMNS)
+_QUANTITIES = ("shipped_quantity", "cancelled_quantity", "delivered_quantity", "returned_quantity")
+_changed = unnested(
+    "changed",
+    {"at_position": ("positions", Integer), **{f"now_{name}": (f"{name}_values", Integer) for name in _QUANTITIES},
+     "now_last_delivered_at": ("last_deliveries", DateTime(timezone=True))},
+)
+_SET_ORDER = (
     update(_orders)
-    .where(_orders.c.id == bindparam("moving"))
+    .where(_orders.c.id == bindparam("changing"))
     .values(
         status=bindparam("target"),
         paid=or_(_orders.c.paid, bindparam("now_paid", type_=Boolean)),
@@ -134,11 +150,47 @@ _MOVE = (
         updated_at=func.now(),
     )
     .returning(_orders.c.updated_at)
+)
+# A single move (a confirmation, a cancellation: every order has them) in one round trip: the
+# order's status, sequence and `paid` (only ever set), and its history entry.
+_APPLY_MOVE = _SET_ORDER.add_cte(
+    _history_entry(*(bindparam(name) for name in ("changing", "current", "target", "who", "why", "moved_at",
+                                                  "next_sequence")))
+)
+# Any other decision, in one round trip too: the order, its history entries and its lines' new
+# quantities (from arrays, empty when there are none).
+_APPLY = (
+    _SET_ORDER
     .add_cte(
-        _history_entry(
-            *(bindparam(name) for name in ("moving", "current", "target", "who", "why", "moved_at", "next_sequence"))
+        insert(_history)
+        .from_select(
+            ["order_id", "from_status", "to_status", "actor", "reason", "at", "sequence"],
+            select(bindparam("changing"), *_entry.c),
         )
+        .cte("history")
     )
+    .add_cte(
+        update(_items)
+        .where(_items.c.order_id == bindparam("changing"), _items.c.position == _changed.c.at_position)
+        .values(
+            **{name: _changed.c[f"now_{name}"] for name in _QUANTITIES},
+            last_delivered_at=_changed.c.now_last_delivered_at,
+        )
+        .cte("lines")
+    )
+)
+_SHIPMENT_COUNTS = (
+    select(Shipment.status, func.count()).where(Shipment.order_id == bindparam("counted")).group_by(Shipment.status)
+)
+# Per line, the units asked back in returns not rejected (a received return's: those that came).
+_IN_RETURNS = (
+    select(
+        ReturnItem.position,
+        func.sum(case((Return.status == "received", ReturnItem.received_quantity), else_=ReturnItem.quantity)),
+    )
+    .join(Return, Return.id == ReturnItem.return_id)
+    .where(Return.order_id == bindparam("counted"), Return.status != "rejected")
+    .group_by(ReturnItem.position)
 )
 
 
@@ -166,6 +218,7 @@ def place_order(
                 "unit_price": unit_price,
                 "quantity": line["quantity"],
                 "line_total": unit_price * line["quantity"],
+                **dict.fromkeys(_QUANTITIES, 0),
             }
         )
     total = order_total({item["product_id"]: item["line_total"] for item in items})
@@ -209,25 +262,71 @@ def get_visible_order(
     return order
 
 
-def move(session: Session, order: Order, target: OrderStatus, actor: str, reason: str, paid: bool = False) -> dict:
-    """The one way an order changes status: checked by the life cycle, recorded in its history
-    under the order's next sequence and written at once; `paid`: the move records that its
-    payment was taken. The history entry (the event announcing the move carries it)."""
-    lifecycle.check_move(order.status, target)
-    # The time is set here, not by the database, so the event carries the entry as recorded.
-    entry = {"from_status": order.status, "to_status": target, "actor": actor, "reason": reason,
-             "at": datetime.now(UTC), "sequence": order.sequence + 1}
-    updated_at = session.execute(
-        _MOVE,
-        {"moving": order.id, "current": order.status, "target": target, "now_paid": paid, "who": actor, "why": reason,
-         "moved_at": entry["at"], "next_sequence": entry["sequence"]},
-    ).scalar_one()
-    # The row is written; the Order says what it now holds, with nothing left to flush.
-    set_committed_value(order, "status", target)
-    set_committed_value(order, "paid", order.paid or paid)
-    set_committed_value(order, "sequence", entry["sequence"])
+def aggregate_of(session: Session, order: Order, lines: bool = True, returns: bool = False) -> OrderAggregate:
+    """The order as its rules see it (orders/domain/order.py): without `lines`, its status and
+    sequence only (confirming and cancelling a pending order need no more); with them, its lines
+    and shipment counts, and with `returns` what each line has in returns."""
+    found = OrderAggregate(order.id, order.user_id, order.status, order.sequence, order.paid)
+    if not lines:
+        return found
+    in_returns = dict(session.execute(_IN_RETURNS, {"counted": order.id}).all()) if returns else {}
+    found.lines = [
+        Line(item.position, item.product_id, item.sku, item.name, item.unit_price, item.quantity,
+             item.shipped_quantity, item.cancelled_quantity, item.delivered_quantity, item.returned_quantity,
+             item.last_delivered_at, in_returns.get(item.position, 0))
+        for item in order.items
+    ]
+    counts = dict(session.execute(_SHIPMENT_COUNTS, {"counted": order.id}).all())
+    found.capturing, found.in_transit, found.delivered_shipments = (
+        counts.get(status, 0) for status in ("capturing", "shipped", "delivered"))
+    return found
+
+
+def apply(session: Session, order: Order, change: Change) -> None:
+    """Write what the aggregate decided in one statement (_APPLY_MOVE for a single move, as cheap
+    as before aggregates; _APPLY for the rest); `order` then holds it too."""
+    if not change.records and not change.lines:
+        return
+    status = change.records[-1].status if change.records else order.status
+    sequence = change.records[-1].sequence if change.records else order.sequence
+    entries, lines = change.entries, change.lines
+    order_values = {"changing": order.id, "target": status, "now_paid": change.paid, "next_sequence": sequence}
+    if len(change.records) == 1 and len(entries) == 1 and not lines:
+        [entry] = entries
+        updated_at = session.execute(_APPLY_MOVE, order_values | {
+            "current": entry["from_status"], "who": entry["actor"], "why": entry["reason"], "moved_at": entry["at"],
+        }).scalar_one()
+    else:
+        updated_at = _apply_any(session, order_values, entries, lines)
+    # The rows are written; the Order (and its items, when loaded) say what they now hold.
+    set_committed_value(order, "status", status)
+    set_committed_value(order, "paid", order.paid or change.paid)
+    set_committed_value(order, "sequence", sequence)
     set_committed_value(order, "updated_at", updated_at)
-    return entry
+    if lines and "items" in order.__dict__:
+        by_position = {item.position: item for item in order.items}
+        for line in lines:
+            item = by_position[line.position]
+            for name, value in (("shipped_quantity", line.shipped), ("cancelled_quantity", line.cancelled),
+                                ("delivered_quantity", line.delivered), ("returned_quantity", line.returned),
+                                ("last_delivered_at", line.last_delivered_at)):
+                set_committed_value(item, name, value)
+
+
+def _apply_any(session: Session, order_values: dict, entries: list[dict], lines: list[Line]):
+    return session.execute(
+        _APPLY,
+        {
+            **order_values,
+            **{parameter: [entry[column] for entry in entries] for column, (parameter, _) in _ENTRY_COLUMNS.items()},
+            "positions": [line.position for line in lines],
+            "shipped_quantity_values": [line.shipped for line in lines],
+            "cancelled_quantity_values": [line.cancelled for line in lines],
+            "delivered_quantity_values": [line.delivered for line in lines],
+            "returned_quantity_values": [line.returned for line in lines],
+            "last_deliveries": [line.last_delivered_at for line in lines],
+        },
+    ).scalar_one()
 
 
 def placed_entry(order: Order) -> dict:
@@ -252,15 +351,29 @@ def list_orders(session: Session, actor: Actor, query: dict, page: PageRequest) 
 
 
 def snapshot_orders(session: Session, after: str | None, limit: int) -> list[dict]:
-    """Orders by id with their lines and history, as JSON types (orders.snapshot_orders)."""
+    """Orders by id with their lines (and their quantities), history, shipments and returns, as
+    JSON types (orders.snapshot_orders; shipments and returns as the RPCs answer them)."""
     conditions = [Order.id > after] if after else []
     orders = list(session.scalars(select(Order).where(*conditions).order_by(Order.id).limit(limit)))
     histories: dict[str, list] = {order.id: [] for order in orders}
+    shipments: dict[str, list] = {order.id: [] for order in orders}
+    returns: dict[str, list] = {order.id: [] for order in orders}
     if orders:
         query = select(OrderHistory).where(OrderHistory.order_id.in_(histories)).order_by(OrderHistory.id)
         for entry in session.scalars(query):
             histories[entry.order_id].append(entry)
-    return [_snapshot(order, histories[order.id]) for order in orders]
+        query = select(Shipment).where(Shipment.order_id.in_(histories)).order_by(Shipment.created_at, Shipment.id)
+        for shipment in session.scalars(query):
+            shipments[shipment.order_id].append(shipment)
+        query = select(Return).where(Return.order_id.in_(histories)).order_by(Return.created_at, Return.id)
+        for ret in session.scalars(query):
+            returns[ret.order_id].append(ret)
+    return [
+        _snapshot(order, histories[order.id])
+        | {"shipments": _shipment_schema.dump(shipments[order.id], many=True),
+           "returns": _return_schema.dump(returns[order.id], many=True)}
+        for order in orders
+    ]
 
 
 def _snapshot(order: Order, history: list[OrderHistory]) -> dict:
@@ -276,7 +389,8 @@ def _snapshot(order: Order, history: list[OrderHistory]) -> dict:
         "sequence": order.sequence,
         "items": [
             {"product_id": i.product_id, "sku": i.sku, "name": i.name, "quantity": i.quantity,
-             "unit_price": str(i.unit_price), "line_total": str(i.line_total)}
+             "unit_price": str(i.unit_price), "line_total": str(i.line_total),
+             **{name: getattr(i, name) for name in _QUANTITIES}}
             for i in order.items
         ],
         # Entries written before sequences existed are numbered by their place.

@@ -1,7 +1,10 @@
 """The orders service: placing orders and moving them through their life cycle.
 
-Stock is reserved synchronously in `products`; payment happens by events (the saga in
-ARCHITECTURE.md). Every state change and the event announcing it commit together (outbox)."""
+Stock is reserved synchronously in `products`; the payment is authorized by events (the saga in
+ARCHITECTURE.md) and captured per shipment (orders/after_sale_service.py). The rules are the
+aggregate's (orders/domain/order.py): an entrypoint loads it, lets it decide, and writes what it
+returns (orders/recording.py). Every state change and the event announcing it commit together
+(outbox)."""
 
 import logging
 import uuid
@@ -13,17 +16,11 @@ from nameko.timer import timer
 from sqlalchemy.exc import IntegrityError
 
 from contracts.events import (
-    ORDER_ADDRESS_CHANGED,
-    ORDER_CANCELLED,
-    ORDER_CONFIRMED,
     ORDER_CREATED,
-    ORDER_DELETED,
-    ORDER_DELIVERED,
-    ORDER_REFUNDED,
-    ORDER_SHIPPED,
+    PAYMENT_AUTHORIZED,
     PAYMENT_FAILED,
     PAYMENT_REFUNDED,
-    PAYMENT_SUCCEEDED,
+    PAYMENT_VOIDED,
     PAYMENTS,
 )
 from contracts.orders import (
@@ -48,11 +45,14 @@ from contracts.orders_operations import (
     SNAPSHOT_ORDERS,
     UPDATE_ORDER,
 )
+from contracts.payments import RefundKind
 from orders import repository
+from orders.after_sale_service import AfterSaleOperations
 from orders.idempotency import request_hash
-from orders.lifecycle import ADDRESS_CHANGEABLE, CANCELLABLE, OrderStatus, is_terminal
+from orders.lifecycle import OrderStatus
 from orders.metrics import observe_confirmation
 from orders.models import HANDLER_TABLES, Base, Order, OutboxEvent
+from orders.recording import order_fields, publish, write
 from plumbing.callers import rpc
 from plumbing.db import Database
 from plumbing.dead_letters import DeadLetterOperations
@@ -75,10 +75,12 @@ EXPIRY_BATCH = 100  # orders cancelled per tick at most
 SYSTEM = "system"
 
 
-class OrdersService(MeshService, OutboxRelay, DeadLetterOperations):
-    """Entrypoints: those below, and from its bases (plumbing/): MeshService ping and
-    purge_bookkeeping, OutboxRelay relay_outbox, DeadLetterOperations
-    list_dead_letters/replay_dead_letter/discard_dead_letter."""
+class OrdersService(MeshService, AfterSaleOperations, OutboxRelay, DeadLetterOperations):
+    """Entrypoints: those below, and from its bases: AfterSaleOperations (orders/after_sale_service.py)
+    create_shipment, list_shipments, deliver_shipment, cancel_items, request_return, list_returns,
+    approve_return, reject_return, receive_return and the timer finish_pending_shipments; from
+    plumbing/: MeshService ping and purge_bookkeeping, OutboxRelay relay_outbox,
+    DeadLetterOperations list_dead_letters/replay_dead_letter/discard_dead_letter."""
 
     name = "orders"
 
@@ -87,6 +89,7 @@ class OrdersService(MeshService, OutboxRelay, DeadLetterOperations):
     outbox = Outbox(OutboxEvent)
     handler_tables = HANDLER_TABLES
     products = RpcProxy("products")
+    payments = RpcProxy("payments")  # capture_payment, per shipment
 
     @rpc(CREATE_ORDER, sensitive_arguments=("payload.payment_token",))
     def create_order(self, payload: dict, idempotency_key: str) -> dict:
@@ -133,7 +136,7 @@ class OrdersService(MeshService, OutboxRelay, DeadLetterOperations):
         )
         uow.add_event(
             ORDER_CREATED,
-            **_event_fields(order, repository.placed_entry(order)),
+            **order_fields(order, 1, order.status, repository.placed_entry(order)),
             payment_token=data["payment_token"],
             pay_before=order.reservation_expires_at.isoformat(),
             items=[
@@ -195,38 +198,46 @@ class OrdersService(MeshService, OutboxRelay, DeadLetterOperations):
         changes = load(UpdateOrderSchema(), changes)
         with self.uow() as uow:
             order = repository.get_visible_order(uow.session, order_id, self.caller.actor, lock=True)
-            if order.status not in ADDRESS_CHANGEABLE:
-                raise Conflict(f"The address of a {order.status} order can no longer change.")
+            change = repository.aggregate_of(uow.session, order, lines=False).change_address(
+                changes["shipping_address"])
             order.shipping_address = changes["shipping_address"]
-            order.sequence += 1
-            uow.add_event(ORDER_ADDRESS_CHANGED, **_event_fields(order), shipping_address=order.shipping_address)
+            write(uow, order, change)
             uow.commit()
         return order_schema.dump(order)
 
     @rpc(CANCEL_ORDER)
     def cancel_order(self, order_id: str, payload: dict | None = None) -> dict:
-        """Cancel before shipping (owner, admin or a client with orders:fulfil): the stock goes
-        back, and a paid order is refunded (payments answers order_cancelled with
-        payment_refunded → refunded)."""
+        """Cancel before anything ships (owner, admin or a client with orders:fulfil): the stock
+        goes back, and the payment's authorization is voided (payments answers order_cancelled
+        with payment_voided → refunded). IllegalMove (409) once a parcel left: cancel the
+        remaining items instead (cancel_items)."""
         actor = self.caller.actor
         reason = load(ReasonSchema(), payload or {})["reason"] or "cancelled by request"
         with self.uow() as uow:
             order = repository.get_visible_order(uow.session, order_id, actor, lock=True, scope=ORDERS_FULFIL_SCOPE)
-            if order.status not in CANCELLABLE:
-                raise Conflict(f"A {order.status} order cannot be cancelled.", {"status": [order.status]})
-            self._cancel(uow, order, actor.id, reason)
+            self._cancel(uow, order, actor.id, reason, lines=True)
             uow.commit()
         return order_schema.dump(order)
 
     @rpc(SHIP_ORDER)
     def ship_order(self, order_id: str) -> dict:
-        """confirmed → shipped (admin, or a client with orders:fulfil)."""
-        return self._advance(order_id, OrderStatus.SHIPPED, ORDER_SHIPPED, "shipped")
+        """Ship everything that remains in one parcel (admin, or a client with orders:fulfil):
+        a shipment with carrier "unspecified" and no tracking number, its amount captured first
+        (CaptureFailed, 409, if payments refuses; Unavailable while it can't answer)."""
+        self.ship_everything_left(order_id)
+        with self.uow() as uow:
+            return order_schema.dump(repository.get(uow.session, order_id))
 
     @rpc(DELIVER_ORDER)
     def deliver_order(self, order_id: str) -> dict:
-        """shipped → delivered (admin, or a client with orders:fulfil)."""
-        return self._advance(order_id, OrderStatus.DELIVERED, ORDER_DELIVERED, "delivered")
+        """Mark every shipped parcel delivered (admin, or a client with orders:fulfil): a shipped
+        order becomes delivered. IllegalMove (409) when nothing is on its way."""
+        with self.uow() as uow:
+            order = repository.get_visible_order(
+                uow.session, order_id, self.caller.actor, lock=True, scope=ORDERS_FULFIL_SCOPE)
+            self.deliver_everything(uow, order)
+            uow.commit()
+        return order_schema.dump(order)
 
     @rpc(DELETE_ORDER)
     def delete_order(self, order_id: str) -> None:
@@ -235,12 +246,10 @@ class OrdersService(MeshService, OutboxRelay, DeadLetterOperations):
         still on its way): gone from orders, the reservation would look orphaned to the sweep."""
         with self.uow() as uow:
             order = repository.get_visible_order(uow.session, order_id, self.caller.actor, lock=True)
-            if not is_terminal(order.status, order.paid):
-                raise Conflict(f"A {order.status} order is not finished and cannot be deleted.")
+            change = repository.aggregate_of(uow.session, order, lines=False).delete(order.paid)
             if order.status == OrderStatus.DELIVERED and self._reservation_status(order.id) == "held":
                 raise Conflict("This order's stock is not settled in products yet; try again shortly.")
-            order.sequence += 1
-            uow.add_event(ORDER_DELETED, **_event_fields(order))
+            publish(uow, order, change)  # the row goes: nothing of it to write
             uow.session.delete(order)
             uow.commit()
 
@@ -271,18 +280,19 @@ class OrdersService(MeshService, OutboxRelay, DeadLetterOperations):
         with self.uow() as uow:
             return repository.has_open_orders(uow.session, product_id)
 
-    @idempotent_handler(PAYMENTS, PAYMENT_SUCCEEDED)
-    def handle_payment_succeeded(self, uow, event):
-        """pending_payment → confirmed. order_confirmed carries the order's lines, shipping address
-        and placement time, and the number of the invoice issued with the charge; products commits the reserved
-        stock when it reaches it (its expiry sweep keeps the reservation of an order in use meanwhile). A
-        payment for an order cancelled meanwhile changes nothing here: payments refunds it on
-        order_cancelled.
+    @idempotent_handler(PAYMENTS, PAYMENT_AUTHORIZED)
+    def handle_payment_authorized(self, uow, event):
+        """pending_payment → confirmed: the order's total is authorized (captured per shipment).
+        order_confirmed carries the order's lines, shipping address and placement time; products
+        commits the reserved stock when it reaches it (its expiry sweep keeps the reservation of
+        an order in use meanwhile). An authorization for an order cancelled meanwhile changes
+        nothing here: payments voids it on order_cancelled.
 
-        A payment that arrives after the reservation ran out is checked with products first: if
-        the stock was released (by an admin's release_reservation, or by an orders older than the
-        release-after-commit in `_cancel`), the order is cancelled instead, and payments refunds it. Only such a
-        late payment asks products: the usual one confirms the order even while products is down."""
+        An authorization that arrives after the reservation ran out is checked with products
+        first: if the stock was released (by an admin's release_reservation, or by an orders
+        older than the release-after-commit in `_cancel`), the order is cancelled instead, and
+        payments voids it. Only such a late one asks products: the usual one confirms the order
+        even while products is down."""
         found = repository.lock_with_lines(uow.session, event["order_id"])
         if found is None or found[0].status != OrderStatus.PENDING_PAYMENT:
             return
@@ -290,15 +300,10 @@ class OrdersService(MeshService, OutboxRelay, DeadLetterOperations):
         if order.reservation_expires_at <= datetime.now(UTC) and self._reservation_status(order.id) != "held":
             self._cancel(uow, order, PAYMENTS, "paid after its reservation was released")
             return
-        entry = repository.move(uow.session, order, OrderStatus.CONFIRMED, PAYMENTS, "payment succeeded", paid=True)
-        uow.add_event(
-            ORDER_CONFIRMED,
-            **_event_fields(order, entry),
-            items=lines,
-            shipping_address=order.shipping_address,
-            placed_at=order.created_at.isoformat(),
-            invoice_number=event["invoice_number"],
-        )
+        change = repository.aggregate_of(uow.session, order, lines=False).confirm(
+            PAYMENTS, "payment authorized", datetime.now(UTC))
+        write(uow, order, change, items=lines, shipping_address=order.shipping_address,
+              placed_at=order.created_at.isoformat(), invoice_number=None)
         uow.after_commit(observe_confirmation(order.created_at))
 
     @idempotent_handler(PAYMENTS, PAYMENT_FAILED)
@@ -309,14 +314,41 @@ class OrdersService(MeshService, OutboxRelay, DeadLetterOperations):
             return
         self._cancel(uow, order, PAYMENTS, f"payment failed: {event['reason']}")
 
+    @idempotent_handler(PAYMENTS, PAYMENT_VOIDED)
+    def handle_payment_voided(self, uow, event):
+        """cancelled → refunded (order_refunded) once the cancelled order's money is back: its
+        whole authorization voided (reference "order"), and nothing captured left unrefunded
+        (an order captured before authorize/capture existed waits for its payment_refunded).
+        A void of cancelled items (reference: the cancellation) changes nothing here."""
+        if _money_is_back(event, whole=event["reference"] == "order"):
+            self._mark_refunded(uow, event, "authorization voided")
+
     @idempotent_handler(PAYMENTS, PAYMENT_REFUNDED)
     def handle_payment_refunded(self, uow, event):
-        """cancelled → refunded; dispatches order_refunded."""
-        order = repository.get(uow.session, event["order_id"], lock=True)
-        if order is None or order.status != OrderStatus.CANCELLED:
+        """A cancellation's refund: cancelled → refunded (order_refunded) once the money is back.
+        A return's or a goodwill refund: a history entry (status unchanged) that shows it, under
+        the order's next sequence; payment_refunded itself tells the rest of the system."""
+        if event["kind"] == RefundKind.CANCELLATION:
+            if _money_is_back(event, whole=True):
+                self._mark_refunded(uow, event, "payment refunded")
             return
-        entry = repository.move(uow.session, order, OrderStatus.REFUNDED, PAYMENTS, "payment refunded")
-        uow.add_event(ORDER_REFUNDED, **_event_fields(order, entry))
+        order = repository.get(uow.session, event["order_id"], lock=True)
+        if order is None:
+            return
+        what = f"return {event['reference']}" if event["kind"] == RefundKind.RETURN else (
+            f"goodwill: {event['reason']}" if event["reason"] else "goodwill")
+        change = repository.aggregate_of(uow.session, order, lines=False).note(
+            PAYMENTS, f"refunded {event['amount']} ({what})", datetime.now(UTC))
+        write(uow, order, change)
+
+    def _mark_refunded(self, uow: UnitOfWork, event: dict, reason: str) -> None:
+        order = repository.get(uow.session, event["order_id"], lock=True)
+        if order is None:
+            return
+        change = repository.aggregate_of(uow.session, order, lines=False).mark_refunded(
+            PAYMENTS, reason, datetime.now(UTC))
+        if change is not None:
+            write(uow, order, change)
 
     @timer(interval=EXPIRY_CHECK_SECONDS)
     def cancel_expired_orders(self) -> None:
@@ -331,13 +363,14 @@ class OrdersService(MeshService, OutboxRelay, DeadLetterOperations):
                 self._cancel(uow, order, SYSTEM, "reservation expired")
                 uow.commit()
 
-    def _cancel(self, uow: UnitOfWork, order: Order, actor_id: str, reason: str) -> None:
-        """Move to cancelled and announce it; the caller commits. The stock goes back once the
-        cancellation has committed, never before: released first, a cancel that then rolled
-        back (its reply lost, say) left an order a payment could still confirm without its
-        stock. If products doesn't answer here, its handler of order_cancelled gives it back."""
-        entry = repository.move(uow.session, order, OrderStatus.CANCELLED, actor_id, reason)
-        uow.add_event(ORDER_CANCELLED, **_event_fields(order, entry), reason=reason)
+    def _cancel(self, uow: UnitOfWork, order: Order, actor_id: str, reason: str, lines: bool = False) -> None:
+        """Cancel the whole order and announce it; the caller commits (`lines`: load them, for an
+        order that may have shipped something: the aggregate refuses it). The stock goes back
+        once the cancellation has committed, never before: released first, a cancel that then
+        rolled back (its reply lost, say) left an order a payment could still confirm without
+        its stock. If products doesn't answer here, its handler of order_cancelled gives it back."""
+        aggregate = repository.aggregate_of(uow.session, order, lines=lines)
+        write(uow, order, aggregate.cancel(actor_id, reason, datetime.now(UTC)))
         uow.after_commit(partial(self._give_back, order.id))
 
     def _give_back(self, order_id: str) -> None:
@@ -345,15 +378,6 @@ class OrdersService(MeshService, OutboxRelay, DeadLetterOperations):
             self.products.release_reservation(order_id)
         except Exception as exc:  # the commit stands; order_cancelled reaches products anyway
             log.warning("stock of cancelled order %s left to products' order_cancelled handler: %r", order_id, exc)
-
-    def _advance(self, order_id, target: OrderStatus, event_type: str, reason: str) -> dict:
-        actor = self.caller.actor
-        with self.uow() as uow:
-            order = repository.get_visible_order(uow.session, order_id, actor, lock=True, scope=ORDERS_FULFIL_SCOPE)
-            entry = repository.move(uow.session, order, target, actor.id, reason)
-            uow.add_event(event_type, **_event_fields(order, entry))
-            uow.commit()
-        return order_schema.dump(order)
 
     def _replay(self, uow: UnitOfWork, user_id: str, key: str, body_hash: str) -> dict | None:
         existing = repository.find_by_idempotency_key(uow.session, user_id, key)
@@ -376,20 +400,17 @@ class OrdersService(MeshService, OutboxRelay, DeadLetterOperations):
         return int(self.config["ORDER_RESERVATION_TTL_SECONDS"])
 
 
+def _money_is_back(event: dict, whole: bool) -> bool:
+    """Whether a payment event says none of the order's money is held any more. With the ledger
+    it carries: nothing authorized left open, nothing captured left unrefunded; without it (an
+    event from a payments older than the ledger), `whole`: the event released the whole order."""
+    ledger = [event.get(name) for name in ("authorized", "captured", "refunded", "voided")]
+    if None in ledger:
+        return whole
+    authorized, captured, refunded, voided = ledger
+    return authorized - captured - voided <= 0 and captured - refunded <= 0
+
+
 def _with_items(order: Order, items: list[dict]) -> dict:
     """A just-placed order as dumped, with the items it was placed with (not loaded again)."""
     return {**{column.key: getattr(order, column.key) for column in Order.__table__.columns}, "items": items}
-
-
-def _event_fields(order: Order, entry: dict | None = None) -> dict:
-    """With the order's sequence and status after the change: those of the transition `entry`
-    (from repository.move) when it made one."""
-    fields = {"order_id": order.id, "user_id": order.user_id, "total": str(order.total), "currency": order.currency}
-    if entry is None:
-        return fields | {"sequence": order.sequence, "status": order.status}
-    history_entry = {key: entry[key] for key in ("from_status", "to_status", "actor", "reason")}
-    return fields | {
-        "sequence": entry["sequence"],
-        "status": entry["to_status"],
-        "history_entry": history_entry | {"at": entry["at"].astimezone(UTC).isoformat()},
-    }

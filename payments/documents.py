@@ -1,13 +1,17 @@
 """What an invoice and a credit note say, frozen at issue: built from an order's facts and the
 seller's settings, with the tax breakdown of payments/tax.py. Pure: no I/O.
 
-An order's facts come from the order_created that payments charges or, for an invoice issued by
-hand, from orders.get_order: the same fields either way (`OrderFacts`)."""
+A capture's invoice is built from the order's facts that payments kept from its order_created
+(its shipping address and placement time) and the shipment's lines; an invoice issued by hand
+(a legacy order) from orders.get_order: the same fields either way (`OrderFacts`, whose total is
+what the invoice must add up to). A credit note credits the returned lines (`refund_content`), a
+goodwill amount spread over the order's tax rates (`goodwill_lines`), or a whole invoice
+(`credit_note_content`, a cancelled legacy order)."""
 
 from dataclasses import dataclass
 from decimal import Decimal
 
-from payments.tax import TaxRates, breakdown, tax_line, totals
+from payments.tax import TaxRates, breakdown, tax_line, to_cents, totals
 
 ADDRESS_FIELDS = ("name", "line1", "line2", "city", "postal_code", "country")
 
@@ -35,28 +39,16 @@ class OrderFacts:
     lines: list[dict]  # [{sku, name, quantity, unit_price, line_total}], amounts as Decimal or strings
 
 
-def facts_from_event(event: dict) -> OrderFacts | None:
-    """From a parsed order_created; None for one published before it carried the order."""
-    if event.get("lines") is None or event.get("shipping_address") is None or event.get("placed_at") is None:
-        return None
-    return _facts(event, order_id="order_id", placed_at="placed_at", lines="lines")
-
-
 def facts_from_order(order: dict) -> OrderFacts:
     """From orders.get_order's answer."""
-    return _facts(order, order_id="id", placed_at="created_at", lines="items")
-
-
-def _facts(source: dict, *, order_id: str, placed_at: str, lines: str) -> OrderFacts:
-    """The two sources name three fields differently; the others are the same."""
     return OrderFacts(
-        order_id=source[order_id],
-        user_id=source["user_id"],
-        total=Decimal(source["total"]),
-        currency=source["currency"],
-        placed_at=source[placed_at],
-        shipping_address=source["shipping_address"],
-        lines=source[lines],
+        order_id=order["id"],
+        user_id=order["user_id"],
+        total=Decimal(order["total"]),
+        currency=order["currency"],
+        placed_at=order["created_at"],
+        shipping_address=order["shipping_address"],
+        lines=order["items"],
     )
 
 
@@ -124,6 +116,64 @@ def credit_note_content(invoice) -> dict:
         "tax_total": invoice.tax_total,
         "gross_total": invoice.gross_total,
     }
+
+
+def refund_content(invoice, lines: list[dict]) -> dict:
+    """The frozen columns of a credit note for `lines` ({sku, name, quantity, unit_price,
+    line_total, tax_rate}) against `invoice`: its seller and buyer, the lines with their tax, the
+    breakdown and the totals (gross = what is refunded)."""
+    credited, taxed = [], []
+    for line in lines:
+        gross, rate = Decimal(line["line_total"]), Decimal(line["tax_rate"])
+        share = tax_line(gross, rate)
+        taxed.append(share)
+        credited.append({
+            "sku": line["sku"], "name": line["name"][:200], "quantity": int(line["quantity"]),
+            "unit_price": _money(line["unit_price"]), "line_total": _money(gross), "tax_rate": _rate(rate),
+            "net": _money(share.net), "tax": _money(share.tax),
+        })
+    rate_totals = breakdown(taxed)
+    net, tax, gross = totals(rate_totals)
+    return {
+        "order_id": invoice.order_id,
+        "user_id": invoice.user_id,
+        "currency": invoice.currency,
+        "seller": invoice.seller,
+        "buyer": invoice.buyer,
+        "lines": credited,
+        "taxes": [
+            {"rate": _rate(r.rate), "net": _money(r.net), "tax": _money(r.tax), "gross": _money(r.gross)}
+            for r in rate_totals
+        ],
+        "net_total": net,
+        "tax_total": tax,
+        "gross_total": gross,
+    }
+
+
+GOODWILL_SKU = "GOODWILL"
+
+
+def goodwill_lines(amount: Decimal, reason: str, invoices: list) -> list[dict]:
+    """A goodwill refund of `amount` as credit note lines: one per tax rate of the order's
+    invoices, in proportion to their gross at that rate (the last rate takes the rounding), so
+    the tax given back is the tax that was charged."""
+    gross_by_rate: dict[Decimal, Decimal] = {}
+    for invoice in invoices:
+        for rate in invoice.taxes:
+            key = Decimal(rate["rate"])
+            gross_by_rate[key] = gross_by_rate.get(key, Decimal("0")) + Decimal(rate["gross"])
+    invoiced = sum(gross_by_rate.values())
+    rates = sorted(gross_by_rate, reverse=True)
+    lines, left = [], amount
+    for position, rate in enumerate(rates):
+        last = position == len(rates) - 1
+        share = left if last else to_cents(amount * gross_by_rate[rate] / invoiced)
+        left -= share
+        if share > 0:
+            lines.append({"sku": GOODWILL_SKU, "name": f"Goodwill refund: {reason}", "quantity": 1,
+                          "unit_price": share, "line_total": share, "tax_rate": rate})
+    return lines
 
 
 def _money(value) -> str:

@@ -1,24 +1,38 @@
-"""The payments database: the one place that reads and writes payments, charges asked for, cancellations seen,
-buyers, invoices and credit notes, and their number counters.
+"""The payments database: the one place that reads and writes payments (their ledgers), the
+operations asked of the provider, cancellations seen, buyers, invoices and credit notes, and
+their number counters.
 
-Each aggregate comes back as its one type of models.py: a `Payment`, an `Invoice`, a
-`CreditNote`. A charge (with its invoice) runs for every order, so its statements are SQLAlchemy
-Core built once from the tables of models.py, their rows loaded as ORM objects (an
-INSERT ... RETURNING of the mapped class); the rarer paths use the ORM."""
+Each aggregate comes back as its one type of models.py: a `Payment` (whose ledger
+payments/ledger.py decides on: `ledger_of`, `save_ledger`), a `PaymentOperation`, an `Invoice`,
+a `CreditNote`. An authorization runs for every order, so its statements are SQLAlchemy Core
+built once from the tables of models.py, their rows loaded as ORM objects (an INSERT ...
+RETURNING of the mapped class); the rarer paths use the ORM."""
 
 from datetime import datetime
 
-from sqlalchemy import Select, bindparam, delete, exists, func, insert, literal_column, or_, select
+from sqlalchemy import Select, bindparam, exists, func, insert, literal_column, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from payments.models import Buyer, ChargeRequest, CreditNote, DocumentCounter, Invoice, OrderCancellation, Payment
+from contracts.payments import OperationStatus
+from payments import lifecycle
+from payments.ledger import Ledger
+from payments.models import (
+    Buyer,
+    CreditNote,
+    DocumentCounter,
+    Invoice,
+    OrderCancellation,
+    Payment,
+    PaymentOperation,
+    new_id,
+)
 from plumbing.pagination import fetch_page
 from plumbing.sql import compiled_once
 from wire.pagination import PageRequest
 
-_counters, _buyers = DocumentCounter.__table__, Buyer.__table__
+_counters, _buyers, _operations = DocumentCounter.__table__, Buyer.__table__, PaymentOperation.__table__
 
 # One order's steps (charge, cancellation, invoice, credit note) one after the other, whichever
 # instance handles them: held until the transaction ends.
@@ -29,11 +43,32 @@ _SETTLED = select(
         exists().where(OrderCancellation.order_id == bindparam("order_id")),
     )
 )
-_NOTE_CHARGE_REQUEST = compiled_once(
-    upsert(ChargeRequest.__table__).values(order_id=bindparam("order_id")).on_conflict_do_nothing()
+_NOTE_OPERATION = compiled_once(
+    upsert(_operations)
+    .values(
+        id=bindparam("id"), order_id=bindparam("order_id"), type=bindparam("type"),
+        reference=bindparam("reference"), amount=bindparam("amount"), reason=bindparam("reason"),
+        status=literal_column("'requested'"),
+    )
+    .on_conflict_do_nothing(constraint="uq_payment_operations_order_type_reference")
 )
-_DROP_CHARGE_REQUEST = compiled_once(
-    delete(ChargeRequest.__table__).where(ChargeRequest.order_id == bindparam("order_id"))
+_OPERATION = select(PaymentOperation).where(
+    PaymentOperation.order_id == bindparam("order_id"),
+    PaymentOperation.type == bindparam("type"),
+    PaymentOperation.reference == bindparam("reference"),
+)
+_FINISH_OPERATION = compiled_once(
+    update(_operations)
+    .where(
+        _operations.c.order_id == bindparam("o_order_id"),
+        _operations.c.type == bindparam("o_type"),
+        _operations.c.reference == bindparam("o_reference"),
+        _operations.c.status == literal_column("'requested'"),
+    )
+    .values(
+        status=bindparam("status"), amount=bindparam("amount"), provider_reference=bindparam("provider_reference"),
+        failure_reason=bindparam("failure_reason"), at=func.clock_timestamp(),
+    )
 )
 # The year's counter moved on by one (created by the first document of the year), locked until
 # the transaction ends. RETURNING runs once the row is locked: clock_timestamp() there is the
@@ -68,25 +103,49 @@ def lock_order(session: Session, order_id: str) -> None:
 
 
 def settled(session: Session, order_id: str) -> bool:
-    """Whether the order was charged already, or cancelled before it was."""
+    """Whether the order has its payment already, or was cancelled before it had one."""
     return session.execute(_SETTLED, {"order_id": order_id}).scalar()
 
 
-def note_charge_request(connection: Connection, order_id: str) -> None:
-    """Record that the provider is about to be asked to charge `order_id`; for
-    `uow.commit_aside`: the record must outlive the caller's transaction if the process dies in
-    it."""
-    connection.execute(_NOTE_CHARGE_REQUEST, {"order_id": order_id})
+def note_operation(connection: Connection, order_id: str, type_: str, reference: str, amount, reason=None) -> None:
+    """Record that the provider is about to be asked for an operation (status requested), unless
+    it was before; for `uow.commit_aside`: the record must outlive the caller's transaction if
+    the process dies in it."""
+    connection.execute(_NOTE_OPERATION, {"id": new_id(), "order_id": order_id, "type": type_,
+                                         "reference": reference, "amount": amount, "reason": reason})
 
 
-def charge_requested(session: Session, order_id: str) -> bool:
-    """Whether the provider was asked to charge the order (by this delivery or an earlier one)."""
-    return session.get(ChargeRequest, order_id) is not None
+def find_operation(session: Session, order_id: str, type_: str, reference: str) -> PaymentOperation | None:
+    return session.scalar(_OPERATION, {"order_id": order_id, "type": type_, "reference": reference})
+
+
+def record_outcome(session: Session, order_id: str, type_: str, reference: str, status: str, amount,
+                   provider_reference: str | None = None, failure_reason: str | None = None,
+                   reason: str | None = None) -> None:
+    """An operation's outcome: its requested row ends (payments/lifecycle.py: requested →
+    succeeded | failed), or, for one decided without asking the provider, a row is added ended.
+    `at` is when it ended (clock_timestamp: operations of one transaction keep their order)."""
+    lifecycle.check_operation_move(OperationStatus.REQUESTED, status)
+    outcome = {"status": status, "amount": amount, "provider_reference": provider_reference,
+               "failure_reason": failure_reason}
+    done = session.execute(_FINISH_OPERATION, {"o_order_id": order_id, "o_type": type_, "o_reference": reference,
+                                               **outcome})
+    if done.rowcount == 0:
+        session.add(PaymentOperation(id=new_id(), order_id=order_id, type=type_, reference=reference, reason=reason,
+                                     at=func.clock_timestamp(), **outcome))
+
+
+def operations_of(session: Session, order_ids: list[str]) -> dict[str, list[PaymentOperation]]:
+    """Each order's operations, oldest first."""
+    found: dict[str, list[PaymentOperation]] = {order_id: [] for order_id in order_ids}
+    if order_ids:
+        query = select(PaymentOperation).where(PaymentOperation.order_id.in_(order_ids))
+        for operation in session.scalars(query.order_by(PaymentOperation.at, PaymentOperation.id)):
+            found[operation.order_id].append(operation)
+    return found
 
 
 def add_payment(session: Session, **columns) -> Payment:
-    """The order's payment; its charge request goes in the same transaction (the payment says it all now)."""
-    session.execute(_DROP_CHARGE_REQUEST, {"order_id": columns["order_id"]})
     return session.scalars(insert(Payment).returning(Payment), [columns]).one()
 
 
@@ -96,6 +155,33 @@ def get_payment(session: Session, order_id: str) -> Payment | None:
 
 def get_payments(session: Session, order_ids: list[str]) -> list[Payment]:
     return list(session.scalars(select(Payment).where(Payment.order_id.in_(order_ids)))) if order_ids else []
+
+
+def change_address(session: Session, order_id: str, address: dict, sequence: int | None) -> None:
+    """The address the order's next invoices name, unless a newer order event set one already."""
+    conditions = [Payment.order_id == order_id]
+    if sequence is not None:
+        conditions.append(or_(Payment.address_sequence.is_(None), Payment.address_sequence < sequence))
+    session.execute(update(Payment).where(*conditions).values(shipping_address=address, address_sequence=sequence))
+
+
+def ledger_of(payment: Payment | None) -> Ledger:
+    """The payment's ledger; an empty one (status None) for an order without a payment yet."""
+    if payment is None:
+        return Ledger()
+    return Ledger(
+        authorized=payment.authorized, captured=payment.captured, refunded=payment.refunded,
+        voided=payment.voided, status=payment.status, authorization_expires_at=payment.authorization_expires_at,
+        version=payment.ledger_version,
+    )
+
+
+def save_ledger(payment: Payment, ledger: Ledger) -> None:
+    """Write a ledger the aggregate decided on into the payment (flushed with the transaction)."""
+    payment.authorized, payment.captured = ledger.authorized, ledger.captured
+    payment.refunded, payment.voided = ledger.refunded, ledger.voided
+    payment.status, payment.ledger_version = str(ledger.status), ledger.version
+    payment.authorization_expires_at = ledger.authorization_expires_at
 
 
 def record_cancellation(session: Session, order_id: str, reason: str) -> None:
@@ -139,13 +225,30 @@ def add_credit_note(session: Session, **columns) -> CreditNote:
 
 
 def find_invoice(session: Session, order_id: str) -> Invoice | None:
-    return session.scalar(select(Invoice).where(Invoice.order_id == order_id))
+    """The order's first invoice."""
+    return next(iter(invoices_of(session, order_id)), None)
+
+
+def invoices_of(session: Session, order_id: str) -> list[Invoice]:
+    """The order's invoices, oldest first (one per capture)."""
+    query = select(Invoice).where(Invoice.order_id == order_id)
+    return list(session.scalars(query.order_by(Invoice.issued_at, Invoice.year, Invoice.sequence)))
+
+
+def invoice_of_capture(session: Session, order_id: str, capture_reference: str) -> Invoice | None:
+    return session.scalar(select(Invoice).where(Invoice.order_id == order_id,
+                                                Invoice.capture_reference == capture_reference))
 
 
 def find_credit_note(session: Session, order_id: str) -> CreditNote | None:
-    """The order's latest credit note (today an order has at most one: one refund per order)."""
+    """The order's latest credit note."""
+    return next(iter(reversed(credit_notes_of(session, order_id))), None)
+
+
+def credit_notes_of(session: Session, order_id: str) -> list[CreditNote]:
+    """The order's credit notes, oldest first (one per refund)."""
     query = select(CreditNote).where(CreditNote.order_id == order_id)
-    return session.scalar(query.order_by(CreditNote.year.desc(), CreditNote.sequence.desc()).limit(1))
+    return list(session.scalars(query.order_by(CreditNote.issued_at, CreditNote.year, CreditNote.sequence)))
 
 
 def credit_note_of_refund(session: Session, refund_reference: str) -> CreditNote | None:

@@ -1,18 +1,34 @@
-"""The payments service: charges orders once, refunds cancelled paid orders, issues their invoices
-and credit notes; events in and out."""
+"""The payments service: authorizes orders when they are placed, captures each shipment (and
+invoices it), voids what is cancelled, refunds returns and goodwill gestures (with their credit
+notes); events in and out. How the money moves: payments/money.py; the ledger's rules:
+payments/ledger.py."""
 
 import base64
+from datetime import UTC, datetime
 from functools import partial
 
-from contracts.events import ORDER_CANCELLED, ORDER_CREATED, ORDERS, USER_REGISTERED, USER_UPDATED, USERS
+from contracts.events import (
+    ORDER_ADDRESS_CHANGED,
+    ORDER_CANCELLED,
+    ORDER_CREATED,
+    ORDER_ITEMS_CANCELLED,
+    ORDERS,
+    RETURN_RECEIVED,
+    USER_REGISTERED,
+    USER_UPDATED,
+    USERS,
+)
 from contracts.payments import (
+    CapturePaymentSchema,
     CreditNoteSchema,
     DocumentQuerySchema,
     InvoiceSchema,
     IssueDocumentSchema,
     PaymentSchema,
+    RefundRequestSchema,
 )
 from contracts.payments_operations import (
+    CAPTURE_PAYMENT,
     GET_CREDIT_NOTE,
     GET_CREDIT_NOTE_PDF,
     GET_INVOICE,
@@ -23,10 +39,12 @@ from contracts.payments_operations import (
     ISSUE_INVOICE,
     LIST_CREDIT_NOTES,
     LIST_INVOICES,
+    LIST_ORDER_DOCUMENTS,
+    REFUND_PAYMENT,
 )
-from payments import charges, invoicing, pdf, repository
+from payments import invoicing, money, pdf, repository
 from payments.invoicing_config import Invoicing
-from payments.models import HANDLER_TABLES, Base, CreditNote, Invoice, OutboxEvent
+from payments.models import HANDLER_TABLES, Base, CreditNote, Invoice, OutboxEvent, Payment
 from payments.provider import Provider
 from plumbing.callers import rpc
 from plumbing.db import Database
@@ -36,7 +54,7 @@ from plumbing.mesh_service import MeshService
 from plumbing.outbox import Outbox, OutboxRelay
 from plumbing.rpc import RpcProxy
 from plumbing.unit_of_work import UnitOfWork
-from wire.access import ORDERS_READ_SCOPE
+from wire.access import INVOICES_READ_SCOPE, ORDERS_READ_SCOPE
 from wire.errors import Invalid, NotFound
 from wire.pagination import PageRequest, paged
 from wire.validation import load
@@ -64,29 +82,45 @@ class PaymentsService(MeshService, OutboxRelay, DeadLetterOperations):
 
     @idempotent_handler(ORDERS, ORDER_CREATED)
     def handle_order_created(self, uow, event: dict) -> None:
-        """order_created: charge the order's total once through the provider, unless the order
-        was cancelled first; record the Payment and dispatch payment_succeeded or payment_failed
-        (reason `card_declined` or `insufficient_funds`) in the same transaction. A successful
-        charge issues the order's invoice with it, numbered INV-<year>-<6 digits> without gaps,
-        its content frozen (the event's lines and shipping address, the buyer's email, the seller
-        and tax from config), dispatches invoice_issued, and payment_succeeded names it.
+        """order_created: authorize the order's total once (no capture: shipments capture),
+        unless the order was cancelled first; record the payment (its ledger, the card's token to
+        re-authorize, the lines and address its invoices will need) and dispatch
+        payment_authorized {amount, ledger} or payment_failed {amount, reason: card_declined,
+        insufficient_funds, reservation_expired} in the same transaction.
 
         An order_created delivered again after a delivery that asked the provider and died
-        before its commit asks again (the provider answers with the charge it made), even past
-        the reservation or after a cancellation, which it then refunds at once."""
-
-        def invoice(payment):
-            return invoicing.invoice_charge(uow, self.invoicing, self.users, event, payment)
-
-        charges.charge_order(uow, self.provider, event, invoice, partial(invoicing.credit_refund, uow, self.invoicing))
+        before its commit asks again (the provider answers with the authorization it made), even
+        past the reservation or after a cancellation, which then voids it at once."""
+        money.authorize_order(uow, self.provider, event)
 
     @idempotent_handler(ORDERS, ORDER_CANCELLED)
     def handle_order_cancelled(self, uow, event: dict) -> None:
-        """order_cancelled: if the order was paid, refund it once (status refunded), issue the
-        credit note of its invoice (if it has one yet) and dispatch credit_note_issued and
-        payment_refunded (naming the credit note); otherwise remember the cancellation so a later
-        order_created does not charge."""
-        charges.cancel_order(uow, self.provider, event, partial(invoicing.credit_refund, uow, self.invoicing))
+        """order_cancelled: give the order's money back once. Void what the authorization leaves
+        open (payment_voided {amount, reference "order", reason}, also of 0.00 when cancelled
+        units voided it all), and refund what an order charged before authorize / capture had
+        captured (payment_refunded {kind cancellation, reference "cancellation", credit note of
+        its invoice}); orders moves the order to refunded on either. Remembered, so a later
+        order_created does not authorize."""
+        money.cancel_order(uow, self.provider, event, partial(invoicing.credit_refund, uow, self.invoicing))
+
+    @idempotent_handler(ORDERS, ORDER_ITEMS_CANCELLED)
+    def handle_order_items_cancelled(self, uow, event: dict) -> None:
+        """order_items_cancelled: void the cancelled units' `amount` of the authorization once
+        per cancellation_id (payment_voided {amount, reference cancellation_id, reason})."""
+        money.void_items(uow, self.provider, event)
+
+    @idempotent_handler(ORDERS, RETURN_RECEIVED)
+    def handle_return_received(self, uow, event: dict) -> None:
+        """return_received: refund its refund_amount once per return_id and issue the credit note
+        of the returned lines (credit_note_issued; payment_refunded {kind return, reference
+        return_id, credit_note_number})."""
+        money.refund_return(uow, self.provider, event, partial(invoicing.credit_return, uow, self.invoicing))
+
+    @idempotent_handler(ORDERS, ORDER_ADDRESS_CHANGED)
+    def handle_order_address_changed(self, uow, event: dict) -> None:
+        """order_address_changed: the shipping address the order's next invoices name (those
+        issued stay as they were); an older change handled late changes nothing."""
+        repository.change_address(uow.session, event["order_id"], event["shipping_address"], event["sequence"])
 
     @idempotent_handler(USERS, USER_REGISTERED)
     def handle_user_registered(self, uow, event: dict) -> None:
@@ -100,34 +134,94 @@ class PaymentsService(MeshService, OutboxRelay, DeadLetterOperations):
 
     @rpc(GET_PAYMENT)
     def get_payment(self, order_id: str) -> dict:
-        """The payment of an order: {id, order_id, status, amount, currency, created_at}, status
-        succeeded | failed | refunded. For its owner, an admin or a client with orders:read;
-        NotFound otherwise, and while the order has not been charged yet."""
+        """The order's payment (PaymentSchema): status, amount (the order's total), its ledger
+        (authorized, captured, refunded, voided) and its operations, oldest first. For its owner,
+        an admin or a client with orders:read; NotFound otherwise, and until payments handled the
+        order."""
         with self.uow() as uow:
             payment = repository.get_payment(uow.session, order_id) if isinstance(order_id, str) else None
             if payment is None or not self.caller.actor.acts_for(payment.user_id, ORDERS_READ_SCOPE):
                 raise NotFound("No payment for this order.")
-            return payment_schema.dump(payment)
+            return self._dump(uow, [payment])[0]
 
     @rpc(GET_PAYMENTS)
     def get_payments(self, order_ids: list) -> list:
-        """The payments of these orders (at most 1000; those charged): each {order_id, id, status,
-        amount, currency}. Admin, or a client with orders:read (the read side's rebuild)."""
+        """The payments of these orders (at most 1000; those handled), each as get_payment's
+        (PaymentSchema with the ledger and operations). Admin, or a client with orders:read (the
+        read side's rebuild)."""
         if not isinstance(order_ids, list) or len(order_ids) > 1000 or not all(isinstance(i, str) for i in order_ids):
             raise Invalid("order_ids must be a list of at most 1000 ids.", {"order_ids": ["Invalid."]})
         with self.uow() as uow:
-            return [
-                {"order_id": p.order_id, "id": p.id, "status": str(p.status), "amount": str(p.amount),
-                 "currency": p.currency}
-                for p in repository.get_payments(uow.session, order_ids)
-            ]
+            return self._dump(uow, repository.get_payments(uow.session, order_ids))
+
+    @rpc(CAPTURE_PAYMENT)
+    def capture_payment(self, order_id: str, payload: dict) -> dict:
+        """Capture one shipment {shipment_id, amount, lines [{sku, name, quantity, unit_price,
+        line_total}]} from the order's authorization (the orders service, scope payments:capture,
+        before the shipment counts as shipped): {status captured|failed, reason, invoice_number}.
+        Past the authorization's expiry it re-authorizes what is open first; a declined
+        re-authorization (reauthorization_declined) or capture (capture_declined) answers failed,
+        nothing taken. A capture issues the shipment's invoice (invoice_issued) and dispatches
+        payment_captured {shipment_id, amount, invoice_number, ledger}. Idempotent per
+        shipment_id, also after a crash between the provider and the commit; Invalid for the
+        same shipment with another amount; NotFound without a payment; LedgerBreach beyond what
+        the authorization leaves open."""
+        data = load(CapturePaymentSchema(), payload)
+        if not isinstance(order_id, str):
+            raise NotFound("No payment for this order.")
+        with self.uow() as uow:
+            def invoice(payment: Payment, capture: str | None) -> Invoice | None:
+                return invoicing.invoice_capture(uow, self.invoicing, self.users, payment, data["shipment_id"],
+                                                 data["lines"], data["amount"], capture)
+
+            answer = money.capture_shipment(uow, self.provider, order_id, data["shipment_id"], data["amount"],
+                                            datetime.now(UTC), invoice)
+            uow.commit()
+        return answer
+
+    @rpc(REFUND_PAYMENT)
+    def refund_payment(self, order_id: str, payload: dict, idempotency_key: str) -> dict:
+        """A goodwill refund {amount, reason} of what the order's payment captured (admin, or a
+        client with payments:refund): the payment after it (PaymentSchema). Issues a credit note
+        of one line per tax rate of the order's invoices (credit_note_issued) and dispatches
+        payment_refunded {kind goodwill, reference "goodwill:<Idempotency-Key>", reason,
+        credit_note_number, ledger}. The same key answers the same payment without refunding
+        again (Invalid with another body). RefundExceedsCaptured beyond captured − refunded."""
+        data = load(RefundRequestSchema(), payload)
+        if not isinstance(idempotency_key, str) or not 1 <= len(idempotency_key) <= 200:
+            raise Invalid("An idempotency key of 1 to 200 characters is required.", {"idempotency_key": ["Required."]})
+        if not isinstance(order_id, str):
+            raise NotFound("No payment for this order.")
+        with self.uow() as uow:
+            credit = partial(invoicing.credit_goodwill, uow, self.invoicing, amount=data["amount"],
+                             reason=data["reason"])
+            payment = money.refund_goodwill(uow, self.provider, order_id, data["amount"], data["reason"],
+                                            idempotency_key, credit)
+            answer = self._dump(uow, [payment])[0]
+            uow.commit()
+        return answer
+
+    @rpc(LIST_ORDER_DOCUMENTS)
+    def list_order_documents(self, order_id: str) -> dict:
+        """The order's invoices (one per capture) and credit notes (one per refund), oldest
+        first: {invoices, credit_notes}. For its customer, an admin or a client with
+        invoices:read; NotFound for anyone else, and for an order payments knows nothing of."""
+        with self.uow() as uow:
+            payment = repository.get_payment(uow.session, order_id) if isinstance(order_id, str) else None
+            if payment is None or not self.caller.actor.acts_for(payment.user_id, INVOICES_READ_SCOPE):
+                raise NotFound("No documents for this order.")
+            return {
+                "invoices": invoice_schema.dump(repository.invoices_of(uow.session, order_id), many=True),
+                "credit_notes": credit_note_schema.dump(repository.credit_notes_of(uow.session, order_id), many=True),
+            }
 
     # --- invoices ------------------------------------------------------------------------------
 
     @rpc(GET_INVOICE)
     def get_invoice(self, order_id: str) -> dict:
-        """The order's invoice (payments/schemas.py InvoiceSchema), for its customer, an admin or a
-        client with invoices:read; NotFound for anyone else, and until it is issued."""
+        """The order's first invoice (InvoiceSchema; each capture issues one: list_order_documents
+        lists them), for its customer, an admin or a client with invoices:read; NotFound for
+        anyone else, and until it is issued."""
         with self.uow() as uow:
             return invoice_schema.dump(self._invoice(uow, order_id))
 
@@ -147,8 +241,9 @@ class PaymentsService(MeshService, OutboxRelay, DeadLetterOperations):
 
     @rpc(ISSUE_INVOICE)
     def issue_invoice(self, payload: dict) -> dict:
-        """Issue the invoice of {order_id} now if it has none (admin): {invoice, created}; created
-        is false when it had one. NotFound for an unknown order, Conflict for an unpaid one."""
+        """Issue the invoice of {order_id}, charged before invoicing existed, now if it has none
+        (admin): {invoice, created}; created is false when it had one. NotFound for an unknown
+        order, Conflict for one not charged that way (captures invoice the others)."""
         order_id = load(IssueDocumentSchema(), payload)["order_id"]
         with self.uow() as uow:
             invoice, created = invoicing.issue_invoice_now(uow, self.invoicing, self.users, self.orders, order_id)
@@ -160,8 +255,8 @@ class PaymentsService(MeshService, OutboxRelay, DeadLetterOperations):
 
     @rpc(GET_CREDIT_NOTE)
     def get_credit_note(self, order_id: str) -> dict:
-        """The credit note of the order's refund (CreditNoteSchema), for its customer, an admin or
-        a client with invoices:read; NotFound for anyone else, and until it is issued."""
+        """The order's latest credit note (CreditNoteSchema), for its customer, an admin or a
+        client with invoices:read; NotFound for anyone else, and until one is issued."""
         with self.uow() as uow:
             return credit_note_schema.dump(self._credit_note(uow, order_id))
 
@@ -190,6 +285,10 @@ class PaymentsService(MeshService, OutboxRelay, DeadLetterOperations):
             uow.commit()
         return answer
 
+    def _dump(self, uow: UnitOfWork, payments: list[Payment]) -> list[dict]:
+        operations = repository.operations_of(uow.session, [p.order_id for p in payments])
+        return [payment_schema.dump({**_columns(p), "operations": operations[p.order_id]}) for p in payments]
+
     def _invoice(self, uow: UnitOfWork, order_id) -> Invoice:
         found = repository.find_invoice(uow.session, order_id) if isinstance(order_id, str) else None
         return invoicing.visible(found, self.caller.actor, INVOICE)
@@ -208,3 +307,9 @@ class PaymentsService(MeshService, OutboxRelay, DeadLetterOperations):
         with self.uow() as uow:
             items, total = repository.list_documents(uow.session, model, query, page)
             return paged(schema.dump(items, many=True), page, total)
+
+
+def _columns(payment: Payment) -> dict:
+    return {name: getattr(payment, name) for name in (
+        "id", "order_id", "status", "amount", "authorized", "captured", "refunded", "voided", "currency",
+        "created_at")}

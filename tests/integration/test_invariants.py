@@ -290,7 +290,8 @@ def _a_refund_without_its_credit_note(shop):
 def _a_charge_asked_of_the_provider_never_recorded(shop):
     order_id = str(uuid.uuid4())
     return _on_payments(
-        shop, order_id, "INSERT INTO charge_requests (order_id, asked_at) VALUES (:id, now() - interval '1 hour')"
+        shop, order_id, "INSERT INTO payment_operations (id, order_id, type, reference, amount, status, at)"
+        " VALUES (:id, :id, 'authorize', :id, 1, 'requested', now() - interval '1 hour')"
     )
 
 

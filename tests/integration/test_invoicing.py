@@ -1,6 +1,6 @@
 """Invoices and credit notes in the payments service, on the real broker and databases: issued
-with the charge of an order_created, the buyer's email from users' events (or a real users
-service), numbered without gaps, frozen by the database, credited on refund."""
+with each capture of an authorized order_created, the buyer's email from users' events (or a real
+users service), numbered without gaps, frozen by the database, credited on refund."""
 
 import subprocess
 import uuid
@@ -17,8 +17,8 @@ from contracts.events import (
     ORDER_CONFIRMED,
     ORDER_CREATED,
     ORDERS,
+    PAYMENT_CAPTURED,
     PAYMENT_REFUNDED,
-    PAYMENT_SUCCEEDED,
     USER_REGISTERED,
     USER_UPDATED,
     USERS,
@@ -54,9 +54,13 @@ def payment_events(config):
     tap.close()
 
 
+ORDERS_CLIENT = Client("orders", ("payments:capture",))
+
+
 @pytest.fixture
 def shop(config, users_container, payments_container):
-    """A registered customer; the orders it places are charged by the payments container."""
+    """A registered customer; the orders it places are authorized by the payments container, and
+    shipped whole in one capture."""
     customer = call(users_container, "register", {"email": "zoe@example.com", "password": "long-enough-pw",
                                                   "name": "Zoë"})
 
@@ -64,14 +68,31 @@ def shop(config, users_container, payments_container):
         user = User(customer["id"])
 
         def paid_order(self, lines=LINES, country="FR", user_id=customer["id"]) -> dict:
-            """An order_created, charged (and so invoiced) by payments."""
+            """An order_created, authorized by payments, then captured (and so invoiced) in one
+            shipment: the order_created, with the capture's `shipment` payload."""
+            created = self.placed_order(lines, country, user_id)
+            self.ship(created)
+            return created
+
+        def placed_order(self, lines=LINES, country="FR", user_id=customer["id"]) -> dict:
             total = sum(int(line["line_total"].replace(".", "")) for line in lines)
             return deliver(config, payments_container, "handle_order_created", event(
                 ORDER_CREATED, order_id=str(uuid.uuid4()), user_id=user_id, total=f"{total / 100:.2f}",
                 currency="EUR", payment_token="tok_visa",
-                items=[{"product_id": "p-1", "quantity": 1, "unit_price": f"{total / 100:.2f}"}],
-                lines=[{**line, "product_id": "p-1"} for line in lines],
+                items=[{"product_id": f"p-{n}", "quantity": 1, "unit_price": f"{total / 100:.2f}"}
+                       for n, _ in enumerate(lines)],
+                lines=[{**line, "product_id": f"p-{n}"} for n, line in enumerate(lines)],
                 shipping_address={**ADDRESS, "country": country}, placed_at="2026-11-30T09:15:00+00:00"))
+
+        def ship(self, order: dict, shipment_id="s-1") -> dict:
+            """capture_payment of all the order's lines, as orders asks it."""
+            return call(payments_container, "capture_payment", order["order_id"], self.shipment(order, shipment_id),
+                        as_=ORDERS_CLIENT)
+
+        @staticmethod
+        def shipment(order: dict, shipment_id: str) -> dict:
+            lines = [{key: value for key, value in line.items() if key != "product_id"} for line in order["lines"]]
+            return {"shipment_id": shipment_id, "amount": order["total"], "lines": lines}
 
         def cancel(self, order: dict, reason="customer request") -> dict:
             return deliver(config, payments_container, "handle_order_cancelled", event(
@@ -81,7 +102,7 @@ def shop(config, users_container, payments_container):
     return Shop()
 
 
-def test_a_charged_order_gets_its_invoice_frozen_with_buyer_tax_and_totals(
+def test_a_capture_gets_its_invoice_frozen_with_buyer_tax_and_totals(
     config, shop, payments_container, payment_events
 ):
     order = shop.paid_order()
@@ -99,13 +120,13 @@ def test_a_charged_order_gets_its_invoice_frozen_with_buyer_tax_and_totals(
     assert (invoice["net_total"], invoice["tax_total"], invoice["gross_total"]) == ("83.33", "16.67", "100.00")
     assert invoice["gross_total"] == order["total"] and invoice["currency"] == "EUR"
     payment = call(payments_container, "get_payment", order["order_id"], as_=shop.user)
-    assert invoice["payment_reference"].startswith("sim_ch_") and invoice["order_placed_at"].startswith("2026-11-30")
-    assert payment["status"] == "succeeded"
+    assert invoice["payment_reference"].startswith("sim_ca_") and invoice["order_placed_at"].startswith("2026-11-30")
+    assert payment["status"] == "captured"
 
     issued = payment_events.wait_for(1, INVOICE_ISSUED)[0]
     assert (issued["number"], issued["invoice_id"], issued["total"]) == (invoice["number"], invoice["id"], "100.00")
     assert issued["credit_note_number"] is None
-    assert payment_events.wait_for(1, PAYMENT_SUCCEEDED)[0]["invoice_number"] == invoice["number"]
+    assert payment_events.wait_for(1, PAYMENT_CAPTURED)[0]["invoice_number"] == invoice["number"]
 
 
 def test_the_rate_is_the_destinations_and_the_default_for_others(shop, payments_container):
@@ -121,17 +142,32 @@ def test_the_rate_is_the_destinations_and_the_default_for_others(shop, payments_
     }
 
 
-def test_an_order_is_invoiced_once_however_often_its_order_created_comes(config, shop, payments_container,
-                                                                         payment_events):
+def test_a_shipment_is_invoiced_once_however_often_its_capture_is_asked(config, shop, payments_container,
+                                                                        payment_events):
     order = shop.paid_order()
     deliver(config, payments_container, "handle_order_created", order)  # redelivered
-    deliver(config, payments_container, "handle_order_created", {**order, "event_id": str(uuid.uuid4())})  # anew
+    assert shop.ship(order)["invoice_number"] == f"INV-{YEAR}-000001"  # asked again
     second = shop.paid_order()
 
     listed = call(payments_container, "list_invoices", {}, as_=ADMIN)
     assert [i["number"] for i in listed["items"]] == [f"INV-{YEAR}-000002", f"INV-{YEAR}-000001"]
     assert [i["order_id"] for i in listed["items"]] == [second["order_id"], order["order_id"]]
-    assert len(payment_events.drain_after_outbox("payments")) == 2 + 2  # 2 payment_succeeded, 2 invoice_issued
+    # 2 payment_authorized, 2 payment_captured, 2 invoice_issued
+    assert len(payment_events.drain_after_outbox("payments")) == 2 + 2 + 2
+
+
+def test_each_shipment_of_an_order_gets_its_own_invoice(shop, payments_container):
+    order = shop.placed_order()
+    first = {**shop.shipment(order, "s-1"), "amount": "99.99", "lines": [LINES[0]]}
+    second = {**shop.shipment(order, "s-2"), "amount": "0.01", "lines": [LINES[1]]}
+    numbers = [call(payments_container, "capture_payment", order["order_id"], payload, as_=ORDERS_CLIENT)
+               ["invoice_number"] for payload in (first, second)]
+
+    invoices = call(payments_container, "list_order_documents", order["order_id"], as_=shop.user)["invoices"]
+    assert [i["number"] for i in invoices] == numbers == [f"INV-{YEAR}-000001", f"INV-{YEAR}-000002"]
+    assert [(i["gross_total"], [line["sku"] for line in i["lines"]]) for i in invoices] == [
+        ("99.99", ["MUG-1"]), ("0.01", ["PEN-1"])]
+    assert call(payments_container, "get_invoice", order["order_id"], as_=shop.user)["number"] == numbers[0]
 
 
 def test_the_buyers_email_is_the_newest_that_users_announced(config, shop, payments_container):
@@ -187,20 +223,21 @@ def test_a_refund_issues_the_credit_note_of_the_invoice(shop, payments_container
     assert sent[CREDIT_NOTE_ISSUED]["invoice_number"] == invoice["number"]
 
 
-def test_an_order_created_without_its_lines_is_charged_and_left_for_an_admin_to_invoice(
+def test_an_order_created_without_its_address_is_captured_and_left_uninvoiced(
     config, shop, payments_container, payment_events
 ):
-    """An order_created published before it carried the order: the charge stands, uninvoiced."""
+    """An order_created published before it carried the order: the capture stands, uninvoiced."""
     order = shop.paid_order()
     bare = {key: value for key, value in order.items() if key not in ("lines", "shipping_address", "placed_at")}
     bare.update(order_id=str(uuid.uuid4()), event_id=str(uuid.uuid4()))
     deliver(config, payments_container, "handle_order_created", bare)
-    assert call(payments_container, "get_payment", bare["order_id"], as_=ADMIN)["status"] == "succeeded"
+    assert shop.ship({**bare, "lines": order["lines"]})["invoice_number"] is None
+    assert call(payments_container, "get_payment", bare["order_id"], as_=ADMIN)["status"] == "captured"
     with pytest.raises(NotFound):
         call(payments_container, "get_invoice", bare["order_id"], as_=ADMIN)
-    succeeded = dict(payment_events.drain_after_outbox("payments"))
+    sent = dict(payment_events.drain_after_outbox("payments"))
     assert sum(1 for key, _ in payment_events.received if key == INVOICE_ISSUED) == 1  # the first order's only
-    assert succeeded[PAYMENT_SUCCEEDED]["invoice_number"] is None  # the last one dispatched: the bare order's
+    assert sent[PAYMENT_CAPTURED]["invoice_number"] is None  # the last one dispatched: the bare order's
 
 
 def test_only_the_customer_an_admin_or_a_reader_client_sees_an_invoice(shop, payments_container):
@@ -233,8 +270,8 @@ def test_lists_filter_by_period_number_and_order(shop, payments_container):
 
 
 def legacy_order(config, payments_db, user_id: str, status: str) -> str:
-    """An order paid before invoicing existed: in orders (delivered, or refunded), and its payment
-    (succeeded, or refunded) without an invoice. Its id."""
+    """An order charged before invoicing existed: in orders (delivered, or refunded), and its
+    payment (captured, or refunded, as migration 0006 left them) without an invoice. Its id."""
     order_id = str(uuid.uuid4())
     orders_db = create_engine(database_urls(config)["orders"])
     try:
@@ -253,19 +290,25 @@ def legacy_order(config, payments_db, user_id: str, status: str) -> str:
                     " :line_total)"), {"order_id": order_id, "position": position, **line})
     finally:
         orders_db.dispose()
+    refunded = "100.00" if status == "refunded" else "0.00"
     with payments_db.begin() as conn:
         conn.execute(text(
             "INSERT INTO payments (id, order_id, user_id, status, amount, currency, provider_reference,"
-            " refund_reference) VALUES (:id, :order_id, :user_id, :status, '100.00', 'EUR', 'sim_ch_legacy',"
-            " :refund)"), dict(id=str(uuid.uuid4()), order_id=order_id, user_id=user_id, status=status,
-                               refund=f"sim_re_{order_id}" if status == "refunded" else None))
+            " refund_reference, authorized, captured, refunded) VALUES (:id, :order_id, :user_id, :status, '100.00',"
+            " 'EUR', 'sim_ch_legacy', :refund, '100.00', '100.00', :refunded)"), dict(
+                id=str(uuid.uuid4()), order_id=order_id, user_id=user_id, status=status, refunded=refunded,
+                refund=f"sim_re_{order_id}" if status == "refunded" else None))
+        conn.execute(text(
+            "INSERT INTO payment_operations (id, order_id, type, reference, amount, status, provider_reference)"
+            " VALUES (:id, :order_id, 'capture', 'charge', '100.00', 'succeeded', 'sim_ch_legacy')"),
+            {"id": str(uuid.uuid4()), "order_id": order_id})
     return order_id
 
 
 def test_an_admin_issues_a_missing_invoice_from_the_order_in_orders(config, shop, payments_container,
                                                                    orders_container, payments_db):
     """An order paid before invoicing existed: payments asks orders for it."""
-    order_id = legacy_order(config, payments_db, shop.user.id, "succeeded")
+    order_id = legacy_order(config, payments_db, shop.user.id, "captured")
 
     issued = call(payments_container, "issue_invoice", {"order_id": order_id}, as_=ADMIN)
     assert issued["created"] is True
@@ -278,6 +321,8 @@ def test_an_admin_issues_a_missing_invoice_from_the_order_in_orders(config, shop
         call(payments_container, "issue_invoice", {"order": "x"}, as_=ADMIN)
     with pytest.raises(Conflict):  # known to payments, not refunded
         call(payments_container, "issue_credit_note", {"order_id": order_id}, as_=ADMIN)
+    with pytest.raises(Conflict):  # authorized since authorize / capture: its captures invoice it
+        call(payments_container, "issue_invoice", {"order_id": shop.placed_order()["order_id"]}, as_=ADMIN)
     with pytest.raises(NotFound):
         call(payments_container, "issue_credit_note", {"order_id": "no-such-order"}, as_=ADMIN)
 

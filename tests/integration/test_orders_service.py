@@ -5,7 +5,8 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 
-from contracts.events import ORDER_CANCELLED, ORDER_CONFIRMED, ORDERS, PAYMENT_SUCCEEDED
+from contracts.events import ORDER_ADDRESS_CHANGED, ORDER_CANCELLED, ORDER_CONFIRMED, ORDERS, PAYMENT_AUTHORIZED
+from contracts.orders import IllegalMove
 from notifications.service import NotificationsService
 from payments.service import PaymentsService
 from plumbing.migrations import database_urls
@@ -36,15 +37,17 @@ def place(orders_container, products_container, stock=5):
 
 
 def paid(order: dict) -> dict:
-    return event(PAYMENT_SUCCEEDED, order_id=order["id"], user_id=CUSTOMER.id, payment_id="pay-1",
-                 amount=order["total"], currency=order["currency"], invoice_number="INV-2026-000042")
+    """payment_authorized for the order's total, with the ledger it leaves."""
+    return event(PAYMENT_AUTHORIZED, order_id=order["id"], user_id=CUSTOMER.id, payment_id="pay-1",
+                 amount=order["total"], currency=order["currency"], status="authorized", authorized=order["total"],
+                 captured="0.00", refunded="0.00", voided="0.00", ledger_version=1)
 
 
 def test_a_payment_confirms_the_order_and_products_sells_its_stock(config, orders_container, products_container):
     product, order = place(orders_container, products_container)
     tap = EventTap(config, "orders")
     try:
-        deliver(config, orders_container, "handle_payment_succeeded", paid(order))
+        deliver(config, orders_container, "handle_payment_authorized", paid(order))
         assert call(orders_container, "get_order", order["id"], as_=CUSTOMER)["status"] == "confirmed"
         history = call(orders_container, "get_order_history", order["id"], as_=CUSTOMER)["items"]
         assert [(h["from_status"], h["to_status"]) for h in history] == [
@@ -52,9 +55,9 @@ def test_a_payment_confirms_the_order_and_products_sells_its_stock(config, order
         # By type: the order's own order_created may reach the tap too (it is relayed after the 201).
         [confirmed] = tap.wait_for(1, ORDER_CONFIRMED)
         assert confirmed["order_id"] == order["id"]
-        # The order as confirmed: its lines, address and placement time, and the invoice issued
-        # with the charge, for the confirmation mail to attach.
-        assert confirmed["invoice_number"] == "INV-2026-000042"
+        # The order as confirmed: its lines, address and placement time. No invoice: invoices
+        # follow the captures, one per shipment.
+        assert confirmed["invoice_number"] is None
         assert confirmed["items"] == [{key: item[key] for key in ("sku", "name", "quantity", "unit_price",
                                                                   "line_total")} for item in order["items"]]
         assert confirmed["shipping_address"] == {**ADDRESS, "line2": None}
@@ -91,7 +94,7 @@ def reservation_reaches(products, order: dict, status: str) -> None:
 def test_a_payment_confirms_the_order_while_products_is_down(config, container_factory, orders_container):
     product, order, restart = placed_then_products_down(config, container_factory, orders_container)
 
-    deliver(config, orders_container, "handle_payment_succeeded", paid(order))
+    deliver(config, orders_container, "handle_payment_authorized", paid(order))
     assert call(orders_container, "get_order", order["id"], as_=CUSTOMER)["status"] == "confirmed"
 
     products = restart()  # order_confirmed commits the reservation
@@ -107,7 +110,7 @@ def test_a_cancel_commits_while_products_is_down_and_products_gives_the_stock_ba
     # Released only after the commit: a release that fails (or whose reply is lost) can't undo
     # the cancel, so a payment arriving next can't confirm an order without its stock.
     assert call(orders_container, "cancel_order", order["id"], as_=CUSTOMER)["status"] == "cancelled"
-    deliver(config, orders_container, "handle_payment_succeeded", paid(order))
+    deliver(config, orders_container, "handle_payment_authorized", paid(order))
     assert call(orders_container, "get_order", order["id"], as_=CUSTOMER)["status"] == "cancelled"
 
     products = restart()  # order_cancelled releases the reservation
@@ -137,8 +140,8 @@ def test_a_payment_after_the_reservation_was_released_cancels_the_order(config, 
     expire_reservation(orders_container, order)
     tap = EventTap(config, "orders")
     try:
-        deliver(config, orders_container, "handle_payment_succeeded", paid(order))
-        [cancelled] = tap.wait_for(1, ORDER_CANCELLED)  # payments refunds on it
+        deliver(config, orders_container, "handle_payment_authorized", paid(order))
+        [cancelled] = tap.wait_for(1, ORDER_CANCELLED)  # payments voids the authorization on it
     finally:
         tap.close()
     assert cancelled["order_id"] == order["id"]
@@ -150,7 +153,7 @@ def test_a_late_payment_confirms_the_order_while_products_still_holds_its_stock(
                                                                                  products_container):
     _, order = place(orders_container, products_container)
     expire_reservation(orders_container, order)  # products' sweep keeps it: the order is pending
-    deliver(config, orders_container, "handle_payment_succeeded", paid(order))
+    deliver(config, orders_container, "handle_payment_authorized", paid(order))
     assert call(orders_container, "get_order", order["id"], as_=CUSTOMER)["status"] == "confirmed"
 
 
@@ -248,3 +251,23 @@ def test_a_failure_after_the_reservation_releases_it_in_the_same_request(orders_
     with pytest.raises(Exception, match="refused by the test"):
         call(orders_container, "create_order", body, uuid.uuid4().hex, as_=CUSTOMER)
     assert units(products_container, lamp["id"]) == (5, 0, 0, 5)
+
+
+def test_an_address_change_is_announced_under_the_orders_next_sequence_until_a_parcel_leaves(
+    config, orders_container, products_container
+):
+    _, order = place(orders_container, products_container)
+    moved = {**ADDRESS, "city": "Lyon"}
+    tap = EventTap(config, "orders")
+    try:
+        answer = call(orders_container, "update_order", order["id"], {"shipping_address": moved}, as_=CUSTOMER)
+        [changed] = tap.wait_for(1, ORDER_ADDRESS_CHANGED, order_id=order["id"])
+    finally:
+        tap.close()
+    assert answer["shipping_address"]["city"] == "Lyon"
+    assert (changed["sequence"], changed["status"], changed["shipping_address"]["city"]) == (2, "pending_payment",
+                                                                                           "Lyon")
+    update_order(orders_container, order, "status = 'partially_shipped'")
+    with pytest.raises(IllegalMove):
+        call(orders_container, "update_order", order["id"], {"shipping_address": ADDRESS}, as_=CUSTOMER)
+    assert call(orders_container, "get_order", order["id"], as_=CUSTOMER)["shipping_address"]["city"] == "Lyon"

@@ -88,6 +88,18 @@ ARGUMENTS = {
     ("orders", "snapshot_orders"): [],
     ("orders", "reservations_in_use"): [["<order>"]],
     ("orders", "has_open_orders"): ["<product>"],
+    ("orders", "create_shipment"): ["<order>", {"items": [{"product_id": "<product>", "quantity": 1}],
+                                                "carrier": "DHL", "tracking_number": "T-1"}, "key-1"],
+    ("orders", "list_shipments"): ["<order>"],
+    ("orders", "deliver_shipment"): ["<order>", "<new order>", "key-1"],
+    ("orders", "cancel_items"): ["<order>", {"items": [{"product_id": "<product>", "quantity": 1}]}, "key-1"],
+    ("orders", "request_return"): ["<order>", {"items": [{"product_id": "<product>", "quantity": 1,
+                                                          "reason": "damaged"}]}, "key-1"],
+    ("orders", "list_returns"): ["<order>"],
+    ("orders", "approve_return"): ["<new order>", "key-1"],
+    ("orders", "reject_return"): ["<new order>", {}, "key-1"],
+    ("orders", "receive_return"): ["<new order>", {"items": [{"product_id": "<product>", "quantity": 1,
+                                                              "restock": True}]}, "key-1"],
     ("orders", "list_dead_letters"): [],
     ("orders", "replay_dead_letter"): ["<dead letter>"],
     ("orders", "discard_dead_letter"): ["<dead letter>"],
@@ -102,6 +114,10 @@ ARGUMENTS = {
     ("payments", "get_credit_note_pdf"): ["<order>"],
     ("payments", "list_credit_notes"): [{}],
     ("payments", "issue_credit_note"): [{"order_id": "<order>"}],
+    ("payments", "capture_payment"): ["<order>", {"shipment_id": "s-1", "amount": "10.00", "lines": [
+        {"sku": "P-1", "name": "P", "quantity": 1, "unit_price": "10.00", "line_total": "10.00"}]}],
+    ("payments", "refund_payment"): ["<order>", {"amount": "1.00", "reason": "goodwill"}, "refund-1"],
+    ("payments", "list_order_documents"): ["<order>"],
     ("payments", "list_dead_letters"): [],
     ("payments", "replay_dead_letter"): ["<dead letter>"],
     ("payments", "discard_dead_letter"): ["<dead letter>"],
@@ -312,8 +328,13 @@ def test_the_allowed_callers_get_through(config, shop):
         assert rpc.products.get_reservation(shop["<order>"])["order_id"] == shop["<order>"]
     with proxy(config, ADMIN.token, timeout=10) as rpc:
         assert rpc.users.get_client(shop["<client>"])["scopes"] == ["stock:write"]
+    with proxy(config, ADMIN.token, timeout=10) as rpc:
+        wait_until(lambda: rpc.payments.get_payments([shop["<order>"]]), what="the seeded order's authorization")
+    with proxy(config, ORDERS_CLIENT.token, timeout=10) as rpc:  # a shipment's capture issues its invoice
+        assert rpc.payments.capture_payment(*resolve(ARGUMENTS[("payments", "capture_payment")], shop))[
+            "status"] == "captured"
     with proxy(config, client_token("cl-accounting", "invoices:read"), timeout=10) as rpc:
-        invoiced = wait_until(lambda: rpc.payments.list_invoices({})["items"], what="the seeded order's invoice")
+        invoiced = rpc.payments.list_invoices({})["items"]
         assert invoiced[0]["order_id"] == shop["<order>"]
     with proxy(config, client_token("cl-billing", "users:read"), timeout=10) as rpc:
         assert rpc.users.get_user(shop["<user>"])["id"] == shop["<user>"]

@@ -4,7 +4,8 @@ and routing keys; the broker itself enforces them in tests/integration/test_brok
 import re
 import uuid
 
-from plumbing.broker import Grant, permissions
+from orders.service import OrdersService
+from plumbing.broker import Grant, grant_of, permissions
 
 UUID = str(uuid.uuid4())
 REPLY = f"reply.orders.{UUID}"  # the routing key of a reply to orders
@@ -64,3 +65,11 @@ def test_the_gateway_only_sends_requests_and_reads_its_own_replies():
     assert not any(re.fullmatch(gateway["read"], name) for name in
                    ["rpc-orders", "orders.events", f"rpc.reply-operator-{UUID}", f"rpc.reply-orders-{UUID}"])
     assert set(gateway["topics"]) == {"nameko-rpc"}
+
+
+def test_orders_sends_requests_to_payments_to_capture_a_shipment_and_nothing_else_new(config):
+    grant = grant_of(OrdersService, config)
+    assert grant.calls == ("payments", "products", "users")
+    rpc = permissions(grant)["topics"]["nameko-rpc"]
+    assert matches(rpc["write"], "payments.capture_payment", "products.reserve_stock")
+    assert not re.fullmatch(rpc["write"], "notifications.send_mail")

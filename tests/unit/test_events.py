@@ -1,3 +1,4 @@
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -43,10 +44,10 @@ def test_every_event_has_a_source_service():
 
 
 def test_the_simulated_provider_is_deterministic():
-    provider = SimulatedProvider(Decimal("100.00"))
-    first, again = (provider.charge("tok_visa", Decimal("5"), "EUR", "o-1") for _ in range(2))
-    assert first.succeeded and first == again
-    assert provider.charge("tok_insufficient_funds", Decimal("100.00"), "EUR", "o-2").succeeded
-    result = provider.charge("tok_insufficient_funds", Decimal("100.01"), "EUR", "o-3")
+    provider = SimulatedProvider(Decimal("100.00"), timedelta(days=7))
+    first, again = (provider.authorize("tok_visa", Decimal("5"), "EUR", "o-1") for _ in range(2))
+    assert first.succeeded and first.reference == again.reference
+    assert provider.authorize("tok_insufficient_funds", Decimal("100.00"), "EUR", "o-2").succeeded
+    result = provider.authorize("tok_insufficient_funds", Decimal("100.01"), "EUR", "o-3")
     assert not result.succeeded and result.decline_reason == INSUFFICIENT_FUNDS
-    assert not provider.charge("tok_whatever", Decimal("1"), "EUR", "o-4").succeeded
+    assert not provider.authorize("tok_whatever", Decimal("1"), "EUR", "o-4").succeeded
