@@ -407,3 +407,14 @@ def test_the_shipment_mail_carries_its_invoice_and_the_refund_mail_the_credit_no
     assert not cancellation.is_multipart()  # nothing attached
     assert len(mails(f"Order {order_id} confirmed")) == len(mails(f"Refund for order {order_id}")) == 1
     assert len(mails(f"A parcel of order {order_id} is on its way")) == 1
+
+    # A parcel whose invoice is not the one payments' get_invoice_pdf gives (the order's first)
+    # is mailed without a wrong PDF.
+    deliver(config, mailing, "handle_shipment_created", event(
+        SHIPMENT_CREATED, order_id=order_id, user_id=order["user_id"], total=order["total"], currency="EUR",
+        shipment_id="s-2", items=order["lines"], amount=order["total"], carrier="DHL", tracking_number="JD0002",
+        shipped_at="2026-12-04T11:00:00+00:00", invoice_number=f"INV-{YEAR}-000999"))
+    parcels = wait_until(lambda: (found := mails(f"A parcel of order {order_id} is on its way"))[1:] and found,
+                         what="the second parcel's mail")
+    second = parcels[1]
+    assert not second.is_multipart() and "JD0002" in text_of(second)
