@@ -1,6 +1,7 @@
 """The notifications service: tells users what happened to their account and orders."""
 
 import base64
+import logging
 
 from contracts.events import (
     ORDER_CANCELLED,
@@ -10,6 +11,7 @@ from contracts.events import (
     PAYMENT_FAILED,
     PAYMENT_REFUNDED,
     PAYMENTS,
+    SHIPMENT_CREATED,
     USER_REGISTERED,
     USERS,
 )
@@ -29,6 +31,8 @@ from plumbing.rpc import RpcProxy
 from wire.errors import NotFound
 from wire.pagination import PageQuerySchema, PageRequest, paged
 from wire.validation import load
+
+log = logging.getLogger(__name__)
 
 notification_schema = NotificationSchema()
 
@@ -52,10 +56,18 @@ class NotificationsService(MeshService, DeadLetterOperations):
 
     @idempotent_handler(ORDERS, ORDER_CONFIRMED)
     def handle_order_confirmed(self, uow, event: dict) -> None:
-        """order_confirmed: tell the owner its order is paid and confirmed, with the invoice the
-        event names attached (payments issued it with the charge, before orders confirmed)."""
+        """order_confirmed: tell the owner its order's payment is authorized and the order
+        confirmed. Nothing is attached: invoices come with the captures, one per shipment (an
+        order confirmed before that had its invoice named here; it is not mailed again)."""
+        deliveries.notify(uow.session, self.channel, ORDER_CONFIRMED, event)
+
+    @idempotent_handler(ORDERS, SHIPMENT_CREATED)
+    def handle_shipment_created(self, uow, event: dict) -> None:
+        """shipment_created: tell the owner a parcel left (its items, carrier, tracking number,
+        the amount captured for it), with the parcel's invoice attached (the one the event
+        names)."""
         documents = lambda: self._documents(event)  # noqa: E731 (fetched only if mailed)
-        deliveries.notify(uow.session, self.channel, ORDER_CONFIRMED, event, documents)
+        deliveries.notify(uow.session, self.channel, SHIPMENT_CREATED, event, documents)
 
     @idempotent_handler(ORDERS, ORDER_CANCELLED)
     def handle_order_cancelled(self, uow, event: dict) -> None:
@@ -64,7 +76,8 @@ class NotificationsService(MeshService, DeadLetterOperations):
 
     @idempotent_handler(ORDERS, ORDER_SHIPPED)
     def handle_order_shipped(self, uow, event: dict) -> None:
-        """order_shipped: tell the owner its order is on its way."""
+        """order_shipped: tell the owner every item of its order is on its way (each parcel had
+        its own mail, on shipment_created)."""
         deliveries.notify(uow.session, self.channel, ORDER_SHIPPED, event)
 
     @idempotent_handler(PAYMENTS, PAYMENT_FAILED)
@@ -74,8 +87,9 @@ class NotificationsService(MeshService, DeadLetterOperations):
 
     @idempotent_handler(PAYMENTS, PAYMENT_REFUNDED)
     def handle_payment_refunded(self, uow, event: dict) -> None:
-        """payment_refunded: tell the owner how much was refunded, with the credit note attached
-        when the event names one (an order refunded before its invoice gets it with the invoice)."""
+        """payment_refunded: tell the owner how much was refunded and what for (kind: cancellation,
+        return, goodwill), with the credit note the event names attached (none when the order had
+        no invoice)."""
         deliveries.notify(uow.session, self.channel, PAYMENT_REFUNDED, event, lambda: self._documents(event))
 
     @rpc(LIST_NOTIFICATIONS)
@@ -91,14 +105,18 @@ class NotificationsService(MeshService, DeadLetterOperations):
             return paged(notification_schema.dump(items, many=True), page, total)
 
     def _documents(self, event: dict) -> list[Attachment]:
-        """The PDFs of the invoice and credit note `event` names, from payments."""
-        documents = []
-        if event.get("invoice_number"):
-            documents.append(self.payments.get_invoice_pdf(event["order_id"]))
-        if event.get("credit_note_number"):
-            documents.append(self.payments.get_credit_note_pdf(event["order_id"]))
-        return [_attachment(document) for document in documents]
-
-
-def _attachment(pdf: dict) -> Attachment:
-    return Attachment(pdf["filename"], base64.b64decode(pdf["content"]))
+        """The PDFs of the invoice and credit note `event` names, from payments. Payments gives
+        an order's first invoice and its latest credit note: a document it gives is attached
+        only if it is the one named (a second parcel's invoice, or a refund's credit note when
+        a later refund came first, is left to the order's documents, which list them all)."""
+        attachments = []
+        for number, fetch in ((event.get("invoice_number"), self.payments.get_invoice_pdf),
+                              (event.get("credit_note_number"), self.payments.get_credit_note_pdf)):
+            if not number:
+                continue
+            pdf = fetch(event["order_id"])
+            if pdf["filename"] == f"{number}.pdf":
+                attachments.append(Attachment(pdf["filename"], base64.b64decode(pdf["content"])))
+            else:
+                log.info("order %s: %s not attached, payments gives %s", event["order_id"], number, pdf["filename"])
+        return attachments

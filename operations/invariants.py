@@ -12,24 +12,32 @@ not a breach until it is older than `grace` seconds. Checks within one database 
 moment and get no grace.
 
 Checks:
-- product_ledger: received = stock + reserved + sold, none negative (received: every unit ever
-  put up for sale, see products/models.py);
-- product_reserved / product_sold: reserved = units of held reservations, sold = units of
-  committed ones;
+- product_ledger: received + restocked = stock + reserved + sold, none negative (received: every
+  unit ever put up for sale; restocked: returned units put back on sale, see products/models.py);
+- product_reserved / product_sold: reserved = units still held by held reservations, sold = units
+  still held by committed ones (a reservation item's quantity less what it gave back);
 - orphan_reservations: no held reservation without its order past its expiry (plus grace);
 - order_states: every order is finished (delivered, refunded, cancelled unpaid), active
-  (confirmed, shipped), or pending_payment with an unexpired reservation (plus grace); a
-  cancelled paid order is refunded within grace;
-- order_reservations: confirmed/shipped/delivered orders have a committed reservation,
-  pending ones a held one, cancelled/refunded ones a released one or none;
-- payments: exactly one successful charge per confirmed/shipped/delivered order, none standing
-  for an order cancelled before payment, one refund per refunded order;
-- invoices: every paid order (paid in orders: confirmed once), and every order charged and refunded
-  before orders confirmed it, has exactly one invoice, and no other order has one;
-- invoice_totals: an invoice's gross is its order's total, in its currency, and its net plus tax;
+  (confirmed, partially_shipped, shipped), or pending_payment with an unexpired reservation
+  (plus grace); a cancelled paid order is refunded within grace;
+- order_reservations: confirmed/partially_shipped/shipped/delivered orders have a committed
+  reservation, pending ones a held one, cancelled/refunded ones a released one or none;
+- order_lines: per order line, shipped + cancelled <= ordered and returned <= shipped, none negative;
+- payments: one payment with an authorization per confirmed/partially_shipped/shipped/delivered
+  order, none authorized for a pending one; a cancelled-before-payment or refunded order's money
+  is back (nothing left open: authorized = captured + voided; captured = refunded);
+- payment_ledger: per payment, captured <= authorized, refunded <= captured, voided + captured <=
+  authorized, none negative;
+- shipment_captures: every shipment shipped or delivered was captured exactly once (one succeeded
+  capture operation whose reference is the shipment's id), for its amount, and every succeeded
+  capture but a legacy order's charge (reference "charge") has its shipped shipment;
+- invoices: per order, invoiced = captured (the gross of its invoices, legacy ones included);
+- invoice_totals: an invoice's gross is its net plus tax, and the amount of the capture it was
+  issued for (its capture_reference: a shipment's id, or "charge"), in the payment's currency;
 - document_numbers: per kind and year, invoice and credit note numbers run 1..n with no gap and no
   duplicate, each written as INV-/CN-<year>-<6 digits>, and the year's counter stands at n;
-- credit_notes: every refund of an invoiced order has its credit note, for the amount refunded;
+- credit_notes: per order, credited = refunded (the gross of its credit notes), each credit note
+  crediting an invoice of its order;
 - charge_requests: no operation asked of the provider (payment_operations) left `requested` for
   longer than grace (a process died between the provider's answer and its commit, and its event
   was not delivered again: a dead letter to replay);
@@ -42,12 +50,14 @@ import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
+from operations import after_sale_invariants as after_sale
 from payments.numbering import CREDIT_NOTE, INVOICE, format_number
 from plumbing.migrations import database_urls
 
@@ -55,11 +65,13 @@ DEFAULT_GRACE_SECONDS = 30.0
 DEFAULT_LIMIT = 10
 
 # orders/lifecycle.py's statuses, as stored.
-PENDING, CONFIRMED, SHIPPED, DELIVERED = "pending_payment", "confirmed", "shipped", "delivered"
-CANCELLED, REFUNDED = "cancelled", "refunded"
-CHARGED = (CONFIRMED, SHIPPED, DELIVERED)
-# payments/models.py's PaymentStatus and products/reservations.py's statuses, as stored.
-SUCCEEDED, FAILED, PAYMENT_REFUNDED = "succeeded", "failed", "refunded"
+PENDING, CONFIRMED, PARTIALLY_SHIPPED = "pending_payment", "confirmed", "partially_shipped"
+SHIPPED, DELIVERED, CANCELLED, REFUNDED = "shipped", "delivered", "cancelled", "refunded"
+# Confirmed once its payment was authorized, and not cancelled since: its authorization stands.
+AUTHORIZED_ORDERS = (CONFIRMED, PARTIALLY_SHIPPED, SHIPPED, DELIVERED)
+# payment_operations (contracts/payments.py): the succeeded captures.
+CAPTURE, SUCCEEDED = "capture", "succeeded"
+# products/reservations.py's statuses, as stored.
 HELD, COMMITTED, RELEASED = "held", "committed", "released"
 
 
@@ -147,6 +159,7 @@ def check(config: dict, grace: float = DEFAULT_GRACE_SECONDS, limit: int = DEFAU
             "products": len(products["products"]),
             "reservations": len(products["reservations"]),
             "orders": len(orders["orders"]),
+            "shipments": len(orders["shipments"]),
             "payments": len(payments["payments"]),
             "invoices": len(payments["invoices"]),
             "credit_notes": len(payments["credit_notes"]),
@@ -154,7 +167,10 @@ def check(config: dict, grace: float = DEFAULT_GRACE_SECONDS, limit: int = DEFAU
     )
     report.checks += _product_checks(products)
     report.checks += _order_checks(orders["orders"], products["reservations"], payments["payments"], now, settled)
-    report.checks += _invoice_checks(orders["orders"], payments, settled)
+    report.checks.append(_order_lines_check(orders["lines"]))
+    report.checks.append(_payment_ledger_check(payments["payments"]))
+    report.checks.append(_shipment_captures_check(orders["shipments"], payments["captures"], settled))
+    report.checks += _invoice_checks(payments, settled)
     report.checks.append(_charge_requests_check(payments, settled))
     report.checks.append(_outbox_check(snapshot, settled))
     report.checks.append(_notifications_check(snapshot["notifications"]))
@@ -195,7 +211,7 @@ def _read_service(service: str, conn: Connection) -> dict:
         ).scalar_one()
     if service == "products":
         data["products"] = conn.execute(
-            text("SELECT id, sku, stock, reserved, sold, received FROM products ORDER BY id")
+            text("SELECT id, sku, stock, reserved, sold, received, restocked FROM products ORDER BY id")
         ).all()
         data["reservations"] = {
             row.order_id: row
@@ -205,7 +221,8 @@ def _read_service(service: str, conn: Connection) -> dict:
             (row.product_id, row.status): row.units
             for row in conn.execute(
                 text(
-                    "SELECT i.product_id, r.status, sum(i.quantity) AS units FROM reservation_items i"
+                    "SELECT i.product_id, r.status, sum(i.quantity - i.released_quantity) AS units"
+                    " FROM reservation_items i"
                     " JOIN reservations r ON r.order_id = i.order_id GROUP BY i.product_id, r.status"
                 )
             )
@@ -217,15 +234,38 @@ def _read_service(service: str, conn: Connection) -> dict:
                 " ORDER BY created_at, id"
             )
         ).all()
+        data["lines"] = conn.execute(
+            text(
+                "SELECT order_id, position, quantity, shipped_quantity, cancelled_quantity, returned_quantity"
+                " FROM order_items ORDER BY order_id, position"
+            )
+        ).all()
+        data["shipments"] = conn.execute(
+            text(
+                "SELECT id, order_id, status, amount, greatest(created_at, attempted_at, shipped_at) AS changed_at"
+                " FROM shipments ORDER BY created_at, id"
+            )
+        ).all()
     elif service == "payments":
         payments = defaultdict(list)
         for row in conn.execute(
-            text("SELECT id, order_id, status, amount, refund_reference, updated_at FROM payments ORDER BY created_at")
+            text(
+                "SELECT id, order_id, status, amount, currency, authorized, captured, refunded, voided, updated_at"
+                " FROM payments ORDER BY created_at"
+            )
         ):
             payments[row.order_id].append(row)
         data["payments"] = payments
         documents = "SELECT id, order_id, number, year, sequence, currency, net_total, tax_total, gross_total"
-        data["invoices"] = conn.execute(text(f"{documents} FROM invoices ORDER BY year, sequence")).all()
+        data["invoices"] = conn.execute(
+            text(f"{documents}, capture_reference FROM invoices ORDER BY year, sequence")
+        ).all()
+        data["captures"] = conn.execute(
+            text(
+                "SELECT order_id, reference, amount, at FROM payment_operations"
+                f" WHERE type = '{CAPTURE}' AND status = '{SUCCEEDED}' ORDER BY at"
+            )
+        ).all()
         data["credit_notes"] = conn.execute(
             text(f"{documents}, invoice_id, refund_reference FROM credit_notes ORDER BY year, sequence")
         ).all()
@@ -252,16 +292,16 @@ def _read_service(service: str, conn: Connection) -> dict:
 
 
 def _product_checks(products: dict) -> list[Check]:
-    ledger = Check("product_ledger", "per product: received = stock + reserved + sold, none negative")
-    reserved = Check("product_reserved", "per product: reserved = units of held reservations")
-    sold = Check("product_sold", "per product: sold = units of committed reservations")
+    ledger = Check("product_ledger", "per product: received + restocked = stock + reserved + sold, none negative")
+    reserved = Check("product_reserved", "per product: reserved = units still held by held reservations")
+    sold = Check("product_sold", "per product: sold = units still held by committed reservations")
     units = products["units"]
     for p in products["products"]:
-        negative = [name for name in ("stock", "reserved", "sold", "received") if getattr(p, name) < 0]
-        if negative or p.received != p.stock + p.reserved + p.sold:
+        negative = [name for name in ("stock", "reserved", "sold", "received", "restocked") if getattr(p, name) < 0]
+        if negative or p.received + p.restocked != p.stock + p.reserved + p.sold:
             ledger.breaches.append(
-                f"{p.id} ({p.sku}): received {p.received}, stock {p.stock} + reserved {p.reserved}"
-                f" + sold {p.sold} = {p.stock + p.reserved + p.sold}"
+                f"{p.id} ({p.sku}): received {p.received} + restocked {p.restocked}, stock {p.stock}"
+                f" + reserved {p.reserved} + sold {p.sold} = {p.stock + p.reserved + p.sold}"
                 + (f"; negative: {', '.join(negative)}" if negative else "")
             )
         held = units.get((p.id, HELD), 0)
@@ -276,10 +316,11 @@ def _product_checks(products: dict) -> list[Check]:
 def _order_checks(orders, reservations: dict, payments: dict, now: datetime, settled: datetime) -> list[Check]:
     states = Check(
         "order_states",
-        "every order finished, confirmed/shipped, or pending_payment with an unexpired reservation",
+        "every order finished, confirmed/partially_shipped/shipped, or pending_payment with an unexpired reservation",
     )
     held_by = Check("order_reservations", "each order's reservation matches its status")
-    charges = Check("payments", "one successful charge per paid order, none for unpaid cancellations, refunds")
+    charges = Check("payments", "one authorized payment per confirmed order, none for pending ones, money back"
+                                " for cancelled and refunded ones")
     orphans = Check("orphan_reservations", "no expired held reservation without its order")
 
     known = set()
@@ -299,7 +340,7 @@ def _order_checks(orders, reservations: dict, payments: dict, now: datetime, set
                 states.breaches.append(f"{order.id}: pending_payment, reservation expired {expired_for:.0f} s ago")
         elif order.status == CANCELLED and order.paid and order.updated_at < settled:
             states.breaches.append(f"{order.id}: cancelled after payment, never refunded")
-        elif order.status not in (CONFIRMED, SHIPPED, DELIVERED, CANCELLED, REFUNDED):
+        elif order.status not in (*AUTHORIZED_ORDERS, CANCELLED, REFUNDED):
             states.breaches.append(f"{order.id}: unknown status {order.status!r}")
 
         if in_flight:
@@ -308,7 +349,7 @@ def _order_checks(orders, reservations: dict, payments: dict, now: datetime, set
         # order_reservations
         if order.status == PENDING:
             wanted = (HELD,)
-        elif order.status in CHARGED:
+        elif order.status in AUTHORIZED_ORDERS:
             wanted = (COMMITTED,)
         else:  # cancelled, refunded
             wanted = (RELEASED, "none")
@@ -316,18 +357,19 @@ def _order_checks(orders, reservations: dict, payments: dict, now: datetime, set
             held_by.breaches.append(f"{order.id}: {order.status}, reservation {kept}")
 
         # payments
-        by_status = defaultdict(int)
-        for payment in order_payments:
-            by_status[payment.status] += 1
-        listed = ", ".join(f"{count} {status}" for status, count in sorted(by_status.items())) or "none"
-        if order.status in CHARGED and (by_status[SUCCEEDED] != 1 or len(order_payments) != 1):
-            charges.breaches.append(f"{order.id}: {order.status}, payments: {listed}")
-        elif order.status == CANCELLED and not order.paid and by_status[SUCCEEDED]:
-            charges.breaches.append(f"{order.id}: cancelled before payment, payments: {listed}")
-        elif order.status == REFUNDED and (by_status[PAYMENT_REFUNDED] != 1 or len(order_payments) != 1):
-            charges.breaches.append(f"{order.id}: refunded, payments: {listed}")
-        elif order.status == PENDING and by_status[SUCCEEDED]:
-            charges.breaches.append(f"{order.id}: pending_payment although charged, payments: {listed}")
+        listed = "; ".join(after_sale.ledger_of(p) for p in order_payments) or "none"
+        if order.status in AUTHORIZED_ORDERS:
+            if len(order_payments) != 1 or order_payments[0].authorized <= 0:
+                charges.breaches.append(f"{order.id}: {order.status}, payments: {listed}")
+        elif order.status == PENDING:
+            if any(p.authorized > 0 for p in order_payments):
+                charges.breaches.append(f"{order.id}: pending_payment although authorized, payments: {listed}")
+        elif order.status == REFUNDED or (order.status == CANCELLED and not order.paid):
+            # A cancelled paid order is on its way to refunded (order_states judges how long).
+            if (order.status == REFUNDED and len(order_payments) != 1) or not all(
+                after_sale.money_back(p) for p in order_payments
+            ):
+                charges.breaches.append(f"{order.id}: {order.status}, money not back, payments: {listed}")
 
     for order_id, reservation in reservations.items():
         if reservation.status == HELD and order_id not in known and reservation.expires_at < settled:
@@ -335,54 +377,80 @@ def _order_checks(orders, reservations: dict, payments: dict, now: datetime, set
     return [states, held_by, charges, orphans]
 
 
-def _invoice_checks(orders, payments: dict, settled: datetime) -> list[Check]:
-    invoiced = Check("invoices", "every paid (or refunded) order has exactly one invoice, no other order has one")
-    totals = Check("invoice_totals", "each invoice's gross = its order's total (currency too) = net + tax")
-    numbers = Check("document_numbers", "per kind and year: numbers 1..n, no gap or duplicate, counter at n")
-    credited = Check("credit_notes", "every refund of an invoiced order has its credit note, for the refund")
+def _order_lines_check(lines) -> Check:
+    quantities = Check("order_lines", "per order line: shipped + cancelled <= ordered, returned <= shipped")
+    quantities.breaches += after_sale.order_line_breaches(lines)
+    return quantities
 
-    invoices_of = defaultdict(list)
+
+def _payment_ledger_check(payments: dict) -> Check:
+    ledger = Check("payment_ledger", "per payment: captured <= authorized, refunded <= captured,"
+                                     " voided + captured <= authorized, none negative")
+    ledger.breaches += after_sale.payment_ledger_breaches(payments)
+    return ledger
+
+
+def _shipment_captures_check(shipments, captures, settled: datetime) -> Check:
+    captured = Check("shipment_captures", "every shipped shipment captured exactly once, for its amount;"
+                                        " every capture has its shipped shipment")
+    captured.breaches += after_sale.shipment_capture_breaches(shipments, captures, settled)
+    return captured
+
+
+def _invoice_checks(payments: dict, settled: datetime) -> list[Check]:
+    invoiced = Check("invoices", "per order: invoiced (its invoices' gross) = captured")
+    totals = Check("invoice_totals", "each invoice's gross = net + tax = the amount of its capture, in its currency")
+    numbers = Check("document_numbers", "per kind and year: numbers 1..n, no gap or duplicate, counter at n")
+    credited = Check("credit_notes", "per order: credited (its credit notes' gross) = refunded, each crediting"
+                                     " an invoice of its order")
+
+    payment_of = {order_id: rows[0] for order_id, rows in payments["payments"].items()}
+    capture_of = {(capture.order_id, capture.reference): capture for capture in payments["captures"]}
+    invoices_of, notes_of = defaultdict(list), defaultdict(list)
     for invoice in payments["invoices"]:
         invoices_of[invoice.order_id].append(invoice)
-    known = {}
-    for order in orders:
-        known[order.id] = order
-        if order.updated_at > settled:  # a confirmation or cancellation may be on its way
+    for note in payments["credit_notes"]:
+        notes_of[note.order_id].append(note)
+
+    # A capture and its invoice, a refund and its credit note, are written in one transaction:
+    # the grace is only for a payment changing while it is read.
+    for order_id in sorted(set(payment_of) | set(invoices_of) | set(notes_of)):
+        payment = payment_of.get(order_id)
+        if payment is not None and payment.updated_at > settled:
             continue
-        found = invoices_of.get(order.id, [])
-        # An invoice comes with the charge: an order cancelled while its charge was on its way is
-        # invoiced, then refunded and credited (credit_notes below).
-        charged = order.paid or any(p.status == PAYMENT_REFUNDED for p in payments["payments"].get(order.id, ()))
-        if charged and len(found) != 1:
-            invoiced.breaches.append(f"{order.id}: paid ({order.status}), {len(found)} invoices")
-        elif not charged and found:
-            invoiced.breaches.append(f"{order.id}: not paid ({order.status}), invoiced as {found[0].number}")
+        captured = payment.captured if payment is not None else Decimal("0.00")
+        refunded = payment.refunded if payment is not None else Decimal("0.00")
+        invoices, notes = invoices_of.get(order_id, []), notes_of.get(order_id, [])
+        gross = sum((invoice.gross_total for invoice in invoices), Decimal("0.00"))
+        if gross != captured:
+            listed = ", ".join(f"{i.number} ({i.gross_total})" for i in invoices) or "none"
+            invoiced.breaches.append(f"{order_id}: captured {captured}, invoices: {listed}")
+        credit = sum((note.gross_total for note in notes), Decimal("0.00"))
+        if credit != refunded:
+            listed = ", ".join(f"{n.number} ({n.gross_total})" for n in notes) or "none"
+            credited.breaches.append(f"{order_id}: refunded {refunded}, credit notes: {listed}")
+
     for invoice in payments["invoices"]:
-        order = known.get(invoice.order_id)  # an order deleted since (finished) has nothing to compare
+        payment = payment_of.get(invoice.order_id)
+        capture = capture_of.get((invoice.order_id, invoice.capture_reference))
         if invoice.net_total + invoice.tax_total != invoice.gross_total:
             totals.breaches.append(f"{invoice.number}: net {invoice.net_total} + tax {invoice.tax_total}"
                                    f" != gross {invoice.gross_total}")
-        elif order is not None and (order.total, order.currency) != (invoice.gross_total, invoice.currency):
-            totals.breaches.append(f"{invoice.number}: {invoice.gross_total} {invoice.currency}, order"
-                                   f" {order.id} {order.total} {order.currency}")
+        elif capture is None or capture.amount != invoice.gross_total:
+            found = f"captured {capture.amount}" if capture is not None else "no such capture"
+            totals.breaches.append(f"{invoice.number}: {invoice.gross_total} for capture"
+                                   f" {invoice.capture_reference} of order {invoice.order_id}, {found}")
+        elif payment is not None and payment.currency != invoice.currency:
+            totals.breaches.append(f"{invoice.number}: in {invoice.currency}, order {invoice.order_id}'s payment"
+                                   f" in {payment.currency}")
 
     for kind, documents in ((INVOICE, payments["invoices"]), (CREDIT_NOTE, payments["credit_notes"])):
         numbers.breaches += _numbering_breaches(kind, documents, payments["counters"])
 
     by_invoice = {invoice.id: invoice for invoice in payments["invoices"]}
-    notes_of = defaultdict(list)
     for note in payments["credit_notes"]:
-        notes_of[note.refund_reference].append(note)
         if note.invoice_id not in by_invoice or by_invoice[note.invoice_id].order_id != note.order_id:
             credited.breaches.append(f"{note.number}: credits no invoice of order {note.order_id}")
-    for order_id, order_payments in payments["payments"].items():
-        for payment in order_payments:
-            if payment.status != PAYMENT_REFUNDED or payment.updated_at > settled or not invoices_of.get(order_id):
-                continue
-            notes = notes_of.get(payment.refund_reference, [])
-            if len(notes) != 1 or notes[0].gross_total != payment.amount:
-                listed = ", ".join(f"{n.number} ({n.gross_total})" for n in notes) or "none"
-                credited.breaches.append(f"{order_id}: refunded {payment.amount}, credit notes: {listed}")
     return [invoiced, totals, numbers, credited]
 
 

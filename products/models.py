@@ -47,9 +47,12 @@ class Product(Base):
     reserved: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     sold: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The stock ledger: every unit ever put up for sale (the initial stock, plus or minus every
-    # set_stock/adjust_stock change), so that received = stock + reserved + sold at all times
-    # (checked by operations/invariants.py). Not part of the RPC payloads.
+    # set_stock/adjust_stock change), and the units customers sent back that were put on sale
+    # again (return_received with restock), so that received + restocked = stock + reserved + sold
+    # at all times (checked by operations/invariants.py). A returned unit stays counted in `sold`:
+    # it was sold once, and its second sale counts again. Not part of the RPC payloads.
     received: Mapped[int] = mapped_column(Integer)
+    restocked: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Bumped on every UPDATE; the cache never replaces a newer version with an older one.
     version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -74,6 +77,7 @@ class Product(Base):
         CheckConstraint("reserved >= 0", name="ck_products_reserved_not_negative"),
         CheckConstraint("sold >= 0", name="ck_products_sold_not_negative"),
         CheckConstraint("received >= 0", name="ck_products_received_not_negative"),
+        CheckConstraint("restocked >= 0", name="ck_products_restocked_not_negative"),
         CheckConstraint("price > 0", name="ck_products_price_positive"),
         Index("ix_products_search_vector", "search_vector", postgresql_using="gin"),
         Index("ix_products_created_at", "created_at", "id"),
@@ -141,10 +145,15 @@ class ReservationItem(Base):
     name: Mapped[str] = mapped_column(String(200))
     unit_price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     quantity: Mapped[int] = mapped_column(Integer)
+    # Units already given back to stock: by order_items_cancelled (some of them), or all of them
+    # when the reservation was released. What a reservation still holds is quantity − released.
+    released_quantity: Mapped[int] = mapped_column(Integer, server_default="0")
 
     __table_args__ = (
         UniqueConstraint("order_id", "product_id", name="uq_reservation_items_order_product"),
         CheckConstraint("quantity > 0", name="ck_reservation_items_quantity_positive"),
+        CheckConstraint("released_quantity >= 0 AND released_quantity <= quantity",
+                        name="ck_reservation_items_released_within_quantity"),
         Index("ix_reservation_items_product", "product_id"),
     )
 

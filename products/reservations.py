@@ -4,14 +4,20 @@ the caller's unit of work commits.
 A product's `stock` is what can still be sold. Reserving an order's items moves units from
 `stock` to `reserved`; committing the reservation (the order was paid) moves them on to `sold`;
 releasing it puts them back into `stock`, from `reserved` (held) or from `sold` (committed: a
-paid order cancelled and refunded).
+paid order cancelled and refunded). Some units of a line can be released alone
+(order_items_cancelled): each item counts what it gave back (`released_quantity`), a commit sells
+only what is still held, and a later full release gives back only the rest. Returned units put
+back on sale (return_received, restock) join `stock` and are counted in `restocked`. The ledger,
+per product, at all times: received + restocked = stock + reserved + sold (products/stock.py;
+operations/invariants.py checks it).
 
     held ──commit──> committed
       │                 │
       └──release──> released <──release──┘      (held ones are also released by the expiry sweep)
 
 Reserving is an RPC from orders; committing happens when order_confirmed arrives; releasing is an
-RPC from orders (a cancelled order) or the expiry sweep (an order that orders doesn't use).
+RPC from orders (a cancelled order), order_cancelled and order_items_cancelled, or the expiry
+sweep (an order that orders doesn't use); restocking happens when return_received arrives.
 
 Locking, the same order everywhere so that no two transactions wait on each other in a cycle:
 first the reservation row, then its products, `SELECT ... FOR UPDATE` sorted by product id; a
@@ -26,6 +32,7 @@ once from the tables of models.py, their rows loaded as those types (a third of 
 service's CPU went to ORM flushes); the rarer release paths use the ORM. The rules (may this be
 reserved, is this a repeat) are products/stock.py's."""
 
+import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -54,6 +61,8 @@ from products import stock
 from products.models import Product, Reservation, ReservationItem
 from products.stock import COMMITTED, HELD, RELEASED
 from wire.errors import NotFound
+
+log = logging.getLogger(__name__)
 
 # release_reason
 BY_REQUEST = "released"
@@ -193,7 +202,8 @@ def reserve(session: Session, order_id: str, items: list[dict], ttl_seconds: int
     currency = stock.check_reservable(wanted, offers)
     reserved = [
         ReservationItem(order_id=order_id, position=position, product_id=product_id, sku=offers[product_id].sku,
-                        name=offers[product_id].name, unit_price=offers[product_id].price, quantity=quantity)
+                        name=offers[product_id].name, unit_price=offers[product_id].price, quantity=quantity,
+                        released_quantity=0)
         for position, (product_id, quantity) in enumerate(wanted.items())
     ]
     changed = session.scalars(
@@ -232,7 +242,10 @@ def commit(session: Session, order_id) -> Outcome:
     stock.check_not_released(reservation.status, reservation.release_reason)
     if reservation.status == COMMITTED:
         return Outcome(reservation)
-    quantities = {item.product_id: item.quantity for item in reservation.items}
+    # Units of lines cancelled before the order was confirmed (order_items_cancelled handled
+    # first) are back in stock already: only what is still held is sold.
+    quantities = {item.product_id: item.quantity - item.released_quantity for item in reservation.items
+                  if item.quantity > item.released_quantity}
     # A product deleted meanwhile took its units with it.
     changed = session.scalars(
         select(Product).from_statement(_SELL),
@@ -263,6 +276,49 @@ def release(session: Session, order_id, reason: str = BY_REQUEST) -> Outcome | N
     if reservation.status == RELEASED:
         return Outcome(reservation)
     return Outcome(reservation, _release_locked(session, [reservation], reason))
+
+
+def release_items(session: Session, order_id, items: dict[str, int]) -> Outcome | None:
+    """Some units of an order's lines ({product_id: quantity}) go back into stock, from reserved
+    (held) or from sold (committed); each item gives back at most what it still holds, and counts
+    what it gave (a later full release gives back only the rest). A released reservation gave
+    everything back already: nothing changes. None if the order has no reservation."""
+    reservation = get_reservation(session, order_id, lock=True)
+    if reservation is None:
+        return None
+    if reservation.status == RELEASED:
+        return Outcome(reservation)
+    by_product = {item.product_id: item for item in reservation.items}
+    products = _lock_products(session, [product_id for product_id in items if product_id in by_product])
+    changed = []
+    for product_id, asked in items.items():
+        item = by_product.get(product_id)
+        given_back = stock.releasable(item.quantity, item.released_quantity, asked) if item else 0
+        if given_back < asked:
+            log.warning("order %s: %d of %s cancelled, %d still held to give back", order_id, asked, product_id,
+                        given_back)
+        if not given_back:
+            continue
+        item.released_quantity += given_back
+        product = products.get(product_id)
+        if product is not None:  # deleted meanwhile: nothing to put back
+            _set_units(product, stock.release(_units(product), given_back, committed=reservation.status == COMMITTED))
+            changed.append(product)
+    session.flush()
+    return Outcome(reservation, sorted(changed, key=lambda product: product.id))
+
+
+def restock(session: Session, order_id: str, items: dict[str, int]) -> list[Product]:
+    """Returned units ({product_id: quantity}) back on sale: into stock, counted in `restocked`.
+    The order's reservation (if any) is locked first, as every path does before its products.
+    Products deleted since are skipped. The products changed."""
+    get_reservation(session, order_id, lock=True)
+    products = _lock_products(session, items)
+    for product in products.values():
+        _set_units(product, stock.restock(_units(product), items[product.id]))
+        product.restocked += items[product.id]
+    session.flush()
+    return list(products.values())
 
 
 def release_expired(
@@ -301,16 +357,25 @@ def _release_locked(session: Session, reservations: list[Reservation], reason: s
     products = _lock_products(session, {item.product_id: 0 for r in reservations for item in r.items})
     for reservation in reservations:
         for item in reservation.items:
+            # Units of this line cancelled before (release_items) are back already.
+            still_held = item.quantity - item.released_quantity
+            item.released_quantity = item.quantity
             product = products.get(item.product_id)
-            if product is None:  # deleted meanwhile: nothing to put back
+            if product is None or not still_held:  # deleted meanwhile: nothing to put back
                 continue
-            units = stock.Units(product.stock, product.reserved, product.sold)
-            units = stock.release(units, item.quantity, committed=reservation.status == COMMITTED)
-            product.stock, product.reserved, product.sold = units.stock, units.reserved, units.sold
+            _set_units(product, stock.release(_units(product), still_held, committed=reservation.status == COMMITTED))
         reservation.status = RELEASED
         reservation.release_reason = reason
     session.flush()
     return list(products.values())
+
+
+def _units(product: Product) -> stock.Units:
+    return stock.Units(product.stock, product.reserved, product.sold)
+
+
+def _set_units(product: Product, units: stock.Units) -> None:
+    product.stock, product.reserved, product.sold = units.stock, units.reserved, units.sold
 
 
 def _lock_products(session: Session, product_ids) -> dict[str, Product]:

@@ -1,12 +1,13 @@
 """The products service: the catalog, prices with their history, stock and stock reservations."""
 
 import logging
+from collections import defaultdict
 from functools import partial
 
 from nameko.dependency_providers import Config
 from nameko.timer import Timer
 
-from contracts.events import ORDER_CANCELLED, ORDER_CONFIRMED, ORDERS
+from contracts.events import ORDER_CANCELLED, ORDER_CONFIRMED, ORDER_ITEMS_CANCELLED, ORDERS, RETURN_RECEIVED
 from contracts.products import (
     PriceChangeSchema,
     ProductCreateSchema,
@@ -290,6 +291,33 @@ class ProductsService(MeshService, DeadLetterOperations):
         outcome = reservations.release(uow.session, event["order_id"])
         if outcome is not None:
             uow.after_commit(partial(self._cache_committed, outcome.products))
+
+    @idempotent_handler(ORDERS, ORDER_ITEMS_CANCELLED, lock_batch=_lock_reservations)
+    def handle_order_items_cancelled(self, uow, event: dict) -> None:
+        """order_items_cancelled: the cancelled units of the order's lines ({product_id, quantity})
+        go back into stock, from reserved if its reservation is still held, from sold if it was
+        committed; its items count what they gave back, so the order's full release later
+        (order_cancelled) gives back only the rest. A released reservation gave everything back
+        already; an order without a reservation has nothing to give back."""
+        cancelled = defaultdict(int)
+        for item in event["items"]:
+            cancelled[item["product_id"]] += item["quantity"]
+        outcome = reservations.release_items(uow.session, event["order_id"], dict(cancelled))
+        if outcome is not None:
+            uow.after_commit(partial(self._cache_committed, outcome.products))
+
+    @idempotent_handler(ORDERS, RETURN_RECEIVED, lock_batch=_lock_reservations)
+    def handle_return_received(self, uow, event: dict) -> None:
+        """return_received: the units received with restock=true go back on sale (into stock,
+        counted in the product's `restocked`); those without (damaged) stay out. Products deleted
+        since are skipped."""
+        restocked = defaultdict(int)
+        for item in event["items"]:
+            if item["restock"] and item["quantity"]:
+                restocked[item["product_id"]] += item["quantity"]
+        if restocked:
+            products = reservations.restock(uow.session, event["order_id"], dict(restocked))
+            uow.after_commit(partial(self._cache_committed, products))
 
     @ReservationSweepTimer.decorator(interval=5)
     def release_expired_reservations(self) -> int:

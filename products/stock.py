@@ -2,15 +2,22 @@
 product's units, and when it may.
 
 A product's units are in one of three counters: `stock` (can still be sold), `reserved` (held
-for an order not paid yet) and `sold`. `received` (what was ever put in for sale) is their sum
-and no reservation changes it:
+for an order not paid yet) and `sold`. Two counters say where they came from: `received` (what
+was ever put in for sale) and `restocked` (units customers returned that went back on sale).
+No reservation changes the ledger, received + restocked = stock + reserved + sold:
 
     reserve:  stock → reserved          commit (paid):  reserved → sold
-    release:  reserved → stock (held)   or  sold → stock (committed: paid, then refunded)
+    release:  reserved → stock (held)   or  sold → stock (committed: paid, then cancelled)
+    restock:  → stock, restocked + 1 (a returned unit back on sale; `sold` keeps its first sale)
+
+A release gives back what the reservation still holds: the whole order's (order_cancelled, the
+expiry sweep), or some units of its lines (order_items_cancelled); each reservation item counts
+what it gave back, so no unit goes back twice.
 
 Reserving and committing run once per order, so products/reservations.py writes them as SQL
-(one statement each, the arrows above); the rarer release goes through `release` here. The
-invariant checker (operations/invariants.py) checks the sum across the database."""
+(one statement each, the arrows above); the rarer release and restock go through `release` and
+`restock` here. The invariant checker (operations/invariants.py) checks the ledger across the
+database."""
 
 from dataclasses import dataclass, replace
 
@@ -26,7 +33,8 @@ class Units:
     sold: int = 0
 
     @property
-    def received(self) -> int:
+    def accounted(self) -> int:
+        """What the ledger's other side must equal: received + restocked."""
         return self.stock + self.reserved + self.sold
 
 
@@ -36,10 +44,22 @@ def shortfall(available: int, requested: int) -> int:
 
 
 def release(units: Units, quantity: int, committed: bool) -> Units:
-    """A reservation released: its units go back into stock, from `sold` if it was committed."""
+    """Units of a reservation released: back into stock, from `sold` if it was committed."""
     if committed:
         return replace(units, sold=units.sold - quantity, stock=units.stock + quantity)
     return replace(units, reserved=units.reserved - quantity, stock=units.stock + quantity)
+
+
+def restock(units: Units, quantity: int) -> Units:
+    """Returned units back on sale: they join `stock`, and the ledger counts them in `restocked`
+    (not in `sold`, which keeps the sale they came from)."""
+    return replace(units, stock=units.stock + quantity)
+
+
+def releasable(held: int, released: int, asked: int) -> int:
+    """How many of `asked` units a reservation item of `held` units, `released` of them given
+    back already, can still give back: never more than it holds."""
+    return max(min(asked, held - released), 0)
 
 
 # --- the rules of a reservation ------------------------------------------------------------------

@@ -19,6 +19,7 @@ from contracts.events import (
     ORDERS,
     PAYMENT_CAPTURED,
     PAYMENT_REFUNDED,
+    SHIPMENT_CREATED,
     USER_REGISTERED,
     USER_UPDATED,
     USERS,
@@ -343,7 +344,7 @@ def test_an_order_refunded_before_it_had_an_invoice_is_credited_with_it(config, 
     assert sent[INVOICE_ISSUED]["credit_note_number"] == note["number"]
 
 
-# --- sent: the confirmation carries the invoice, the refund the credit note (SMTP) ---------------
+# --- sent: a parcel's mail carries its invoice, the refund's the credit note (SMTP) -----------------
 
 
 @pytest.fixture
@@ -369,15 +370,18 @@ def pdf_text(part, tmp_path) -> str:
     return subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True).stdout
 
 
-def test_the_confirmation_mail_carries_the_invoice_and_the_refund_mail_the_credit_note(
+def test_the_shipment_mail_carries_its_invoice_and_the_refund_mail_the_credit_note(
     config, shop, payments_container, mailing, smtp_server, tmp_path
 ):
     order = shop.paid_order()
     order_id = order["order_id"]
     number = call(payments_container, "get_invoice", order_id, as_=ADMIN)["number"]
-    deliver(config, mailing, "handle_order_confirmed", event(  # as orders would, on payment_succeeded
-        ORDER_CONFIRMED, order_id=order_id, user_id=order["user_id"], total=order["total"],
-        currency="EUR", invoice_number=number))
+    deliver(config, mailing, "handle_order_confirmed", event(  # as orders would, on payment_authorized
+        ORDER_CONFIRMED, order_id=order_id, user_id=order["user_id"], total=order["total"], currency="EUR"))
+    deliver(config, mailing, "handle_shipment_created", event(  # as orders would, once captured
+        SHIPMENT_CREATED, order_id=order_id, user_id=order["user_id"], total=order["total"], currency="EUR",
+        shipment_id="s-1", items=order["lines"], amount=order["total"], carrier="DHL", tracking_number="JD0001",
+        shipped_at="2026-12-04T10:00:00+00:00", invoice_number=number))
 
     def mails(subject: str) -> list:
         """By subject: users' own user_registered may add a second welcome."""
@@ -385,8 +389,10 @@ def test_the_confirmation_mail_carries_the_invoice_and_the_refund_mail_the_credi
 
     [confirmation] = wait_until(lambda: mails(f"Order {order_id} confirmed"), what="the confirmation")
     assert confirmation["To"] == "zoe@example.com"
-    [body, invoice] = confirmation.get_payload()
-    assert f"invoice INV-{YEAR}-000001 is attached" in text_of(body)
+    assert not confirmation.is_multipart()  # authorized only: no invoice yet
+    [parcel] = wait_until(lambda: mails(f"A parcel of order {order_id} is on its way"), what="the shipment mail")
+    [body, invoice] = parcel.get_payload()
+    assert f"Invoice INV-{YEAR}-000001 is for this parcel" in text_of(body) and "JD0001" in text_of(body)
     assert (invoice.get_content_type(), invoice.get_filename()) == ("application/pdf", f"INV-{YEAR}-000001.pdf")
     text = pdf_text(invoice, tmp_path)
     assert f"INV-{YEAR}-000001" in text and "Zoë Łukasz-Straße 日本" in text and "100.00 EUR" in text
@@ -394,9 +400,21 @@ def test_the_confirmation_mail_carries_the_invoice_and_the_refund_mail_the_credi
     shop.cancel(order)  # notifications is told of the cancellation too (no attachment)
     [refund] = wait_until(lambda: mails(f"Refund for order {order_id}"), what="the refund mail")
     [body, note] = refund.get_payload()
-    assert f"credit note CN-{YEAR}-000001 is attached" in text_of(body)
+    assert f"Credit note CN-{YEAR}-000001 records the refund" in text_of(body)
     assert note.get_filename() == f"CN-{YEAR}-000001.pdf"
     assert f"Credits invoice: INV-{YEAR}-000001" in pdf_text(note, tmp_path)
     [cancellation] = wait_until(lambda: mails(f"Order {order_id} cancelled"), what="the cancellation mail")
     assert not cancellation.is_multipart()  # nothing attached
     assert len(mails(f"Order {order_id} confirmed")) == len(mails(f"Refund for order {order_id}")) == 1
+    assert len(mails(f"A parcel of order {order_id} is on its way")) == 1
+
+    # A parcel whose invoice is not the one payments' get_invoice_pdf gives (the order's first)
+    # is mailed without a wrong PDF.
+    deliver(config, mailing, "handle_shipment_created", event(
+        SHIPMENT_CREATED, order_id=order_id, user_id=order["user_id"], total=order["total"], currency="EUR",
+        shipment_id="s-2", items=order["lines"], amount=order["total"], carrier="DHL", tracking_number="JD0002",
+        shipped_at="2026-12-04T11:00:00+00:00", invoice_number=f"INV-{YEAR}-000999"))
+    parcels = wait_until(lambda: (found := mails(f"A parcel of order {order_id} is on its way"))[1:] and found,
+                         what="the second parcel's mail")
+    second = parcels[1]
+    assert not second.is_multipart() and "JD0002" in text_of(second)

@@ -20,6 +20,7 @@ EVENTS = {
         events.ORDER_CANCELLED, order_id=order_id, reason="payment_failed", **ORDER_FIELDS
     ),
     "handle_order_shipped": lambda order_id: event(events.ORDER_SHIPPED, order_id=order_id, **ORDER_FIELDS),
+    "handle_shipment_created": lambda order_id: shipment_created(order_id),
     "handle_payment_failed": lambda order_id: event(
         events.PAYMENT_FAILED, order_id=order_id, user_id=ADA.id, reason="card_declined"
     ),
@@ -28,6 +29,19 @@ EVENTS = {
         currency="EUR",
     ),
 }
+
+
+def shipment_created(order_id: str, tracking_number: str | None = "1Z999AA10123456784") -> dict:
+    items = [{"product_id": "p-1", "sku": "MUG-1", "name": "Blue mug", "quantity": 2, "unit_price": "10.00",
+              "line_total": "20.00"}]
+    return event(events.SHIPMENT_CREATED, order_id=order_id, shipment_id="ship-1", items=items, amount="20.00",
+                 carrier="UPS", tracking_number=tracking_number, shipped_at="2026-12-04T10:00:00+00:00",
+                 invoice_number="INV-2026-000009", **ORDER_FIELDS)
+
+
+def refunded(order_id: str, kind: str, reason: str | None = None) -> dict:
+    return event(events.PAYMENT_REFUNDED, order_id=order_id, user_id=ADA.id, payment_id="pay-1", amount="12.50",
+                 currency="EUR", kind=kind, reference="ret-1", reason=reason, credit_note_number="CN-2026-000003")
 
 
 def register_ada(config, container):
@@ -94,3 +108,52 @@ def test_a_customer_sees_only_its_own_notifications(config, notifications_contai
         notifications(notifications_container, actor=bob)
     assert notifications(notifications_container, actor=bob, user_id=bob.id)["total"] == 0
     assert notifications(notifications_container, actor=ADMIN)["total"] == 1
+
+
+def latest_body(container) -> str:
+    return notifications(container)["items"][0]["body"]
+
+
+def test_a_shipment_mail_names_the_carrier_the_tracking_number_and_the_parcel(config, notifications_container):
+    register_ada(config, notifications_container)
+    order_id = str(uuid.uuid4())
+    deliver(config, notifications_container, "handle_shipment_created", shipment_created(order_id))
+
+    [mail, _] = notifications(notifications_container)["items"]
+    assert mail["subject"] == f"A parcel of order {order_id} is on its way"
+    assert "left with UPS, tracking number 1Z999AA10123456784" in mail["body"]
+    assert "2 × Blue mug" in mail["body"] and "We charged 20.00 EUR for it." in mail["body"]
+    assert "Invoice INV-2026-000009 is for this parcel." in mail["body"]
+
+    deliver(config, notifications_container, "handle_shipment_created",
+            shipment_created(str(uuid.uuid4()), tracking_number=None))
+    assert "tracking number none given" in latest_body(notifications_container)
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason", "said"),
+    [
+        ("cancellation", None, "the order was cancelled"),
+        ("return", None, "we received the items you sent back"),
+        ("goodwill", "late_delivery", "a goodwill refund (late delivery)"),
+    ],
+)
+def test_a_refund_mail_says_how_much_and_what_for(config, notifications_container, kind, reason, said):
+    register_ada(config, notifications_container)
+    order_id = str(uuid.uuid4())
+    deliver(config, notifications_container, "handle_payment_refunded", refunded(order_id, kind, reason))
+
+    body = latest_body(notifications_container)
+    assert f"we refunded 12.50 EUR for order {order_id}: {said}." in body
+    assert "Credit note CN-2026-000003 records the refund." in body
+
+
+def test_the_confirmation_names_no_invoice(config, notifications_container):
+    """The card is only authorized at confirmation; an order confirmed before that named its
+    invoice in the event, which the mail no longer repeats."""
+    register_ada(config, notifications_container)
+    deliver(config, notifications_container, "handle_order_confirmed", EVENTS["handle_order_confirmed"]("o-1"))
+
+    body = latest_body(notifications_container)
+    assert "we authorized 42.50 EUR on your card; order o-1 is confirmed." in body
+    assert "invoice" not in body.lower()

@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from contracts.events import ORDER_CANCELLED, ORDER_CONFIRMED, ORDERS
+from contracts.events import ORDER_CANCELLED, ORDER_CONFIRMED, ORDER_ITEMS_CANCELLED, ORDERS, RETURN_RECEIVED
 from notifications.service import NotificationsService
 from operations.session import proxy
 from order_queries.service import OrderQueriesService
@@ -551,3 +551,107 @@ def test_a_batch_locks_its_reservations_and_their_products_first(products_contai
         conn.execute(text("SELECT 1 FROM products WHERE id = :v FOR UPDATE NOWAIT"), {"v": other["id"]})  # not in it
         conn.rollback()
         batch.rollback()
+
+
+# --- after the sale: cancelled units, returns put back on sale -------------------------------------
+
+
+def ledger(engine, product) -> tuple[int, int, int, int, int]:
+    """(received, restocked, stock, reserved, sold): received + restocked = stock + reserved + sold."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT received, restocked, stock, reserved, sold FROM products WHERE id = :id"),
+            {"id": product["id"]},
+        ).one()
+    return tuple(row)
+
+
+def items_cancelled(order_id: str, *items) -> dict:
+    """order_items_cancelled of (product, quantity) pairs, as orders publishes it."""
+    lines = [{"product_id": product["id"], "quantity": quantity, "amount": "19.99"} for product, quantity in items]
+    return event(ORDER_ITEMS_CANCELLED, order_id=order_id, user_id="user-1", total="59.97", currency="USD",
+                 cancellation_id=str(uuid.uuid4()), items=lines, amount="19.99", reason="out of paint")
+
+
+def cancelled(order_id: str) -> dict:
+    return event(ORDER_CANCELLED, order_id=order_id, user_id="user-1", total="59.97", currency="USD",
+                 reason="cancelled by its owner")
+
+
+def test_cancelled_units_of_a_committed_order_go_back_from_sold_once(config, products_container, products_db):
+    widget, order_id = three_widgets_reserved(products_container)
+    gadget = create(products_container, "GAD-1", stock=5)
+    other_order = new_order_id()
+    reserve(products_container, other_order, (gadget, 2))
+    call(products_container, "commit_reservation", order_id, as_=ADMIN)
+    payload = items_cancelled(order_id, (widget, 1))
+
+    deliver(config, products_container, "handle_order_items_cancelled", payload)
+    assert counters(products_db, widget) == (8, 0, 2)
+    deliver(config, products_container, "handle_order_items_cancelled", payload)  # delivered twice
+    assert counters(products_db, widget) == (8, 0, 2)
+    assert ledger(products_db, widget) == (10, 0, 8, 0, 2)
+    assert call(products_container, "get_reservation", order_id, as_=ORDERS_CLIENT)["status"] == "committed"
+    assert counters(products_db, gadget) == (3, 2, 0)  # another order's units stay where they are
+
+    # The whole order cancelled later gives back only the two units it still held.
+    deliver(config, products_container, "handle_order_cancelled", cancelled(order_id))
+    assert counters(products_db, widget) == (10, 0, 0)
+    purge_events(config, (PaymentsService, NotificationsService, OrderQueriesService), ORDERS)
+
+
+def test_units_cancelled_before_the_commit_are_not_sold(config, products_container, products_db):
+    """order_items_cancelled may be handled before order_confirmed (two queues): the cancelled
+    units leave the held reservation, and the commit sells only the rest."""
+    widget, order_id = three_widgets_reserved(products_container)
+
+    deliver(config, products_container, "handle_order_items_cancelled", items_cancelled(order_id, (widget, 2)))
+    assert counters(products_db, widget) == (9, 1, 0)
+    deliver(config, products_container, "handle_order_confirmed", confirmed(order_id))
+    assert counters(products_db, widget) == (9, 0, 1)
+    call(products_container, "release_reservation", order_id, as_=ORDERS_CLIENT)
+    assert counters(products_db, widget) == (10, 0, 0)
+    purge_events(config, (PaymentsService, NotificationsService, OrderQueriesService), ORDERS)
+
+
+def test_units_cancelled_after_the_whole_order_was_released_change_nothing(config, products_container, products_db):
+    widget, order_id = three_widgets_reserved(products_container)
+    deliver(config, products_container, "handle_order_cancelled", cancelled(order_id))
+    assert counters(products_db, widget) == (10, 0, 0)
+
+    deliver(config, products_container, "handle_order_items_cancelled", items_cancelled(order_id, (widget, 1)))
+    assert counters(products_db, widget) == (10, 0, 0)
+    # Never more than the line holds, and no error without a reservation either.
+    second = new_order_id()
+    reserve(products_container, second, (widget, 2))
+    deliver(config, products_container, "handle_order_items_cancelled", items_cancelled(second, (widget, 5)))
+    assert counters(products_db, widget) == (10, 0, 0)
+    deliver(config, products_container, "handle_order_items_cancelled", items_cancelled(new_order_id(), (widget, 1)))
+    assert counters(products_db, widget) == (10, 0, 0)
+    assert call(products_container, "list_dead_letters", as_=ADMIN)["items"] == []
+    purge_events(config, (PaymentsService, NotificationsService, OrderQueriesService), ORDERS)
+
+
+def received_back(order_id: str, *items) -> dict:
+    """return_received of (product, quantity, restock) triples, as orders publishes it."""
+    lines = [{"product_id": product["id"], "quantity": quantity, "restock": restock, "amount": "19.99"}
+             for product, quantity, restock in items]
+    return event(RETURN_RECEIVED, order_id=order_id, user_id="user-1", total="59.97", currency="USD",
+                 return_id=str(uuid.uuid4()), items=lines, refund_amount="39.98")
+
+
+def test_returned_units_with_restock_go_back_on_sale_once(config, products_container, products_db, redis_client):
+    widget, order_id = three_widgets_reserved(products_container)
+    gadget = create(products_container, "GAD-1", stock=5)
+    call(products_container, "commit_reservation", order_id, as_=ADMIN)
+    payload = received_back(order_id, (widget, 2, True), (gadget, 1, False))
+
+    deliver(config, products_container, "handle_return_received", payload)
+    deliver(config, products_container, "handle_return_received", payload)  # delivered twice
+
+    # The returned units are on sale again; sold keeps the sale they came from; the damaged
+    # gadget stays out.
+    assert ledger(products_db, widget) == (10, 2, 9, 0, 3)
+    assert ledger(products_db, gadget) == (5, 0, 5, 0, 0)
+    assert call(products_container, "get_product", widget["id"])["stock"] == 9  # the cache has it
+    purge_events(config, (PaymentsService, NotificationsService, OrderQueriesService), ORDERS)

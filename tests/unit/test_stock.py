@@ -15,7 +15,9 @@ from products.stock import (
     check_not_released,
     check_repeat,
     check_reservable,
+    releasable,
     release,
+    restock,
     shortfall,
 )
 from wire.errors import Conflict, Invalid
@@ -40,7 +42,18 @@ def test_releasing_a_committed_reservation_puts_its_units_back_from_sold():
 def test_a_release_never_changes_what_was_received(committed):
     before = Units(stock=1, reserved=4, sold=4)
     after = release(before, 4, committed=committed)
-    assert after.received == before.received == 9
+    assert after.accounted == before.accounted == 9
+
+
+def test_a_restock_puts_returned_units_on_sale_and_leaves_their_sale_counted():
+    assert restock(Units(stock=1, reserved=2, sold=4), 3) == Units(stock=4, reserved=2, sold=4)
+
+
+@pytest.mark.parametrize(
+    ("held", "released", "asked", "given_back"), [(5, 0, 2, 2), (5, 3, 2, 2), (5, 4, 2, 1), (5, 5, 2, 0)]
+)
+def test_an_item_gives_back_at_most_what_it_still_holds(held, released, asked, given_back):
+    assert releasable(held, released, asked) == given_back
 
 
 # --- the rules of a reservation -------------------------------------------------------------------
