@@ -292,13 +292,13 @@ class PaymentsRpc:
         """payments.service.PaymentsService.get_payments (getPayments)."""
         return self._call("payments", "get_payments", order_ids)
 
-    def get_invoice(self, order_id: str) -> dict:
+    def get_invoice(self, order_id: str, number: str | None = None) -> dict:
         """payments.service.PaymentsService.get_invoice (getOrderInvoice)."""
-        return self._call("payments", "get_invoice", order_id)
+        return self._call("payments", "get_invoice", order_id, number)
 
-    def get_invoice_pdf(self, order_id: str) -> dict:
+    def get_invoice_pdf(self, order_id: str, number: str | None = None) -> dict:
         """payments.service.PaymentsService.get_invoice_pdf (getOrderInvoicePdf)."""
-        return self._call("payments", "get_invoice_pdf", order_id)
+        return self._call("payments", "get_invoice_pdf", order_id, number)
 
     def list_invoices(self, query: dict | None = None) -> dict:
         """payments.service.PaymentsService.list_invoices (listInvoices)."""
@@ -308,13 +308,13 @@ class PaymentsRpc:
         """payments.service.PaymentsService.issue_invoice (issueInvoice)."""
         return self._call("payments", "issue_invoice", payload)
 
-    def get_credit_note(self, order_id: str) -> dict:
+    def get_credit_note(self, order_id: str, number: str | None = None) -> dict:
         """payments.service.PaymentsService.get_credit_note (getOrderCreditNote)."""
-        return self._call("payments", "get_credit_note", order_id)
+        return self._call("payments", "get_credit_note", order_id, number)
 
-    def get_credit_note_pdf(self, order_id: str) -> dict:
+    def get_credit_note_pdf(self, order_id: str, number: str | None = None) -> dict:
         """payments.service.PaymentsService.get_credit_note_pdf (getOrderCreditNotePdf)."""
-        return self._call("payments", "get_credit_note_pdf", order_id)
+        return self._call("payments", "get_credit_note_pdf", order_id, number)
 
     def list_credit_notes(self, query: dict | None = None) -> dict:
         """payments.service.PaymentsService.list_credit_notes (listCreditNotes)."""

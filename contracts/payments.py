@@ -185,11 +185,24 @@ class CreditNoteSchema(DocumentSchema):
     reason = fields.String(required=True)
 
 
+# A document's number, INV-2026-000001 or CN-2026-000001: as long as its column (String(20)) holds.
+DOCUMENT_NUMBER = validate.Length(min=1, max=20)
+
+
 class DocumentQuerySchema(PageQuerySchema):
     issued_from = UtcTime(metadata={"description": "issued at or after (ISO 8601 with an offset)"})
     issued_to = UtcTime(metadata={"description": "issued before"})
-    number = fields.String(validate=validate.Length(min=1, max=20))
+    number = fields.String(validate=DOCUMENT_NUMBER)
     order_id = fields.String(validate=validate.Length(min=1, max=64))
+
+
+class OrderDocumentQuerySchema(Schema):
+    """Which of the order's documents: the one of this number (each parcel has its invoice, each
+    refund its credit note)."""
+
+    number = fields.String(validate=DOCUMENT_NUMBER, metadata={
+        "description": "the document's number, e.g. INV-2026-000002; without it, the order's first invoice"
+                       " or latest credit note"})
 
 
 class OrderDocumentsSchema(Schema):

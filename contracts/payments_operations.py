@@ -10,6 +10,7 @@ from contracts.payments import (
     InvoiceSchema,
     IssueDocumentSchema,
     LedgerBreach,
+    OrderDocumentQuerySchema,
     OrderDocumentsSchema,
     PaymentSchema,
     RefundExceedsCaptured,
@@ -53,10 +54,12 @@ GET_INVOICE = Operation(
     service=SERVICE,
     method="get_invoice",
     access=INVOICES_READ,
-    doc="The order's first invoice, issued with its first shipment's capture (404 until then, or if the"
-    " order isn't yours; /documents lists them all).",
+    doc="The order's first invoice, or its invoice of `number` (each shipment's capture issues one). 404"
+    " until it is issued, for a number not the order's, or if the order isn't yours; /documents lists"
+    " them all.",
+    query=OrderDocumentQuerySchema,
     reply=InvoiceSchema,
-    errors=(NotFound,),
+    errors=(NotFound, Invalid),
     http=Http("GET", "/orders/<order_id>/invoice", INVOICES),
 )
 GET_INVOICE_PDF = Operation(
@@ -64,9 +67,10 @@ GET_INVOICE_PDF = Operation(
     service=SERVICE,
     method="get_invoice_pdf",
     access=INVOICES_READ,
-    doc="The order's invoice as a PDF download, named by its number.",
+    doc="The order's invoice as a PDF download named by its number: the first, or the one of `number`.",
+    query=OrderDocumentQuerySchema,
     reply=PDF,
-    errors=(NotFound,),
+    errors=(NotFound, Invalid),
     http=Http("GET", "/orders/<order_id>/invoice.pdf", INVOICES),
 )
 LIST_INVOICES = Operation(
@@ -97,9 +101,11 @@ GET_CREDIT_NOTE = Operation(
     service=SERVICE,
     method="get_credit_note",
     access=INVOICES_READ,
-    doc="The order's credit note (404 until the order is refunded, or if the order isn't yours).",
+    doc="The order's latest credit note, or its credit note of `number` (each refund issues one). 404"
+    " until the order is refunded, for a number not the order's, or if the order isn't yours.",
+    query=OrderDocumentQuerySchema,
     reply=CreditNoteSchema,
-    errors=(NotFound,),
+    errors=(NotFound, Invalid),
     http=Http("GET", "/orders/<order_id>/credit-note", INVOICES),
 )
 GET_CREDIT_NOTE_PDF = Operation(
@@ -107,9 +113,11 @@ GET_CREDIT_NOTE_PDF = Operation(
     service=SERVICE,
     method="get_credit_note_pdf",
     access=INVOICES_READ,
-    doc="The order's credit note as a PDF download, named by its number.",
+    doc="The order's credit note as a PDF download named by its number: the latest, or the one of"
+    " `number`.",
+    query=OrderDocumentQuerySchema,
     reply=PDF,
-    errors=(NotFound,),
+    errors=(NotFound, Invalid),
     http=Http("GET", "/orders/<order_id>/credit-note.pdf", INVOICES),
 )
 LIST_CREDIT_NOTES = Operation(

@@ -224,8 +224,10 @@ def add_credit_note(session: Session, **columns) -> CreditNote:
     return session.scalars(insert(CreditNote).returning(CreditNote), [columns]).one()
 
 
-def find_invoice(session: Session, order_id: str) -> Invoice | None:
-    """The order's first invoice."""
+def find_invoice(session: Session, order_id: str, number: str | None = None) -> Invoice | None:
+    """The order's invoice numbered `number`, or without one its first."""
+    if number is not None:
+        return session.scalar(select(Invoice).where(Invoice.order_id == order_id, Invoice.number == number))
     return next(iter(invoices_of(session, order_id)), None)
 
 
@@ -240,8 +242,10 @@ def invoice_of_capture(session: Session, order_id: str, capture_reference: str) 
                                                 Invoice.capture_reference == capture_reference))
 
 
-def find_credit_note(session: Session, order_id: str) -> CreditNote | None:
-    """The order's latest credit note."""
+def find_credit_note(session: Session, order_id: str, number: str | None = None) -> CreditNote | None:
+    """The order's credit note numbered `number`, or without one its latest."""
+    if number is not None:
+        return session.scalar(select(CreditNote).where(CreditNote.order_id == order_id, CreditNote.number == number))
     return next(iter(reversed(credit_notes_of(session, order_id))), None)
 
 

@@ -24,6 +24,7 @@ from contracts.payments import (
     DocumentQuerySchema,
     InvoiceSchema,
     IssueDocumentSchema,
+    OrderDocumentQuerySchema,
     PaymentSchema,
     RefundRequestSchema,
 )
@@ -218,19 +219,20 @@ class PaymentsService(MeshService, OutboxRelay, DeadLetterOperations):
     # --- invoices ------------------------------------------------------------------------------
 
     @rpc(GET_INVOICE)
-    def get_invoice(self, order_id: str) -> dict:
+    def get_invoice(self, order_id: str, number: str | None = None) -> dict:
         """The order's first invoice (InvoiceSchema; each capture issues one: list_order_documents
-        lists them), for its customer, an admin or a client with invoices:read; NotFound for
-        anyone else, and until it is issued."""
+        lists them), or the order's invoice of that `number` (a parcel's), for its customer, an
+        admin or a client with invoices:read; NotFound for anyone else, until it is issued, and
+        for a number that is not one of the order's; Invalid for a malformed number."""
         with self.uow() as uow:
-            return invoice_schema.dump(self._invoice(uow, order_id))
+            return invoice_schema.dump(self._invoice(uow, order_id, number))
 
     @rpc(GET_INVOICE_PDF)
-    def get_invoice_pdf(self, order_id: str) -> dict:
-        """The order's invoice as PDF: {filename ("INV-2026-000001.pdf"), content (base64)}; who
-        may, as get_invoice."""
+    def get_invoice_pdf(self, order_id: str, number: str | None = None) -> dict:
+        """The order's invoice as PDF: {filename ("INV-2026-000001.pdf"), content (base64)}; which
+        one and who may, as get_invoice."""
         with self.uow() as uow:
-            document = invoice_schema.dump(self._invoice(uow, order_id))
+            document = invoice_schema.dump(self._invoice(uow, order_id, number))
         return self._pdf(document, pdf.INVOICE_TITLE)
 
     @rpc(LIST_INVOICES)
@@ -254,17 +256,20 @@ class PaymentsService(MeshService, OutboxRelay, DeadLetterOperations):
     # --- credit notes --------------------------------------------------------------------------
 
     @rpc(GET_CREDIT_NOTE)
-    def get_credit_note(self, order_id: str) -> dict:
-        """The order's latest credit note (CreditNoteSchema), for its customer, an admin or a
-        client with invoices:read; NotFound for anyone else, and until one is issued."""
+    def get_credit_note(self, order_id: str, number: str | None = None) -> dict:
+        """The order's latest credit note (CreditNoteSchema), or the order's credit note of that
+        `number` (each refund issues one), for its customer, an admin or a client with
+        invoices:read; NotFound for anyone else, until one is issued, and for a number that is not
+        one of the order's; Invalid for a malformed number."""
         with self.uow() as uow:
-            return credit_note_schema.dump(self._credit_note(uow, order_id))
+            return credit_note_schema.dump(self._credit_note(uow, order_id, number))
 
     @rpc(GET_CREDIT_NOTE_PDF)
-    def get_credit_note_pdf(self, order_id: str) -> dict:
-        """The order's credit note as PDF: {filename ("CN-2026-000001.pdf"), content (base64)}."""
+    def get_credit_note_pdf(self, order_id: str, number: str | None = None) -> dict:
+        """The order's credit note as PDF: {filename ("CN-2026-000001.pdf"), content (base64)};
+        which one and who may, as get_credit_note."""
         with self.uow() as uow:
-            document = credit_note_schema.dump(self._credit_note(uow, order_id))
+            document = credit_note_schema.dump(self._credit_note(uow, order_id, number))
         return self._pdf(document, pdf.CREDIT_NOTE_TITLE)
 
     @rpc(LIST_CREDIT_NOTES)
@@ -289,12 +294,14 @@ class PaymentsService(MeshService, OutboxRelay, DeadLetterOperations):
         operations = repository.operations_of(uow.session, [p.order_id for p in payments])
         return [payment_schema.dump({**_columns(p), "operations": operations[p.order_id]}) for p in payments]
 
-    def _invoice(self, uow: UnitOfWork, order_id) -> Invoice:
-        found = repository.find_invoice(uow.session, order_id) if isinstance(order_id, str) else None
+    def _invoice(self, uow: UnitOfWork, order_id, number) -> Invoice:
+        number = _document_number(number)
+        found = repository.find_invoice(uow.session, order_id, number) if isinstance(order_id, str) else None
         return invoicing.visible(found, self.caller.actor, INVOICE)
 
-    def _credit_note(self, uow: UnitOfWork, order_id) -> CreditNote:
-        found = repository.find_credit_note(uow.session, order_id) if isinstance(order_id, str) else None
+    def _credit_note(self, uow: UnitOfWork, order_id, number) -> CreditNote:
+        number = _document_number(number)
+        found = repository.find_credit_note(uow.session, order_id, number) if isinstance(order_id, str) else None
         return invoicing.visible(found, self.caller.actor, CREDIT_NOTE)
 
     def _pdf(self, document: dict, title: str) -> dict:
@@ -307,6 +314,14 @@ class PaymentsService(MeshService, OutboxRelay, DeadLetterOperations):
         with self.uow() as uow:
             items, total = repository.list_documents(uow.session, model, query, page)
             return paged(schema.dump(items, many=True), page, total)
+
+
+def _document_number(number) -> str | None:
+    """The `number` an order's document is asked by, checked as the gateway checks its query (RPC
+    callers skip the gateway); None when none was given."""
+    if number is None:
+        return None
+    return load(OrderDocumentQuerySchema(), {"number": number})["number"]
 
 
 def _columns(payment: Payment) -> dict:

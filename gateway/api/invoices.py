@@ -1,5 +1,6 @@
-"""Invoices and credit notes: an order's own, as JSON and as PDF; every one for admins, who may
-also issue a missing one at once. Both kinds have the same four routes."""
+"""Invoices and credit notes: an order's own, as JSON and as PDF (its first invoice and latest
+credit note, or the one `?number=` names); every one for admins, who may also issue a missing one
+at once. Both kinds have the same four routes."""
 
 import base64
 
@@ -46,8 +47,8 @@ def issued(answer: dict, kind: str):
 
 
 @blp.operation(GET_INVOICE)
-def order_invoice(order_id):
-    return reply(services().payments.get_invoice(order_id))
+def order_invoice(query, order_id):
+    return reply(services().payments.get_invoice(order_id, query.get("number")))
 
 
 @blp.operation(LIST_ORDER_DOCUMENTS)
@@ -56,8 +57,8 @@ def order_documents(order_id):
 
 
 @blp.operation(GET_INVOICE_PDF, response_headers=DOWNLOAD)
-def order_invoice_pdf(order_id):
-    return pdf_response(services().payments.get_invoice_pdf(order_id))
+def order_invoice_pdf(query, order_id):
+    return pdf_response(services().payments.get_invoice_pdf(order_id, query.get("number")))
 
 
 @blp.operation(LIST_INVOICES)
@@ -72,13 +73,13 @@ def issue_invoice(_):
 
 
 @blp.operation(GET_CREDIT_NOTE)
-def order_credit_note(order_id):
-    return reply(services().payments.get_credit_note(order_id))
+def order_credit_note(query, order_id):
+    return reply(services().payments.get_credit_note(order_id, query.get("number")))
 
 
 @blp.operation(GET_CREDIT_NOTE_PDF, response_headers=DOWNLOAD)
-def order_credit_note_pdf(order_id):
-    return pdf_response(services().payments.get_credit_note_pdf(order_id))
+def order_credit_note_pdf(query, order_id):
+    return pdf_response(services().payments.get_credit_note_pdf(order_id, query.get("number")))
 
 
 @blp.operation(LIST_CREDIT_NOTES)

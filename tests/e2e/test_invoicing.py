@@ -9,6 +9,7 @@ import uuid
 import pytest
 
 from tests.e2e.conftest import assert_problem
+from tests.e2e.test_after_sale import confirmed_order, key, shipped
 from tests.e2e.test_order_saga import place, wait_for_status
 from tests.polling import wait_until
 
@@ -65,6 +66,43 @@ def test_a_paid_order_is_invoiced_and_its_customer_downloads_the_pdf(paid_order,
     # The parcel's mail names its invoice (the log channel attaches nothing).
     wait_until(lambda: any(invoice["number"] in n["body"] for n in api.get("/notifications").json()["items"]),
                what="the parcel's mail, naming its invoice")
+
+
+def test_each_parcels_invoice_and_each_refunds_credit_note_is_fetched_by_its_number(customer, admin, product,
+                                                                                   new_customer, tmp_path):
+    """An order shipped in two parcels: the second parcel's invoice, as JSON and as its PDF, by its
+    number; of two refunds, the earlier credit note by its number."""
+    order = confirmed_order(customer, (product, 3))
+    first, second = shipped(admin, order["id"], (product, 2)), shipped(admin, order["id"], (product, 1))
+    base = f"/orders/{order['id']}"
+
+    invoice = customer.get(f"{base}/invoice", params={"number": second["invoice_number"]})
+    assert invoice.status_code == 200, invoice.text
+    assert (invoice.json()["number"], invoice.json()["gross_total"]) == (second["invoice_number"], "19.99")
+    assert customer.get(f"{base}/invoice").json()["number"] == first["invoice_number"]  # without: the first
+    pdf = customer.get(f"{base}/invoice.pdf", params={"number": second["invoice_number"]})
+    assert pdf.status_code == 200 and pdf.headers["Content-Type"] == "application/pdf"
+    assert pdf.headers["Content-Disposition"] == f'attachment; filename="{second["invoice_number"]}.pdf"'
+    text = pdf_text(pdf, tmp_path)
+    assert second["invoice_number"] in text and "19.99 EUR" in text
+
+    _, _, stranger = new_customer("Someone Else")
+    for path in (f"{base}/invoice", f"{base}/invoice.pdf"):
+        assert_problem(stranger.get(path, params={"number": second["invoice_number"]}), 404)
+        assert_problem(customer.get(path, params={"number": "INV-1999-000001"}), 404)
+        assert_problem(customer.get(path, params={"number": "x" * 21}), 422)
+
+    for amount in ("3.00", "2.00"):
+        refund = admin.post(f"{base}/refunds", json={"amount": amount, "reason": "late"}, headers=key())
+        assert refund.status_code == 201, refund.text
+    notes = customer.get(f"{base}/documents").json()["credit_notes"]  # issued with each refund
+    assert [note["gross_total"] for note in notes] == ["3.00", "2.00"]
+    earlier = customer.get(f"{base}/credit-note", params={"number": notes[0]["number"]})
+    assert earlier.status_code == 200 and earlier.json() == notes[0]
+    assert customer.get(f"{base}/credit-note").json() == notes[1]  # without: the latest
+    pdf = customer.get(f"{base}/credit-note.pdf", params={"number": notes[0]["number"]})
+    assert pdf.headers["Content-Disposition"] == f'attachment; filename="{notes[0]["number"]}.pdf"'
+    assert_problem(customer.get(f"{base}/credit-note", params={"number": first["invoice_number"]}), 404)
 
 
 def test_only_its_customer_and_admins_see_an_invoice(paid_order, customer, admin):

@@ -171,6 +171,53 @@ def test_each_shipment_of_an_order_gets_its_own_invoice(shop, payments_container
     assert call(payments_container, "get_invoice", order["order_id"], as_=shop.user)["number"] == numbers[0]
 
 
+def test_each_invoice_and_credit_note_of_an_order_is_fetched_by_its_number(shop, payments_container):
+    """A parcel's invoice, not only the first; an earlier credit note, not only the latest; a
+    number that is another order's (or nobody's) is not found, a malformed one refused."""
+    order = shop.placed_order()
+    first = {**shop.shipment(order, "s-1"), "amount": "99.99", "lines": [LINES[0]]}
+    second = {**shop.shipment(order, "s-2"), "amount": "0.01", "lines": [LINES[1]]}
+    numbers = [call(payments_container, "capture_payment", order["order_id"], payload, as_=ORDERS_CLIENT)
+               ["invoice_number"] for payload in (first, second)]
+    assert numbers == [f"INV-{YEAR}-000001", f"INV-{YEAR}-000002"]
+
+    for number, gross in zip(numbers, ("99.99", "0.01"), strict=True):
+        invoice = call(payments_container, "get_invoice", order["order_id"], number, as_=shop.user)
+        assert (invoice["number"], invoice["gross_total"]) == (number, gross)
+        pdf = call(payments_container, "get_invoice_pdf", order["order_id"], number, as_=shop.user)
+        assert pdf["filename"] == f"{number}.pdf"
+    assert call(payments_container, "get_invoice", order["order_id"], None, as_=shop.user)["number"] == numbers[0]
+
+    other = shop.paid_order()  # INV-…-000003, someone's other order
+    for who, order_id, number in [(User("someone-else"), order["order_id"], numbers[1]),
+                                  (shop.user, order["order_id"], f"INV-{YEAR}-000003"),
+                                  (shop.user, other["order_id"], numbers[1]),
+                                  (ADMIN, order["order_id"], f"INV-{YEAR}-999999"),
+                                  (ADMIN, order["order_id"], f"CN-{YEAR}-000001")]:
+        for method in ("get_invoice", "get_invoice_pdf"):
+            with pytest.raises(NotFound):
+                call(payments_container, method, order_id, number, as_=who)
+    for malformed in ("", "INV-" + "0" * 20, 42):
+        with pytest.raises(Invalid):
+            call(payments_container, "get_invoice", order["order_id"], malformed, as_=shop.user)
+
+    for amount in ("10.00", "5.00"):  # two goodwill refunds, a credit note each
+        call(payments_container, "refund_payment", order["order_id"], {"amount": amount, "reason": "sorry"},
+             uuid.uuid4().hex, as_=ADMIN)
+    notes = call(payments_container, "list_order_documents", order["order_id"], as_=shop.user)["credit_notes"]
+    assert [n["gross_total"] for n in notes] == ["10.00", "5.00"]
+    earlier = call(payments_container, "get_credit_note", order["order_id"], notes[0]["number"], as_=shop.user)
+    assert earlier == notes[0]
+    assert call(payments_container, "get_credit_note", order["order_id"], as_=shop.user) == notes[1]  # the latest
+    pdf = call(payments_container, "get_credit_note_pdf", order["order_id"], notes[0]["number"], as_=shop.user)
+    assert pdf["filename"] == f"{notes[0]['number']}.pdf"
+    for who, number in [(User("someone-else"), notes[0]["number"]), (shop.user, numbers[0])]:
+        with pytest.raises(NotFound):
+            call(payments_container, "get_credit_note", order["order_id"], number, as_=who)
+    with pytest.raises(Invalid):
+        call(payments_container, "get_credit_note_pdf", order["order_id"], "x" * 21, as_=shop.user)
+
+
 def test_the_buyers_email_is_the_newest_that_users_announced(config, shop, payments_container):
     """payments keeps the email of users' events: a change counts for the next invoice, an older
     event handled late changes nothing, and users isn't asked (it still says zoe@)."""
