@@ -105,18 +105,18 @@ class NotificationsService(MeshService, DeadLetterOperations):
             return paged(notification_schema.dump(items, many=True), page, total)
 
     def _documents(self, event: dict) -> list[Attachment]:
-        """The PDFs of the invoice and credit note `event` names, from payments. Payments gives
-        an order's first invoice and its latest credit note: a document it gives is attached
-        only if it is the one named (a second parcel's invoice, or a refund's credit note when
-        a later refund came first, is left to the order's documents, which list them all)."""
+        """The PDFs of the invoice and credit note `event` names, asked of payments by number (an
+        order has an invoice per parcel and a credit note per refund). One payments doesn't know
+        is logged and left out: the mail still goes."""
         attachments = []
         for number, fetch in ((event.get("invoice_number"), self.payments.get_invoice_pdf),
                               (event.get("credit_note_number"), self.payments.get_credit_note_pdf)):
             if not number:
                 continue
-            pdf = fetch(event["order_id"])
-            if pdf["filename"] == f"{number}.pdf":
-                attachments.append(Attachment(pdf["filename"], base64.b64decode(pdf["content"])))
-            else:
-                log.info("order %s: %s not attached, payments gives %s", event["order_id"], number, pdf["filename"])
+            try:
+                pdf = fetch(event["order_id"], number)
+            except NotFound:
+                log.warning("order %s: payments has no document %s to attach", event["order_id"], number)
+                continue
+            attachments.append(Attachment(pdf["filename"], base64.b64decode(pdf["content"])))
         return attachments

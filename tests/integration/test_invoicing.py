@@ -455,8 +455,7 @@ def test_the_shipment_mail_carries_its_invoice_and_the_refund_mail_the_credit_no
     assert len(mails(f"Order {order_id} confirmed")) == len(mails(f"Refund for order {order_id}")) == 1
     assert len(mails(f"A parcel of order {order_id} is on its way")) == 1
 
-    # A parcel whose invoice is not the one payments' get_invoice_pdf gives (the order's first)
-    # is mailed without a wrong PDF.
+    # A parcel naming an invoice payments doesn't have is mailed all the same, without a PDF.
     deliver(config, mailing, "handle_shipment_created", event(
         SHIPMENT_CREATED, order_id=order_id, user_id=order["user_id"], total=order["total"], currency="EUR",
         shipment_id="s-2", items=order["lines"], amount=order["total"], carrier="DHL", tracking_number="JD0002",
@@ -465,3 +464,23 @@ def test_the_shipment_mail_carries_its_invoice_and_the_refund_mail_the_credit_no
                          what="the second parcel's mail")
     second = parcels[1]
     assert not second.is_multipart() and "JD0002" in text_of(second)
+
+
+def test_each_parcel_mail_carries_its_own_invoice(config, shop, payments_container, mailing, smtp_server, tmp_path):
+    order = shop.placed_order()
+    order_id = order["order_id"]
+    answers = []
+    for n, line in enumerate(order["lines"], 1):  # one parcel per line
+        parcel = {"shipment_id": f"s-{n}", "amount": line["line_total"],
+                  "lines": [{key: value for key, value in line.items() if key != "product_id"}]}
+        answers.append(call(payments_container, "capture_payment", order_id, parcel, as_=ORDERS_CLIENT))
+    first, second = (answer["invoice_number"] for answer in answers)
+    deliver(config, mailing, "handle_shipment_created", event(
+        SHIPMENT_CREATED, order_id=order_id, user_id=order["user_id"], total=order["total"], currency="EUR",
+        shipment_id="s-2", items=order["lines"][1:], amount="0.01", carrier="DHL", tracking_number="JD0002",
+        shipped_at="2026-12-04T11:00:00+00:00", invoice_number=second))
+    [mail] = wait_until(lambda: [m for m in smtp_server.messages
+                                 if m["Subject"] == f"A parcel of order {order_id} is on its way"], what="the mail")
+    [_, invoice] = mail.get_payload()
+    assert first != second and invoice.get_filename() == f"{second}.pdf"  # the second parcel's, not the first
+    assert second in pdf_text(invoice, tmp_path) and first not in pdf_text(invoice, tmp_path)
