@@ -292,8 +292,35 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel before shipping: the stock goes back, and a paid order is refunded. */
+        /**
+         * Cancel before anything ships: the stock goes back, and the payment's authorization is
+         *     voided (the order then becomes refunded). 409 once a parcel has shipped: cancel the remaining
+         *     items instead.
+         */
         post: operations["cancelOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_id}/cancel-items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel some quantity of lines not yet shipped (the owner, or an admin): their stock goes
+         *     back and their share of the authorization is voided. Cancelling everything cancels the order.
+         *     409 `NotEnoughToCancel` names a line asked beyond what remains unshipped.
+         */
+        post: operations["cancelOrderItems"];
         delete?: never;
         options?: never;
         head?: never;
@@ -309,7 +336,7 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The order's credit note (404 until the order is refunded, or if the order isn't yours). */
+        /** The order's latest credit note, or its credit note of `number` (each refund issues one). 404 until the order is refunded, for a number not the order's, or if the order isn't yours. */
         get: operations["getOrderCreditNote"];
         put?: never;
         post?: never;
@@ -328,7 +355,7 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The order's credit note as a PDF download, named by its number. */
+        /** The order's credit note as a PDF download named by its number: the latest, or the one of `number`. */
         get: operations["getOrderCreditNotePdf"];
         put?: never;
         post?: never;
@@ -349,8 +376,27 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** shipped → delivered (admin). */
+        /** Mark every shipped parcel delivered: a shipped order becomes delivered (admin). */
         post: operations["deliverOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_id}/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        /** The order's invoices (one per capture) and credit notes (one per refund), oldest first. */
+        get: operations["listOrderDocuments"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -385,7 +431,7 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The order's invoice (404 until it is issued, shortly after the order is confirmed, or if the order isn't yours). */
+        /** The order's first invoice, or its invoice of `number` (each shipment's capture issues one). 404 until it is issued, for a number not the order's, or if the order isn't yours; /documents lists them all. */
         get: operations["getOrderInvoice"];
         put?: never;
         post?: never;
@@ -404,7 +450,7 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The order's invoice as a PDF download, named by its number. */
+        /** The order's invoice as a PDF download named by its number: the first, or the one of `number`. */
         get: operations["getOrderInvoicePdf"];
         put?: never;
         post?: never;
@@ -433,6 +479,53 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orders/{order_id}/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refund part of what the order's payment captured without a return, e.g. a goodwill
+         *     gesture (admin). A credit note is issued for it. 409 beyond what was captured and not yet
+         *     refunded. The same Idempotency-Key answers the same refund.
+         */
+        post: operations["refundOrderPayment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_id}/returns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        /** The order's returns, oldest first (404 if the order isn't yours). */
+        get: operations["listReturns"];
+        put?: never;
+        /**
+         * Ask to send back delivered units (the owner, or an admin), each line with a reason, within
+         *     the return window after its delivery. 409 `ReturnNotAllowed` past the window, or beyond what
+         *     was delivered and not already returned, naming the line.
+         */
+        post: operations["requestReturn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orders/{order_id}/ship": {
         parameters: {
             query?: never;
@@ -444,8 +537,60 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** confirmed → shipped (admin). */
+        /**
+         * Ship everything that remains in one parcel (carrier "unspecified", no tracking number):
+         *     its amount is captured first (admin). 409 if the capture fails.
+         */
         post: operations["shipOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_id}/shipments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        /** The order's shipments, oldest first (404 if the order isn't yours). */
+        get: operations["listShipments"];
+        put?: never;
+        /**
+         * Ship some lines of a confirmed order in one parcel, with its carrier and tracking number
+         *     (admin). The parcel's amount is captured from the payment's authorization first (re-authorized
+         *     if it expired): a failed capture is a 409 and nothing ships. 409 `NotEnoughToShip` names a
+         *     line asked beyond what remains to ship. The same Idempotency-Key answers the same shipment;
+         *     503 while payments can't answer (the shipment completes by itself, or on a retry).
+         */
+        post: operations["createShipment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_id}/shipments/{shipment_id}/deliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: string;
+                shipment_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark one shipment delivered (admin); the order is delivered once every shipment is and
+         *     nothing remains to ship. Delivering a delivered shipment answers it again.
+         */
+        post: operations["deliverShipment"];
         delete?: never;
         options?: never;
         head?: never;
@@ -537,6 +682,67 @@ export interface paths {
         /** Set the units available for sale (admin, or a client with stock:write, e.g. an ERP). */
         put: operations["setProductStock"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/returns/{return_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                return_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a requested return: the customer may send the goods (admin). */
+        post: operations["approveReturn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/returns/{return_id}/receive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                return_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receive an approved return's goods (admin): per line the units that arrived and whether
+         *     they go back on sale. Their amount is refunded through payments (with a credit note when the
+         *     order was invoiced), and the customer is told.
+         */
+        post: operations["receiveReturn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/returns/{return_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                return_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a requested return, with a reason (admin): its units may be asked for again. */
+        post: operations["rejectReturn"];
         delete?: never;
         options?: never;
         head?: never;
@@ -719,11 +925,23 @@ export interface components {
             name: string;
             postal_code: string;
         };
+        CancelItems: {
+            /** @description The lines and quantities to cancel; each at most what remains unshipped. */
+            items: components["schemas"]["LineQuantity"][];
+            /** @default  */
+            reason: string;
+        };
         CreateOrder: {
             /** @description One line per product: each `product_id` once, a product in the catalog (else 422). */
             items: components["schemas"]["OrderLineRequest"][];
             payment_token: string;
             shipping_address: components["schemas"]["Address"];
+        };
+        CreateShipment: {
+            carrier: string;
+            /** @description The lines and quantities in the parcel; each at most what remains to ship. */
+            items: components["schemas"]["LineQuantity"][];
+            tracking_number: string | null;
         };
         CreditNote: {
             buyer: components["schemas"]["Buyer"];
@@ -871,6 +1089,10 @@ export interface components {
         IssueDocument: {
             order_id: string;
         };
+        LineQuantity: {
+            product_id: string;
+            quantity: number;
+        };
         Login: {
             email: string;
             password: string;
@@ -906,7 +1128,7 @@ export interface components {
         };
         OAuthClientCreate: {
             name: string;
-            scopes: ("catalog:write" | "invoices:read" | "orders:fulfil" | "orders:read" | "orders:reservations" | "stock:release" | "stock:reserve" | "stock:write" | "users:read")[];
+            scopes: ("catalog:write" | "invoices:read" | "orders:fulfil" | "orders:read" | "orders:reservations" | "payments:capture" | "payments:refund" | "stock:release" | "stock:reserve" | "stock:write" | "users:read")[];
         };
         OAuthClientPage: {
             items: components["schemas"]["OAuthClient"][];
@@ -961,7 +1183,15 @@ export interface components {
             updated_at: string;
             user_id: string;
         };
+        OrderDocuments: {
+            /** @description one per refund, oldest first */
+            credit_notes: components["schemas"]["CreditNote"][];
+            /** @description one per capture, oldest first */
+            invoices: components["schemas"]["Invoice"][];
+        };
         OrderItem: {
+            cancelled_quantity: number;
+            delivered_quantity: number;
             /**
              * Format: decimal
              * @description A decimal string from 0.01 to 9999999999.99.
@@ -971,6 +1201,9 @@ export interface components {
             name: string;
             product_id: string;
             quantity: number;
+            /** @description Received back in returns. */
+            returned_quantity: number;
+            shipped_quantity: number;
             sku: string;
             /**
              * Format: decimal
@@ -1008,16 +1241,56 @@ export interface components {
         Payment: {
             /**
              * Format: decimal
+             * @description The order's total, as authorized when it was placed. A decimal string from 0.01 to 9999999999.99.
+             * @example 19.99
+             */
+            amount: string;
+            /**
+             * Format: decimal
+             * @example 3.19
+             */
+            authorized: string;
+            /**
+             * Format: decimal
+             * @example 3.19
+             */
+            captured: string;
+            /** Format: date-time */
+            created_at: string;
+            currency: string;
+            id: string;
+            /** @description oldest first */
+            operations: components["schemas"]["PaymentOperation"][];
+            order_id: string;
+            /**
+             * Format: decimal
+             * @example 3.19
+             */
+            refunded: string;
+            /** @enum {string} */
+            status: "authorized" | "failed" | "partially_captured" | "captured" | "partially_refunded" | "refunded" | "voided" | "succeeded";
+            /**
+             * Format: decimal
+             * @example 3.19
+             */
+            voided: string;
+        };
+        PaymentOperation: {
+            /**
+             * Format: decimal
              * @description A decimal string from 0.01 to 9999999999.99.
              * @example 19.99
              */
             amount: string;
             /** Format: date-time */
-            created_at: string;
-            currency: string;
-            id: string;
-            order_id: string;
-            status: string;
+            at: string;
+            failure_reason: string | null;
+            /** @description What it was for: the order, a shipment, a return, a refund's key. */
+            reference: string;
+            /** @enum {string} */
+            status: "requested" | "succeeded" | "failed";
+            /** @enum {string} */
+            type: "authorize" | "reauthorize" | "capture" | "void" | "refund";
         };
         PriceChange: {
             currency: string;
@@ -1122,8 +1395,27 @@ export interface components {
             /** @default  */
             reason: string;
         };
+        ReceiveReturn: {
+            /** @description Per returned line, the units that arrived (at most those requested). */
+            items: components["schemas"]["ReceivedLine"][];
+        };
+        ReceivedLine: {
+            product_id: string;
+            quantity: number;
+            /** @description Put the units back on sale (false: damaged). */
+            restock: boolean;
+        };
         RefreshToken: {
             refresh_token: string;
+        };
+        RefundRequest: {
+            /**
+             * Format: decimal
+             * @description At most what was captured and not yet refunded. A decimal string from 0.01 to 9999999999.99.
+             * @example 19.99
+             */
+            amount: string;
+            reason: string;
         };
         Register: {
             /** Format: email */
@@ -1131,10 +1423,95 @@ export interface components {
             name: string;
             password: string;
         };
+        RequestReturn: {
+            /** @description Delivered lines and quantities to send back, each with its reason. */
+            items: components["schemas"]["ReturnLineRequest"][];
+            /** @default  */
+            note: string;
+        };
+        Return: {
+            /** Format: date-time */
+            created_at: string;
+            id: string;
+            items: components["schemas"]["ReturnItem"][];
+            note: string;
+            order_id: string;
+            /**
+             * Format: decimal
+             * @description Set once received: the units that arrived × their price.
+             * @example 3.19
+             */
+            refund_amount: string;
+            /** @enum {string} */
+            status: "requested" | "approved" | "rejected" | "received";
+            /** Format: date-time */
+            updated_at: string;
+        };
+        ReturnItem: {
+            name: string;
+            product_id: string;
+            quantity: number;
+            reason: string;
+            received_quantity: number | null;
+            restock: boolean | null;
+            sku: string;
+            /**
+             * Format: decimal
+             * @description A decimal string from 0.01 to 9999999999.99.
+             * @example 19.99
+             */
+            unit_price: string;
+        };
+        ReturnLineRequest: {
+            product_id: string;
+            quantity: number;
+            /** @enum {string} */
+            reason: "damaged" | "wrong_item" | "not_as_described" | "no_longer_needed" | "other";
+        };
         Seller: {
             address: string;
             name: string;
             vat_id: string;
+        };
+        Shipment: {
+            /**
+             * Format: decimal
+             * @description What its capture takes: the sum of its lines. A decimal string from 0.01 to 9999999999.99.
+             * @example 19.99
+             */
+            amount: string;
+            carrier: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            delivered_at: string | null;
+            id: string;
+            invoice_number: string | null;
+            items: components["schemas"]["ShipmentItem"][];
+            order_id: string;
+            /** Format: date-time */
+            shipped_at: string | null;
+            /** @enum {string} */
+            status: "capturing" | "shipped" | "delivered" | "failed";
+            tracking_number: string | null;
+        };
+        ShipmentItem: {
+            /**
+             * Format: decimal
+             * @description A decimal string from 0.01 to 9999999999.99.
+             * @example 19.99
+             */
+            line_total: string;
+            name: string;
+            product_id: string;
+            quantity: number;
+            sku: string;
+            /**
+             * Format: decimal
+             * @description A decimal string from 0.01 to 9999999999.99.
+             * @example 19.99
+             */
+            unit_price: string;
         };
         Stock: {
             stock: number;
@@ -1738,7 +2115,7 @@ export interface operations {
             query?: {
                 page?: number;
                 page_size?: number;
-                status?: "pending_payment" | "confirmed" | "shipped" | "delivered" | "cancelled" | "refunded";
+                status?: "pending_payment" | "confirmed" | "partially_shipped" | "shipped" | "delivered" | "cancelled" | "refunded";
                 created_from?: string;
                 created_to?: string;
             };
@@ -1803,7 +2180,7 @@ export interface operations {
         parameters: {
             query?: {
                 format?: "csv" | "ndjson";
-                status?: "pending_payment" | "confirmed" | "shipped" | "delivered" | "cancelled" | "refunded";
+                status?: "pending_payment" | "confirmed" | "partially_shipped" | "shipped" | "delivered" | "cancelled" | "refunded";
                 created_from?: string;
                 created_to?: string;
             };
@@ -1956,9 +2333,49 @@ export interface operations {
             503: components["responses"]["SERVICE_UNAVAILABLE"];
         };
     };
-    getOrderCreditNote: {
+    cancelOrderItems: {
         parameters: {
             query?: never;
+            header: {
+                "Idempotency-Key": string;
+            };
+            path: {
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CancelItems"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    getOrderCreditNote: {
+        parameters: {
+            query?: {
+                /** @description the document's number, e.g. INV-2026-000002; without it, the order's first invoice or latest credit note */
+                number?: string;
+            };
             header?: never;
             path: {
                 order_id: string;
@@ -1980,13 +2397,17 @@ export interface operations {
             401: components["responses"]["UNAUTHORIZED"];
             403: components["responses"]["FORBIDDEN"];
             404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
             429: components["responses"]["TOO_MANY_REQUESTS"];
             503: components["responses"]["SERVICE_UNAVAILABLE"];
         };
     };
     getOrderCreditNotePdf: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description the document's number, e.g. INV-2026-000002; without it, the order's first invoice or latest credit note */
+                number?: string;
+            };
             header?: never;
             path: {
                 order_id: string;
@@ -2010,6 +2431,7 @@ export interface operations {
             401: components["responses"]["UNAUTHORIZED"];
             403: components["responses"]["FORBIDDEN"];
             404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
             429: components["responses"]["TOO_MANY_REQUESTS"];
             503: components["responses"]["SERVICE_UNAVAILABLE"];
         };
@@ -2039,6 +2461,34 @@ export interface operations {
             403: components["responses"]["FORBIDDEN"];
             404: components["responses"]["NOT_FOUND"];
             409: components["responses"]["CONFLICT"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    listOrderDocuments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDocuments"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
             429: components["responses"]["TOO_MANY_REQUESTS"];
             503: components["responses"]["SERVICE_UNAVAILABLE"];
         };
@@ -2077,7 +2527,10 @@ export interface operations {
     };
     getOrderInvoice: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description the document's number, e.g. INV-2026-000002; without it, the order's first invoice or latest credit note */
+                number?: string;
+            };
             header?: never;
             path: {
                 order_id: string;
@@ -2099,13 +2552,17 @@ export interface operations {
             401: components["responses"]["UNAUTHORIZED"];
             403: components["responses"]["FORBIDDEN"];
             404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
             429: components["responses"]["TOO_MANY_REQUESTS"];
             503: components["responses"]["SERVICE_UNAVAILABLE"];
         };
     };
     getOrderInvoicePdf: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description the document's number, e.g. INV-2026-000002; without it, the order's first invoice or latest credit note */
+                number?: string;
+            };
             header?: never;
             path: {
                 order_id: string;
@@ -2129,6 +2586,7 @@ export interface operations {
             401: components["responses"]["UNAUTHORIZED"];
             403: components["responses"]["FORBIDDEN"];
             404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
             429: components["responses"]["TOO_MANY_REQUESTS"];
             503: components["responses"]["SERVICE_UNAVAILABLE"];
         };
@@ -2161,6 +2619,108 @@ export interface operations {
             503: components["responses"]["SERVICE_UNAVAILABLE"];
         };
     };
+    refundOrderPayment: {
+        parameters: {
+            query?: never;
+            header: {
+                "Idempotency-Key": string;
+            };
+            path: {
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefundRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payment"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    listReturns: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Return"][];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    requestReturn: {
+        parameters: {
+            query?: never;
+            header: {
+                "Idempotency-Key": string;
+            };
+            path: {
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestReturn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Return"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
     shipOrder: {
         parameters: {
             query?: never;
@@ -2186,6 +2746,104 @@ export interface operations {
             403: components["responses"]["FORBIDDEN"];
             404: components["responses"]["NOT_FOUND"];
             409: components["responses"]["CONFLICT"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    listShipments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Shipment"][];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    createShipment: {
+        parameters: {
+            query?: never;
+            header: {
+                "Idempotency-Key": string;
+            };
+            path: {
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateShipment"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Shipment"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    deliverShipment: {
+        parameters: {
+            query?: never;
+            header: {
+                "Idempotency-Key": string;
+            };
+            path: {
+                order_id: string;
+                shipment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Shipment"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
             429: components["responses"]["TOO_MANY_REQUESTS"];
             503: components["responses"]["SERVICE_UNAVAILABLE"];
         };
@@ -2402,6 +3060,112 @@ export interface operations {
             401: components["responses"]["UNAUTHORIZED"];
             403: components["responses"]["FORBIDDEN"];
             404: components["responses"]["NOT_FOUND"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    approveReturn: {
+        parameters: {
+            query?: never;
+            header: {
+                "Idempotency-Key": string;
+            };
+            path: {
+                return_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Return"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    receiveReturn: {
+        parameters: {
+            query?: never;
+            header: {
+                "Idempotency-Key": string;
+            };
+            path: {
+                return_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReceiveReturn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Return"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    rejectReturn: {
+        parameters: {
+            query?: never;
+            header: {
+                "Idempotency-Key": string;
+            };
+            path: {
+                return_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["Reason"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Return"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
             415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
             422: components["responses"]["UNPROCESSABLE_ENTITY"];
             429: components["responses"]["TOO_MANY_REQUESTS"];

@@ -2,8 +2,10 @@
 
 from .address import Address
 from .buyer import Buyer
+from .cancel_items import CancelItems
 from .check_token_body import CheckTokenBody
 from .create_order import CreateOrder
+from .create_shipment import CreateShipment
 from .credit_note import CreditNote
 from .credit_note_page import CreditNotePage
 from .document_line import DocumentLine
@@ -20,6 +22,7 @@ from .invoice_page import InvoicePage
 from .issue_client_token_body import IssueClientTokenBody
 from .issue_client_token_body_grant_type import IssueClientTokenBodyGrantType
 from .issue_document import IssueDocument
+from .line_quantity import LineQuantity
 from .list_orders_status import ListOrdersStatus
 from .list_products_currency import ListProductsCurrency
 from .login import Login
@@ -33,11 +36,16 @@ from .o_auth_client_token import OAuthClientToken
 from .o_auth_client_with_secret import OAuthClientWithSecret
 from .o_auth_error import OAuthError
 from .order import Order
+from .order_documents import OrderDocuments
 from .order_item import OrderItem
 from .order_line_request import OrderLineRequest
 from .order_page import OrderPage
 from .pagination_metadata import PaginationMetadata
 from .payment import Payment
+from .payment_operation import PaymentOperation
+from .payment_operation_status import PaymentOperationStatus
+from .payment_operation_type import PaymentOperationType
+from .payment_status import PaymentStatus
 from .price_change import PriceChange
 from .price_change_page import PriceChangePage
 from .problem import Problem
@@ -53,9 +61,21 @@ from .readiness import Readiness
 from .readiness_services import ReadinessServices
 from .readiness_status import ReadinessStatus
 from .reason import Reason
+from .receive_return import ReceiveReturn
+from .received_line import ReceivedLine
 from .refresh_token import RefreshToken
+from .refund_request import RefundRequest
 from .register import Register
+from .request_return import RequestReturn
+from .return_ import Return
+from .return_item import ReturnItem
+from .return_line_request import ReturnLineRequest
+from .return_line_request_reason import ReturnLineRequestReason
+from .return_status import ReturnStatus
 from .seller import Seller
+from .shipment import Shipment
+from .shipment_item import ShipmentItem
+from .shipment_status import ShipmentStatus
 from .stock import Stock
 from .tax_breakdown import TaxBreakdown
 from .token_pair import TokenPair
@@ -68,8 +88,10 @@ from .user_update_role import UserUpdateRole
 __all__ = (
     "Address",
     "Buyer",
+    "CancelItems",
     "CheckTokenBody",
     "CreateOrder",
+    "CreateShipment",
     "CreditNote",
     "CreditNotePage",
     "DocumentLine",
@@ -86,6 +108,7 @@ __all__ = (
     "IssueClientTokenBody",
     "IssueClientTokenBodyGrantType",
     "IssueDocument",
+    "LineQuantity",
     "ListOrdersStatus",
     "ListProductsCurrency",
     "Login",
@@ -99,11 +122,16 @@ __all__ = (
     "OAuthClientWithSecret",
     "OAuthError",
     "Order",
+    "OrderDocuments",
     "OrderItem",
     "OrderLineRequest",
     "OrderPage",
     "PaginationMetadata",
     "Payment",
+    "PaymentOperation",
+    "PaymentOperationStatus",
+    "PaymentOperationType",
+    "PaymentStatus",
     "PriceChange",
     "PriceChangePage",
     "Problem",
@@ -119,9 +147,21 @@ __all__ = (
     "ReadinessStatus",
     "ReadModel",
     "Reason",
+    "ReceivedLine",
+    "ReceiveReturn",
     "RefreshToken",
+    "RefundRequest",
     "Register",
+    "RequestReturn",
+    "Return",
+    "ReturnItem",
+    "ReturnLineRequest",
+    "ReturnLineRequestReason",
+    "ReturnStatus",
     "Seller",
+    "Shipment",
+    "ShipmentItem",
+    "ShipmentStatus",
     "Stock",
     "TaxBreakdown",
     "TokenPair",

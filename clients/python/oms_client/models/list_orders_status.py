@@ -5,6 +5,7 @@ class ListOrdersStatus(StrEnum):
     CANCELLED = "cancelled"
     CONFIRMED = "confirmed"
     DELIVERED = "delivered"
+    PARTIALLY_SHIPPED = "partially_shipped"
     PENDING_PAYMENT = "pending_payment"
     REFUNDED = "refunded"
     SHIPPED = "shipped"

@@ -7,6 +7,8 @@ class OAuthClientCreateScopesItem(StrEnum):
     ORDERSFULFIL = "orders:fulfil"
     ORDERSREAD = "orders:read"
     ORDERSRESERVATIONS = "orders:reservations"
+    PAYMENTSCAPTURE = "payments:capture"
+    PAYMENTSREFUND = "payments:refund"
     STOCKRELEASE = "stock:release"
     STOCKRESERVE = "stock:reserve"
     STOCKWRITE = "stock:write"

@@ -12,22 +12,34 @@ T = TypeVar("T", bound="OrderItem")
 class OrderItem:
     """
     Attributes:
+        cancelled_quantity (int):
+        delivered_quantity (int):
         line_total (str): A decimal string from 0.01 to 9999999999.99. Example: 19.99.
         name (str):
         product_id (str):
         quantity (int):
+        returned_quantity (int): Received back in returns.
+        shipped_quantity (int):
         sku (str):
         unit_price (str): A decimal string from 0.01 to 9999999999.99. Example: 19.99.
     """
 
+    cancelled_quantity: int
+    delivered_quantity: int
     line_total: str
     name: str
     product_id: str
     quantity: int
+    returned_quantity: int
+    shipped_quantity: int
     sku: str
     unit_price: str
 
     def to_dict(self) -> dict[str, Any]:
+        cancelled_quantity = self.cancelled_quantity
+
+        delivered_quantity = self.delivered_quantity
+
         line_total = self.line_total
 
         name = self.name
@@ -35,6 +47,10 @@ class OrderItem:
         product_id = self.product_id
 
         quantity = self.quantity
+
+        returned_quantity = self.returned_quantity
+
+        shipped_quantity = self.shipped_quantity
 
         sku = self.sku
 
@@ -44,10 +60,14 @@ class OrderItem:
 
         field_dict.update(
             {
+                "cancelled_quantity": cancelled_quantity,
+                "delivered_quantity": delivered_quantity,
                 "line_total": line_total,
                 "name": name,
                 "product_id": product_id,
                 "quantity": quantity,
+                "returned_quantity": returned_quantity,
+                "shipped_quantity": shipped_quantity,
                 "sku": sku,
                 "unit_price": unit_price,
             }
@@ -58,6 +78,10 @@ class OrderItem:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
+        cancelled_quantity = d.pop("cancelled_quantity")
+
+        delivered_quantity = d.pop("delivered_quantity")
+
         line_total = d.pop("line_total")
 
         name = d.pop("name")
@@ -66,15 +90,23 @@ class OrderItem:
 
         quantity = d.pop("quantity")
 
+        returned_quantity = d.pop("returned_quantity")
+
+        shipped_quantity = d.pop("shipped_quantity")
+
         sku = d.pop("sku")
 
         unit_price = d.pop("unit_price")
 
         order_item = cls(
+            cancelled_quantity=cancelled_quantity,
+            delivered_quantity=delivered_quantity,
             line_total=line_total,
             name=name,
             product_id=product_id,
             quantity=quantity,
+            returned_quantity=returned_quantity,
+            shipped_quantity=shipped_quantity,
             sku=sku,
             unit_price=unit_price,
         )

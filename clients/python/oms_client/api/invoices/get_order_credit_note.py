@@ -8,18 +8,27 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.credit_note import CreditNote
 from ...models.problem import Problem
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     order_id: str,
+    *,
+    number: str | Unset = UNSET,
 ) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["number"] = number
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/api/v1/orders/{order_id}/credit-note".format(
             order_id=quote(str(order_id), safe=""),
         ),
+        "params": params,
     }
 
     return _kwargs
@@ -53,6 +62,11 @@ def _parse_response(
 
         return response_404
 
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
     if response.status_code == 429:
         response_429 = Problem.from_dict(response.json())
 
@@ -84,11 +98,14 @@ def sync_detailed(
     order_id: str,
     *,
     client: AuthenticatedClient,
+    number: str | Unset = UNSET,
 ) -> Response[CreditNote | Problem]:
-    """The order's credit note (404 until the order is refunded, or if the order isn't yours).
+    """The order's latest credit note, or its credit note of `number` (each refund issues one). 404 until
+    the order is refunded, for a number not the order's, or if the order isn't yours.
 
     Args:
         order_id (str):
+        number (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -100,6 +117,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         order_id=order_id,
+        number=number,
     )
 
     response = client.get_httpx_client().request(
@@ -113,11 +131,14 @@ def sync(
     order_id: str,
     *,
     client: AuthenticatedClient,
+    number: str | Unset = UNSET,
 ) -> CreditNote | Problem | None:
-    """The order's credit note (404 until the order is refunded, or if the order isn't yours).
+    """The order's latest credit note, or its credit note of `number` (each refund issues one). 404 until
+    the order is refunded, for a number not the order's, or if the order isn't yours.
 
     Args:
         order_id (str):
+        number (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -130,6 +151,7 @@ def sync(
     return sync_detailed(
         order_id=order_id,
         client=client,
+        number=number,
     ).parsed
 
 
@@ -137,11 +159,14 @@ async def asyncio_detailed(
     order_id: str,
     *,
     client: AuthenticatedClient,
+    number: str | Unset = UNSET,
 ) -> Response[CreditNote | Problem]:
-    """The order's credit note (404 until the order is refunded, or if the order isn't yours).
+    """The order's latest credit note, or its credit note of `number` (each refund issues one). 404 until
+    the order is refunded, for a number not the order's, or if the order isn't yours.
 
     Args:
         order_id (str):
+        number (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -153,6 +178,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         order_id=order_id,
+        number=number,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -164,11 +190,14 @@ async def asyncio(
     order_id: str,
     *,
     client: AuthenticatedClient,
+    number: str | Unset = UNSET,
 ) -> CreditNote | Problem | None:
-    """The order's credit note (404 until the order is refunded, or if the order isn't yours).
+    """The order's latest credit note, or its credit note of `number` (each refund issues one). 404 until
+    the order is refunded, for a number not the order's, or if the order isn't yours.
 
     Args:
         order_id (str):
+        number (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -182,5 +211,6 @@ async def asyncio(
         await asyncio_detailed(
             order_id=order_id,
             client=client,
+            number=number,
         )
     ).parsed

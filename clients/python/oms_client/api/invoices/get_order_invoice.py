@@ -8,18 +8,27 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.invoice import Invoice
 from ...models.problem import Problem
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     order_id: str,
+    *,
+    number: str | Unset = UNSET,
 ) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["number"] = number
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/api/v1/orders/{order_id}/invoice".format(
             order_id=quote(str(order_id), safe=""),
         ),
+        "params": params,
     }
 
     return _kwargs
@@ -53,6 +62,11 @@ def _parse_response(
 
         return response_404
 
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
     if response.status_code == 429:
         response_429 = Problem.from_dict(response.json())
 
@@ -84,12 +98,15 @@ def sync_detailed(
     order_id: str,
     *,
     client: AuthenticatedClient,
+    number: str | Unset = UNSET,
 ) -> Response[Invoice | Problem]:
-    """The order's invoice (404 until it is issued, shortly after the order is confirmed, or if the order
-    isn't yours).
+    """The order's first invoice, or its invoice of `number` (each shipment's capture issues one). 404
+    until it is issued, for a number not the order's, or if the order isn't yours; /documents lists them
+    all.
 
     Args:
         order_id (str):
+        number (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -101,6 +118,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         order_id=order_id,
+        number=number,
     )
 
     response = client.get_httpx_client().request(
@@ -114,12 +132,15 @@ def sync(
     order_id: str,
     *,
     client: AuthenticatedClient,
+    number: str | Unset = UNSET,
 ) -> Invoice | Problem | None:
-    """The order's invoice (404 until it is issued, shortly after the order is confirmed, or if the order
-    isn't yours).
+    """The order's first invoice, or its invoice of `number` (each shipment's capture issues one). 404
+    until it is issued, for a number not the order's, or if the order isn't yours; /documents lists them
+    all.
 
     Args:
         order_id (str):
+        number (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -132,6 +153,7 @@ def sync(
     return sync_detailed(
         order_id=order_id,
         client=client,
+        number=number,
     ).parsed
 
 
@@ -139,12 +161,15 @@ async def asyncio_detailed(
     order_id: str,
     *,
     client: AuthenticatedClient,
+    number: str | Unset = UNSET,
 ) -> Response[Invoice | Problem]:
-    """The order's invoice (404 until it is issued, shortly after the order is confirmed, or if the order
-    isn't yours).
+    """The order's first invoice, or its invoice of `number` (each shipment's capture issues one). 404
+    until it is issued, for a number not the order's, or if the order isn't yours; /documents lists them
+    all.
 
     Args:
         order_id (str):
+        number (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -156,6 +181,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         order_id=order_id,
+        number=number,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -167,12 +193,15 @@ async def asyncio(
     order_id: str,
     *,
     client: AuthenticatedClient,
+    number: str | Unset = UNSET,
 ) -> Invoice | Problem | None:
-    """The order's invoice (404 until it is issued, shortly after the order is confirmed, or if the order
-    isn't yours).
+    """The order's first invoice, or its invoice of `number` (each shipment's capture issues one). 404
+    until it is issued, for a number not the order's, or if the order isn't yours; /documents lists them
+    all.
 
     Args:
         order_id (str):
+        number (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -186,5 +215,6 @@ async def asyncio(
         await asyncio_detailed(
             order_id=order_id,
             client=client,
+            number=number,
         )
     ).parsed

@@ -8,18 +8,27 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.problem import Problem
-from ...types import File, Response
+from ...types import UNSET, File, Response, Unset
 
 
 def _get_kwargs(
     order_id: str,
+    *,
+    number: str | Unset = UNSET,
 ) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["number"] = number
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/api/v1/orders/{order_id}/invoice.pdf".format(
             order_id=quote(str(order_id), safe=""),
         ),
+        "params": params,
     }
 
     return _kwargs
@@ -53,6 +62,11 @@ def _parse_response(
 
         return response_404
 
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
     if response.status_code == 429:
         response_429 = Problem.from_dict(response.json())
 
@@ -84,11 +98,13 @@ def sync_detailed(
     order_id: str,
     *,
     client: AuthenticatedClient,
+    number: str | Unset = UNSET,
 ) -> Response[File | Problem]:
-    """The order's invoice as a PDF download, named by its number.
+    """The order's invoice as a PDF download named by its number: the first, or the one of `number`.
 
     Args:
         order_id (str):
+        number (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -100,6 +116,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         order_id=order_id,
+        number=number,
     )
 
     response = client.get_httpx_client().request(
@@ -113,11 +130,13 @@ def sync(
     order_id: str,
     *,
     client: AuthenticatedClient,
+    number: str | Unset = UNSET,
 ) -> File | Problem | None:
-    """The order's invoice as a PDF download, named by its number.
+    """The order's invoice as a PDF download named by its number: the first, or the one of `number`.
 
     Args:
         order_id (str):
+        number (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -130,6 +149,7 @@ def sync(
     return sync_detailed(
         order_id=order_id,
         client=client,
+        number=number,
     ).parsed
 
 
@@ -137,11 +157,13 @@ async def asyncio_detailed(
     order_id: str,
     *,
     client: AuthenticatedClient,
+    number: str | Unset = UNSET,
 ) -> Response[File | Problem]:
-    """The order's invoice as a PDF download, named by its number.
+    """The order's invoice as a PDF download named by its number: the first, or the one of `number`.
 
     Args:
         order_id (str):
+        number (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -153,6 +175,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         order_id=order_id,
+        number=number,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -164,11 +187,13 @@ async def asyncio(
     order_id: str,
     *,
     client: AuthenticatedClient,
+    number: str | Unset = UNSET,
 ) -> File | Problem | None:
-    """The order's invoice as a PDF download, named by its number.
+    """The order's invoice as a PDF download named by its number: the first, or the one of `number`.
 
     Args:
         order_id (str):
+        number (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -182,5 +207,6 @@ async def asyncio(
         await asyncio_detailed(
             order_id=order_id,
             client=client,
+            number=number,
         )
     ).parsed

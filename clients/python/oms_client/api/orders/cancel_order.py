@@ -111,7 +111,9 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: Reason | Unset = UNSET,
 ) -> Response[Order | Problem]:
-    """Cancel before shipping: the stock goes back, and a paid order is refunded.
+    """Cancel before anything ships: the stock goes back, and the payment's authorization is
+    voided (the order then becomes refunded). 409 once a parcel has shipped: cancel the remaining
+    items instead.
 
     Args:
         order_id (str):
@@ -143,7 +145,9 @@ def sync(
     client: AuthenticatedClient,
     body: Reason | Unset = UNSET,
 ) -> Order | Problem | None:
-    """Cancel before shipping: the stock goes back, and a paid order is refunded.
+    """Cancel before anything ships: the stock goes back, and the payment's authorization is
+    voided (the order then becomes refunded). 409 once a parcel has shipped: cancel the remaining
+    items instead.
 
     Args:
         order_id (str):
@@ -170,7 +174,9 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: Reason | Unset = UNSET,
 ) -> Response[Order | Problem]:
-    """Cancel before shipping: the stock goes back, and a paid order is refunded.
+    """Cancel before anything ships: the stock goes back, and the payment's authorization is
+    voided (the order then becomes refunded). 409 once a parcel has shipped: cancel the remaining
+    items instead.
 
     Args:
         order_id (str):
@@ -200,7 +206,9 @@ async def asyncio(
     client: AuthenticatedClient,
     body: Reason | Unset = UNSET,
 ) -> Order | Problem | None:
-    """Cancel before shipping: the stock goes back, and a paid order is refunded.
+    """Cancel before anything ships: the stock goes back, and the payment's authorization is
+    voided (the order then becomes refunded). 409 once a parcel has shipped: cancel the remaining
+    items instead.
 
     Args:
         order_id (str):

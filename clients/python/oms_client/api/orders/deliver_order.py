@@ -90,7 +90,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
 ) -> Response[Order | Problem]:
-    """shipped → delivered (admin).
+    """Mark every shipped parcel delivered: a shipped order becomes delivered (admin).
 
     Args:
         order_id (str):
@@ -119,7 +119,7 @@ def sync(
     *,
     client: AuthenticatedClient,
 ) -> Order | Problem | None:
-    """shipped → delivered (admin).
+    """Mark every shipped parcel delivered: a shipped order becomes delivered (admin).
 
     Args:
         order_id (str):
@@ -143,7 +143,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
 ) -> Response[Order | Problem]:
-    """shipped → delivered (admin).
+    """Mark every shipped parcel delivered: a shipped order becomes delivered (admin).
 
     Args:
         order_id (str):
@@ -170,7 +170,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
 ) -> Order | Problem | None:
-    """shipped → delivered (admin).
+    """Mark every shipped parcel delivered: a shipped order becomes delivered (admin).
 
     Args:
         order_id (str):

@@ -90,7 +90,8 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
 ) -> Response[Order | Problem]:
-    """confirmed → shipped (admin).
+    """Ship everything that remains in one parcel (carrier "unspecified", no tracking number):
+    its amount is captured first (admin). 409 if the capture fails.
 
     Args:
         order_id (str):
@@ -119,7 +120,8 @@ def sync(
     *,
     client: AuthenticatedClient,
 ) -> Order | Problem | None:
-    """confirmed → shipped (admin).
+    """Ship everything that remains in one parcel (carrier "unspecified", no tracking number):
+    its amount is captured first (admin). 409 if the capture fails.
 
     Args:
         order_id (str):
@@ -143,7 +145,8 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
 ) -> Response[Order | Problem]:
-    """confirmed → shipped (admin).
+    """Ship everything that remains in one parcel (carrier "unspecified", no tracking number):
+    its amount is captured first (admin). 409 if the capture fails.
 
     Args:
         order_id (str):
@@ -170,7 +173,8 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
 ) -> Order | Problem | None:
-    """confirmed → shipped (admin).
+    """Ship everything that remains in one parcel (carrier "unspecified", no tracking number):
+    its amount is captured first (admin). 409 if the capture fails.
 
     Args:
         order_id (str):

@@ -1,0 +1,244 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.problem import Problem
+from ...models.receive_return import ReceiveReturn
+from ...models.return_ import Return
+from ...types import Response
+
+
+def _get_kwargs(
+    return_id: str,
+    *,
+    body: ReceiveReturn,
+    idempotency_key: str,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    headers["Idempotency-Key"] = idempotency_key
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/api/v1/returns/{return_id}/receive".format(
+            return_id=quote(str(return_id), safe=""),
+        ),
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Problem | Return | None:
+    if response.status_code == 200:
+        response_200 = Return.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 415:
+        response_415 = Problem.from_dict(response.json())
+
+        return response_415
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Problem | Return]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    return_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: ReceiveReturn,
+    idempotency_key: str,
+) -> Response[Problem | Return]:
+    """Receive an approved return's goods (admin): per line the units that arrived and whether
+    they go back on sale. Their amount is refunded through payments (with a credit note when the
+    order was invoiced), and the customer is told.
+
+    Args:
+        return_id (str):
+        idempotency_key (str):
+        body (ReceiveReturn):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Problem | Return]
+    """
+
+    kwargs = _get_kwargs(
+        return_id=return_id,
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    return_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: ReceiveReturn,
+    idempotency_key: str,
+) -> Problem | Return | None:
+    """Receive an approved return's goods (admin): per line the units that arrived and whether
+    they go back on sale. Their amount is refunded through payments (with a credit note when the
+    order was invoiced), and the customer is told.
+
+    Args:
+        return_id (str):
+        idempotency_key (str):
+        body (ReceiveReturn):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Problem | Return
+    """
+
+    return sync_detailed(
+        return_id=return_id,
+        client=client,
+        body=body,
+        idempotency_key=idempotency_key,
+    ).parsed
+
+
+async def asyncio_detailed(
+    return_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: ReceiveReturn,
+    idempotency_key: str,
+) -> Response[Problem | Return]:
+    """Receive an approved return's goods (admin): per line the units that arrived and whether
+    they go back on sale. Their amount is refunded through payments (with a credit note when the
+    order was invoiced), and the customer is told.
+
+    Args:
+        return_id (str):
+        idempotency_key (str):
+        body (ReceiveReturn):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Problem | Return]
+    """
+
+    kwargs = _get_kwargs(
+        return_id=return_id,
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    return_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: ReceiveReturn,
+    idempotency_key: str,
+) -> Problem | Return | None:
+    """Receive an approved return's goods (admin): per line the units that arrived and whether
+    they go back on sale. Their amount is refunded through payments (with a credit note when the
+    order was invoiced), and the customer is told.
+
+    Args:
+        return_id (str):
+        idempotency_key (str):
+        body (ReceiveReturn):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Problem | Return
+    """
+
+    return (
+        await asyncio_detailed(
+            return_id=return_id,
+            client=client,
+            body=body,
+            idempotency_key=idempotency_key,
+        )
+    ).parsed
