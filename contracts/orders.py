@@ -94,7 +94,17 @@ class OrderLineRequestSchema(Schema):
     quantity = JsonInteger(required=True, validate=validate.Range(min=1, max=MAX_QUANTITY))
 
 
-class CreateOrderSchema(Schema):
+class _EachProductOnce(Schema):
+    """A request whose `items` name each product once: one line per product."""
+
+    @validates_schema
+    def each_product_once(self, data, **kwargs):
+        ids = [item["product_id"] for item in data.get("items", [])]
+        if len(ids) != len(set(ids)):
+            raise ValidationError("Each product may appear once; raise its quantity instead.", "items")
+
+
+class CreateOrderSchema(_EachProductOnce):
     items = fields.List(
         fields.Nested(OrderLineRequestSchema),
         required=True,
@@ -103,12 +113,6 @@ class CreateOrderSchema(Schema):
     )
     shipping_address = fields.Nested(AddressSchema, required=True)
     payment_token = _text(200, required=True)
-
-    @validates_schema
-    def each_product_once(self, data, **kwargs):
-        ids = [item["product_id"] for item in data.get("items", [])]
-        if len(ids) != len(set(ids)):
-            raise ValidationError("Each product may appear once; raise its quantity instead.", "items")
 
 
 class UpdateOrderSchema(Schema):
@@ -174,14 +178,6 @@ def _lines(item_schema, description: str) -> fields.List:
         validate=validate.Length(min=1, max=MAX_ITEMS),
         metadata={"description": description},
     )
-
-
-class _EachProductOnce(Schema):
-    @validates_schema
-    def each_product_once(self, data, **kwargs):
-        ids = [item["product_id"] for item in data.get("items", [])]
-        if len(ids) != len(set(ids)):
-            raise ValidationError("Each product may appear once.", "items")
 
 
 class CreateShipmentSchema(_EachProductOnce):
