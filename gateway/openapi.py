@@ -39,7 +39,9 @@ def decimal_properties(self, field: fields.Field, ret: dict, **kwargs) -> dict:
     bounds = {key: _number(ret[key]) for key in ("minimum", "maximum") if key in ret}
     if not field.as_string:
         return bounds
-    properties = {"type": "string", "format": "decimal", **{f"x-{key}": value for key, value in bounds.items()}}
+    # A nullable one (a return's refund until it is received) says so, as apispec does for the others.
+    wire_type = ["string", "null"] if field.allow_none else "string"
+    properties = {"type": wire_type, "format": "decimal", **{f"x-{key}": value for key, value in bounds.items()}}
     if bounds:
         stated = f"A decimal string from {bounds.get('minimum', '…')} to {bounds.get('maximum', '…')}."
         described = ret.get("description")
@@ -49,7 +51,7 @@ def decimal_properties(self, field: fields.Field, ret: dict, **kwargs) -> dict:
 
 def string_decimal_bounds(self, field: fields.Field, ret: dict, **kwargs) -> dict:
     """apispec attribute function (the last): remove the numeric keywords from a decimal string."""
-    if ret.get("format") == "decimal" and ret.get("type") == "string":
+    if ret.get("format") == "decimal" and ret.get("type") in ("string", ["string", "null"]):
         for key in ("minimum", "maximum"):
             ret.pop(key, None)
     return {}

@@ -54,12 +54,13 @@ def payment_ledger_breaches(payments: dict) -> list[str]:
     return breaches
 
 
-def shipment_capture_breaches(shipments, captures, settled: datetime) -> list[str]:
+def shipment_capture_breaches(shipments, captures, order_ids: set[str], settled: datetime) -> list[str]:
     """Every shipment shipped or delivered (orders' shipments) has exactly one succeeded capture
     (payments' payment_operations, reference = the shipment's id) for its amount, and every
-    succeeded capture but a legacy order's charge has its shipment, shipped. A shipment is
-    `capturing` while orders asks payments: a capture succeeded for it is judged once both have
-    been still since `settled`."""
+    succeeded capture but a legacy order's charge has its shipment, shipped, unless its order is
+    gone (`order_ids`: the orders that exist; deleting a finished order deletes its shipments,
+    payments keeps its captures). A shipment is `capturing` while orders asks payments: a capture
+    succeeded for it is judged once both have been still since `settled`."""
     breaches = []
     captures_of = defaultdict(list)
     for capture in captures:
@@ -78,6 +79,8 @@ def shipment_capture_breaches(shipments, captures, settled: datetime) -> list[st
     for (order_id, reference), found in captures_of.items():
         shipment = by_id.get(reference)
         if reference == LEGACY_CHARGE or (shipment is not None and shipment.status in CAPTURED_SHIPMENTS):
+            continue
+        if shipment is None and order_id not in order_ids:
             continue
         if max(capture.at for capture in found) > settled or (shipment is not None and shipment.changed_at > settled):
             continue

@@ -169,7 +169,7 @@ def check(config: dict, grace: float = DEFAULT_GRACE_SECONDS, limit: int = DEFAU
     report.checks += _order_checks(orders["orders"], products["reservations"], payments["payments"], now, settled)
     report.checks.append(_order_lines_check(orders["lines"]))
     report.checks.append(_payment_ledger_check(payments["payments"]))
-    report.checks.append(_shipment_captures_check(orders["shipments"], payments["captures"], settled))
+    report.checks.append(_shipment_captures_check(orders, payments["captures"], settled))
     report.checks += _invoice_checks(payments, settled)
     report.checks.append(_charge_requests_check(payments, settled))
     report.checks.append(_outbox_check(snapshot, settled))
@@ -390,10 +390,11 @@ def _payment_ledger_check(payments: dict) -> Check:
     return ledger
 
 
-def _shipment_captures_check(shipments, captures, settled: datetime) -> Check:
+def _shipment_captures_check(orders: dict, captures, settled: datetime) -> Check:
     captured = Check("shipment_captures", "every shipped shipment captured exactly once, for its amount;"
                                         " every capture has its shipped shipment")
-    captured.breaches += after_sale.shipment_capture_breaches(shipments, captures, settled)
+    existing = {order.id for order in orders["orders"]}
+    captured.breaches += after_sale.shipment_capture_breaches(orders["shipments"], captures, existing, settled)
     return captured
 
 

@@ -57,14 +57,15 @@ def test_happy_path_to_confirmed_shipped_and_delivered(customer, admin, product)
     assert admin.post(f"/orders/{order['id']}/deliver").json()["status"] == "delivered"
 
     history = customer.get(f"/orders/{order['id']}/history").json()["items"]
-    # The parcel's own entries (shipped, then delivered) keep the status; the moves follow them.
+    # One entry per step: the parcel that ships everything is the move to shipped, its delivery
+    # the move to delivered.
     assert [(h["from_status"], h["to_status"]) for h in history] == [
-        (None, "pending_payment"), ("pending_payment", "confirmed"), ("confirmed", "confirmed"),
-        ("confirmed", "shipped"), ("shipped", "shipped"), ("shipped", "delivered"),
+        (None, "pending_payment"), ("pending_payment", "confirmed"), ("confirmed", "shipped"),
+        ("shipped", "delivered"),
     ]
-    second = customer.get(f"/orders/{order['id']}/history", params={"page": 2, "page_size": 4}).json()
-    assert [h["to_status"] for h in second["items"]] == ["shipped", "delivered"]
-    assert (second["page"], second["page_size"], second["total"]) == (2, 4, 6)
+    second = customer.get(f"/orders/{order['id']}/history", params={"page": 2, "page_size": 3}).json()
+    assert [h["to_status"] for h in second["items"]] == ["delivered"]
+    assert (second["page"], second["page_size"], second["total"]) == (2, 3, 4)
     assert stock_of(customer, product) == 7
     notified = wait_until(
         lambda: {n["event"] for n in customer.get("/notifications").json()["items"]} >= {"order_confirmed",

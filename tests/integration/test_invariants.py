@@ -616,3 +616,10 @@ def test_the_migration_backfills_received_from_the_counters(config):
     finally:
         engine.dispose()
         drop_database(url)
+
+
+def test_the_captures_of_a_deleted_order_are_no_breach(config, shop, db):
+    # An admin deletes a finished order: its shipments go with it, payments keeps its captures.
+    db.run("orders", "DELETE FROM orders WHERE id = :id", id=shop.shipped)
+    report = check(config, grace=0)
+    assert report.ok, report

@@ -1441,7 +1441,7 @@ export interface components {
              * @description Set once received: the units that arrived × their price.
              * @example 3.19
              */
-            refund_amount: string;
+            refund_amount: string | null;
             /** @enum {string} */
             status: "requested" | "approved" | "rejected" | "received";
             /** Format: date-time */

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
@@ -24,7 +24,7 @@ class Return:
         items (list[ReturnItem]):
         note (str):
         order_id (str):
-        refund_amount (str): Set once received: the units that arrived × their price. Example: 3.19.
+        refund_amount (None | str): Set once received: the units that arrived × their price. Example: 3.19.
         status (ReturnStatus):
         updated_at (datetime.datetime):
     """
@@ -34,7 +34,7 @@ class Return:
     items: list[ReturnItem]
     note: str
     order_id: str
-    refund_amount: str
+    refund_amount: None | str
     status: ReturnStatus
     updated_at: datetime.datetime
 
@@ -52,6 +52,7 @@ class Return:
 
         order_id = self.order_id
 
+        refund_amount: None | str
         refund_amount = self.refund_amount
 
         status = self.status.value
@@ -95,7 +96,12 @@ class Return:
 
         order_id = d.pop("order_id")
 
-        refund_amount = d.pop("refund_amount")
+        def _parse_refund_amount(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        refund_amount = _parse_refund_amount(d.pop("refund_amount"))
 
         status = ReturnStatus(d.pop("status"))
 
