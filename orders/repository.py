@@ -135,6 +135,9 @@ _ENTRY_COLUMNS = {"from_status": ("from_statuses", Text), "to_status": ("to_stat
                   "at": ("times", DateTime(timezone=True)), "sequence": ("sequences", Integer)}
 _entry = unnested("entry", _ENTRY_COLUMNS)
 _QUANTITIES = ("shipped_quantity", "cancelled_quantity", "delivered_quantity", "returned_quantity")
+# The order_items columns an after-sale change writes, and the Line attributes (domain) holding them.
+_LINE_COLUMNS = {**dict(zip(_QUANTITIES, ("shipped", "cancelled", "delivered", "returned"), strict=True)),
+                 "last_delivered_at": "last_delivered_at"}
 _changed = unnested(
     "changed",
     {"at_position": ("positions", Integer), **{f"now_{name}": (f"{name}_values", Integer) for name in _QUANTITIES},
@@ -307,10 +310,8 @@ def apply(session: Session, order: Order, change: Change) -> None:
         by_position = {item.position: item for item in order.items}
         for line in lines:
             item = by_position[line.position]
-            for name, value in (("shipped_quantity", line.shipped), ("cancelled_quantity", line.cancelled),
-                                ("delivered_quantity", line.delivered), ("returned_quantity", line.returned),
-                                ("last_delivered_at", line.last_delivered_at)):
-                set_committed_value(item, name, value)
+            for column, attribute in _LINE_COLUMNS.items():
+                set_committed_value(item, column, getattr(line, attribute))
 
 
 def _apply_any(session: Session, order_values: dict, entries: list[dict], lines: list[Line]):
@@ -320,10 +321,7 @@ def _apply_any(session: Session, order_values: dict, entries: list[dict], lines:
             **order_values,
             **{parameter: [entry[column] for entry in entries] for column, (parameter, _) in _ENTRY_COLUMNS.items()},
             "positions": [line.position for line in lines],
-            "shipped_quantity_values": [line.shipped for line in lines],
-            "cancelled_quantity_values": [line.cancelled for line in lines],
-            "delivered_quantity_values": [line.delivered for line in lines],
-            "returned_quantity_values": [line.returned for line in lines],
+            **{f"{column}_values": [getattr(line, _LINE_COLUMNS[column]) for line in lines] for column in _QUANTITIES},
             "last_deliveries": [line.last_delivered_at for line in lines],
         },
     ).scalar_one()
