@@ -29,6 +29,7 @@ ORDER_REFUNDED = "order_refunded"
 ORDER_ADDRESS_CHANGED = "order_address_changed"
 ORDER_DELETED = "order_deleted"
 ORDER_ITEMS_CANCELLED = "order_items_cancelled"
+ORDER_REFUND_RECORDED = "order_refund_recorded"
 SHIPMENT_CREATED = "shipment_created"
 SHIPMENT_DELIVERED = "shipment_delivered"
 RETURN_REQUESTED = "return_requested"
@@ -171,6 +172,15 @@ class OrderAddressChangedSchema(OrderEventSchema):
     shipping_address = fields.Nested(AddressSchema, required=True)
 
 
+class OrderRefundRecordedSchema(OrderEventSchema):
+    """A return's or a goodwill refund, as the order's history records it (status unchanged):
+    payment_refunded's amount, kind and reference under the order's next sequence."""
+
+    amount = Amount()
+    kind = fields.String(required=True, validate=validate.OneOf(["return", "goodwill"]))
+    reference = fields.String(load_default=None, allow_none=True)
+
+
 class QuantityLineSchema(Schema):
     """A line's units that an after-sale step moved, and their amount at the order's price."""
 
@@ -222,6 +232,7 @@ class ReturnEventSchema(OrderEventSchema):
     return_id = _id()
     items = fields.List(fields.Nested(ReturnLineSchema), required=True)
     reason = fields.String(load_default=None, allow_none=True)  # a rejection's
+    created_at = Timestamp(load_default=None)  # return_requested's: when orders recorded the return
 
 
 class ReturnReceivedSchema(ReturnEventSchema):
@@ -325,6 +336,7 @@ SCHEMAS: dict[str, type[EventSchema]] = {
     ORDER_ADDRESS_CHANGED: OrderAddressChangedSchema,
     ORDER_DELETED: OrderEventSchema,
     ORDER_ITEMS_CANCELLED: OrderItemsCancelledSchema,
+    ORDER_REFUND_RECORDED: OrderRefundRecordedSchema,
     SHIPMENT_CREATED: ShipmentCreatedSchema,
     SHIPMENT_DELIVERED: ShipmentDeliveredSchema,
     RETURN_REQUESTED: ReturnEventSchema,

@@ -48,7 +48,7 @@ def return_patch(event: dict) -> dict:
     if event["event_type"] == RETURN_REQUESTED:
         patch["items"] = [{"product_id": line["product_id"], "quantity": line["quantity"],
                            "reason": line.get("reason")} for line in event["items"]]
-        patch["created_at"] = event["occurred_at"]
+        patch["created_at"] = event.get("created_at") or event["occurred_at"]
     elif event["event_type"] == RETURN_RECEIVED:
         patch["received"] = {line["product_id"]: {"quantity": line["quantity"], "restock": line.get("restock")}
                              for line in event["items"]}
@@ -65,12 +65,13 @@ def cancellation_patch(event: dict) -> dict:
 
 
 def snapshot_patches(order: dict) -> tuple[dict, dict, dict]:
-    """The shipments, returns and cancellations of orders.snapshot_orders' order, as patches by key."""
+    """The shipments, returns and cancellations of orders.snapshot_orders' order, as patches by key:
+    parcels that left only (shipment_created announces no other)."""
     shipments = {
         shipment["id"]: {key: shipment.get(key) for key in
                          ("id", "items", "amount", "carrier", "tracking_number", "status", "shipped_at",
                           "delivered_at")}
-        for shipment in order.get("shipments", [])
+        for shipment in order.get("shipments", []) if shipment["status"] in _SHIPPED  # as events tell them
     }
     returns = {}
     for ret in order.get("returns", []):

@@ -7,6 +7,7 @@ arrive in and however often.
   total, placement time and address when order_created arrives (they never change after).
 - Payment fields follow payments' ledger_version: only a newer ledger replaces the one shown.
 - Shipments, returns and cancelled units are maps patched by key (order_queries/after_sale.py).
+  A rebuild shows what events would have: parcels that left, operations that an event announces.
 - Customers keep the newest email and name (by the event's time).
 Events are written to every generation being kept current: the served one and, during a
 rebuild, the one being built (order_queries/rebuild.py)."""
@@ -16,12 +17,14 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Session
 from sqlalchemy.types import Integer
 
+from contracts.payments import OperationStatus, OperationType
 from order_queries import after_sale
 
 FIRST_GENERATION = 1  # served until a rebuild has switched over (the state row may be missing)
 
 # What a view keeps of a line: its quantities are counted from the after-sale maps when read.
 _LINE_FIELDS = ("product_id", "sku", "name", "quantity", "unit_price", "line_total")
+_MOVING_MONEY = (OperationType.CAPTURE, OperationType.VOID, OperationType.REFUND)
 _NOTHING_MOVED = {"authorized": "0.00", "captured": "0.00", "refunded": "0.00", "voided": "0.00"}
 _JSON = JSONB(none_as_null=True)  # None is SQL NULL, not the JSON null
 _GENERATIONS = text(
@@ -173,7 +176,7 @@ def apply_snapshot(session: Session, generation: int, order: dict, payment: dict
         for key, patch in entries.items():
             _patch(session, column, order["id"], key, patch, order["sequence"], [generation])
     if payment is not None:
-        operations = {f"{op['type']}:{op['reference']}": op for op in payment["operations"]}
+        operations = {f"{op['type']}:{op['reference']}": op for op in payment["operations"] if _announced(op)}
         session.execute(_APPLY_PAYMENT_SNAPSHOT, _payment_row(
             order["id"], order["user_id"], payment, payment.get("ledger_version") or 0, operations, read_at,
             [generation]))
@@ -192,6 +195,16 @@ def apply_payment_event(session: Session, event: dict, operation: dict) -> None:
                        {f"{operation['type']}:{operation['reference']}": operation}, event["occurred_at"],
                        generations(session))
     session.execute(_APPLY_PAYMENT_EVENT, row)
+
+
+def _announced(operation: dict) -> bool:
+    """Whether an event tells of this operation, so that a rebuild shows what events show: every
+    authorization (payment_authorized, payment_failed), and the captures, voids and refunds that
+    moved money. A declined capture or re-authorization and one still in flight are payments'
+    own (GET /orders/{id}/payment)."""
+    if operation["type"] == OperationType.AUTHORIZE:
+        return operation["status"] != OperationStatus.REQUESTED
+    return operation["type"] in _MOVING_MONEY and operation["status"] == OperationStatus.SUCCEEDED
 
 
 def _payment_row(order_id, user_id, ledger: dict, version: int, operations: dict, at, generation_list) -> dict:

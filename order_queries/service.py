@@ -18,6 +18,7 @@ from contracts.events import (
     ORDER_DELETED,
     ORDER_DELIVERED,
     ORDER_ITEMS_CANCELLED,
+    ORDER_REFUND_RECORDED,
     ORDER_REFUNDED,
     ORDER_SHIPPED,
     ORDERS,
@@ -146,6 +147,12 @@ class OrderQueriesService(MeshService, DeadLetterOperations):
     @idempotent_handler(ORDERS, ORDER_REFUNDED)
     def handle_order_refunded(self, uow, event):
         """order_refunded: status refunded, and its history entry."""
+        self._order_event(uow, event)
+
+    @idempotent_handler(ORDERS, ORDER_REFUND_RECORDED)
+    def handle_order_refund_recorded(self, uow, event):
+        """order_refund_recorded: a return's or goodwill refund's history entry (the amount itself
+        comes with payment_refunded)."""
         self._order_event(uow, event)
 
     @idempotent_handler(ORDERS, ORDER_ADDRESS_CHANGED)

@@ -98,7 +98,7 @@ def list_returns(session: Session, order_id: str) -> list[Return]:
 
 def add_return(session: Session, ret: DomainReturn) -> Return:
     row = Return(
-        id=ret.id, order_id=ret.order_id, status=ret.status, note=ret.note,
+        id=ret.id, order_id=ret.order_id, status=ret.status, note=ret.note, created_at=ret.created_at,
         items=[ReturnItem(position=item.position, product_id=item.product_id, sku=item.sku, name=item.name,
                           unit_price=item.unit_price, quantity=item.quantity, reason=item.reason)
                for item in ret.items],
@@ -114,7 +114,7 @@ def return_of(row: Return) -> DomainReturn:
         [DomainReturnItem(item.position, item.product_id, item.sku, item.name, item.unit_price, item.quantity,
                                item.reason, item.received_quantity, item.restock)
          for item in row.items],
-        row.note, row.refund_amount,
+        row.note, row.refund_amount, row.created_at,
     )
 
 

@@ -27,13 +27,11 @@ def record_fields(order: Order, record: Record) -> dict:
 
 def write(uow: UnitOfWork, order: Order, change: Change, **extra) -> None:
     """Write `change` and add its events; `extra`: fields the service adds to every one of them
-    (an order_confirmed's lines, say). A record without an event (a refund's entry) publishes
-    nothing."""
+    (an order_confirmed's lines, say)."""
     repository.apply(uow.session, order, change)
     publish(uow, order, change, **extra)
 
 
 def publish(uow: UnitOfWork, order: Order, change: Change, **extra) -> None:
     for record in change.records:
-        if record.event_type is not None:
-            uow.add_event(record.event_type, **record_fields(order, record), **extra)
+        uow.add_event(record.event_type, **record_fields(order, record), **extra)

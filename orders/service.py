@@ -327,7 +327,7 @@ class OrdersService(MeshService, AfterSaleOperations, OutboxRelay, DeadLetterOpe
     def handle_payment_refunded(self, uow, event):
         """A cancellation's refund: cancelled → refunded (order_refunded) once the money is back.
         A return's or a goodwill refund: a history entry (status unchanged) that shows it, under
-        the order's next sequence; payment_refunded itself tells the rest of the system."""
+        the order's next sequence, announced by order_refund_recorded."""
         if event["kind"] == RefundKind.CANCELLATION:
             if _money_is_back(event, whole=True):
                 self._mark_refunded(uow, event, "payment refunded")
@@ -337,8 +337,9 @@ class OrdersService(MeshService, AfterSaleOperations, OutboxRelay, DeadLetterOpe
             return
         what = f"return {event['reference']}" if event["kind"] == RefundKind.RETURN else (
             f"goodwill: {event['reason']}" if event["reason"] else "goodwill")
-        change = repository.aggregate_of(uow.session, order, lines=False).note(
-            PAYMENTS, f"refunded {event['amount']} ({what})", datetime.now(UTC))
+        refund = {key: event[key] for key in ("amount", "kind", "reference")}
+        change = repository.aggregate_of(uow.session, order, lines=False).record_refund(
+            refund, PAYMENTS, f"refunded {event['amount']} ({what})", datetime.now(UTC))
         write(uow, order, change)
 
     def _mark_refunded(self, uow: UnitOfWork, event: dict, reason: str) -> None:

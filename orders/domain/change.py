@@ -9,10 +9,10 @@ from orders.domain.line import Line
 
 @dataclass(frozen=True)
 class Record:
-    """One event about the order (None: a history entry no event announces, a refund's), under
-    its own sequence, with the status it leaves and the history entry it records (None: none)."""
+    """One event about the order, under its own sequence, with the status it leaves and the
+    history entry it records (None: none)."""
 
-    event_type: str | None
+    event_type: str
     fields: dict
     sequence: int
     status: str

@@ -23,6 +23,7 @@ from contracts.events import (
     ORDER_DELETED,
     ORDER_DELIVERED,
     ORDER_ITEMS_CANCELLED,
+    ORDER_REFUND_RECORDED,
     ORDER_REFUNDED,
     ORDER_SHIPPED,
     SHIPMENT_CREATED,
@@ -91,11 +92,11 @@ class Order:
         self._move(OrderStatus.REFUNDED, ORDER_REFUNDED, {}, actor, reason, now)
         return self._done()
 
-    def note(self, actor: str, reason: str, now: datetime) -> Change:
-        """A history entry without a status change and without an event of the order's own: a
-        refund payments made (its event tells the rest of the system)."""
+    def record_refund(self, refund: dict, actor: str, reason: str, now: datetime) -> Change:
+        """A return's or a goodwill refund payments made ({amount, kind, reference}): a history
+        entry without a status change, announced so that the read side's history has it too."""
         self._begin()
-        self._record(None, {}, actor, reason, now, self.status)
+        self._record(ORDER_REFUND_RECORDED, refund, actor, reason, now, self.status)
         return self._done()
 
     def change_address(self, address: dict) -> Change:
@@ -271,7 +272,7 @@ class Order:
                                                quantity, item["reason"]))
         if errors:
             raise ReturnNotAllowed("These items can't be returned.", {"items": errors})
-        ret = Return(return_id, self.id, ReturnStatus.REQUESTED, return_items, note)
+        ret = Return(return_id, self.id, ReturnStatus.REQUESTED, return_items, note, created_at=now)
         self._record_return_step(ret.requested(), actor, now)
         return ret, self._done()
 

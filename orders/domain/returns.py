@@ -3,6 +3,7 @@ a return and records its steps): each step checks its life cycle (orders/lifecyc
 what changed."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 from contracts.events import RETURN_APPROVED, RETURN_RECEIVED, RETURN_REJECTED, RETURN_REQUESTED
@@ -42,10 +43,13 @@ class Return:
     items: list[ReturnItem]
     note: str
     refund_amount: Decimal | None = None
+    created_at: datetime | None = None
 
     def requested(self) -> ReturnStep:
-        """The step of its creation (Order.request_return makes it)."""
-        return ReturnStep(RETURN_REQUESTED, self._event_fields(), f"return {self.id} requested")
+        """The step of its creation (Order.request_return makes it): its time travels with it, so
+        the read side shows the time orders stored."""
+        return ReturnStep(RETURN_REQUESTED, self._event_fields() | {"created_at": self.created_at.isoformat()},
+                          f"return {self.id} requested")
 
     def approve(self) -> ReturnStep:
         """The customer may send the goods."""

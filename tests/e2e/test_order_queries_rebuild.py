@@ -1,6 +1,7 @@
 """The read side rebuilt from the command side equals the one events built: a few hundred orders
 with mixed histories, placed through the API with every service running as a process."""
 
+import json
 import random
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -40,6 +41,17 @@ def _timeless(view: dict) -> dict:
     return view | {"updated_at": None, "payment": payment}
 
 
+def delta(live, rebuilt, path: str = "") -> dict:
+    """{path: (live value, rebuilt value)} of every leaf where the two differ."""
+    if isinstance(live, dict) and isinstance(rebuilt, dict):
+        return {where: apart for key in live.keys() | rebuilt.keys()
+                for where, apart in delta(live.get(key), rebuilt.get(key), f"{path}.{key}").items()}
+    if isinstance(live, list) and isinstance(rebuilt, list) and len(live) == len(rebuilt):
+        return {where: apart for n, (a, b) in enumerate(zip(live, rebuilt, strict=True))
+                for where, apart in delta(a, b, f"{path}[{n}]").items()}
+    return {} if live == rebuilt else {path: (live, rebuilt)}
+
+
 def command_side(config, token) -> dict:
     """{order id: (sequence, payment status)} from orders and payments."""
     with proxy(config, token) as rpc:
@@ -64,7 +76,8 @@ def test_a_rebuilt_read_side_equals_the_live_one(config, system, admin, new_cust
     def place(n):
         _, _, api = customers[n % len(customers)]
         items = [{"product_id": p["id"], "quantity": chance.randint(1, 3)} for p in chance.sample(products, 2)]
-        token = "tok_declined" if n % 7 == 0 else "tok_visa"
+        # Some parcels' captures are declined: a failed shipment and operation no event announces.
+        token = "tok_declined" if n % 7 == 0 else "tok_capture_fails" if n % 11 == 3 else "tok_visa"
         body = {"items": items, "shipping_address": ADDRESS, "payment_token": token}
         key = uuid.uuid4().hex
         for _ in range(3):  # a busy machine may answer 503 (RPC_TIMEOUT is 2 s here): retried as a client would
@@ -100,24 +113,34 @@ def test_a_rebuilt_read_side_equals_the_live_one(config, system, admin, new_cust
             admin.post(f"/orders/{order['id']}/ship")
             if kind == 4:
                 admin.post(f"/orders/{order['id']}/deliver")
+            if n % 4 == 3:  # a goodwill refund: a history entry of its own on both sides
+                admin.post(f"/orders/{order['id']}/refunds", json={"amount": "0.25", "reason": "late parcel"},
+                           headers={"Idempotency-Key": uuid.uuid4().hex})
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(mix, range(ORDERS)))
     customers[0][2].patch(f"/users/{customers[0][0]['id']}", json={"name": "Renamed Rebuilder"})
 
     engine = create_engine(database_urls(config)["order_queries"])
     try:
+        apart = {}
+
         def caught_up():
             expected = command_side(config, admin.token)
-            if any(status in ("pending_payment", "cancelled") and payment == "authorized"
-                   for _, payment, status in expected.values()):
-                return None  # a void still on its way
             live = views(engine)
-            return live if {k: (v["sequence"], (v["payment"] or {}).get("status"), v["status"])
-                            for k, v in live.items()} == expected else None
+            shown = {k: (v["sequence"], (v["payment"] or {}).get("status"), v["status"]) for k, v in live.items()}
+            apart.clear()
+            apart.update({k: (expected.get(k), shown.get(k)) for k in set(expected) | set(shown)
+                          if expected.get(k) != shown.get(k)})
+            apart.update({k: (e, "a void still on its way") for k, e in expected.items()
+                          if e[2] in ("pending_payment", "cancelled") and e[1] == "authorized"})
+            return live if not apart else None
 
         # A bound for a broken read side, not a speed target: 240 orders shipped, delivered and
         # cancelled drain slowly beside a full test run.
-        live = wait_until(caught_up, timeout=300, interval=0.5, what="the read side to catch up")
+        try:
+            live = wait_until(caught_up, timeout=300, interval=0.5, what="the read side to catch up")
+        except AssertionError as late:
+            raise AssertionError(f"{late}; (command side, read side) still apart: {apart}") from None
         assert len(live) >= ORDERS - ORDERS // 5
         assert {v["status"] for v in live.values()} >= {"confirmed", "cancelled", "refunded", "shipped", "delivered"}
         assert any(v["customer"]["name"] == "Renamed Rebuilder" for v in live.values())
@@ -127,10 +150,9 @@ def test_a_rebuilt_read_side_equals_the_live_one(config, system, admin, new_cust
         rebuilt = views(engine)
         assert done["orders"] == len(live)
         assert set(rebuilt) == set(live)
-        differences = {order_id: {key: (view[key], rebuilt[order_id][key]) for key in view
-                                  if view[key] != rebuilt[order_id][key]}
-                       for order_id, view in live.items() if view != rebuilt[order_id]}
-        assert {key for changed in differences.values() for key in changed} == set(), differences
+        differences = {order_id: delta(view, rebuilt[order_id]) for order_id, view in live.items()
+                       if view != rebuilt[order_id]}
+        assert differences == {}, json.dumps(differences, indent=1, default=str)
         with engine.connect() as conn:
             generations = conn.execute(text("SELECT DISTINCT generation FROM order_views")).scalars().all()
         assert generations == [done["generation"]]

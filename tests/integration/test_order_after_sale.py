@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, text
 from contracts.events import (
     ORDER_CANCELLED,
     ORDER_ITEMS_CANCELLED,
+    ORDER_REFUND_RECORDED,
     ORDER_REFUNDED,
     ORDERS,
     PAYMENT_REFUNDED,
@@ -249,9 +250,15 @@ def test_a_return_is_requested_approved_received_and_its_refund_recorded(
         ("delivered", "delivered", f"return {ret['id']} received: 20.00 to refund"),
         ("delivered", "delivered", f"refunded 20.00 (return {ret['id']})"),
     ]
+    # Its sequence is announced too: the read side's history has every entry orders has.
+    [noted] = orders_tap.wait_for(1, ORDER_REFUND_RECORDED, order_id=order["id"])
+    assert (noted["amount"], noted["kind"], noted["reference"]) == ("20.00", "return", ret["id"])
+    assert noted["status"] == "delivered"
+    assert noted["history_entry"]["reason"] == f"refunded 20.00 (return {ret['id']})"
     assert call(orders_container, "list_returns", order["id"], as_=CUSTOMER) == [received]
     [snapshot] = [o for o in call(orders_container, "snapshot_orders", as_=ADMIN) if o["id"] == order["id"]]
     assert snapshot["returns"] == [received] and snapshot["shipments"] == []
+    assert snapshot["sequence"] == noted["sequence"]  # the newest sequence, announced
     assert {k: snapshot["items"][0][k] for k in ("shipped_quantity", "delivered_quantity", "returned_quantity")} == {
         "shipped_quantity": 2, "delivered_quantity": 2, "returned_quantity": 1}
 

@@ -12,6 +12,7 @@ from contracts.events import (
     ORDER_CONFIRMED,
     ORDER_DELIVERED,
     ORDER_ITEMS_CANCELLED,
+    ORDER_REFUND_RECORDED,
     ORDER_REFUNDED,
     ORDER_SHIPPED,
     RETURN_APPROVED,
@@ -103,9 +104,11 @@ def test_a_cancelled_order_becomes_refunded_once_and_only_then():
     assert order(S.CONFIRMED).mark_refunded("payments", "voided part", NOW) is None
 
 
-def test_a_refund_is_a_history_entry_without_a_move_or_an_event():
-    change = order(S.DELIVERED).note("payments", "refunded 20.00 (return r-1)", NOW)
-    assert events(change) == [(None, 3, S.DELIVERED)] and moves(change) == [(S.DELIVERED, S.DELIVERED)]
+def test_a_refund_is_a_history_entry_without_a_move_announced_by_its_own_event():
+    refund = {"amount": "20.00", "kind": "return", "reference": "r-1"}
+    change = order(S.DELIVERED).record_refund(refund, "payments", "refunded 20.00 (return r-1)", NOW)
+    assert events(change) == [(ORDER_REFUND_RECORDED, 3, S.DELIVERED)] and moves(change) == [(S.DELIVERED, S.DELIVERED)]
+    assert change.records[0].fields == refund
 
 
 def test_the_address_changes_until_a_parcel_leaves_and_the_change_takes_a_sequence():
@@ -300,7 +303,9 @@ def test_a_return_of_delivered_units_is_requested_within_the_window():
     assert ret.status == ReturnStatus.REQUESTED and [item.quantity for item in ret.items] == [1]
     assert events(change) == [(RETURN_REQUESTED, 7, S.DELIVERED)] and moves(change) == [(S.DELIVERED, S.DELIVERED)]
     assert change.records[0].fields == {"return_id": "r-1",
-                                        "items": [{"product_id": "lamp", "quantity": 1, "reason": "damaged"}]}
+                                        "items": [{"product_id": "lamp", "quantity": 1, "reason": "damaged"}],
+                                        "created_at": (NOW + WINDOW).isoformat()}
+    assert ret.created_at == NOW + WINDOW  # the row and the event hold the same time
 
 
 def test_a_return_past_the_window_is_refused_naming_the_line():
