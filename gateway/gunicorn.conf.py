@@ -60,5 +60,5 @@ if os.environ.get("LOG_FORMAT") == "json":
 
     set_service_name("gateway")
     _logging = _config["LOGGING"]
-    _gunicorn = {"level": "INFO", "handlers": ["console"], "propagate": False}
+    _gunicorn = {"level": "INFO", "handlers": ["console", "counted"], "propagate": False}
     logconfig_dict = {**_logging, "loggers": {**_logging["loggers"], "gunicorn.error": _gunicorn}}

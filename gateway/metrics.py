@@ -15,6 +15,7 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Histogram,
+    ProcessCollector,
     disable_created_metrics,
     multiprocess,
     start_http_server,
@@ -59,6 +60,7 @@ def serve(host: str, port: int) -> tuple[str, int]:
     if os.environ.get(MULTIPROC_DIR_VARIABLE):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
+        ProcessCollector(registry=registry)  # the master's: its start time shows a restart (deploy/alerts.yml)
     server, _ = start_http_server(port, host, registry=registry)
     return server.server_address[:2]
 
