@@ -81,3 +81,12 @@ def test_every_dashboard_query_evaluates_and_the_main_panels_show_data(prometheu
     for title in MUST_SHOW:
         wait_until(lambda title=title: all(query(prometheus, expr) for expr in queries[title]), 30, interval=0.5,
                    what=f"data in panel {title!r}")
+
+
+def test_every_process_counts_its_log_lines_in_prometheus(prometheus, make_run, anonymous):
+    assert anonymous.get("/products").status_code == 200
+    def every_process_counted():
+        counted = {row["metric"]["process"] for row in query(prometheus, "sum by (process) (oms_log_lines_total)")}
+        return counted == set(make_run.metrics_ports)
+
+    wait_until(every_process_counted, 30, interval=0.5, what="log lines of every process")
