@@ -1,6 +1,7 @@
 """deploy/alerts.yml: valid for Prometheus (`promtool check rules`), each alert fired and cleared
 by deploy/alerts_test.yml (`promtool test rules`, Debian's prometheus: `make test-tools`), and
-naming only series the code exports (tests/operating/test_alerts.py sees one arrive for real)."""
+naming only series the code exports; deploy/prometheus.yml and alertmanager.yml valid too
+(tests/operating/test_alerts.py sees an alert arrive for real)."""
 
 import subprocess
 
@@ -24,14 +25,22 @@ def alerts() -> dict[str, dict]:
     return {rule["alert"]: rule for group in RULES["groups"] for rule in group["rules"]}
 
 
-def promtool(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["promtool", *args], cwd=DEPLOY, capture_output=True, text=True, timeout=60)
+def promtool(*args: str, tool: str = "promtool") -> subprocess.CompletedProcess:
+    return subprocess.run([tool, *args], cwd=DEPLOY, capture_output=True, text=True, timeout=60)
 
 
 def test_promtool_checks_the_rules():
     checked = promtool("check", "rules", "alerts.yml")
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert f"SUCCESS: {len(alerts())} rules found" in checked.stdout
+
+
+def test_prometheus_and_alertmanager_accept_their_configs():
+    for checked in (promtool("check", "config", "prometheus.yml"),  # with the rules it loads
+                    promtool("check-config", "alertmanager.yml", tool="amtool")):
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+    [receiver] = yaml.safe_load((DEPLOY / "alertmanager.yml").read_text())["receivers"]
+    assert receiver["webhook_configs"][0]["send_resolved"]  # an alert that clears is told too
 
 
 def test_every_alert_fires_and_clears_in_promtools_unit_tests():
