@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 DOCS_INSTALLED := $(VENV)/.docs-installed-$(shell cksum requirements-docs.txt | cut -d' ' -f1)
 
-.PHONY: run status test test-tools test-reliability lint docs docs-build infra bench check-invariants dead-letters \
+.PHONY: run monitor monitor-tools status test test-tools test-reliability lint docs docs-build infra bench check-invariants dead-letters \
 	replay-dead-letters discard-dead-letter operator-token dev-cert graphiql rebuild-order-queries \
 	clients client-tools
 
@@ -69,6 +69,17 @@ clients: client-tools
 run: $(INSTALLED) infra $(GRAPHIQL)
 	$(BIN)/python -m scripts.run
 
+# Prometheus + Alertmanager for a running `make run` (another terminal), until Ctrl-C: alerts of
+# deploy/alerts.yml are printed as the webhook receiver gets them (scripts/monitor.py).
+monitor: $(INSTALLED) monitor-tools
+	$(BIN)/python -m scripts.monitor
+
+monitor-tools:
+	@command -v prometheus >/dev/null || { apt-get -o DPkg::Lock::Timeout=300 update -qq && \
+	  apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends prometheus >/dev/null; }
+	@command -v prometheus-alertmanager >/dev/null || { apt-get -o DPkg::Lock::Timeout=300 update -qq && \
+	  apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends prometheus-alertmanager >/dev/null; }
+
 # Every process of a running `make run`, as supervisord sees it (OMS_RUN_DIR: var/ unless set).
 OMS_RUN_DIR ?= var
 status: $(INSTALLED)
@@ -78,14 +89,13 @@ status: $(INSTALLED)
 test: $(INSTALLED) infra lint docs-build test-tools client-tools $(GRAPHIQL)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# What the tests run besides the servers: Debian's Prometheus (tests/operating/), headless
+# What the tests run besides the servers: Debian's Prometheus and Alertmanager (tests/operating/,
+# promtool for deploy/alerts.yml; `make monitor`), headless
 # Chromium (the /docs test, tests/e2e/test_docs_page.py) and poppler (pdftotext, pdftoppm: the
 # invoice PDF tests), jq (the README's tour, tests/e2e/test_readme_tour.py).
-test-tools:
+test-tools: monitor-tools
 	@command -v pdftotext >/dev/null || { apt-get -o DPkg::Lock::Timeout=300 update -qq && \
 	  apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends poppler-utils >/dev/null; }
-	@command -v prometheus >/dev/null || { apt-get -o DPkg::Lock::Timeout=300 update -qq && \
-	  apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends prometheus >/dev/null; }
 	@command -v chromium >/dev/null || { apt-get -o DPkg::Lock::Timeout=300 update -qq && \
 	  apt-get -o DPkg::Lock::Timeout=300 install -y -qq chromium >/dev/null; }
 	@command -v jq >/dev/null || { apt-get -o DPkg::Lock::Timeout=300 update -qq && \

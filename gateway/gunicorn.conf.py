@@ -2,6 +2,7 @@
 config.yaml's GATEWAY.TLS_CERT / TLS_KEY (GATEWAY_TLS_CERT, GATEWAY_TLS_KEY), the metrics port by
 METRICS.HOST / PORTS.gateway (METRICS_HOST, GATEWAY_METRICS_PORT)."""
 
+import logging
 import os
 from pathlib import Path
 
@@ -30,10 +31,14 @@ METRICS_DIR = Path(
 
 def on_starting(server):
     """Files a previous run left would be added to this run's counts: only prometheus-client's
-    own (*.db) are removed."""
+    own (*.db) are removed. gunicorn's own lines (workers booting, timing out) are counted as
+    the app's are (oms_log_lines_total)."""
     METRICS_DIR.mkdir(parents=True, exist_ok=True)
     for stale in METRICS_DIR.glob("*.db"):
         stale.unlink()
+    from plumbing.logs import LineCounter  # here: after PROMETHEUS_MULTIPROC_DIR, as the metrics
+
+    logging.getLogger("gunicorn.error").addHandler(LineCounter())
 
 
 def when_ready(server):
@@ -44,8 +49,18 @@ def when_ready(server):
     settings = _config["METRICS"]
     port = settings["PORTS"].get("gateway")
     if port not in (None, ""):
-        host, bound = metrics.serve(settings["HOST"], int(port))
-        server.log.info("metrics of the gateway on http://%s:%d/metrics", host, bound)
+        _metrics_server.append(metrics.serve(settings["HOST"], int(port)))
+        server.log.info("metrics of the gateway on http://%s:%d/metrics", *_metrics_server[0].server_address[:2])
+
+
+def post_fork(server, worker):
+    """A worker doesn't keep the master's metrics socket: after a `kill -9` of the master, its
+    orphaned workers, still finishing, held the port, and the next master failed to bind it."""
+    for metrics_server in _metrics_server:
+        metrics_server.socket.close()
+
+
+_metrics_server = []  # the master's, once ready
 
 
 _config = load_config()

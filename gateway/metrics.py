@@ -9,12 +9,14 @@ worker's (prometheus-client's multiprocess mode)."""
 
 import os
 import time
+from wsgiref.simple_server import WSGIServer
 
 from flask import Flask, g, request
 from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Histogram,
+    ProcessCollector,
     disable_created_metrics,
     multiprocess,
     start_http_server,
@@ -52,13 +54,13 @@ def instrument(app: Flask) -> None:
         return response
 
 
-def serve(host: str, port: int) -> tuple[str, int]:
-    """Serve every worker's metrics at http://host:port/metrics from this process (a thread);
-    the address it listens on (port 0: a free one)."""
+def serve(host: str, port: int) -> WSGIServer:
+    """Serve every worker's metrics at http://host:port/metrics from this process (a thread); the
+    server (its server_address: port 0 picks a free one)."""
     registry = REGISTRY
     if os.environ.get(MULTIPROC_DIR_VARIABLE):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
+        ProcessCollector(registry=registry)  # the master's: its start time shows a restart (deploy/alerts.yml)
     server, _ = start_http_server(port, host, registry=registry)
-    return server.server_address[:2]
-
+    return server

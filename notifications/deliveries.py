@@ -4,6 +4,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from notifications.metrics import DELIVERIES, FAILED, SENT
 from notifications.models import Notification, Recipient, new_id
 from notifications.templates import render
 from plumbing.pagination import fetch_page
@@ -55,7 +56,12 @@ def notify(session: Session, channel, event_type: str, event: dict, attachments=
     ).scalar()
     if notification_id is not None:
         attached = attachments() if attachments is not None and channel.carries_attachments else ()
-        channel.deliver(user_id, recipient.email if recipient else None, subject, body, attached)
+        try:
+            channel.deliver(user_id, recipient.email if recipient else None, subject, body, attached)
+        except Exception:
+            DELIVERIES.labels(channel.name, FAILED).inc()
+            raise
+        DELIVERIES.labels(channel.name, SENT).inc()
     return notification_id
 
 

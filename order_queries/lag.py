@@ -3,16 +3,25 @@ and the events waiting in the service's queues.
 
 The newest event is remembered per process, after its transaction committed; a fresh process
 starts from the newest change in the views. The queues are counted with a passive declare on
-the service's own queues (its broker user may configure only those)."""
+the service's own queues (its broker user may configure only those).
 
+Prometheus reads the same report at scrape time (`oms_read_model_lag_seconds`,
+`oms_read_model_queued_events`): one short broker connection per scrape."""
+
+import logging
 import threading
 from datetime import UTC, datetime
 
 from kombu import Connection
 from nameko.constants import AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY
 from nameko.extensions import DependencyProvider
+from prometheus_client import REGISTRY
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 
 from plumbing.handlers import handler_spec
+
+log = logging.getLogger(__name__)
 
 
 def handler_queues(service_cls) -> list[str]:
@@ -73,5 +82,46 @@ class Lag(DependencyProvider):
     def setup(self):
         self.tracker = LagTracker(self.container.config, handler_queues(self.container.service_cls))
 
+    def start(self):
+        _SCRAPED.trackers.add(self.tracker)
+
+    def stop(self):
+        _SCRAPED.trackers.discard(self.tracker)
+
+    kill = stop
+
     def get_dependency(self, worker_ctx) -> LagTracker:
         return self.tracker
+
+
+class LagCollector(Collector):
+    """The running trackers' reports, at scrape time (one per process, but for tests)."""
+
+    def __init__(self):
+        self.trackers: set[LagTracker] = set()
+
+    def describe(self):
+        return list(self._families())  # names only: no broker connection at registration
+
+    def collect(self):
+        lag, queued = self._families()
+        for tracker in list(self.trackers):
+            try:
+                report = tracker.report()
+            except Exception as exc:  # the broker is down: these series are missing from this scrape
+                log.warning("metrics: reading the read model's lag failed: %r", exc)
+                continue
+            lag.add_metric([], report["lag_ms"] / 1000)
+            queued.add_metric([], report["queued"])
+        return [lag, queued]
+
+    @staticmethod
+    def _families() -> tuple[GaugeMetricFamily, GaugeMetricFamily]:
+        return (
+            GaugeMetricFamily("oms_read_model_lag_seconds", "How far the order views are behind the events."),
+            GaugeMetricFamily("oms_read_model_queued_events", "Events waiting in order_queries' queues."),
+        )
+
+
+_SCRAPED = LagCollector()
+REGISTRY.register(_SCRAPED)

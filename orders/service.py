@@ -58,6 +58,7 @@ from plumbing.db import Database
 from plumbing.dead_letters import DeadLetterOperations
 from plumbing.handlers import idempotent_handler
 from plumbing.mesh_service import MeshService
+from plumbing.metrics import Deadline
 from plumbing.outbox import Outbox, OutboxRelay
 from plumbing.rpc import RpcProxy
 from plumbing.unit_of_work import UnitOfWork
@@ -88,6 +89,11 @@ class OrdersService(MeshService, AfterSaleOperations, OutboxRelay, DeadLetterOpe
     db = Database(Base)
     outbox = Outbox(OutboxEvent)
     handler_tables = HANDLER_TABLES
+    # A pending order past its reservation's expiry should have been cancelled within a second
+    # (cancel_expired_orders): the alert's series (plumbing/metrics.py, ix_orders_pending_expiry).
+    deadlines = {
+        "pending_payment": Deadline(Order.reservation_expires_at, Order.status == OrderStatus.PENDING_PAYMENT)
+    }
     products = RpcProxy("products")
     payments = RpcProxy("payments")  # capture_payment, per shipment
 

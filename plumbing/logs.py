@@ -4,7 +4,8 @@ The gateway puts `request_id` into the RPC context data; `RequestIdLogging` copi
 greenlet-local for the worker, the event handler wrapper (plumbing/handlers.py) puts each event's
 request id and event id there while it handles that event of its batch, and `ContextFilter`
 stamps them, the service's name and the current trace id (plumbing/tracing.py) on every record.
-`JsonFormatter` writes a record as one JSON object."""
+`JsonFormatter` writes a record as one JSON object. `LineCounter` counts the lines by level and
+logger (`oms_log_lines_total`), so errors show on /metrics without reading any log."""
 
 import logging
 import threading
@@ -13,6 +14,7 @@ from datetime import UTC, datetime
 
 from nameko.extensions import DependencyProvider
 from nameko.timer import Timer
+from prometheus_client import Counter
 from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
 
 from plumbing.event_batches import EventHandler
@@ -22,6 +24,10 @@ REQUEST_ID_KEY = "request_id"
 calls_log = logging.getLogger("oms.calls")
 _local = threading.local()  # greenlet-local once eventlet has patched threading
 _process = {"service": "-"}  # this process's service (or "gateway"), once it is known
+
+# The gateway's workers write it to their multiprocess files (gateway/metrics.py): this module is
+# imported after gunicorn.conf.py has set PROMETHEUS_MULTIPROC_DIR.
+LOG_LINES = Counter("oms_log_lines", "Log lines written, by level and logger.", ["level", "logger"])
 
 
 def current_request_id() -> str:
@@ -53,6 +59,14 @@ class ContextFilter(logging.Filter):
         record.trace_id = current_trace_id()
         record.service = _process["service"]
         return True
+
+
+class LineCounter(logging.Handler):
+    """A handler beside the console's (config.yaml's LOGGING, read by every service and the
+    gateway): it counts each line the console writes. Logger names are the modules', a bounded set."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        LOG_LINES.labels(record.levelname, record.name).inc()
 
 
 class JsonFormatter(_JsonFormatter):

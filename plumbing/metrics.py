@@ -11,9 +11,10 @@ Declare on a service as `metrics = ServiceMetrics()`. It brings:
   Their `_count` is the number of calls (of events, for handlers).
 - at scrape time only, read by one collector for every service of the process: outbox rows
   unsent and the age of the oldest (`oms_outbox_unsent`, `oms_outbox_oldest_unsent_age_seconds`),
-  dead letters not discarded (`oms_dead_letters`), and per SQLAlchemy pool the connections in
-  use and its size (`oms_db_pool_in_use`, `oms_db_pool_size`; in use may pass size by the pool's
-  overflow). One statement per scrape, on the service's own pool.
+  dead letters not discarded (`oms_dead_letters`), how long past its deadline the oldest saga step
+  still waiting is (`oms_saga_step_overdue_seconds`, for a service's `deadlines`), and per
+  SQLAlchemy pool the connections in use and its size (`oms_db_pool_in_use`, `oms_db_pool_size`;
+  in use may pass size by the pool's overflow). One statement per scrape, on the service's own pool.
 - prometheus-client's process metrics (CPU, memory, open files) of the default registry.
 
 Several instances on one host need a port each (0: any free port, which the log names; empty:
@@ -30,7 +31,7 @@ from nameko.timer import Timer
 from prometheus_client import REGISTRY, Histogram, disable_created_metrics, start_http_server
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-from sqlalchemy import text
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.engine import Engine
 
 from plumbing.handlers import HANDLER_OUTCOMES
@@ -144,25 +145,44 @@ def _engines(container) -> dict[str, Engine]:
     }
 
 
+@dataclass(frozen=True)
+class Deadline:
+    """A saga step that waits in the service's database until a time in one of its columns: rows
+    matching `waiting` whose `column` has passed are overdue (`oms_saga_step_overdue_seconds`).
+    Declare on a service as `deadlines = {step: Deadline(...)}`; an index on the column where
+    `waiting` holds keeps the scrape cheap."""
+
+    column: ColumnElement
+    waiting: ColumnElement
+
+
+def _age_of_oldest(column: ColumnElement, *where: ColumnElement):
+    """Seconds since the smallest `column` among the rows `where` selects, 0 when there is none."""
+    age = func.extract("epoch", func.now() - func.min(column))
+    return select(func.coalesce(age, 0)).where(*where).scalar_subquery()
+
+
 def _bookkeeping_query(container):
-    """One statement reading the outbox backlog and the dead letters of the service, or None
-    when it has neither (built once per container)."""
+    """One statement reading the outbox backlog, the dead letters and the overdue saga steps of the
+    service, or None when it has none of them (built once per container)."""
     service_cls = container.service_cls
     columns = []
     outbox = getattr(getattr(service_cls, "outbox", None), "model", None)
     if outbox is not None:
-        table = outbox.__table__.name
+        unsent = outbox.__table__.c.sent_at.is_(None)
         columns += [
-            f"(SELECT count(*) FROM {table} WHERE sent_at IS NULL) AS outbox_unsent",
-            f"(SELECT extract(epoch FROM now() - min(created_at)) FROM {table} WHERE sent_at IS NULL)"
-            " AS outbox_oldest_age",
+            select(func.count()).select_from(outbox.__table__).where(unsent).scalar_subquery().label("outbox_unsent"),
+            _age_of_oldest(outbox.__table__.c.created_at, unsent).label("outbox_oldest_age"),
         ]
     tables = getattr(service_cls, "handler_tables", None)
     if tables is not None:
-        columns.append(
-            f"(SELECT count(*) FROM {tables.dead_letters.__table__.name} WHERE discarded_at IS NULL) AS dead_letters"
-        )
-    return text("SELECT " + ", ".join(columns)) if columns else None
+        dead = tables.dead_letters.__table__
+        waiting = select(func.count()).select_from(dead).where(dead.c.discarded_at.is_(None))
+        columns.append(waiting.scalar_subquery().label("dead_letters"))
+    for step, deadline in getattr(service_cls, "deadlines", {}).items():
+        overdue = _age_of_oldest(deadline.column, deadline.waiting, deadline.column < func.now())
+        columns.append(overdue.label(f"overdue:{step}"))
+    return select(*columns) if columns else None
 
 
 class BookkeepingCollector(Collector):
@@ -205,6 +225,9 @@ class BookkeepingCollector(Collector):
                 families["outbox_age"].add_metric([service], float(row["outbox_oldest_age"] or 0))
             if "dead_letters" in row:
                 families["dead_letters"].add_metric([service], row["dead_letters"])
+            for column, seconds in row.items():
+                if column.startswith("overdue:"):
+                    families["overdue"].add_metric([service, column.removeprefix("overdue:")], float(seconds))
         return list(families.values())
 
     @staticmethod
@@ -220,6 +243,11 @@ class BookkeepingCollector(Collector):
             ),
             "dead_letters": GaugeMetricFamily(
                 "oms_dead_letters", "Dead letters waiting for an operator (not discarded).", labels=["service"]
+            ),
+            "overdue": GaugeMetricFamily(
+                "oms_saga_step_overdue_seconds",
+                "How long past its deadline the oldest saga step still waiting is (0 when none is).",
+                labels=["service", "step"],
             ),
             "pool_in_use": GaugeMetricFamily(
                 "oms_db_pool_in_use", "Database connections checked out of the pool.", labels=["service", "pool"]

@@ -38,3 +38,9 @@ if ! curl -sf -o /dev/null http://127.0.0.1:15672/; then
   rabbitmq-plugins -q enable rabbitmq_management >/dev/null
   for _ in $(seq 30); do curl -sf -o /dev/null http://127.0.0.1:15672/ && break; sleep 1; done
 fi
+
+# Per-queue series for Prometheus (deploy/prometheus.yml's rabbitmq job, on port 15692).
+if ! curl -sf -o /dev/null http://127.0.0.1:15692/metrics; then
+  rabbitmq-plugins -q enable rabbitmq_prometheus >/dev/null
+  for _ in $(seq 30); do curl -sf -o /dev/null http://127.0.0.1:15692/metrics && break; sleep 1; done
+fi

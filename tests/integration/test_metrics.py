@@ -5,9 +5,11 @@ import uuid
 
 import pytest
 import requests
+from nameko.testing.services import restrict_entrypoints
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, text
 
+from orders.service import OrdersService
 from payments.service import PaymentsService
 from plumbing.metrics import ServiceMetrics
 from plumbing.migrations import database_urls
@@ -97,3 +99,25 @@ def test_outbox_backlog_dead_letters_and_pools_are_read_when_scraped(config, pay
     assert value(samples, "oms_db_pool_size", service="payments", pool="db") == config["DB_ENGINE_OPTIONS"]["pool_size"]
     assert value(samples, "oms_db_pool_size", service="payments", pool="outbox") == 2
     assert ("oms_db_pool_in_use", frozenset({"service": "payments", "pool": "db"}.items())) in samples
+
+
+def test_a_pending_payment_past_its_expiry_is_read_as_overdue_when_scraped(config, container_factory):
+    orders = container_factory(OrdersService, config)
+    restrict_entrypoints(orders, "ping")  # no expiry timer: the overdue order stays pending
+    orders.start()
+    overdue = {"service": "orders", "step": "pending_payment"}
+    assert value(scrape(orders), "oms_saga_step_overdue_seconds", **overdue) == 0
+
+    engine = create_engine(database_urls(config)["orders"])
+    insert = text(
+        "INSERT INTO orders (id, user_id, status, total, currency, shipping_address, paid, idempotency_key,"
+        " request_hash, reservation_expires_at)"
+        " VALUES (:id, 'u', :status, 1, 'EUR', '{}', false, :id, 'h', now() + make_interval(secs => :expires_in))"
+    )
+    with engine.begin() as conn:
+        for status, expires_in in (("pending_payment", -300), ("pending_payment", 600), ("cancelled", -900)):
+            conn.execute(insert, {"id": str(uuid.uuid4()), "status": status, "expires_in": expires_in})
+    engine.dispose()
+
+    # The oldest pending one past its expiry: not the cancelled one, nor the one still in time.
+    assert 300 <= value(scrape(orders), "oms_saga_step_overdue_seconds", **overdue) < 600

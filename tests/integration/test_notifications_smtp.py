@@ -1,6 +1,7 @@
 """Notifications delivered by SMTP when a host is configured (to a fake server)."""
 
 import pytest
+from prometheus_client import REGISTRY
 
 from contracts.events import ORDER_SHIPPED, USER_REGISTERED
 from notifications.service import NotificationsService
@@ -47,3 +48,16 @@ def test_mail_for_an_unknown_address_waits_in_dead_letters_until_replayed(
     wait_until(lambda: len(smtp_server.messages) == 2)
     assert [m["Subject"] for m in smtp_server.messages] == ["Welcome to OMS, Ada", "Order order-1 shipped"]
     assert call(mailing_container, "list_notifications", ADA.id, as_=ADA)["total"] == 2
+
+
+def test_deliveries_are_counted_by_outcome_for_the_alert_on_failing_mail(config, mailing_container, smtp_server):
+    def count(outcome: str) -> float:
+        return REGISTRY.get_sample_value("oms_mail_deliveries_total", {"channel": "smtp", "outcome": outcome}) or 0
+
+    before = {outcome: count(outcome) for outcome in ("sent", "failed")}
+    deliver(config, mailing_container, "handle_order_shipped", shipped())  # no address yet: each attempt fails
+    deliver(config, mailing_container, "handle_user_registered",
+            event(USER_REGISTERED, user_id=ADA.id, email="ada@example.com", name="Ada"))
+
+    assert count("sent") - before["sent"] == 1
+    assert count("failed") - before["failed"] >= 1  # every attempt before the dead letter

@@ -4,6 +4,7 @@ and disorder, and what each caller may read."""
 import uuid
 
 import pytest
+from prometheus_client import REGISTRY
 
 from contracts.events import (
     ORDER_ADDRESS_CHANGED,
@@ -239,3 +240,11 @@ def test_lag_reports_the_newest_applied_event_and_what_waits(config, queries_con
     lag = call(queries_container, "lag")
     assert lag["queued"] == 0 and lag["lag_ms"] >= 0
     assert lag["last_event_at"] is not None
+
+
+def test_the_lag_is_read_by_prometheus_when_scraped(config, queries_container):
+    deliver(config, queries_container, "handle_order_created", created(str(uuid.uuid4())))
+    # The report the RPC gives, at scrape time (one running container in this process).
+    assert REGISTRY.get_sample_value("oms_read_model_queued_events") == 0
+    lag = REGISTRY.get_sample_value("oms_read_model_lag_seconds")
+    assert lag is not None and lag * 1000 == pytest.approx(call(queries_container, "lag")["lag_ms"], abs=1)

@@ -1,65 +1,27 @@
 """A real Prometheus (Debian's, `make test-tools`) scrapes the running system with
-deploy/prometheus.yml, its targets moved to the test's ports; an order placed through the gateway
-shows up in Prometheus' HTTP API, and every dashboard query evaluates."""
+deploy/prometheus.yml, its targets moved to the test's ports (the package's `monitoring`), the
+broker's queues too; an order placed through the gateway shows up in Prometheus' HTTP API, and
+every dashboard query evaluates."""
 
-import shutil
-import subprocess
-import tempfile
-from pathlib import Path
 
 import pytest
 import requests
-import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from plumbing.config import PROJECT_ROOT
 from scripts.system import GATEWAY
-from tests.e2e.conftest import free_port
 from tests.e2e.test_order_saga import place, wait_for_status
 from tests.polling import wait_until
 from tests.unit.test_monitoring_files import dashboard_queries
 
-SCRAPE_INTERVAL = "1s"
 # Dashboard panels that must show data once an order has gone through (the others, e.g. errors by
 # outcome, may rightly be empty).
 MUST_SHOW = ("Orders per second", "Saga: placement to confirmation", "RPC latency p99", "Outbox backlog (rows unsent)",
-             "Dead letters waiting", "Database pool in use")
-
-
-def scrape_config(make_run) -> dict:
-    """deploy/prometheus.yml with the test system's ports."""
-    config = yaml.safe_load((PROJECT_ROOT / "deploy" / "prometheus.yml").read_text())
-    config["global"]["scrape_interval"] = config["global"]["evaluation_interval"] = SCRAPE_INTERVAL
-    for job in config["scrape_configs"]:
-        for target in job["static_configs"]:
-            target["targets"] = [f"127.0.0.1:{make_run.metrics_ports[target['labels']['process']]}"]
-    return config
+             "Dead letters waiting", "Database pool in use", "Log lines by level")
 
 
 @pytest.fixture(scope="module")
-def prometheus(make_run):
-    data_dir = Path(tempfile.mkdtemp(prefix="oms-prometheus-"))
-    (data_dir / "prometheus.yml").write_text(yaml.safe_dump(scrape_config(make_run)))
-    url = f"http://127.0.0.1:{free_port()}"
-    process = subprocess.Popen(
-        ["prometheus", f"--config.file={data_dir / 'prometheus.yml'}", f"--storage.tsdb.path={data_dir / 'data'}",
-         f"--web.listen-address={url.removeprefix('http://')}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_until(lambda: _ready(url), 60, interval=0.3, what="Prometheus to be ready")
-        yield url
-    finally:
-        process.terminate()
-        process.wait(30)
-        shutil.rmtree(data_dir, ignore_errors=True)
-
-
-def _ready(url: str) -> bool:
-    try:
-        return requests.get(f"{url}/-/ready", timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
+def prometheus(monitoring) -> str:
+    return monitoring.prometheus
 
 
 def query(prometheus: str, expr: str) -> list[dict]:
@@ -93,7 +55,7 @@ def at_the_source(make_run, process: str, name: str, labels: dict) -> float:
 def test_prometheus_scrapes_the_gateway_and_every_service(prometheus, make_run):
     def all_up():
         targets = {row["metric"]["process"]: row["value"][1] for row in query(prometheus, "up")}
-        return targets == {name: "1" for name in make_run.metrics_ports}
+        return targets == {name: "1" for name in [*make_run.metrics_ports, "rabbitmq"]}
 
     wait_until(all_up, 30, interval=0.5, what="every target up")
 
@@ -119,3 +81,12 @@ def test_every_dashboard_query_evaluates_and_the_main_panels_show_data(prometheu
     for title in MUST_SHOW:
         wait_until(lambda title=title: all(query(prometheus, expr) for expr in queries[title]), 30, interval=0.5,
                    what=f"data in panel {title!r}")
+
+
+def test_every_process_counts_its_log_lines_in_prometheus(prometheus, make_run, anonymous):
+    assert anonymous.get("/products").status_code == 200
+    def every_process_counted():
+        counted = {row["metric"]["process"] for row in query(prometheus, "sum by (process) (oms_log_lines_total)")}
+        return counted == set(make_run.metrics_ports)
+
+    wait_until(every_process_counted, 30, interval=0.5, what="log lines of every process")

@@ -8,7 +8,10 @@ import yaml
 from prometheus_client import REGISTRY
 
 import gateway.metrics  # noqa: F401 - registers the gateway's series
+import notifications.metrics  # noqa: F401 - mail deliveries
+import order_queries.lag  # noqa: F401 - the read model's lag
 import orders.metrics  # noqa: F401 - the saga's
+import plumbing.logs  # noqa: F401 - every process's log lines
 import plumbing.metrics  # noqa: F401 - every service's
 from plumbing.config import PROJECT_ROOT
 from scripts.system import SERVICES
