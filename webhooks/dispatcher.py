@@ -47,8 +47,8 @@ _LEASE = text(
     "UPDATE deliveries d SET leased_until = now() + make_interval(secs => :lease),"
     " next_attempt_at = now() + make_interval(secs => :lease)"
     " FROM endpoints e WHERE e.id = d.endpoint_id AND d.id = ANY(:ids)"
-    " RETURNING d.id, d.event_id, d.body, d.attempts, d.endpoint_id, d.created_at, e.url, e.secret,"
-    " e.previous_secret, e.previous_secret_until"
+    " RETURNING d.id, d.event_id, d.body, d.attempts, d.attempts_before_requeue, d.endpoint_id, d.created_at,"
+    " e.url, e.secret, e.previous_secret, e.previous_secret_until"
 ).bindparams(bindparam("ids", type_=ARRAY(String)))
 _SUCCEEDED = text(
     "UPDATE deliveries SET status = 'succeeded', attempts = :number, leased_until = NULL, last_error = NULL,"
@@ -78,6 +78,7 @@ class Claim:
     event_id: str
     body: str
     attempts: int
+    attempts_before_requeue: int
     endpoint_id: str
     created_at: datetime
     url: str
@@ -85,7 +86,8 @@ class Claim:
 
 
 def next_wait(settings: Settings, number: int) -> float | None:
-    """Seconds before attempt `number` + 1 after attempt `number` failed; None: give up."""
+    """Seconds before the next attempt after attempt `number` (counted from the first, or from a
+    retry by hand) failed; None: give up."""
     if number > len(settings.retry_schedule):
         return None
     base = settings.retry_schedule[number - 1]
@@ -161,7 +163,8 @@ class Dispatcher(DependencyProvider):
             rows = uow.session.execute(_LEASE, {"ids": chosen, "lease": self.settings.lease}).all() if chosen else []
             uow.commit()
         for row in rows:
-            claim = Claim(row.id, row.event_id, row.body, row.attempts, row.endpoint_id, row.created_at, row.url,
+            claim = Claim(row.id, row.event_id, row.body, row.attempts, row.attempts_before_requeue, row.endpoint_id,
+                          row.created_at, row.url,
                           signing_secrets(row.secret, row.previous_secret, row.previous_secret_until))
             self.pool.spawn_n(self._deliver, claim)
         return len(rows)
@@ -194,7 +197,7 @@ class Dispatcher(DependencyProvider):
                 session.execute(_HEALTHY, {"id": claim.endpoint_id})
                 finished = metrics.SUCCEEDED
             else:
-                wait = next_wait(self.settings, number)
+                wait = next_wait(self.settings, number - claim.attempts_before_requeue)
                 if wait is None:
                     session.execute(_GIVE_UP, {"id": claim.id, "number": number, "error": result.error})
                     finished = metrics.FAILED

@@ -49,7 +49,7 @@ def enqueue(session: Session, event: dict) -> int:
     body = payload_body(event)
     rows = [{"id": new_id(), "endpoint_id": endpoint_id, "event_id": str(event["event_id"]), "event_type": kind,
              "order_id": event.get("order_id"), "occurred_at": event["occurred_at"], "body": body,
-             "status": PENDING, "attempts": 0} for endpoint_id in wanted]
+             "status": PENDING, "attempts": 0, "attempts_before_requeue": 0} for endpoint_id in wanted]
     statement = insert(Delivery).values(rows).on_conflict_do_nothing(constraint="uq_deliveries_endpoint_event")
     return session.execute(statement).rowcount
 
@@ -60,7 +60,7 @@ def enqueue_test(session: Session, endpoint: Endpoint) -> Delivery:
              "endpoint_id": endpoint.id}
     delivery = Delivery(id=new_id(), endpoint_id=endpoint.id, event_id=event["event_id"], event_type=TEST_EVENT,
                         order_id=None, occurred_at=now, body=payload_body(event, TEST_EVENT), status=PENDING,
-                        attempts=0, next_attempt_at=now)
+                        attempts=0, attempts_before_requeue=0, next_attempt_at=now)
     session.add(delivery)
     session.flush()
     return delivery
@@ -97,7 +97,7 @@ def retry(delivery: Delivery) -> None:
 
 
 def _requeue(delivery: Delivery) -> None:
-    delivery.status, delivery.attempts, delivery.finished_at = PENDING, 0, None
+    delivery.status, delivery.attempts_before_requeue, delivery.finished_at = PENDING, delivery.attempts, None
     delivery.next_attempt_at, delivery.leased_until = datetime.now(UTC), None
 
 
@@ -106,7 +106,8 @@ def replay_failed(session: Session, endpoint_id: str, since: datetime) -> int:
     return session.execute(
         update(Delivery)
         .where(Delivery.endpoint_id == endpoint_id, Delivery.status == FAILED, Delivery.created_at >= since)
-        .values(status=PENDING, attempts=0, finished_at=None, next_attempt_at=func.now(), leased_until=None)
+        .values(status=PENDING, attempts_before_requeue=Delivery.attempts, finished_at=None,
+                next_attempt_at=func.now(), leased_until=None)
     ).rowcount
 
 

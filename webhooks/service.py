@@ -32,6 +32,7 @@ from contracts.events import (
     SHIPMENT_DELIVERED,
 )
 from contracts.webhooks import (
+    AttemptSchema,
     DeliveryQuerySchema,
     DeliverySchema,
     DeliveryWithAttemptsSchema,
@@ -75,7 +76,8 @@ log = logging.getLogger(__name__)
 endpoint_schema = EndpointSchema()
 endpoint_with_secret_schema = EndpointWithSecretSchema()
 delivery_schema = DeliverySchema()
-delivery_with_attempts_schema = DeliveryWithAttemptsSchema()
+delivery_with_attempts_schema = DeliveryWithAttemptsSchema(exclude=("attempt_log",))
+attempt_schema = AttemptSchema()
 PURGE_BATCH = 1000
 PURGE_MAX_BATCHES = 50
 
@@ -292,8 +294,8 @@ class WebhooksService(MeshService, DeadLetterOperations):
         with self.uow() as uow:
             delivery = endpoints.get_delivery(uow.session, endpoint_id, delivery_id)
             attempts = endpoints.attempts_of(uow.session, delivery_id)
-            return delivery_with_attempts_schema.dump({**delivery_schema.dump(delivery), "body": delivery.body,
-                                                       "attempt_log": attempts})
+            return {**delivery_with_attempts_schema.dump(delivery),
+                    "attempt_log": attempt_schema.dump(attempts, many=True)}
 
     @rpc(RETRY_WEBHOOK_DELIVERY)
     def retry_delivery(self, endpoint_id: str, delivery_id: str) -> dict:

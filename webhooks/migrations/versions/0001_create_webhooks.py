@@ -41,6 +41,7 @@ def upgrade():
         sa.Column("body", sa.Text, nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("attempts", sa.Integer, nullable=False),
+        sa.Column("attempts_before_requeue", sa.Integer, nullable=False, server_default="0"),
         sa.Column("next_attempt_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
         sa.Column("leased_until", sa.DateTime(timezone=True)),
         sa.Column("last_error", sa.Text),
