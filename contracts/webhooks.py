@@ -2,11 +2,11 @@
 
 import fnmatch
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
 from contracts.events import SOURCES
 from wire.pagination import PageQuerySchema
-from wire.validation import JsonInteger, UtcTime
+from wire.validation import JsonBoolean, JsonInteger, UtcTime
 
 # The resources whose events are delivered; an event's webhook type is `<resource>.<what>`
 # (order_created -> order.created, credit_note_issued -> credit_note.issued).
@@ -33,20 +33,21 @@ def matches(patterns: list[str], webhook_type_: str) -> bool:
     return any(fnmatch.fnmatchcase(webhook_type_, pattern) for pattern in patterns)
 
 
-def _subscribable(pattern: str) -> None:
-    if not any(fnmatch.fnmatchcase(name, pattern) for name in WEBHOOK_TYPES):
-        raise ValidationError(f"{pattern!r} matches no event type; known: {', '.join(WEBHOOK_TYPES)}.")
-
-
-EVENT_PATTERN = fields.String(validate=[validate.Length(min=1, max=64), _subscribable])
-URL = dict(validate=validate.Length(min=1, max=2000))
+# What an endpoint may subscribe to: a type, every type of a resource, or everything.
+SUBSCRIBABLE = (*WEBHOOK_TYPES, *sorted({kind.split(".")[0] + ".*" for kind in WEBHOOK_TYPES}), "*")
+EVENT_PATTERN = fields.String(validate=validate.OneOf(SUBSCRIBABLE))
+# http(s), a host name or address, a port, a path of printable characters (no credentials): the
+# service checks further where it may point (webhooks/addresses.py).
+URL = dict(validate=[validate.Length(min=1, max=2000),
+                     validate.Regexp(r"^https?://[A-Za-z0-9.-]+(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?(/[!-~]*)?$")],
+           metadata={"description": "http(s)://host[:port][/path]; in production mode https to a public address"})
 
 
 class EndpointCreateSchema(Schema):
     url = fields.String(required=True, **URL)
     event_types = fields.List(EVENT_PATTERN, required=True, validate=validate.Length(min=1, max=50))
     description = fields.String(load_default="", validate=validate.Length(max=500))
-    enabled = fields.Boolean(load_default=True)
+    enabled = JsonBoolean(load_default=True)
 
 
 class EndpointUpdateSchema(Schema):
@@ -56,7 +57,7 @@ class EndpointUpdateSchema(Schema):
     url = fields.String(**URL)
     event_types = fields.List(EVENT_PATTERN, validate=validate.Length(min=1, max=50))
     description = fields.String(validate=validate.Length(max=500))
-    enabled = fields.Boolean()
+    enabled = JsonBoolean()
 
 
 class EndpointSchema(Schema):

@@ -34,8 +34,12 @@ def resolve(host: str, port: int) -> set[str]:
 
 def check_url(url: str, production: bool) -> None:
     """RefusedUrl unless `url` may receive webhooks (production: https, public addresses only)."""
-    parts = urlsplit(url)
-    if parts.scheme not in SCHEMES or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        hostname, port = parts.hostname, parts.port
+    except ValueError as exc:  # a malformed IPv6 address, a port out of range
+        raise RefusedUrl(f"Not a URL: {exc}") from exc
+    if parts.scheme not in SCHEMES or not hostname:
         raise RefusedUrl("Only http and https URLs with a host can receive webhooks.")
     if parts.username or parts.password:
         raise RefusedUrl("A webhook URL may not hold credentials.")
@@ -43,7 +47,6 @@ def check_url(url: str, production: bool) -> None:
         return
     if parts.scheme != "https":
         raise RefusedUrl("In production mode a webhook URL must be https.")
-    port = parts.port or 443
-    for address in resolve(parts.hostname, port):
+    for address in resolve(hostname, port or 443):
         if _forbidden(ipaddress.ip_address(address.split("%")[0])):
-            raise RefusedUrl(f"{parts.hostname} resolves to {address}, a private or local address.")
+            raise RefusedUrl(f"{hostname} resolves to {address}, a private or local address.")

@@ -12,6 +12,8 @@ it the loop looks every POLL_INTERVAL_SECONDS."""
 
 import logging
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -30,6 +32,11 @@ from webhooks.sender import Result, attempt, http_session
 from webhooks.settings import Settings
 
 log = logging.getLogger(__name__)
+
+# Database connections the loop and its attempts hold at once, whatever the number of attempts
+# under way: an attempt holds none while it waits on the receiver, and the service's pool is
+# shared with its RPCs and handlers (PostgreSQL's connections are few).
+DATABASE_SESSIONS = 3
 
 _IN_FLIGHT = text(
     "SELECT endpoint_id, count(*) FROM deliveries WHERE status = 'pending' AND leased_until > now()"
@@ -104,6 +111,7 @@ class Dispatcher(DependencyProvider):
         self.pool = eventlet.GreenPool(self.settings.concurrency)
         self.http = http_session(self.settings.concurrency)
         self.signal = LightQueue(maxsize=1)
+        self.sessions = eventlet.Semaphore(DATABASE_SESSIONS)
         self.running = False
 
     def start(self):
@@ -143,8 +151,10 @@ class Dispatcher(DependencyProvider):
                 except Empty:
                     pass
 
-    def _unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self.database.Session(), close=True)
+    @contextmanager
+    def _unit_of_work(self) -> Iterator[UnitOfWork]:
+        with self.sessions, UnitOfWork(self.database.Session(), close=True) as uow:
+            yield uow
 
     def dispatch(self) -> int:
         """Claim what is due, up to the free green threads, and start its attempts; how many."""
@@ -183,33 +193,34 @@ class Dispatcher(DependencyProvider):
             self.wake()
 
     def _record(self, claim: Claim, result: Result) -> None:
+        """The attempt, and what it makes of the delivery and its endpoint. Locks are taken endpoint
+        first, then the delivery, as deleting an endpoint (its deliveries by cascade) takes them."""
         number = claim.attempts + 1
+        wait = None if result.ok else next_wait(self.settings, number - claim.attempts_before_requeue)
         with self._unit_of_work() as uow:
             session = uow.session
+            if result.ok:
+                session.execute(_HEALTHY, {"id": claim.endpoint_id})
+            else:
+                failing = session.execute(_FAILING, {"id": claim.endpoint_id,
+                                                     "disable_after": self.settings.disable_after}).first()
+                if failing is not None and failing.enabled and failing.failing_too_long:
+                    self._disable(session, claim)
             session.add(Attempt(
                 id=new_id(), delivery_id=claim.id, number=number, started_at=result.started_at,
                 request_headers=result.headers, request_body=claim.body, response_status=result.status,
                 response_body=result.body, duration_ms=round(result.duration * 1000), error=result.error,
             ))
-            finished = None
             if result.ok:
                 session.execute(_SUCCEEDED, {"id": claim.id, "number": number})
-                session.execute(_HEALTHY, {"id": claim.endpoint_id})
-                finished = metrics.SUCCEEDED
+            elif wait is None:
+                session.execute(_GIVE_UP, {"id": claim.id, "number": number, "error": result.error})
             else:
-                wait = next_wait(self.settings, number - claim.attempts_before_requeue)
-                if wait is None:
-                    session.execute(_GIVE_UP, {"id": claim.id, "number": number, "error": result.error})
-                    finished = metrics.FAILED
-                else:
-                    session.execute(_RETRY, {"id": claim.id, "number": number, "error": result.error, "wait": wait})
-                failing = session.execute(_FAILING, {"id": claim.endpoint_id,
-                                                     "disable_after": self.settings.disable_after}).first()
-                if failing is not None and failing.enabled and failing.failing_too_long:
-                    self._disable(session, claim)
+                session.execute(_RETRY, {"id": claim.id, "number": number, "error": result.error, "wait": wait})
             uow.commit()
-        if finished is not None:
-            metrics.observe_delivery(finished, (datetime.now(UTC) - claim.created_at).total_seconds())
+        if result.ok or wait is None:
+            outcome = metrics.SUCCEEDED if result.ok else metrics.FAILED
+            metrics.observe_delivery(outcome, (datetime.now(UTC) - claim.created_at).total_seconds())
 
     def _disable(self, session, claim: Claim) -> None:
         hours = timedelta(seconds=self.settings.disable_after)

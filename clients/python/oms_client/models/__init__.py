@@ -16,8 +16,10 @@ from .delivery_with_attempts import DeliveryWithAttempts
 from .document_line import DocumentLine
 from .endpoint import Endpoint
 from .endpoint_create import EndpointCreate
+from .endpoint_create_event_types_item import EndpointCreateEventTypesItem
 from .endpoint_page import EndpointPage
 from .endpoint_update import EndpointUpdate
+from .endpoint_update_event_types_item import EndpointUpdateEventTypesItem
 from .endpoint_with_secret import EndpointWithSecret
 from .export_orders_format import ExportOrdersFormat
 from .export_orders_status import ExportOrdersStatus
@@ -116,8 +118,10 @@ __all__ = (
     "DocumentLine",
     "Endpoint",
     "EndpointCreate",
+    "EndpointCreateEventTypesItem",
     "EndpointPage",
     "EndpointUpdate",
+    "EndpointUpdateEventTypesItem",
     "EndpointWithSecret",
     "ExportOrdersFormat",
     "ExportOrdersStatus",

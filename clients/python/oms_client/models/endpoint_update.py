@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 
+from ..models.endpoint_update_event_types_item import EndpointUpdateEventTypesItem
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="EndpointUpdate")
@@ -16,13 +17,13 @@ class EndpointUpdate:
     Attributes:
         description (str | Unset):
         enabled (bool | Unset):
-        event_types (list[str] | Unset):
-        url (str | Unset):
+        event_types (list[EndpointUpdateEventTypesItem] | Unset):
+        url (str | Unset): http(s)://host[:port][/path]; in production mode https to a public address
     """
 
     description: str | Unset = UNSET
     enabled: bool | Unset = UNSET
-    event_types: list[str] | Unset = UNSET
+    event_types: list[EndpointUpdateEventTypesItem] | Unset = UNSET
     url: str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
@@ -32,7 +33,10 @@ class EndpointUpdate:
 
         event_types: list[str] | Unset = UNSET
         if not isinstance(self.event_types, Unset):
-            event_types = self.event_types
+            event_types = []
+            for event_types_item_data in self.event_types:
+                event_types_item = event_types_item_data.value
+                event_types.append(event_types_item)
 
         url = self.url
 
@@ -57,7 +61,14 @@ class EndpointUpdate:
 
         enabled = d.pop("enabled", UNSET)
 
-        event_types = cast(list[str], d.pop("event_types", UNSET))
+        _event_types = d.pop("event_types", UNSET)
+        event_types: list[EndpointUpdateEventTypesItem] | Unset = UNSET
+        if _event_types is not UNSET:
+            event_types = []
+            for event_types_item_data in _event_types:
+                event_types_item = EndpointUpdateEventTypesItem(event_types_item_data)
+
+                event_types.append(event_types_item)
 
         url = d.pop("url", UNSET)
 
