@@ -423,6 +423,75 @@ class OrderQueriesRpc:
         return self._call("order_queries", "discard_dead_letter", dead_letter_id)
 
 
+class WebhooksRpc:
+    """The webhooks service (webhooks.service.WebhooksService)."""
+
+    service = "webhooks"
+
+    def __init__(self, call: Call) -> None:
+        self._call = call
+
+    def create_endpoint(self, fields: dict) -> dict:
+        """webhooks.service.WebhooksService.create_endpoint (createWebhook)."""
+        return self._call("webhooks", "create_endpoint", fields)
+
+    def list_endpoints(self, page: int = 1, page_size: int = 20) -> dict:
+        """webhooks.service.WebhooksService.list_endpoints (listWebhooks)."""
+        return self._call("webhooks", "list_endpoints", page, page_size)
+
+    def get_endpoint(self, endpoint_id: str) -> dict:
+        """webhooks.service.WebhooksService.get_endpoint (getWebhook)."""
+        return self._call("webhooks", "get_endpoint", endpoint_id)
+
+    def update_endpoint(self, endpoint_id: str, fields: dict) -> dict:
+        """webhooks.service.WebhooksService.update_endpoint (updateWebhook)."""
+        return self._call("webhooks", "update_endpoint", endpoint_id, fields)
+
+    def delete_endpoint(self, endpoint_id: str) -> None:
+        """webhooks.service.WebhooksService.delete_endpoint (deleteWebhook)."""
+        return self._call("webhooks", "delete_endpoint", endpoint_id)
+
+    def rotate_secret(self, endpoint_id: str, fields: dict | None = None) -> dict:
+        """webhooks.service.WebhooksService.rotate_secret (rotateWebhookSecret)."""
+        return self._call("webhooks", "rotate_secret", endpoint_id, fields)
+
+    def send_test_event(self, endpoint_id: str) -> dict:
+        """webhooks.service.WebhooksService.send_test_event (sendTestWebhook)."""
+        return self._call("webhooks", "send_test_event", endpoint_id)
+
+    def list_deliveries(self, endpoint_id: str, query: dict | None = None) -> dict:
+        """webhooks.service.WebhooksService.list_deliveries (listWebhookDeliveries)."""
+        return self._call("webhooks", "list_deliveries", endpoint_id, query)
+
+    def get_delivery(self, endpoint_id: str, delivery_id: str) -> dict:
+        """webhooks.service.WebhooksService.get_delivery (getWebhookDelivery)."""
+        return self._call("webhooks", "get_delivery", endpoint_id, delivery_id)
+
+    def retry_delivery(self, endpoint_id: str, delivery_id: str) -> dict:
+        """webhooks.service.WebhooksService.retry_delivery (retryWebhookDelivery)."""
+        return self._call("webhooks", "retry_delivery", endpoint_id, delivery_id)
+
+    def replay_failed(self, endpoint_id: str, fields: dict) -> dict:
+        """webhooks.service.WebhooksService.replay_failed (replayWebhookFailures)."""
+        return self._call("webhooks", "replay_failed", endpoint_id, fields)
+
+    def ping(self) -> str:
+        """plumbing.mesh_service.MeshService.ping (ping)."""
+        return self._call("webhooks", "ping")
+
+    def list_dead_letters(self, page: int = 1, page_size: int = 20) -> dict:
+        """plumbing.dead_letters.DeadLetterOperations.list_dead_letters (listDeadLetters)."""
+        return self._call("webhooks", "list_dead_letters", page, page_size)
+
+    def replay_dead_letter(self, dead_letter_id: str) -> dict:
+        """plumbing.dead_letters.DeadLetterOperations.replay_dead_letter (replayDeadLetter)."""
+        return self._call("webhooks", "replay_dead_letter", dead_letter_id)
+
+    def discard_dead_letter(self, dead_letter_id: str) -> None:
+        """plumbing.dead_letters.DeadLetterOperations.discard_dead_letter (discardDeadLetter)."""
+        return self._call("webhooks", "discard_dead_letter", dead_letter_id)
+
+
 class Services:
     """Every service's client over one `call`."""
 
@@ -433,6 +502,7 @@ class Services:
         self.payments = PaymentsRpc(call)
         self.notifications = NotificationsRpc(call)
         self.order_queries = OrderQueriesRpc(call)
+        self.webhooks = WebhooksRpc(call)
 
 
 # Each service's client class, by service name.
@@ -443,4 +513,5 @@ CLIENTS: dict[str, type] = {
     "payments": PaymentsRpc,
     "notifications": NotificationsRpc,
     "order_queries": OrderQueriesRpc,
+    "webhooks": WebhooksRpc,
 }

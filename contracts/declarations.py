@@ -11,6 +11,7 @@ from contracts import (
     payments_operations,
     products_operations,
     users_operations,
+    webhooks_operations,
 )
 from contracts.operation import EVERY_SERVICE, Operation
 
@@ -21,6 +22,7 @@ MODULES: tuple[ModuleType, ...] = (
     payments_operations,
     notifications_operations,
     order_queries_operations,
+    webhooks_operations,
     mesh_operations,
 )
 # Every declaration, in the order its module lists it.

@@ -7,7 +7,7 @@ import uuid
 from flask import Flask, g, request
 
 from gateway import metrics
-from gateway.api import auth, clients, exports, health, invoices, oauth, orders, products, users
+from gateway.api import auth, clients, exports, health, invoices, oauth, orders, products, users, webhooks
 from gateway.context import GatewayContext
 from gateway.errors import problem, register_error_handlers
 from gateway.graphql import view as graphql
@@ -42,7 +42,7 @@ def register_api(app: Flask) -> ProblemApi:
         "basicAuth", {"type": "http", "scheme": "basic", "description": "An OAuth client's id and secret."}
     )
     for blueprint in (health.blp, auth.blp, oauth.blp, users.blp, clients.blp, products.blp, exports.blp,
-                      orders.blp, invoices.blp):
+                      orders.blp, invoices.blp, webhooks.blp):
         api.register_blueprint(blueprint)
     return api
 

@@ -26,6 +26,7 @@ SERVICES = {
     "payments": "PaymentsService",
     "notifications": "NotificationsService",
     "order_queries": "OrderQueriesService",
+    "webhooks": "WebhooksService",
 }
 GATEWAY = "gateway"
 VENV_BIN = Path(sys.executable).parent

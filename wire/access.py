@@ -28,6 +28,7 @@ USERS_READ_SCOPE = "users:read"
 INVOICES_READ_SCOPE = "invoices:read"
 PAYMENTS_CAPTURE_SCOPE = "payments:capture"
 PAYMENTS_REFUND_SCOPE = "payments:refund"
+WEBHOOKS_MANAGE_SCOPE = "webhooks:manage"
 # Every scope a client can hold, with what it allows (the README lists them).
 SCOPES = {
     CATALOG_WRITE_SCOPE: "create, change and delete products",
@@ -41,6 +42,7 @@ SCOPES = {
     INVOICES_READ_SCOPE: "read every invoice and credit note and their PDFs (notifications, to attach them)",
     PAYMENTS_CAPTURE_SCOPE: "capture an order's authorized payment for a shipment (the orders service)",
     PAYMENTS_REFUND_SCOPE: "refund part of what an order's payment captured (a goodwill refund)",
+    WEBHOOKS_MANAGE_SCOPE: "register and manage webhook endpoints, read their delivery logs, retry and replay",
 }
 # The scopes of each service's own client (config SERVICE_CLIENTS): what it calls other services for.
 SERVICE_CLIENT_SCOPES = {
@@ -133,3 +135,4 @@ INVOICES_READ = allow(roles=ROLES, scopes=(INVOICES_READ_SCOPE,))  # whose invoi
 INVOICES_LIST = allow(roles=(ADMIN,), scopes=(INVOICES_READ_SCOPE,))
 PAYMENTS_CAPTURE = allow(scopes=(PAYMENTS_CAPTURE_SCOPE,))
 PAYMENTS_REFUND = allow(roles=(ADMIN,), scopes=(PAYMENTS_REFUND_SCOPE,))
+WEBHOOKS_MANAGE = allow(roles=(ADMIN,), scopes=(WEBHOOKS_MANAGE_SCOPE,))

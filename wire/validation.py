@@ -52,3 +52,12 @@ class JsonInteger(fields.Integer):
         if isinstance(value, float) and not value.is_integer():
             raise self.make_error("invalid")
         return super()._deserialize(int(value), attr, data, **kwargs)
+
+
+class JsonBoolean(fields.Boolean):
+    """A boolean as JSON Schema's `boolean` means it: true or false, never 0, 1 or a string."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value

@@ -14,7 +14,7 @@ from wire.errors import ServiceError
 
 blp = ApiBlueprint("health", __name__, description="Probes")
 
-SERVICES = ("users", "products", "orders", "payments", "notifications", "order_queries")
+SERVICES = ("users", "products", "orders", "payments", "notifications", "order_queries", "webhooks")
 READY_TIMEOUT_SECONDS = 2
 
 

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 
 TICKS = os.sysconf("SC_CLK_TCK")
-SERVICE_GROUPS = ("users", "products", "orders", "order_queries", "payments", "notifications")
+SERVICE_GROUPS = ("users", "products", "orders", "order_queries", "payments", "notifications", "webhooks")
 GROUPS = ("gateway", *SERVICE_GROUPS, "rabbitmq", "postgresql", "redis", "wrk", "other")
 
 

@@ -51,6 +51,10 @@ def system(config, tmp_path_factory, test_infrastructure, spans_file):
         "LOG_FORMAT": "json",
         "OTEL_TRACES_FILE": str(spans_file),
         "GATEWAY_METRICS_PORT": str(free_port()),  # known, for test_gateway_metrics.py
+        # Webhooks retried within seconds and timed out after one (test_webhooks.py).
+        "WEBHOOKS_RETRY_SCHEDULE": "0.3,0.6,1.2",
+        "WEBHOOKS_ATTEMPT_TIMEOUT": "1",
+        "WEBHOOKS_POLL_INTERVAL": "0.1",
     }
     with running_system(config, env, tmp_path_factory.mktemp("logs")) as running:
         yield running

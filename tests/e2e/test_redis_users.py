@@ -19,7 +19,7 @@ from tests.polling import wait_until
 
 # A signed-in request that makes each process check a token or use its cache.
 TOUCHES = {"users": "/users", "orders": "/orders", "payments": "/invoices", "notifications": "/notifications",
-           "order_queries": "/orders/export"}
+           "order_queries": "/orders/export", "webhooks": "/webhooks"}
 
 
 def redis_user_of(process) -> str:

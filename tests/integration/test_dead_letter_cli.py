@@ -118,7 +118,8 @@ def test_a_service_that_does_not_answer_is_reported_and_fails_the_command(config
 
 
 def test_every_service_with_dead_letters_is_listed_by_default(config):
-    assert dead_letter_services(config) == ["products", "orders", "payments", "notifications", "order_queries"]
+    assert dead_letter_services(config) == ["products", "orders", "payments", "notifications", "order_queries",
+                                            "webhooks"]
 
 
 def test_the_summary_is_the_last_line_of_the_error():

@@ -48,7 +48,7 @@ def issuer(config, as_user) -> TokenIssuer:
 
 def test_every_process_that_uses_redis_has_a_user(config):
     assert PRINCIPALS == sorted(["gateway", "users", "products", "orders", "payments", "notifications",
-                                 "order_queries"])
+                                 "order_queries", "webhooks"])
     assert set(PRINCIPALS) <= set(config["REDIS"]["PASSWORDS"])
 
 

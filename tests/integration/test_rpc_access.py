@@ -134,6 +134,21 @@ ARGUMENTS = {
     ("order_queries", "list_dead_letters"): [],
     ("order_queries", "replay_dead_letter"): ["<dead letter>"],
     ("order_queries", "discard_dead_letter"): ["<dead letter>"],
+    ("webhooks", "ping"): [],
+    ("webhooks", "create_endpoint"): [{"url": "http://127.0.0.1:9/hook", "event_types": ["order.*"]}],
+    ("webhooks", "list_endpoints"): [],
+    ("webhooks", "get_endpoint"): ["<new order>"],
+    ("webhooks", "update_endpoint"): ["<new order>", {"enabled": False}],
+    ("webhooks", "delete_endpoint"): ["<new order>"],
+    ("webhooks", "rotate_secret"): ["<new order>"],
+    ("webhooks", "send_test_event"): ["<new order>"],
+    ("webhooks", "list_deliveries"): ["<new order>"],
+    ("webhooks", "get_delivery"): ["<new order>", "<new order>"],
+    ("webhooks", "retry_delivery"): ["<new order>", "<new order>"],
+    ("webhooks", "replay_failed"): ["<new order>", {"since": "2026-01-01T00:00:00+00:00"}],
+    ("webhooks", "list_dead_letters"): [],
+    ("webhooks", "replay_dead_letter"): ["<dead letter>"],
+    ("webhooks", "discard_dead_letter"): ["<dead letter>"],
 }
 
 

@@ -38,6 +38,7 @@ from tests.reliability.conftest import (
     wait_for,
 )
 from tests.tokens import ADMIN
+from tests.webhook_receiver import start_receiver, stop_receiver
 
 NO_HANG_SECONDS = RPC_TIMEOUT + 2
 # How orders says it cancelled an order whose reservation lapsed before it was paid.
@@ -505,3 +506,48 @@ def test_9_kill_9_payments_between_a_capture_and_its_event(system, admin, new_cu
     conclude("9 kill -9 payments mid-capture", "SIGKILL to payments after the provider captured a parcel, before "
              "its commit; restarted", load, admin, config, recovery,
              {"seconds_until_the_shipment_shipped": round(recovery, 2), "invoice": shipped["invoice_number"]})
+
+
+def test_10_kill_9_webhooks_in_the_middle_of_deliveries(system, admin, new_customer, config):
+    """Issue 26: webhooks is killed while it delivers the order events of a load to a receiver on
+    loopback, and restarted. Every order event of the accepted orders reaches the receiver, signed;
+    an event it acknowledged more than once was one whose answer came before the kill (the process
+    died before recording it): nothing acknowledged after the restart is sent again."""
+    receiver = start_receiver()
+    created = admin.post("/webhooks", json={"url": receiver.url("/erp"), "event_types": ["order.*"]})
+    assert created.status_code == 201, created.text
+    endpoint = created.json()
+    try:
+        load = Load(shoppers(new_customer), stocked_product(admin), max_seconds=60)
+        with load:
+            wait_for(lambda: len(receiver.acknowledged("/erp")) >= 20, 60, "20 deliveries before the kill")
+            system.stop("webhooks", sig=signal.SIGKILL)
+            killed_at = time.time()
+            time.sleep(2)  # orders keep coming while it is dead
+            system.start_service("webhooks")
+            load.wait_for_orders(len(load.accepted) + 15)
+        conclude("10 kill -9 webhooks", "SIGKILL to webhooks mid-deliveries, restarted after 2 s", load, admin,
+                 config, None)
+        orders = list(load.accepted)
+
+        def published() -> set[str]:
+            return {row[0] for row in query_once(
+                database_urls(config)["orders"],
+                "SELECT payload->>'event_id' FROM outbox WHERE event_type LIKE 'order\\_%'"
+                " AND payload->>'order_id' = ANY(:orders)", orders=orders)}
+
+        def acknowledged() -> Counter:
+            return Counter(r.headers["webhook-id"] for r in receiver.acknowledged("/erp"))
+
+        wait_for(lambda: published() <= set(acknowledged()), 90, "every order event of the load delivered")
+        repeated = [event_id for event_id, count in acknowledged().items() if count > 1]
+        first_ack = {}
+        for each in receiver.acknowledged("/erp"):
+            first_ack.setdefault(each.headers["webhook-id"], each.at)
+        assert all(first_ack[event_id] < killed_at for event_id in repeated), "acknowledged, yet sent again"
+        assert all(r.verifies_with(endpoint["secret"]) for r in receiver.acknowledged("/erp"))
+        print(f"webhooks: {len(published())} order events delivered, {len(repeated)} sent again"
+              " (acknowledged just before the kill, not yet recorded)")
+    finally:
+        admin.delete(f"/webhooks/{endpoint['id']}")
+        stop_receiver(receiver)

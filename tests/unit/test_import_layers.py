@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("users", "products", "orders", "payments", "notifications", "order_queries")
+SERVICES = ("users", "products", "orders", "payments", "notifications", "order_queries", "webhooks")
 # What each package may import of this project, besides itself.
 ALLOWED = {
     "wire": set(),

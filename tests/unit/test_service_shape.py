@@ -15,8 +15,10 @@ from payments.service import PaymentsService
 from plumbing.mesh_service import MeshService
 from products.service import ProductsService
 from users.service import UsersService
+from webhooks.service import WebhooksService
 
-SERVICES = [UsersService, ProductsService, OrdersService, PaymentsService, NotificationsService, OrderQueriesService]
+SERVICES = [UsersService, ProductsService, OrdersService, PaymentsService, NotificationsService, OrderQueriesService,
+            WebhooksService]
 
 
 def exposed(cls) -> set[str]:

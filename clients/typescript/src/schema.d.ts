@@ -815,6 +815,180 @@ export interface paths {
         patch: operations["updateUser"];
         trace?: never;
     };
+    "/api/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every webhook endpoint, oldest first. */
+        get: operations["listWebhooks"];
+        put?: never;
+        /**
+         * Register an endpoint for the event types it wants (patterns such as `order.*`). The answer
+         *     holds its signing `secret`, shown only this once. In production mode the URL must be https and
+         *     resolve to public addresses only (422 otherwise).
+         */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        /** One webhook endpoint. */
+        get: operations["getWebhook"];
+        put?: never;
+        post?: never;
+        /** Delete an endpoint, with its deliveries and their log. */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        /**
+         * Change an endpoint's URL, event types, description, or enable or disable it. Enabling
+         *     one that was disabled for failing starts its count of failures afresh.
+         */
+        patch: operations["updateWebhook"];
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        /** The endpoint's deliveries, newest first, filtered by `status`, `event_type` and `order_id`. */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * One delivery with every attempt: the request's headers and body, the answer's status and
+         *     body (capped), the duration, the error.
+         */
+        get: operations["getWebhookDelivery"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Attempt a delivery again now, with a fresh retry schedule (a failed one is pending again);
+         *     409 for one that succeeded.
+         */
+        post: operations["retryWebhookDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Queue again every failed delivery of the endpoint created since `since`, in their order,
+         *     each with a fresh retry schedule (e.g. once a receiver is back).
+         */
+        post: operations["replayWebhookFailures"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A new signing secret, shown once. For `grace_seconds` (default a day) every request is
+         *     signed with both the new and the old secret, so a receiver can switch without losing any.
+         */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Queue a `webhook.test` event for the endpoint now; the answer is its delivery. */
+        post: operations["sendTestWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -916,6 +1090,19 @@ export interface components {
             name: string;
             postal_code: string;
         };
+        Attempt: {
+            duration_ms: number;
+            error: string | null;
+            number: number;
+            request_body: string;
+            request_headers: {
+                [key: string]: unknown;
+            };
+            response_body: string | null;
+            response_status: number | null;
+            /** Format: date-time */
+            started_at: string;
+        };
         Buyer: {
             city: string;
             country: string;
@@ -984,6 +1171,46 @@ export interface components {
             page_size: number;
             total: number;
         };
+        Delivery: {
+            attempts: number;
+            /** Format: date-time */
+            created_at: string;
+            endpoint_id: string;
+            event_id: string;
+            event_type: string;
+            /** Format: date-time */
+            finished_at: string | null;
+            id: string;
+            last_error: string | null;
+            /** Format: date-time */
+            next_attempt_at: string;
+            order_id: string | null;
+            status: string;
+        };
+        DeliveryPage: {
+            items: components["schemas"]["Delivery"][];
+            page: number;
+            page_size: number;
+            total: number;
+        };
+        DeliveryWithAttempts: {
+            attempt_log: components["schemas"]["Attempt"][];
+            attempts: number;
+            body: string;
+            /** Format: date-time */
+            created_at: string;
+            endpoint_id: string;
+            event_id: string;
+            event_type: string;
+            /** Format: date-time */
+            finished_at: string | null;
+            id: string;
+            last_error: string | null;
+            /** Format: date-time */
+            next_attempt_at: string;
+            order_id: string | null;
+            status: string;
+        };
         DocumentLine: {
             /**
              * Format: decimal
@@ -1015,6 +1242,64 @@ export interface components {
              * @example 3.19
              */
             unit_price: string;
+        };
+        Endpoint: {
+            /** Format: date-time */
+            created_at: string;
+            description: string;
+            disabled_reason: string | null;
+            enabled: boolean;
+            event_types: string[];
+            /** Format: date-time */
+            failing_since: string | null;
+            id: string;
+            /**
+             * Format: date-time
+             * @description the old secret signs too until then
+             */
+            previous_secret_until: string | null;
+            url: string;
+        };
+        EndpointCreate: {
+            /** @default  */
+            description: string;
+            /** @default true */
+            enabled: boolean;
+            event_types: ("order.created" | "order.confirmed" | "order.cancelled" | "order.shipped" | "order.delivered" | "order.refunded" | "order.address_changed" | "order.deleted" | "order.items_cancelled" | "shipment.created" | "shipment.delivered" | "return.requested" | "return.approved" | "return.rejected" | "return.received" | "payment.authorized" | "payment.failed" | "payment.captured" | "payment.voided" | "payment.refunded" | "invoice.issued" | "credit_note.issued" | "webhook.test" | "credit_note.*" | "invoice.*" | "order.*" | "payment.*" | "return.*" | "shipment.*" | "webhook.*" | "*")[];
+            /** @description http(s)://host[:port][/path]; in production mode https to a public address */
+            url: string;
+        };
+        EndpointPage: {
+            items: components["schemas"]["Endpoint"][];
+            page: number;
+            page_size: number;
+            total: number;
+        };
+        EndpointUpdate: {
+            description?: string;
+            enabled?: boolean;
+            event_types?: ("order.created" | "order.confirmed" | "order.cancelled" | "order.shipped" | "order.delivered" | "order.refunded" | "order.address_changed" | "order.deleted" | "order.items_cancelled" | "shipment.created" | "shipment.delivered" | "return.requested" | "return.approved" | "return.rejected" | "return.received" | "payment.authorized" | "payment.failed" | "payment.captured" | "payment.voided" | "payment.refunded" | "invoice.issued" | "credit_note.issued" | "webhook.test" | "credit_note.*" | "invoice.*" | "order.*" | "payment.*" | "return.*" | "shipment.*" | "webhook.*" | "*")[];
+            /** @description http(s)://host[:port][/path]; in production mode https to a public address */
+            url?: string;
+        };
+        EndpointWithSecret: {
+            /** Format: date-time */
+            created_at: string;
+            description: string;
+            disabled_reason: string | null;
+            enabled: boolean;
+            event_types: string[];
+            /** Format: date-time */
+            failing_since: string | null;
+            id: string;
+            /**
+             * Format: date-time
+             * @description the old secret signs too until then
+             */
+            previous_secret_until: string | null;
+            /** @description shown once: verify signatures with it */
+            secret: string;
+            url: string;
         };
         Health: {
             /** @enum {string} */
@@ -1128,7 +1413,7 @@ export interface components {
         };
         OAuthClientCreate: {
             name: string;
-            scopes: ("catalog:write" | "invoices:read" | "orders:fulfil" | "orders:read" | "orders:reservations" | "payments:capture" | "payments:refund" | "stock:release" | "stock:reserve" | "stock:write" | "users:read")[];
+            scopes: ("catalog:write" | "invoices:read" | "orders:fulfil" | "orders:read" | "orders:reservations" | "payments:capture" | "payments:refund" | "stock:release" | "stock:reserve" | "stock:write" | "users:read" | "webhooks:manage")[];
         };
         OAuthClientPage: {
             items: components["schemas"]["OAuthClient"][];
@@ -1423,6 +1708,17 @@ export interface components {
             name: string;
             password: string;
         };
+        Replay: {
+            /**
+             * Format: date-time
+             * @description failed deliveries created at or after (ISO 8601)
+             */
+            since: string;
+        };
+        Replayed: {
+            /** @description failed deliveries queued again */
+            replayed: number;
+        };
         RequestReturn: {
             /** @description Delivered lines and quantities to send back, each with its reason. */
             items: components["schemas"]["ReturnLineRequest"][];
@@ -1467,6 +1763,13 @@ export interface components {
             quantity: number;
             /** @enum {string} */
             reason: "damaged" | "wrong_item" | "not_as_described" | "no_longer_needed" | "other";
+        };
+        RotateSecret: {
+            /**
+             * @description how long the old secret signs too
+             * @default 86400
+             */
+            grace_seconds: number;
         };
         Seller: {
             address: string;
@@ -3313,6 +3616,344 @@ export interface operations {
             409: components["responses"]["CONFLICT"];
             415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
             422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointPage"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EndpointCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointWithSecret"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Endpoint"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    updateWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EndpointUpdate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Endpoint"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+                status?: "pending" | "succeeded" | "failed";
+                event_type?: string;
+                order_id?: string;
+            };
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryPage"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    getWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryWithAttempts"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    retryWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Delivery"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CONFLICT"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    replayWebhookFailures: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Replay"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Replayed"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RotateSecret"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointWithSecret"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    sendTestWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Delivery"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
             429: components["responses"]["TOO_MANY_REQUESTS"];
             503: components["responses"]["SERVICE_UNAVAILABLE"];
         };

@@ -1,6 +1,8 @@
 """Contains all the data models used in inputs/outputs"""
 
 from .address import Address
+from .attempt import Attempt
+from .attempt_request_headers import AttemptRequestHeaders
 from .buyer import Buyer
 from .cancel_items import CancelItems
 from .check_token_body import CheckTokenBody
@@ -8,7 +10,17 @@ from .create_order import CreateOrder
 from .create_shipment import CreateShipment
 from .credit_note import CreditNote
 from .credit_note_page import CreditNotePage
+from .delivery import Delivery
+from .delivery_page import DeliveryPage
+from .delivery_with_attempts import DeliveryWithAttempts
 from .document_line import DocumentLine
+from .endpoint import Endpoint
+from .endpoint_create import EndpointCreate
+from .endpoint_create_event_types_item import EndpointCreateEventTypesItem
+from .endpoint_page import EndpointPage
+from .endpoint_update import EndpointUpdate
+from .endpoint_update_event_types_item import EndpointUpdateEventTypesItem
+from .endpoint_with_secret import EndpointWithSecret
 from .export_orders_format import ExportOrdersFormat
 from .export_orders_status import ExportOrdersStatus
 from .health import Health
@@ -25,6 +37,7 @@ from .issue_document import IssueDocument
 from .line_quantity import LineQuantity
 from .list_orders_status import ListOrdersStatus
 from .list_products_currency import ListProductsCurrency
+from .list_webhook_deliveries_status import ListWebhookDeliveriesStatus
 from .login import Login
 from .notification import Notification
 from .notification_page import NotificationPage
@@ -66,12 +79,15 @@ from .received_line import ReceivedLine
 from .refresh_token import RefreshToken
 from .refund_request import RefundRequest
 from .register import Register
+from .replay import Replay
+from .replayed import Replayed
 from .request_return import RequestReturn
 from .return_ import Return
 from .return_item import ReturnItem
 from .return_line_request import ReturnLineRequest
 from .return_line_request_reason import ReturnLineRequestReason
 from .return_status import ReturnStatus
+from .rotate_secret import RotateSecret
 from .seller import Seller
 from .shipment import Shipment
 from .shipment_item import ShipmentItem
@@ -87,6 +103,8 @@ from .user_update_role import UserUpdateRole
 
 __all__ = (
     "Address",
+    "Attempt",
+    "AttemptRequestHeaders",
     "Buyer",
     "CancelItems",
     "CheckTokenBody",
@@ -94,7 +112,17 @@ __all__ = (
     "CreateShipment",
     "CreditNote",
     "CreditNotePage",
+    "Delivery",
+    "DeliveryPage",
+    "DeliveryWithAttempts",
     "DocumentLine",
+    "Endpoint",
+    "EndpointCreate",
+    "EndpointCreateEventTypesItem",
+    "EndpointPage",
+    "EndpointUpdate",
+    "EndpointUpdateEventTypesItem",
+    "EndpointWithSecret",
     "ExportOrdersFormat",
     "ExportOrdersStatus",
     "Health",
@@ -111,6 +139,7 @@ __all__ = (
     "LineQuantity",
     "ListOrdersStatus",
     "ListProductsCurrency",
+    "ListWebhookDeliveriesStatus",
     "Login",
     "Notification",
     "NotificationPage",
@@ -152,12 +181,15 @@ __all__ = (
     "RefreshToken",
     "RefundRequest",
     "Register",
+    "Replay",
+    "Replayed",
     "RequestReturn",
     "Return",
     "ReturnItem",
     "ReturnLineRequest",
     "ReturnLineRequestReason",
     "ReturnStatus",
+    "RotateSecret",
     "Seller",
     "Shipment",
     "ShipmentItem",

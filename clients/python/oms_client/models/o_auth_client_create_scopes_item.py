@@ -13,6 +13,7 @@ class OAuthClientCreateScopesItem(StrEnum):
     STOCKRESERVE = "stock:reserve"
     STOCKWRITE = "stock:write"
     USERSREAD = "users:read"
+    WEBHOOKSMANAGE = "webhooks:manage"
 
     def __str__(self) -> str:
         return str(self.value)
