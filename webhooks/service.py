@@ -15,6 +15,7 @@ from contracts.events import (
     ORDER_DELETED,
     ORDER_DELIVERED,
     ORDER_ITEMS_CANCELLED,
+    ORDER_REFUND_RECORDED,
     ORDER_REFUNDED,
     ORDER_SHIPPED,
     ORDERS,
@@ -121,6 +122,11 @@ class WebhooksService(MeshService, DeadLetterOperations):
     @idempotent_handler(ORDERS, ORDER_REFUNDED)
     def handle_order_refunded(self, uow, event: dict) -> None:
         """order_refunded: queued for every endpoint subscribed to `order.refunded`."""
+        self._enqueue(uow, event)
+
+    @idempotent_handler(ORDERS, ORDER_REFUND_RECORDED)
+    def handle_order_refund_recorded(self, uow, event: dict) -> None:
+        """order_refund_recorded: queued for every endpoint subscribed to `order.refund_recorded`."""
         self._enqueue(uow, event)
 
     @idempotent_handler(ORDERS, ORDER_ADDRESS_CHANGED)

@@ -1265,7 +1265,7 @@ export interface components {
             description: string;
             /** @default true */
             enabled: boolean;
-            event_types: ("order.created" | "order.confirmed" | "order.cancelled" | "order.shipped" | "order.delivered" | "order.refunded" | "order.address_changed" | "order.deleted" | "order.items_cancelled" | "shipment.created" | "shipment.delivered" | "return.requested" | "return.approved" | "return.rejected" | "return.received" | "payment.authorized" | "payment.failed" | "payment.captured" | "payment.voided" | "payment.refunded" | "invoice.issued" | "credit_note.issued" | "webhook.test" | "credit_note.*" | "invoice.*" | "order.*" | "payment.*" | "return.*" | "shipment.*" | "webhook.*" | "*")[];
+            event_types: ("order.created" | "order.confirmed" | "order.cancelled" | "order.shipped" | "order.delivered" | "order.refunded" | "order.address_changed" | "order.deleted" | "order.items_cancelled" | "order.refund_recorded" | "shipment.created" | "shipment.delivered" | "return.requested" | "return.approved" | "return.rejected" | "return.received" | "payment.authorized" | "payment.failed" | "payment.captured" | "payment.voided" | "payment.refunded" | "invoice.issued" | "credit_note.issued" | "webhook.test" | "credit_note.*" | "invoice.*" | "order.*" | "payment.*" | "return.*" | "shipment.*" | "webhook.*" | "*")[];
             /** @description http(s)://host[:port][/path]; in production mode https to a public address */
             url: string;
         };
@@ -1278,7 +1278,7 @@ export interface components {
         EndpointUpdate: {
             description?: string;
             enabled?: boolean;
-            event_types?: ("order.created" | "order.confirmed" | "order.cancelled" | "order.shipped" | "order.delivered" | "order.refunded" | "order.address_changed" | "order.deleted" | "order.items_cancelled" | "shipment.created" | "shipment.delivered" | "return.requested" | "return.approved" | "return.rejected" | "return.received" | "payment.authorized" | "payment.failed" | "payment.captured" | "payment.voided" | "payment.refunded" | "invoice.issued" | "credit_note.issued" | "webhook.test" | "credit_note.*" | "invoice.*" | "order.*" | "payment.*" | "return.*" | "shipment.*" | "webhook.*" | "*")[];
+            event_types?: ("order.created" | "order.confirmed" | "order.cancelled" | "order.shipped" | "order.delivered" | "order.refunded" | "order.address_changed" | "order.deleted" | "order.items_cancelled" | "order.refund_recorded" | "shipment.created" | "shipment.delivered" | "return.requested" | "return.approved" | "return.rejected" | "return.received" | "payment.authorized" | "payment.failed" | "payment.captured" | "payment.voided" | "payment.refunded" | "invoice.issued" | "credit_note.issued" | "webhook.test" | "credit_note.*" | "invoice.*" | "order.*" | "payment.*" | "return.*" | "shipment.*" | "webhook.*" | "*")[];
             /** @description http(s)://host[:port][/path]; in production mode https to a public address */
             url?: string;
         };

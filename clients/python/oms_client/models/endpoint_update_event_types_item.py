@@ -15,6 +15,7 @@ class EndpointUpdateEventTypesItem(StrEnum):
     ORDER_DELIVERED = "order.delivered"
     ORDER_ITEMS_CANCELLED = "order.items_cancelled"
     ORDER_REFUNDED = "order.refunded"
+    ORDER_REFUND_RECORDED = "order.refund_recorded"
     ORDER_SHIPPED = "order.shipped"
     PAYMENT = "payment.*"
     PAYMENT_AUTHORIZED = "payment.authorized"
@@ -30,7 +31,7 @@ class EndpointUpdateEventTypesItem(StrEnum):
     SHIPMENT = "shipment.*"
     SHIPMENT_CREATED = "shipment.created"
     SHIPMENT_DELIVERED = "shipment.delivered"
-    VALUE_30 = "*"
+    VALUE_31 = "*"
     WEBHOOK = "webhook.*"
     WEBHOOK_TEST = "webhook.test"
 
