@@ -76,7 +76,7 @@ def attempt(session: requests.Session, url: str, message_id: str, body: str, sec
         outcome, error = TIMEOUT, f"no answer within {timeout:g} s"
     except RefusedUrl as exc:
         outcome, error = REFUSED, f"refused: {exc}"
-    except requests.RequestException as exc:
+    except (requests.RequestException, ValueError) as exc:  # ValueError: a URL requests can't send to
         error = f"{type(exc).__name__}: {exc}"
     finally:
         deadline.cancel()

@@ -45,3 +45,14 @@ def test_development_allows_http_to_loopback_but_only_http():
 def test_a_name_that_does_not_resolve_is_refused_in_production_mode():
     with pytest.raises(RefusedUrl, match="does not resolve"):
         check_url("https://no-such-host.invalid/hook", production=True)
+
+
+@pytest.mark.parametrize("url", [
+    f"http://{'a' * 64}.example.com/hook",  # a label longer than DNS allows
+    "http://a..example.com/hook",  # an empty label
+    f"http://{'.'.join(['abcdefgh'] * 29)}/hook",  # 260 characters in all
+])
+def test_a_host_dns_cannot_carry_is_refused_in_any_mode(url):
+    """Else it is registered and every attempt dies in the HTTP client before it is recorded."""
+    with pytest.raises(RefusedUrl, match="is no host name"):
+        check_url(url, production=False)
