@@ -36,10 +36,11 @@ def matches(patterns: list[str], webhook_type_: str) -> bool:
 # What an endpoint may subscribe to: a type, every type of a resource, or everything.
 SUBSCRIBABLE = (*WEBHOOK_TYPES, *sorted({kind.split(".")[0] + ".*" for kind in WEBHOOK_TYPES}), "*")
 EVENT_PATTERN = fields.String(validate=validate.OneOf(SUBSCRIBABLE))
-# http(s), a host name or address, a port, a path of printable characters (no credentials): the
-# service checks further where it may point (webhooks/addresses.py).
+# http(s), a host name or address (labels of 1 to 63 characters, as DNS carries them: the HTTP
+# client refuses others before it sends), a port, a path of printable characters (no
+# credentials): the service checks further where it may point (webhooks/addresses.py).
 URL = dict(validate=[validate.Length(min=1, max=2000),
-                     validate.Regexp(r"^https?://[A-Za-z0-9.-]+(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?(/[!-~]*)?$")],
+                     validate.Regexp(r"^https?://[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})*\.?(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?(/[!-~]*)?$")],
            metadata={"description": "http(s)://host[:port][/path]; in production mode https to a public address"})
 
 
