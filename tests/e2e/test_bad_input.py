@@ -190,6 +190,11 @@ VALID_BODIES = {
     ("POST", "/api/v1/returns/{return_id}/receive"): {
         "items": [{"product_id": "{product_id}", "quantity": 1, "restock": True}]},
     ("POST", "/api/v1/orders/{order_id}/refunds"): {"amount": "1.00", "reason": "r"},
+    ("POST", "/api/v1/webhooks"): {"url": "http://127.0.0.1:9/hook", "event_types": ["order.*"], "description": "d",
+                                   "enabled": False},
+    ("PATCH", "/api/v1/webhooks/{webhook_id}"): {"url": "http://127.0.0.1:9/hook", "description": "d"},
+    ("POST", "/api/v1/webhooks/{webhook_id}/rotate-secret"): {"grace_seconds": 60},
+    ("POST", "/api/v1/webhooks/{webhook_id}/replay"): {"since": "2026-01-01T00:00:00+00:00"},
 }
 DEEP = "[" * 10_000 + "]" * 10_000
 
@@ -211,7 +216,8 @@ def json_routes(admin, new_customer, product):
     user, _, api = new_customer()
     order = place(api, product).json()
     # No return exists: a bad body is refused before its id is looked up.
-    ids = {"product_id": product["id"], "order_id": order["id"], "user_id": user["id"], "return_id": "no-such-return"}
+    ids = {"product_id": product["id"], "order_id": order["id"], "user_id": user["id"], "return_id": "no-such-return",
+           "webhook_id": "no-such-webhook"}
 
     def fill(value):
         if isinstance(value, dict):
