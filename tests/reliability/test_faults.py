@@ -466,7 +466,9 @@ def test_9_kill_9_payments_between_a_capture_and_its_event(system, admin, new_cu
     to the admin); asked again (its timer, or the admin's retry with the same key), payments finds
     the capture it requested and asks the provider again under the same idempotency key. The
     shipment ships, captured exactly once; nothing is left uncaptured."""
-    load = Load(shoppers(new_customer), stocked_product(admin), max_seconds=150, max_orders=1500)
+    # Bounds for a hung run only: the load must outlive the recovery (timer included), however
+    # fast the machine places orders meanwhile, for the orders after it to be seen accepted.
+    load = Load(shoppers(new_customer), stocked_product(admin), max_seconds=400, max_orders=20000)
     with load:
         load.wait_for_orders(10)
         [order_id] = load.accepted[:1]
