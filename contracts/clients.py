@@ -179,6 +179,14 @@ class OrdersRpc:
         """orders.service.OrdersService.create_order (createOrder)."""
         return self._call("orders", "create_order", payload, idempotency_key)
 
+    def create_quote(self, payload: dict) -> dict:
+        """orders.quote_service.QuoteOperations.create_quote (createQuote)."""
+        return self._call("orders", "create_quote", payload)
+
+    def get_quote(self, quote_id: str) -> dict:
+        """orders.quote_service.QuoteOperations.get_quote (getQuote)."""
+        return self._call("orders", "get_quote", quote_id)
+
     def list_orders(self, query: dict | None = None) -> dict:
         """orders.service.OrdersService.list_orders (listOrders)."""
         return self._call("orders", "list_orders", query)

@@ -113,6 +113,8 @@ class CreateOrderSchema(_EachProductOnce):
     )
     shipping_address = fields.Nested(AddressSchema, required=True)
     payment_token = _text(200, required=True)
+    quote_id = _text(36, metadata={
+        "description": "A quote of yours (POST /quotes) for exactly these items: the order takes its prices."})
 
 
 class UpdateOrderSchema(Schema):

@@ -21,6 +21,7 @@ from contracts.orders import (
     UpdateOrderSchema,
 )
 from contracts.payments import CaptureFailed
+from contracts.quotes import CreateQuoteSchema, QuoteSchema
 from wire.access import (
     ADMIN_ONLY,
     ORDER_RESERVATIONS,
@@ -41,14 +42,39 @@ CREATE_ORDER = Operation(
     service=SERVICE,
     method="create_order",
     access=SIGNED_IN,
-    doc="""Place an order. Prices come from the catalog, never from the client. The same
-    Idempotency-Key with the same body returns the same order; with another body, 422.
-    409 names the items short of stock.""",
+    doc="""Place an order. Prices come from the catalog, or from the customer's quote
+    (`quote_id`), never from the client. The same Idempotency-Key with the same body returns the
+    same order; with another body, 422. 409 names the items short of stock, or says the quote
+    expired or was used; 422 says the quote is unknown or for other items.""",
     headers=IdempotencyKeySchema,
     body=CreateOrderSchema,
     reply=OrderSchema,
     errors=(Conflict, Invalid),
     http=Http("POST", "/orders", TAG, status=201),
+)
+CREATE_QUOTE = Operation(
+    id="createQuote",
+    service=SERVICE,
+    method="create_quote",
+    access=SIGNED_IN,
+    doc="""Price a cart and hold those prices for you until `expires_at` (QUOTE_TTL, 15 minutes
+    by default). An order citing it (`quote_id`, the same items and quantities) is placed at these
+    prices even if the catalog changed since; one order at most. Stock is not held: the order
+    reserves it when placed. 422 names unknown products, or items in more than one currency.""",
+    body=CreateQuoteSchema,
+    reply=QuoteSchema,
+    errors=(Invalid,),
+    http=Http("POST", "/quotes", TAG, status=201),
+)
+GET_QUOTE = Operation(
+    id="getQuote",
+    service=SERVICE,
+    method="get_quote",
+    access=SIGNED_IN,
+    doc="A quote, for its customer or an admin (404 for anyone else), with the order that used it.",
+    reply=QuoteSchema,
+    errors=(NotFound,),
+    http=Http("GET", "/quotes/<quote_id>", TAG),
 )
 LIST_ORDERS = Operation(
     id="listOrders",

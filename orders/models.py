@@ -203,5 +203,24 @@ class OrderAction(Base):
     __table_args__ = (UniqueConstraint("order_id", "idempotency_key", name="uq_order_actions_order_key"),)
 
 
+class Quote(Base):
+    """A cart priced for a customer (issue 27): `lines` as QuoteLineSchema dumps them, the prices
+    held until `expires_at`; `order_id` is the one order that used it."""
+
+    __tablename__ = "quotes"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    currency: Mapped[str] = mapped_column(String(3))
+    lines: Mapped[list] = mapped_column(JSONB)
+    total: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    order_id: Mapped[str | None] = mapped_column(String(36), nullable=True, unique=True)
+
+    # The purge of quotes that expired unused (orders/quote_service.py) finds them by expiry.
+    __table_args__ = (Index("ix_quotes_unused_expiry", "expires_at", postgresql_where=text("order_id IS NULL")),)
+
+
 OutboxEvent = outbox_model(Base)
 HANDLER_TABLES = handler_tables(Base)

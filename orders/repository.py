@@ -101,7 +101,8 @@ _PLACE = select(
     .cte("items"),
     # At the order's creation time (now() is the transaction's start) and as its first sequence.
     _history_entry(
-        bindparam("new_id"), null(), bindparam("first_status"), bindparam("customer"), PLACED_REASON, func.now(), 1
+        bindparam("new_id"), null(), bindparam("first_status"), bindparam("customer"), bindparam("placed_reason"),
+        func.now(), 1
     ),
 )
 # An order's lines as payments freezes them into the invoice (order_confirmed carries them);
@@ -203,7 +204,8 @@ def find_by_idempotency_key(session: Session, user_id: str, key: str) -> Order |
 
 
 def place_order(
-    session: Session, order_id: str, user_id: str, key: str, body_hash: str, reservation: dict, address: dict
+    session: Session, order_id: str, user_id: str, key: str, body_hash: str, reservation: dict, address: dict,
+    reason: str = PLACED_REASON,
 ) -> tuple[Order, list[dict]]:
     """A pending order from a stock reservation's price snapshot, totals computed here: the
     order and its items. IntegrityError if the customer's idempotency key is taken; Invalid if
@@ -236,6 +238,7 @@ def place_order(
             "address": address,
             "key": key,
             "body_hash": body_hash,
+            "placed_reason": reason,
             "expires_at": datetime.fromisoformat(reservation["expires_at"]),
             **{parameter: [item[column] for item in items] for column, (parameter, _) in _ITEM_COLUMNS.items()},
         },
@@ -327,9 +330,14 @@ def _apply_any(session: Session, order_values: dict, entries: list[dict], lines:
     ).scalar_one()
 
 
-def placed_entry(order: Order) -> dict:
+def placed_reason(quote_id: str | None) -> str:
+    """The first history entry's reason: an order placed at a quote's prices names it."""
+    return f"order placed at the prices of quote {quote_id}" if quote_id else PLACED_REASON
+
+
+def placed_entry(order: Order, reason: str) -> dict:
     """The history entry `place_order` wrote, as `move` returns one."""
-    return {"from_status": None, "to_status": order.status, "actor": order.user_id, "reason": PLACED_REASON,
+    return {"from_status": None, "to_status": order.status, "actor": order.user_id, "reason": reason,
             "at": order.created_at, "sequence": 1}
 
 

@@ -46,12 +46,13 @@ from contracts.orders_operations import (
     UPDATE_ORDER,
 )
 from contracts.payments import RefundKind
-from orders import repository
+from orders import quotes, repository
 from orders.after_sale_service import AfterSaleOperations
 from orders.idempotency import request_hash
 from orders.lifecycle import OrderStatus
 from orders.metrics import observe_confirmation
 from orders.models import HANDLER_TABLES, Base, Order, OutboxEvent
+from orders.quote_service import QuoteOperations
 from orders.recording import order_fields, publish, write
 from plumbing.callers import rpc
 from plumbing.db import Database
@@ -76,10 +77,12 @@ EXPIRY_BATCH = 100  # orders cancelled per tick at most
 SYSTEM = "system"
 
 
-class OrdersService(MeshService, AfterSaleOperations, OutboxRelay, DeadLetterOperations):
+class OrdersService(MeshService, AfterSaleOperations, QuoteOperations, OutboxRelay, DeadLetterOperations):
     """Entrypoints: those below, and from its bases: AfterSaleOperations (orders/after_sale_service.py)
     create_shipment, list_shipments, deliver_shipment, cancel_items, request_return, list_returns,
-    approve_return, reject_return, receive_return and the timer finish_pending_shipments; from
+    approve_return, reject_return, receive_return and the timer finish_pending_shipments;
+    QuoteOperations (orders/quote_service.py) create_quote, get_quote and the timer
+    purge_expired_quotes; from
     plumbing/: MeshService ping and purge_bookkeeping, OutboxRelay relay_outbox,
     DeadLetterOperations list_dead_letters/replay_dead_letter/discard_dead_letter."""
 
@@ -103,9 +106,11 @@ class OrdersService(MeshService, AfterSaleOperations, OutboxRelay, DeadLetterOpe
         payment_token}.
 
         Stock for every item is reserved in products (all or none) and prices are taken from
-        there; the order starts in pending_payment and `order_created` is published. The same
+        there, or from the customer's quote (`quote_id`, orders/quotes.py), which the order then
+        uses up; the order starts in pending_payment and `order_created` is published. The same
         idempotency key with the same body returns the same order; with another body, Invalid.
-        Conflict (409) names the items short of stock; Invalid (422) an unknown product."""
+        Conflict (409) names the items short of stock, or a quote expired or used; Invalid (422)
+        an unknown product, or a quote unknown or for other items."""
         actor = self.caller.actor
         if not isinstance(idempotency_key, str) or not 1 <= len(idempotency_key) <= 200:
             raise Invalid("An idempotency key of 1 to 200 characters is required.", {"idempotency_key": ["Required."]})
@@ -117,8 +122,12 @@ class OrdersService(MeshService, AfterSaleOperations, OutboxRelay, DeadLetterOpe
                 return existing
 
             order_id = str(uuid.uuid4())
+            quote = data.get("quote_id") and self._quote_for(uow, data["quote_id"], actor.id, data["items"])
             reservation = self.products.reserve_stock(order_id, data["items"], self._reservation_ttl)
             try:
+                if quote:
+                    reservation = quotes.at_quoted_prices(reservation, quote)
+                    quotes.mark_used(uow.session, quote, order_id)
                 order, items = self._place(uow, order_id, actor.id, idempotency_key, body_hash, reservation, data)
                 uow.commit()
             except IntegrityError:
@@ -137,12 +146,13 @@ class OrdersService(MeshService, AfterSaleOperations, OutboxRelay, DeadLetterOpe
 
     def _place(self, uow, order_id, user_id, key, body_hash, reservation, data) -> tuple[Order, list[dict]]:
         """The order and its items as placed, with order_created added; the caller commits."""
+        reason = repository.placed_reason(data.get("quote_id"))
         order, items = repository.place_order(
-            uow.session, order_id, user_id, key, body_hash, reservation, data["shipping_address"]
+            uow.session, order_id, user_id, key, body_hash, reservation, data["shipping_address"], reason
         )
         uow.add_event(
             ORDER_CREATED,
-            **order_fields(order, 1, order.status, repository.placed_entry(order)),
+            **order_fields(order, 1, order.status, repository.placed_entry(order, reason)),
             payment_token=data["payment_token"],
             pay_before=order.reservation_expires_at.isoformat(),
             items=[

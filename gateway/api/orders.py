@@ -1,5 +1,5 @@
-"""Orders, their history and payment, and a customer's notifications; after the sale, their
-shipments, cancelled lines, returns and refunds (issue 24)."""
+"""Orders, their history and payment, price quotes, and a customer's notifications; after the
+sale, their shipments, cancelled lines, returns and refunds (issue 24)."""
 
 from contracts.notifications_operations import LIST_NOTIFICATIONS
 from contracts.orders_operations import (
@@ -7,12 +7,14 @@ from contracts.orders_operations import (
     CANCEL_ITEMS,
     CANCEL_ORDER,
     CREATE_ORDER,
+    CREATE_QUOTE,
     CREATE_SHIPMENT,
     DELETE_ORDER,
     DELIVER_ORDER,
     DELIVER_SHIPMENT,
     GET_ORDER,
     GET_ORDER_HISTORY,
+    GET_QUOTE,
     LIST_ORDERS,
     LIST_RETURNS,
     LIST_SHIPMENTS,
@@ -33,6 +35,16 @@ blp = ApiBlueprint("orders", __name__, url_prefix="/api/v1", description="Orders
 @blp.operation(CREATE_ORDER)
 def create_order(headers, _):
     return reply(services().orders.create_order(json_body(), headers["idempotency_key"]), 201)
+
+
+@blp.operation(CREATE_QUOTE)
+def create_quote(_):
+    return reply(services().orders.create_quote(json_body()), 201)
+
+
+@blp.operation(GET_QUOTE)
+def get_quote(quote_id):
+    return reply(services().orders.get_quote(quote_id))
 
 
 @blp.operation(LIST_ORDERS)

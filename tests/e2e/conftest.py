@@ -151,6 +151,15 @@ def product(admin) -> dict:
     return response.json()
 
 
+@pytest.fixture
+def gadget(admin) -> dict:
+    """A second product, cheaper than `product` (19.99), for orders of two lines."""
+    response = admin.post("/products", json={"sku": f"SKU-{uuid.uuid4().hex[:10]}", "name": "Red gadget",
+                                             "price": "5.00", "currency": "EUR", "stock": 10})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
 def assert_problem(response: requests.Response, status: int) -> dict:
     assert response.status_code == status, response.text
     assert response.headers["Content-Type"].startswith("application/problem+json")

@@ -17,7 +17,10 @@ can't say what that takes, and keep the run off what it must leave alone:
   or repeated id is rightly a 422, as the document says in words, and no JSON Schema can say
   which ids exist or that a property is unique across items. It also keeps the run from selling
   other tests' stock. So do the items of a shipment, a line cancellation, a return and a return's
-  receipt: they name the lines of an order.
+  receipt: they name the lines of an order. A quote's items name products as an order's do.
+- A new order cites no quote: a valid quote id drawn is dropped (the quote must be the caller's own
+  and unused, which no schema can say; an unknown one is rightly a 422, tests/e2e/test_quotes.py);
+  an invalid one is left as drawn.
 
 `map_case`, not `map_headers`/`map_body`: those apply to the fuzzing phase's strategies only,
 while case hooks run on the coverage phase's cases too."""
@@ -35,8 +38,10 @@ ORDERABLE = json.loads(os.environ["OMS_FUZZ_ORDERABLE"])
 PASSWORD = os.environ["OMS_FUZZ_PASSWORD"]
 MUTATING = {"PATCH", "PUT", "POST", "DELETE"}
 # The operations whose body's `items` name products: a new order, and its lines after the sale.
+NEW_ORDER = ("POST", "/api/v1/orders")
 ITEMS_NAME_PRODUCTS = {
-    ("POST", "/api/v1/orders"),
+    NEW_ORDER,
+    ("POST", "/api/v1/quotes"),
     ("POST", "/api/v1/orders/{order_id}/shipments"),
     ("POST", "/api/v1/orders/{order_id}/cancel-items"),
     ("POST", "/api/v1/orders/{order_id}/returns"),
@@ -65,9 +70,17 @@ def map_case(context, case):
         _with_a_fresh_key(case.headers)
     if (case.method.upper(), case.path) in ITEMS_NAME_PRODUCTS:
         _with_known_products(case.body)
+    if (case.method.upper(), case.path) == NEW_ORDER:
+        _without_a_valid_quote(case.body)
     if (case.method.upper(), case.path) == USER_CHANGE:
         _with_the_callers_password(case.body)
     return case
+
+
+def _without_a_valid_quote(body) -> None:
+    quote_id = body.get("quote_id") if isinstance(body, dict) else None
+    if isinstance(quote_id, str) and 1 <= len(quote_id) <= 36:
+        del body["quote_id"]
 
 
 def _with_a_fresh_key(headers: dict | None) -> None:

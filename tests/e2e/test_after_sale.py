@@ -8,8 +8,6 @@ import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
-
 from tests.e2e.conftest import assert_problem
 from tests.e2e.test_order_saga import ADDRESS, stock_of, wait_for_status
 from tests.polling import wait_until
@@ -18,15 +16,6 @@ from tests.stores import backdate_deliveries, expire_authorization
 
 def key() -> dict:
     return {"Idempotency-Key": uuid.uuid4().hex}
-
-
-@pytest.fixture
-def gadget(admin) -> dict:
-    """A second product, cheaper than `product` (19.99), for orders of two lines."""
-    response = admin.post("/products", json={"sku": f"SKU-{uuid.uuid4().hex[:10]}", "name": "Red gadget",
-                                             "price": "5.00", "currency": "EUR", "stock": 10})
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 def lines(*quantities: tuple[dict, int]) -> list[dict]:

@@ -176,6 +176,7 @@ VALID_BODIES = {
     ("POST", "/api/v1/orders"): {"items": [{"product_id": "{product_id}", "quantity": 1}],
                                  "shipping_address": {**ADDRESS, "line2": "l"}, "payment_token": "tok_visa"},
     ("PATCH", "/api/v1/orders/{order_id}"): {"shipping_address": {**ADDRESS, "line2": "l"}},
+    ("POST", "/api/v1/quotes"): {"items": [{"product_id": "{product_id}", "quantity": 1}]},
     ("POST", "/api/v1/orders/{order_id}/cancel"): {"reason": "r"},
     ("PATCH", "/api/v1/users/{user_id}"): {"email": "{email}", "name": "n"},
     ("POST", "/api/v1/invoices"): {"order_id": "{order_id}"},

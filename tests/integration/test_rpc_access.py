@@ -77,6 +77,8 @@ ARGUMENTS = {
                                                                    "postal_code": "1", "country": "FR"},
                                               "payment_token": "tok_visa"}, "key-1"],
     ("orders", "get_order"): ["<order>"],
+    ("orders", "create_quote"): [{"items": [{"product_id": "<product>", "quantity": 1}]}],
+    ("orders", "get_quote"): ["no-such-quote"],
     ("orders", "list_orders"): [{}],
     ("orders", "get_order_history"): ["<order>"],
     ("orders", "update_order"): ["<order>", {"shipping_address": {

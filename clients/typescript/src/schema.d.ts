@@ -228,9 +228,10 @@ export interface paths {
         get: operations["listOrders"];
         put?: never;
         /**
-         * Place an order. Prices come from the catalog, never from the client. The same
-         *     Idempotency-Key with the same body returns the same order; with another body, 422.
-         *     409 names the items short of stock.
+         * Place an order. Prices come from the catalog, or from the customer's quote
+         *     (`quote_id`), never from the client. The same Idempotency-Key with the same body returns the
+         *     same order; with another body, 422. 409 names the items short of stock, or says the quote
+         *     expired or was used; 422 says the quote is unknown or for other items.
          */
         post: operations["createOrder"];
         delete?: never;
@@ -688,6 +689,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/quotes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Price a cart and hold those prices for you until `expires_at` (QUOTE_TTL, 15 minutes
+         *     by default). An order citing it (`quote_id`, the same items and quantities) is placed at these
+         *     prices even if the catalog changed since; one order at most. Stock is not held: the order
+         *     reserves it when placed. 422 names unknown products, or items in more than one currency.
+         */
+        post: operations["createQuote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/quotes/{quote_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                quote_id: string;
+            };
+            cookie?: never;
+        };
+        /** A quote, for its customer or an admin (404 for anyone else), with the order that used it. */
+        get: operations["getQuote"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/returns/{return_id}/approve": {
         parameters: {
             query?: never;
@@ -1122,7 +1164,13 @@ export interface components {
             /** @description One line per product: each `product_id` once, a product in the catalog (else 422). */
             items: components["schemas"]["OrderLineRequest"][];
             payment_token: string;
+            /** @description A quote of yours (POST /quotes) for exactly these items: the order takes its prices. */
+            quote_id?: string;
             shipping_address: components["schemas"]["Address"];
+        };
+        CreateQuote: {
+            /** @description One line per product: each `product_id` once, a product in the catalog. */
+            items: components["schemas"]["OrderLineRequest"][];
         };
         CreateShipment: {
             carrier: string;
@@ -1657,6 +1705,45 @@ export interface components {
              */
             price?: string;
             sku?: string;
+        };
+        Quote: {
+            /** Format: date-time */
+            created_at: string;
+            currency: string;
+            /**
+             * Format: date-time
+             * @description Its prices hold until then.
+             */
+            expires_at: string;
+            id: string;
+            items: components["schemas"]["QuoteLine"][];
+            /** @description The order that used it; null while unused. */
+            order_id: string | null;
+            /**
+             * Format: decimal
+             * @description A decimal string from 0.01 to 9999999999.99.
+             * @example 19.99
+             */
+            total: string;
+            user_id: string;
+        };
+        QuoteLine: {
+            /**
+             * Format: decimal
+             * @description A decimal string from 0.01 to 9999999999.99.
+             * @example 19.99
+             */
+            line_total: string;
+            name: string;
+            product_id: string;
+            quantity: number;
+            sku: string;
+            /**
+             * Format: decimal
+             * @description A decimal string from 0.01 to 9999999999.99.
+             * @example 19.99
+             */
+            unit_price: string;
         };
         ReadModel: {
             /** @description How far the read side (GraphQL, exports) is behind. */
@@ -3365,6 +3452,65 @@ export interface operations {
             404: components["responses"]["NOT_FOUND"];
             415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
             422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    createQuote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateQuote"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Quote"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    getQuote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                quote_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Quote"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
             429: components["responses"]["TOO_MANY_REQUESTS"];
             503: components["responses"]["SERVICE_UNAVAILABLE"];
         };

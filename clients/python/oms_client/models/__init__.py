@@ -7,6 +7,7 @@ from .buyer import Buyer
 from .cancel_items import CancelItems
 from .check_token_body import CheckTokenBody
 from .create_order import CreateOrder
+from .create_quote import CreateQuote
 from .create_shipment import CreateShipment
 from .credit_note import CreditNote
 from .credit_note_page import CreditNotePage
@@ -69,6 +70,8 @@ from .product_create_currency import ProductCreateCurrency
 from .product_page import ProductPage
 from .product_update import ProductUpdate
 from .product_update_currency import ProductUpdateCurrency
+from .quote import Quote
+from .quote_line import QuoteLine
 from .read_model import ReadModel
 from .readiness import Readiness
 from .readiness_services import ReadinessServices
@@ -109,6 +112,7 @@ __all__ = (
     "CancelItems",
     "CheckTokenBody",
     "CreateOrder",
+    "CreateQuote",
     "CreateShipment",
     "CreditNote",
     "CreditNotePage",
@@ -171,6 +175,8 @@ __all__ = (
     "ProductPage",
     "ProductUpdate",
     "ProductUpdateCurrency",
+    "Quote",
+    "QuoteLine",
     "Readiness",
     "ReadinessServices",
     "ReadinessStatus",

@@ -5,6 +5,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 
+from ..types import UNSET, Unset
+
 if TYPE_CHECKING:
     from ..models.address import Address
     from ..models.order_line_request import OrderLineRequest
@@ -21,11 +23,13 @@ class CreateOrder:
             422).
         payment_token (str):
         shipping_address (Address):
+        quote_id (str | Unset): A quote of yours (POST /quotes) for exactly these items: the order takes its prices.
     """
 
     items: list[OrderLineRequest]
     payment_token: str
     shipping_address: Address
+    quote_id: str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         items = []
@@ -37,6 +41,8 @@ class CreateOrder:
 
         shipping_address = self.shipping_address.to_dict()
 
+        quote_id = self.quote_id
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update(
@@ -46,6 +52,8 @@ class CreateOrder:
                 "shipping_address": shipping_address,
             }
         )
+        if quote_id is not UNSET:
+            field_dict["quote_id"] = quote_id
 
         return field_dict
 
@@ -66,10 +74,13 @@ class CreateOrder:
 
         shipping_address = Address.from_dict(d.pop("shipping_address"))
 
+        quote_id = d.pop("quote_id", UNSET)
+
         create_order = cls(
             items=items,
             payment_token=payment_token,
             shipping_address=shipping_address,
+            quote_id=quote_id,
         )
 
         return create_order

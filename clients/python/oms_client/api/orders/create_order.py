@@ -103,9 +103,10 @@ def sync_detailed(
     body: CreateOrder,
     idempotency_key: str,
 ) -> Response[Order | Problem]:
-    """Place an order. Prices come from the catalog, never from the client. The same
-    Idempotency-Key with the same body returns the same order; with another body, 422.
-    409 names the items short of stock.
+    """Place an order. Prices come from the catalog, or from the customer's quote
+    (`quote_id`), never from the client. The same Idempotency-Key with the same body returns the
+    same order; with another body, 422. 409 names the items short of stock, or says the quote
+    expired or was used; 422 says the quote is unknown or for other items.
 
     Args:
         idempotency_key (str):
@@ -137,9 +138,10 @@ def sync(
     body: CreateOrder,
     idempotency_key: str,
 ) -> Order | Problem | None:
-    """Place an order. Prices come from the catalog, never from the client. The same
-    Idempotency-Key with the same body returns the same order; with another body, 422.
-    409 names the items short of stock.
+    """Place an order. Prices come from the catalog, or from the customer's quote
+    (`quote_id`), never from the client. The same Idempotency-Key with the same body returns the
+    same order; with another body, 422. 409 names the items short of stock, or says the quote
+    expired or was used; 422 says the quote is unknown or for other items.
 
     Args:
         idempotency_key (str):
@@ -166,9 +168,10 @@ async def asyncio_detailed(
     body: CreateOrder,
     idempotency_key: str,
 ) -> Response[Order | Problem]:
-    """Place an order. Prices come from the catalog, never from the client. The same
-    Idempotency-Key with the same body returns the same order; with another body, 422.
-    409 names the items short of stock.
+    """Place an order. Prices come from the catalog, or from the customer's quote
+    (`quote_id`), never from the client. The same Idempotency-Key with the same body returns the
+    same order; with another body, 422. 409 names the items short of stock, or says the quote
+    expired or was used; 422 says the quote is unknown or for other items.
 
     Args:
         idempotency_key (str):
@@ -198,9 +201,10 @@ async def asyncio(
     body: CreateOrder,
     idempotency_key: str,
 ) -> Order | Problem | None:
-    """Place an order. Prices come from the catalog, never from the client. The same
-    Idempotency-Key with the same body returns the same order; with another body, 422.
-    409 names the items short of stock.
+    """Place an order. Prices come from the catalog, or from the customer's quote
+    (`quote_id`), never from the client. The same Idempotency-Key with the same body returns the
+    same order; with another body, 422. 409 names the items short of stock, or says the quote
+    expired or was used; 422 says the quote is unknown or for other items.
 
     Args:
         idempotency_key (str):
