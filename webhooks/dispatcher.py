@@ -109,7 +109,7 @@ class Dispatcher(DependencyProvider):
         [self.database] = [dep for dep in self.container.dependencies if isinstance(dep, nameko_sqlalchemy.Database)]
         self.settings = Settings.from_config(self.container.config)
         self.pool = eventlet.GreenPool(self.settings.concurrency)
-        self.http = http_session(self.settings.concurrency)
+        self.http = http_session(self.settings.concurrency, self.settings.production)
         self.signal = LightQueue(maxsize=1)
         self.sessions = eventlet.Semaphore(DATABASE_SESSIONS)
         self.running = False

@@ -1,5 +1,9 @@
 """One HTTP attempt of a delivery: signed, bounded in time, no redirects followed, the answer's
-body read up to a cap."""
+body read up to a cap. In production mode a connection goes to the address that was checked when
+it was opened (requests-hardened's adapter resolves the host once, refuses a private or local
+address, and connects to that address with the host name kept for TLS): a name that resolves
+to a public address for the check and to an internal one a moment later (DNS rebinding) reaches
+nothing."""
 
 import time
 from dataclasses import dataclass
@@ -8,6 +12,8 @@ from datetime import UTC, datetime
 import eventlet
 import requests
 from requests.adapters import HTTPAdapter
+from requests_hardened.ip_filter import InvalidIPAddress
+from requests_hardened.ip_filter_adapter import IPFilterAdapter
 
 from webhooks.addresses import RefusedUrl, check_url
 from webhooks.signing import signed_headers
@@ -31,13 +37,23 @@ class Result:
         return self.outcome == SUCCEEDED
 
 
-def http_session(concurrency: int) -> requests.Session:
+class _PinnedAdapter(IPFilterAdapter):
+    """IPFilterAdapter (https, no loopback) with a pool the size of the dispatcher's concurrency."""
+
+    def __init__(self, concurrency: int):
+        super().__init__(is_https_proto=True, allow_loopback=False)
+        self._pool_connections = self._pool_maxsize = concurrency
+        self.init_poolmanager(concurrency, concurrency)
+
+
+def http_session(concurrency: int, production: bool) -> requests.Session:
+    """Production mode sends only https (addresses.check_url), through the pinning adapter."""
     session = requests.Session()
     session.trust_env = False  # no proxy or .netrc from the environment
     session.max_redirects = 0
     adapter = HTTPAdapter(pool_connections=concurrency, pool_maxsize=concurrency, max_retries=0)
     session.mount("http://", adapter)
-    session.mount("https://", adapter)
+    session.mount("https://", _PinnedAdapter(concurrency) if production else adapter)
     return session
 
 
@@ -76,6 +92,8 @@ def attempt(session: requests.Session, url: str, message_id: str, body: str, sec
         outcome, error = TIMEOUT, f"no answer within {timeout:g} s"
     except RefusedUrl as exc:
         outcome, error = REFUSED, f"refused: {exc}"
+    except InvalidIPAddress as exc:  # the name resolved elsewhere once checked
+        outcome, error = REFUSED, f"refused: the host now resolves to {exc}, a private or local address"
     except (requests.RequestException, ValueError) as exc:  # ValueError: a URL requests can't send to
         error = f"{type(exc).__name__}: {exc}"
     finally:

@@ -1,11 +1,16 @@
 """Which URLs may receive webhooks (webhooks/addresses.py): in production mode https to public
-addresses only, so a webhook can't be aimed at the shop's own network (SSRF)."""
+addresses only, so a webhook can't be aimed at the shop's own network (SSRF), not even by a
+name that resolves elsewhere once checked (DNS rebinding)."""
+
+import base64
+import socket
 
 import pytest
 from marshmallow import ValidationError
 
 from contracts.webhooks import EndpointCreateSchema
 from webhooks.addresses import RefusedUrl, check_url
+from webhooks.sender import REFUSED, attempt, http_session
 
 
 @pytest.mark.parametrize("url", [
@@ -61,3 +66,26 @@ def test_a_host_dns_cannot_carry_is_invalid(url):
         EndpointCreateSchema().load({"url": url, "event_types": ["*"]})
     assert "url" in invalid.value.messages
     EndpointCreateSchema().load({"url": f"http://{'a' * 63}.example.com./hook", "event_types": ["*"]})
+
+
+def test_a_name_that_resolves_elsewhere_after_the_check_reaches_nothing(monkeypatch):
+    """DNS rebinding: the check sees a public address, the connection would go to loopback, where
+    something listens. In production mode the attempt connects only to an address it checked."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    port = listener.getsockname()[1]
+    answers = iter(["93.184.215.14"])  # the first lookup; every later one answers loopback
+    real_getaddrinfo = socket.getaddrinfo
+
+    def rebinding(host, *args, **kwargs):
+        if host != "rebind.example":
+            return real_getaddrinfo(host, *args, **kwargs)
+        return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (next(answers, "127.0.0.1"), port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    with listener:
+        result = attempt(http_session(1, production=True), f"https://rebind.example:{port}/hook", "msg_1", "{}",
+                         ["whsec_" + base64.b64encode(b"k" * 24).decode()], timeout=2, body_cap=100, production=True)
+        with pytest.raises(TimeoutError):
+            listener.accept()  # nothing came
+    assert result.outcome == REFUSED and "127.0.0.1" in result.error, result
