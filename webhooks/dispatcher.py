@@ -1,14 +1,16 @@
 """The delivery loop: deliveries are rows (models.Delivery), so a crash loses none.
 
-Each instance runs one loop. It claims due deliveries with `FOR UPDATE SKIP LOCKED` (instances
-take disjoint rows) and leases them for an attempt's timeout plus a margin: a process killed
-mid-attempt leaves its deliveries to be taken again when the lease passes. Each attempt runs in
-a green thread of a bounded pool, so a slow endpoint holds only its own deliveries, never the
-loop or other endpoints: at most PER_ENDPOINT_CONCURRENCY attempts to one endpoint are under way
-at once, across instances. A delivery is not claimed while an earlier one (by the event's time)
-to the same endpoint for the same order is still pending: per order, a later event waits until the
-earlier one succeeded or was given up. An event handler wakes the loop after its commit; without
-it the loop looks every POLL_INTERVAL_SECONDS."""
+Each instance runs one loop. It claims due deliveries with `FOR UPDATE SKIP LOCKED` (instances take
+disjoint rows) and leases them for an attempt's timeout plus a margin: a process killed mid-attempt
+leaves its deliveries to be taken again when the lease passes. Each attempt runs in a green thread
+of a bounded pool, so a slow endpoint holds only its own deliveries, never the loop or other
+endpoints: at most PER_ENDPOINT_CONCURRENCY attempts to one endpoint are under way at once, across
+instances. An endpoint whose last attempt failed (`failing_since`) gets one attempt at a time, after
+the healthy endpoints' due deliveries, and the failing endpoints together at most half of an
+instance's pool: however many hang, the other half is the healthy ones'. A delivery is not claimed
+while an earlier one (by the event's time) to the same endpoint for the same order is still pending:
+per order, a later event waits until the earlier one succeeded or was given up. An event handler
+wakes the loop after its commit; without it the loop looks every POLL_INTERVAL_SECONDS."""
 
 import logging
 import random
@@ -43,19 +45,20 @@ _IN_FLIGHT = text(
     " GROUP BY endpoint_id"
 )
 _DUE = text(
-    "SELECT d.id, d.endpoint_id FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id"
+    "SELECT d.id, d.endpoint_id, e.failing_since IS NOT NULL AS failing"
+    " FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id"
     " WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND e.enabled"
     " AND d.created_at <= now() - make_interval(secs => :grace)"
     " AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.endpoint_id = d.endpoint_id"
     " AND p.order_id = d.order_id AND p.status = 'pending' AND (p.occurred_at, p.seq) < (d.occurred_at, d.seq))"
-    " ORDER BY d.next_attempt_at, d.seq LIMIT :limit FOR UPDATE OF d SKIP LOCKED"
+    " ORDER BY e.failing_since IS NOT NULL, d.next_attempt_at, d.seq LIMIT :limit FOR UPDATE OF d SKIP LOCKED"
 )
 _LEASE = text(
     "UPDATE deliveries d SET leased_until = now() + make_interval(secs => :lease),"
     " next_attempt_at = now() + make_interval(secs => :lease)"
     " FROM endpoints e WHERE e.id = d.endpoint_id AND d.id = ANY(:ids)"
     " RETURNING d.id, d.event_id, d.body, d.attempts, d.attempts_before_requeue, d.endpoint_id, d.created_at,"
-    " e.url, e.secret, e.previous_secret, e.previous_secret_until"
+    " e.url, e.secret, e.previous_secret, e.previous_secret_until, e.failing_since IS NOT NULL AS failing"
 ).bindparams(bindparam("ids", type_=ARRAY(String)))
 _SUCCEEDED = text(
     "UPDATE deliveries SET status = 'succeeded', attempts = :number, leased_until = NULL, last_error = NULL,"
@@ -90,6 +93,7 @@ class Claim:
     created_at: datetime
     url: str
     secrets: list[str]
+    failing: bool  # its endpoint's last attempt failed
 
 
 def next_wait(settings: Settings, number: int) -> float | None:
@@ -109,6 +113,8 @@ class Dispatcher(DependencyProvider):
         [self.database] = [dep for dep in self.container.dependencies if isinstance(dep, nameko_sqlalchemy.Database)]
         self.settings = Settings.from_config(self.container.config)
         self.pool = eventlet.GreenPool(self.settings.concurrency)
+        self.failing_share = max(self.settings.concurrency // 2, 1)  # of the pool, for failing endpoints
+        self.failing_running = 0
         self.http = http_session(self.settings.concurrency, self.settings.production)
         self.signal = LightQueue(maxsize=1)
         self.sessions = eventlet.Semaphore(DATABASE_SESSIONS)
@@ -163,11 +169,16 @@ class Dispatcher(DependencyProvider):
             in_flight = dict(uow.session.execute(_IN_FLIGHT).all())
             chosen = []
             due = uow.session.execute(_DUE, {"grace": self.settings.ordering_grace, "limit": free * 4}).all()
-            for delivery_id, endpoint_id in due:
+            failing_free = self.failing_share - self.failing_running
+            for delivery_id, endpoint_id, failing in due:
                 if len(chosen) == free:
                     break
-                if in_flight.get(endpoint_id, 0) >= self.settings.per_endpoint_concurrency:
+                if in_flight.get(endpoint_id, 0) >= (1 if failing else self.settings.per_endpoint_concurrency):
                     continue
+                if failing:
+                    if failing_free <= 0:
+                        continue
+                    failing_free -= 1
                 in_flight[endpoint_id] = in_flight.get(endpoint_id, 0) + 1
                 chosen.append(delivery_id)
             rows = uow.session.execute(_LEASE, {"ids": chosen, "lease": self.settings.lease}).all() if chosen else []
@@ -175,7 +186,8 @@ class Dispatcher(DependencyProvider):
         for row in rows:
             claim = Claim(row.id, row.event_id, row.body, row.attempts, row.attempts_before_requeue, row.endpoint_id,
                           row.created_at, row.url,
-                          signing_secrets(row.secret, row.previous_secret, row.previous_secret_until))
+                          signing_secrets(row.secret, row.previous_secret, row.previous_secret_until), row.failing)
+            self.failing_running += claim.failing
             self.pool.spawn_n(self._deliver, claim)
         return len(rows)
 
@@ -190,6 +202,7 @@ class Dispatcher(DependencyProvider):
             # The lease runs out and the delivery is attempted again.
             log.exception("webhooks: delivery %s could not be attempted or recorded", claim.id)
         finally:
+            self.failing_running -= claim.failing
             self.wake()
 
     def _record(self, claim: Claim, result: Result) -> None:

@@ -19,8 +19,7 @@ ATTEMPTS = 4  # the first and three retries
 @pytest.fixture(autouse=True)
 def no_other_endpoints(admin):
     """The fuzz runs before register endpoints at hosts that never answer, subscribed to
-    everything: deleted, so that these tests measure their own endpoints only (a crowd of dead
-    endpoints sharing one instance's attempts is a limit the README states)."""
+    everything: deleted, so that these tests measure their own endpoints only."""
     while page := admin.get("/webhooks", params={"page_size": 100}).json()["items"]:
         for endpoint in page:
             assert admin.delete(f"/webhooks/{endpoint['id']}").status_code in (204, 404)
@@ -143,6 +142,49 @@ def test_a_dead_endpoint_does_not_delay_a_healthy_one(admin, customer, product, 
     assert len(on_dead) == 2 * len(beside) and {d["status"] for d in on_dead} == {"pending"}
     print(f"\nevent to arrival at a healthy endpoint: alone {delays(alone)[0]:.3f}-{delays(alone)[-1]:.3f} s,"
           f" beside a dead one {delays(beside)[0]:.3f}-{delays(beside)[-1]:.3f} s")
+
+
+def test_a_crowd_of_hanging_endpoints_gets_one_attempt_each_and_half_the_pool(admin, receiver, endpoints):
+    """Twelve endpoints hang: more than the pool (20) holds at four attempts each. Once each has
+    failed, it gets one attempt at a time and the failing ones together at most half the pool
+    (CONCURRENCY 20, config.yaml), while a healthy endpoint's event goes out."""
+    crowd = [endpoints(receiver.url(f"/hanging-{n}"), ["webhook.test"]) for n in range(12)]
+    for n, endpoint in enumerate(crowd):
+        receiver.script(f"/hanging-{n}", *[HANG] * 1000)
+        send_test(admin, endpoint)
+    wait_until(lambda: all(deliveries(admin, endpoint)[0]["attempts"] >= 1 for endpoint in crowd),
+               what="a failed attempt to each hanging endpoint")
+    failing_from = datetime.now(UTC)
+    for endpoint in crowd:
+        for _ in range(4):
+            send_test(admin, endpoint)
+    healthy = endpoints(receiver.url("/healthy"), ["webhook.test"])
+    finished(admin, healthy, send_test(admin, healthy)["id"], "succeeded")
+
+    def attempts_since(endpoint) -> list[tuple[float, float]]:
+        """(start, end) of the endpoint's attempts started since all of the crowd were failing."""
+        spans = []
+        for each in deliveries(admin, endpoint):
+            for tried in delivery(admin, endpoint, each["id"])["attempt_log"]:
+                started = datetime.fromisoformat(tried["started_at"])
+                if started >= failing_from:
+                    spans.append((started.timestamp(), started.timestamp() + tried["duration_ms"] / 1000))
+        return spans
+
+    spans = wait_until(lambda: (found := [attempts_since(endpoint) for endpoint in crowd])
+                       and all(len(each) >= 3 for each in found) and found,
+                       timeout=60, what="three attempts to each hanging endpoint since they all failed")
+
+    def most_at_once(intervals) -> int:
+        edges = sorted([(start, 1) for start, _ in intervals] + [(end, -1) for _, end in intervals])
+        running = peak = 0
+        for _, step in edges:  # an end sorts before a start at the same instant
+            running += step
+            peak = max(peak, running)
+        return peak
+
+    assert [most_at_once(each) for each in spans] == [1] * len(crowd)
+    assert most_at_once([span for each in spans for span in each]) <= 10
 
 
 def test_during_a_rotation_both_secrets_sign_then_only_the_new_one(admin, receiver, endpoints):
