@@ -5,7 +5,7 @@ held by a quote (the order reserves it when placed)."""
 from marshmallow import Schema, fields
 from nameko.exceptions import deserialize_to_instance
 
-from contracts.orders import OrderLineRequestSchema, _EachProductOnce, _lines
+from contracts.orders import OrderLineRequestSchema, ShipmentItemSchema, _EachProductOnce, _lines
 from wire.errors import Conflict, Invalid
 from wire.money import Price
 
@@ -14,13 +14,8 @@ class CreateQuoteSchema(_EachProductOnce):
     items = _lines(OrderLineRequestSchema, "One line per product: each `product_id` once, a product in the catalog.")
 
 
-class QuoteLineSchema(Schema):
-    product_id = fields.String(required=True)
-    sku = fields.String(required=True)
-    name = fields.String(required=True)
-    unit_price = Price(required=True)
-    quantity = fields.Integer(required=True)
-    line_total = Price(required=True)
+class QuoteLineSchema(ShipmentItemSchema):
+    """A line priced as a parcel's is: unit price, quantity, line total."""
 
 
 class QuoteSchema(Schema):

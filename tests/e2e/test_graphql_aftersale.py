@@ -4,9 +4,6 @@ with every operation, once the read side has the events of orders and payments."
 
 import csv
 import io
-import uuid
-
-import pytest
 
 from tests.e2e.test_after_sale import confirmed_order, delivered_order, key, request_return, shipped
 from tests.e2e.test_graphql import graphql
@@ -22,15 +19,6 @@ query One($id: ID!) {
     payment { status amount authorized captured refunded voided operations { type amount status reference at } }
   }
 }"""
-
-
-@pytest.fixture
-def gadget(admin) -> dict:
-    """A second product at 5.00 (`product` is 19.99), for orders of two lines."""
-    response = admin.post("/products", json={"sku": f"SKU-{uuid.uuid4().hex[:10]}", "name": "Blue gadget",
-                                             "price": "5.00", "currency": "EUR", "stock": 10})
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 def order_in_read_side(system, token: str, order_id: str, ready) -> dict:
